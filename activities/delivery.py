@@ -1,0 +1,163 @@
+"""Activity that delivers a rendered report to an agency's intake endpoint over HTTP.
+
+Deny by default: the recipient is checked against the case's obligations again, here, at the
+last moment; a refusal is audited. The idempotency key is derived from the case, the recipient
+and the document, so every retry (and any re-run after a crash) presents the same key and the
+agency keeps exactly one report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from sqlmodel import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
+from dutyflow.domain.audit import content_sha256
+from dutyflow.domain.transmission import (
+    IDEMPOTENCY_HEADER,
+    IntakeReceipt,
+    ReportTransmission,
+    TransmittedDocument,
+)
+from dutyflow.store.case_file import load_case
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.steps import record_step
+from dutyflow.store.tables import DeliveryRecord, DisclosureRecord, ObligationRecord, ReportDocument
+
+REPORT_ID_NAMESPACE = uuid.UUID("6f1c3a52-2d7e-4f57-9a55-0d5e6b1f3c11")
+
+
+def report_id_for(case_id: str, recipient_id: str, document_sha256: str) -> str:
+    return str(uuid.uuid5(REPORT_ID_NAMESPACE, f"{case_id}/{recipient_id}/{document_sha256}"))
+
+
+class DeliveryActivities:
+    def __init__(self, sessions: SessionFactory, http: httpx.AsyncClient) -> None:
+        self._sessions = sessions
+        self._http = http
+
+    def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
+        with self._sessions() as session:
+            case = load_case(session, request.case_id)
+            key = f"{request.case_id}/{request.recipient_id}"
+            return (
+                case,
+                session.get(ObligationRecord, key),
+                session.get(DisclosureRecord, key),
+                session.get(ReportDocument, key),
+            )
+
+    def _refuse(self, request: RecipientStep) -> None:
+        record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="delivery-refused",
+            key_suffix=request.recipient_id,
+            actor=SYSTEM,
+            content_sha256=content_sha256({"recipient_id": request.recipient_id}),
+            details={"recipient_id": request.recipient_id, "reason": "not among the case's obligations"},
+        )
+
+    @activity.defn(name="deliver_report")
+    async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
+        case, obligation, disclosure, document = await asyncio.to_thread(self._load, request)
+        if obligation is None:
+            await asyncio.to_thread(self._refuse, request)
+            raise ApplicationError(
+                "recipient_id: not among the case's obligations; delivery refused",
+                type="RecipientNotAuthorised",
+                non_retryable=True,
+            )
+        if disclosure is None or document is None:
+            raise ApplicationError(
+                "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
+            )
+        report_id = report_id_for(case.case_id, obligation.recipient_id, document.sha256)
+        transmission = ReportTransmission(
+            report_id=report_id,
+            case_reference=case.case_id,
+            recipient_id=obligation.agency_id,
+            form=document.form_id,
+            jurisdiction=case.jurisdiction,
+            kind=case.kind,
+            policy_version=case.policy_version,
+            sent_at=datetime.now(UTC),
+            fields=disclosure.fields,
+            document=TransmittedDocument(html=document.html, text=document.text, sha256=document.sha256),
+        )
+        receipt = await self._post(obligation.intake_url, transmission)
+
+        def write(session: Session) -> None:
+            session.add(
+                DeliveryRecord(
+                    report_id=report_id,
+                    case_id=case.case_id,
+                    recipient_id=obligation.recipient_id,
+                    agency_id=obligation.agency_id,
+                    document_sha256=document.sha256,
+                    reference_number=receipt.reference_number,
+                    received_at=receipt.received_at,
+                )
+            )
+
+        await asyncio.to_thread(
+            lambda: record_step(
+                self._sessions,
+                case_id=case.case_id,
+                step="report-delivered",
+                key_suffix=obligation.recipient_id,
+                actor=SYSTEM,
+                content_sha256=document.sha256,
+                details={
+                    "recipient_id": obligation.recipient_id,
+                    "agency_id": obligation.agency_id,
+                    "report_id": report_id,
+                    "reference_number": receipt.reference_number,
+                    "disclosed_fields": disclosure.disclosed_fields,
+                },
+                write=write,
+            )
+        )
+        return DeliveryReceipt(
+            report_id=report_id,
+            recipient_id=obligation.recipient_id,
+            agency_id=obligation.agency_id,
+            reference_number=receipt.reference_number,
+            received_at=receipt.received_at,
+            duplicate=receipt.duplicate,
+        )
+
+    async def _post(self, url: str, transmission: ReportTransmission) -> IntakeReceipt:
+        response = await self._http.post(
+            url,
+            content=transmission.model_dump_json(),
+            headers={"Content-Type": "application/json", IDEMPOTENCY_HEADER: transmission.report_id},
+        )
+        if response.status_code in (200, 201):
+            return IntakeReceipt.model_validate_json(response.content)
+        if response.status_code == 429 or response.status_code >= 500:
+            # Retryable: Temporal's retry policy backs off and tries again.
+            raise ApplicationError(
+                f"agency intake answered HTTP {response.status_code}; will retry",
+                type="AgencyUnavailable",
+            )
+        raise ApplicationError(
+            f"agency intake refused the report: HTTP {response.status_code}: "
+            f"{_agency_message(response)}",
+            type="AgencyRefusedReport",
+            non_retryable=True,
+        )
+
+
+def _agency_message(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    return str(detail)[:300] if detail else response.reason_phrase

@@ -1,0 +1,91 @@
+"""Activity that renders the templated report for one recipient from its limited fields only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+from temporalio import activity
+
+from dutyflow.contracts import SYSTEM, DocumentSummary, RecipientStep
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.rendering import RenderContext, load_form_layout, render_report
+from dutyflow.store.case_file import load_case
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.steps import record_step
+from dutyflow.store.tables import DisclosureRecord, ObligationRecord, ReportDocument
+
+
+class ReportActivities:
+    def __init__(self, sessions: SessionFactory, policies: PolicyLibrary) -> None:
+        self._sessions = sessions
+        self._policies = policies
+
+    @activity.defn(name="render_report")
+    def render_report(self, request: RecipientStep) -> DocumentSummary:
+        document_id = f"{request.case_id}/{request.recipient_id}"
+        with self._sessions() as session:
+            existing = session.get(ReportDocument, document_id)
+            if existing is not None:
+                return DocumentSummary(
+                    document_id=document_id,
+                    recipient_id=existing.recipient_id,
+                    form_id=existing.form_id,
+                    sha256=existing.sha256,
+                )
+            case = load_case(session, request.case_id)
+            disclosure = session.get(DisclosureRecord, document_id)
+            obligation = session.get(ObligationRecord, document_id)
+        if disclosure is None or obligation is None:
+            raise LookupError(f"case {request.case_id}: fields not yet limited for this recipient")
+        policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        recipient = policy.recipient(request.recipient_id)
+        layout = load_form_layout(recipient.form)
+        rendered = render_report(
+            layout,
+            disclosure.fields,
+            RenderContext(
+                form_code=layout.code,
+                form_title=layout.title,
+                recipient_name=obligation.agency_name,
+                recipient_address=obligation.agency_address,
+                case_reference=case.case_id,
+                policy_version=f"{case.jurisdiction} {case.kind} {policy.version}",
+                policy_citation=recipient.allowed_fields_citation,
+                generated_at=datetime.now(UTC).replace(microsecond=0),
+            ),
+        )
+
+        def write(session: Session) -> None:
+            session.add(
+                ReportDocument(
+                    document_id=document_id,
+                    case_id=request.case_id,
+                    disclosure_id=disclosure.disclosure_id,
+                    recipient_id=request.recipient_id,
+                    form_id=layout.id,
+                    html=rendered.html,
+                    text=rendered.text,
+                    sha256=rendered.sha256,
+                )
+            )
+
+        record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="report-rendered",
+            key_suffix=request.recipient_id,
+            actor=SYSTEM,
+            content_sha256=rendered.sha256,
+            details={"recipient_id": request.recipient_id, "form": layout.code},
+            write=write,
+        )
+        with self._sessions() as session:
+            stored = session.get(ReportDocument, document_id)
+        assert stored is not None
+        return DocumentSummary(
+            document_id=document_id,
+            recipient_id=request.recipient_id,
+            form_id=stored.form_id,
+            sha256=stored.sha256,
+        )

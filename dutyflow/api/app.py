@@ -1,0 +1,285 @@
+"""FastAPI application. Each clinician step is a Temporal Update on the case's workflow; input is
+checked here first with the same rules the workflow's validators apply, so a refused step never
+reaches Temporal and nothing is recorded."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from dutyflow.api.errors import problems_response, request_validation_handler
+from dutyflow.contracts import CLINIC, JURISDICTION, REPORT_KIND, STAGE, CaseStatus, Stage
+from dutyflow.domain.agencies import AgencyDirectory
+from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport, Reporter
+from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
+from dutyflow.domain.validation import (
+    FieldProblem,
+    grounds_problems,
+    opening_problems,
+    phone_report_problems,
+)
+from dutyflow.store import audit_log
+from dutyflow.store.db import session_factory
+from dutyflow.store.tables import ReportDocument
+from sqlmodel import select
+from workflows.mandated_report import MandatedReportWorkflow
+
+
+class OpenReportRequest(BaseModel):
+    """Opening a report. The case id is generated here, opaque, and becomes the workflow id."""
+
+    jurisdiction: str
+    kind: str
+    county: str
+    clinic_id: str
+    practitioner_id: str
+    reporter: Reporter
+
+
+class OpenedReport(BaseModel):
+    case_id: str
+    stage: Stage
+
+
+class ReviewedDocument(BaseModel):
+    recipient_id: str
+    agency_name: str
+    form_id: str
+    sha256: str
+    disclosed_fields: list[str]
+    withheld_fields: list[str]
+    text: str
+    html: str
+
+
+class Review(BaseModel):
+    case_id: str
+    review_sha256: str | None
+    documents: list[ReviewedDocument]
+
+
+class TimelineEntry(BaseModel):
+    seq: int
+    recorded_at: datetime
+    step: str
+    actor_id: str
+    actor_role: str
+    content_sha256: str
+    details: dict[str, Any]
+
+
+def _temporal(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+TemporalDep = Annotated[Client, Depends(_temporal)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+
+
+class Refusal(Exception):
+    def __init__(self, problems: list[FieldProblem], status_code: int = 422) -> None:
+        self.problems = problems
+        self.status_code = status_code
+
+
+def create_app(
+    *,
+    client: Client | None = None,
+    connect_client: Any = None,
+    engine: Engine,
+    policies: PolicyLibrary,
+    directory: AgencyDirectory,
+    task_queue: str,
+) -> FastAPI:
+    """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal."""
+    sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.temporal = client or await connect_client()
+        yield
+
+    app = FastAPI(
+        title="Dutyflow",
+        description="Mandated reports as auditable workflows.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+
+    @app.exception_handler(Refusal)
+    async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:
+        return problems_response(exc.problems, exc.status_code)
+
+    def handle(temporal_client: Client, case_id: str) -> WorkflowHandle[Any, Any]:
+        return temporal_client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
+
+    async def update(handle_: WorkflowHandle[Any, Any], method: Any, arg: Any, key: str | None) -> CaseStatus:
+        try:
+            return await handle_.execute_update(method, arg, id=key or str(uuid.uuid4()))
+        except WorkflowUpdateFailedError as err:
+            raise _refusal_from(err) from None
+        except RPCError as err:
+            raise _not_found_or(err) from None
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/reports", status_code=201, response_model=OpenedReport)
+    async def open_report(body: OpenReportRequest, temporal_client: TemporalDep) -> OpenedReport:
+        case_id = f"case-{uuid.uuid4().hex}"
+        opening = CaseOpening(case_id=case_id, **body.model_dump())
+        problems = opening_problems(opening)
+        try:
+            policy = policies.in_effect(opening.jurisdiction, opening.kind, date.today())
+        except NoPolicyError as err:
+            field, _, problem = str(err).partition(": ")
+            problems.append(FieldProblem(field=field, problem=problem))
+        else:
+            role = policy.recipient(policy.recipient_selection.default).agency_role
+            if opening.county.strip() and directory.find(opening.jurisdiction, opening.county, role) is None:
+                problems.append(
+                    FieldProblem(field="county", problem=f"no {role} agency is known for this county")
+                )
+        if problems:
+            raise Refusal(problems)
+        await temporal_client.start_workflow(
+            MandatedReportWorkflow.run,
+            opening,
+            id=case_id,
+            task_queue=task_queue,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(STAGE, Stage.OPENING.value),
+                    SearchAttributePair(JURISDICTION, opening.jurisdiction),
+                    SearchAttributePair(REPORT_KIND, opening.kind.value),
+                    SearchAttributePair(CLINIC, opening.clinic_id),
+                ]
+            ),
+        )
+        return OpenedReport(case_id=case_id, stage=Stage.OPENING)
+
+    @app.post("/reports/{case_id}/grounds", response_model=CaseStatus)
+    async def document_grounds(
+        case_id: str,
+        body: GroundsSubmission,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseStatus:
+        problems = grounds_problems(body, datetime.now(UTC), None)
+        if problems:
+            raise Refusal(problems)
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.document_grounds, body, idempotency_key
+        )
+
+    @app.post("/reports/{case_id}/phone-report", response_model=CaseStatus)
+    async def record_phone_report(
+        case_id: str,
+        body: PhoneReport,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseStatus:
+        problems = phone_report_problems(body, datetime.now(UTC), None)
+        if problems:
+            raise Refusal(problems)
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.record_phone_report, body, idempotency_key
+        )
+
+    @app.post("/reports/{case_id}/confirm", response_model=CaseStatus)
+    async def confirm_report(
+        case_id: str,
+        body: Confirmation,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseStatus:
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.confirm_report, body, idempotency_key
+        )
+
+    @app.get("/reports/{case_id}", response_model=CaseStatus)
+    async def status(case_id: str, temporal_client: TemporalDep) -> CaseStatus:
+        try:
+            return await handle(temporal_client, case_id).query(MandatedReportWorkflow.status)
+        except RPCError as err:
+            raise _not_found_or(err) from None
+
+    @app.get("/reports/{case_id}/review", response_model=Review)
+    async def review(case_id: str, temporal_client: TemporalDep) -> Review:
+        current = await status(case_id, temporal_client)
+        disclosures = {d.recipient_id: d for d in current.disclosures}
+        agencies = {o.recipient_id: o.agency_name for o in current.obligations}
+        with sessions() as session:
+            rows = session.exec(select(ReportDocument).where(ReportDocument.case_id == case_id)).all()
+        documents = [
+            ReviewedDocument(
+                recipient_id=row.recipient_id,
+                agency_name=agencies.get(row.recipient_id, row.recipient_id),
+                form_id=row.form_id,
+                sha256=row.sha256,
+                disclosed_fields=disclosures[row.recipient_id].disclosed_fields,
+                withheld_fields=disclosures[row.recipient_id].withheld_fields,
+                text=row.text,
+                html=row.html,
+            )
+            for row in rows
+            if row.recipient_id in disclosures
+        ]
+        return Review(case_id=case_id, review_sha256=current.review_sha256, documents=documents)
+
+    @app.get("/reports/{case_id}/timeline", response_model=list[TimelineEntry])
+    async def timeline(case_id: str) -> list[TimelineEntry]:
+        with sessions() as session:
+            entries = audit_log.entries_for_case(session, case_id)
+        if not entries:
+            raise HTTPException(status_code=404, detail="case_id: no such case")
+        return [
+            TimelineEntry(
+                seq=e.seq,
+                recorded_at=e.recorded_at if e.recorded_at.tzinfo else e.recorded_at.replace(tzinfo=UTC),
+                step=e.step,
+                actor_id=e.actor_id,
+                actor_role=e.actor_role,
+                content_sha256=e.content_sha256,
+                details=e.details,
+            )
+            for e in entries
+        ]
+
+    return app
+
+
+def _refusal_from(err: WorkflowUpdateFailedError) -> Exception:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == "InvalidInput" and cause.details:
+            return Refusal([FieldProblem.model_validate(p) for p in cause.details[0]])
+        if cause.type == "InvalidState":
+            return Refusal([FieldProblem(field="case", problem=cause.message)], status_code=409)
+        return Refusal([FieldProblem(field="case", problem=cause.message)], status_code=422)
+    return Refusal([FieldProblem(field="body", problem="could not be read by the case workflow")])
+
+
+def _not_found_or(err: RPCError) -> Exception:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return HTTPException(status_code=404, detail="case_id: no such case")
+    return HTTPException(status_code=503, detail="the workflow service is unavailable; try again")

@@ -1,0 +1,1 @@
+"""Encryption of what Dutyflow hands to Temporal: the payload codec and its key."""

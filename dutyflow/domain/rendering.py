@@ -1,0 +1,543 @@
+"""Rendering a limited disclosure into a report form (HTML and plain text).
+
+A form's layout is data (``templates/forms/<form_id>.yaml``): sections of fields, each naming a
+dotted case-file path, a label and a kind. Rendering takes the *limited* fields that
+`dutyflow.domain.disclosure.limit_fields` produced for one recipient and resolves every value in
+Python into rows of display strings; the Jinja templates (``templates/report.html.j2`` and
+``templates/report.txt.j2``) only lay those rows out.
+
+Safety rules:
+
+* A layout field absent from the limited fields was withheld by policy: rendering fails with
+  `WithheldFieldError` (naming the path, never a value) rather than leaving a silent gap.
+* Values are data, never template source, and the HTML template autoescapes everything; nothing
+  from the case is marked safe.
+* Output depends only on the layout, the fields and the `RenderContext`, so the same inputs give
+  byte-identical documents and the same `document_sha256`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+import typing
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from dutyflow.domain.case import CaseFile
+from dutyflow.domain.disclosure import leaf_paths
+from dutyflow.domain.documents import document_sha256
+
+_DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(os.environ.get("DUTYFLOW_TEMPLATES_DIR") or _DEFAULT_TEMPLATES_DIR)
+
+HTML_TEMPLATE = "report.html.j2"
+TEXT_TEMPLATE = "report.txt.j2"
+
+FIELD_KINDS = frozenset({"text", "narrative", "flag", "date", "datetime", "list"})
+NOT_KNOWN = "Not known"
+NONE_RECORDED = "None recorded"
+POLICY_CITATION_PLACEHOLDER = "{policy_citation}"
+
+_FORM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_SECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_TOP_KEYS_REQUIRED = ("id", "code", "title", "citation", "confidentiality_notice", "sections")
+_TOP_KEYS_OPTIONAL = ("layout_status", "layout_note")
+_SECTION_KEYS_REQUIRED = ("id", "title", "fields")
+_SECTION_KEYS_OPTIONAL = ("repeat", "item_title")
+_FIELD_KEYS = ("path", "label", "kind")
+
+
+# --- layouts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormField:
+    path: str
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class FormSection:
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+    repeat: str | None = None
+    item_title: str | None = None
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    id: str
+    code: str
+    title: str
+    citation: str
+    sections: tuple[FormSection, ...]
+    confidentiality_notice: str = ""
+    layout_status: str | None = None
+
+
+class FormLayoutError(ValueError):
+    """A form layout file is missing or malformed. The message names the file and the problem."""
+
+
+def layout_paths(layout: FormLayout) -> set[str]:
+    """Every case-file path the layout renders: the allow-list the form needs in full."""
+    return {f.path for section in layout.sections for f in section.fields}
+
+
+def _list_paths(model: Any = CaseFile, prefix: str = "") -> set[str]:
+    """Paths of case-file fields that are lists of sub-objects (e.g. ``guardians``)."""
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation = info.annotation
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is list and args and _is_model(args[0]):
+            found.add(path)
+            found |= _list_paths(args[0], f"{path}.")
+        elif origin in (typing.Union, types.UnionType):
+            for arg in args:
+                if _is_model(arg):
+                    found |= _list_paths(arg, f"{path}.")
+        elif _is_model(annotation):
+            found |= _list_paths(annotation, f"{path}.")
+    return found
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and hasattr(annotation, "model_fields")
+
+
+def _check_keys(
+    where: str, data: Any, required: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
+    if not isinstance(data, dict):
+        raise FormLayoutError(f"{where}: expected a mapping")
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise FormLayoutError(f"{where}: missing key(s) {', '.join(missing)}")
+    unknown = sorted(str(k) for k in data if k not in required + optional)
+    if unknown:
+        raise FormLayoutError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _string(where: str, data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise FormLayoutError(f"{where}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def load_form_layout(form_id: str, templates_dir: Path = TEMPLATES_DIR) -> FormLayout:
+    """Load and validate ``<templates_dir>/forms/<form_id>.yaml``."""
+    if not isinstance(form_id, str) or not _FORM_ID.fullmatch(form_id):
+        raise ValueError(
+            f"form_id must match {_FORM_ID.pattern} (lower-case letters, digits, hyphens); "
+            f"got {str(form_id)[:80]!r}"
+        )
+    path = Path(templates_dir) / "forms" / f"{form_id}.yaml"
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FormLayoutError(f"{path}: no layout for form_id {form_id!r}") from None
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise FormLayoutError(f"{path}: not valid YAML: {exc}") from None
+    return _parse_layout(path, form_id, data)
+
+
+def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
+    _check_keys(str(file), data, _TOP_KEYS_REQUIRED, _TOP_KEYS_OPTIONAL)
+    where = str(file)
+    if data["id"] != form_id:
+        raise FormLayoutError(f"{where}: id {data['id']!r} does not match the file name")
+    notice = _string(where, data, "confidentiality_notice")
+    if "{" in notice.replace(POLICY_CITATION_PLACEHOLDER, "") or "}" in notice.replace(
+        POLICY_CITATION_PLACEHOLDER, ""
+    ):
+        raise FormLayoutError(
+            f"{where}: confidentiality_notice may only use the placeholder "
+            f"{POLICY_CITATION_PLACEHOLDER}"
+        )
+    status = data.get("layout_status")
+    if status is not None and not isinstance(status, str):
+        raise FormLayoutError(f"{where}: 'layout_status' must be a string")
+    raw_sections = data["sections"]
+    if not isinstance(raw_sections, list) or not raw_sections:
+        raise FormLayoutError(f"{where}: 'sections' must be a non-empty list")
+
+    known_leaves = set(leaf_paths())
+    list_paths = _list_paths()
+    seen_ids: set[str] = set()
+    sections: list[FormSection] = []
+    for index, raw in enumerate(raw_sections):
+        swhere = f"{where}: sections[{index}]"
+        _check_keys(swhere, raw, _SECTION_KEYS_REQUIRED, _SECTION_KEYS_OPTIONAL)
+        section_id = _string(swhere, raw, "id")
+        if not _SECTION_ID.fullmatch(section_id):
+            raise FormLayoutError(f"{swhere}: id {section_id!r} must match {_SECTION_ID.pattern}")
+        if section_id in seen_ids:
+            raise FormLayoutError(f"{swhere}: duplicate section id {section_id!r}")
+        seen_ids.add(section_id)
+        swhere = f"{where}: section {section_id!r}"
+        repeat = raw.get("repeat")
+        if repeat is not None and (not isinstance(repeat, str) or repeat not in list_paths):
+            raise FormLayoutError(f"{swhere}: repeat {repeat!r} is not a list in the case file")
+        item_title = raw.get("item_title")
+        if item_title is not None and (not isinstance(item_title, str) or not item_title.strip()):
+            raise FormLayoutError(f"{swhere}: 'item_title' must be a non-empty string")
+        if item_title is not None and repeat is None:
+            raise FormLayoutError(f"{swhere}: 'item_title' is only meaningful with 'repeat'")
+        raw_fields = raw["fields"]
+        if not isinstance(raw_fields, list) or not raw_fields:
+            raise FormLayoutError(f"{swhere}: 'fields' must be a non-empty list")
+        fields: list[FormField] = []
+        seen_paths: set[str] = set()
+        for findex, raw_field in enumerate(raw_fields):
+            fwhere = f"{swhere}: fields[{findex}]"
+            _check_keys(fwhere, raw_field, _FIELD_KEYS, ())
+            fpath = _string(fwhere, raw_field, "path")
+            label = _string(fwhere, raw_field, "label")
+            kind = _string(fwhere, raw_field, "kind")
+            if kind not in FIELD_KINDS:
+                raise FormLayoutError(
+                    f"{fwhere}: unknown kind {kind!r} "
+                    f"(expected one of {', '.join(sorted(FIELD_KINDS))})"
+                )
+            if fpath not in known_leaves:
+                raise FormLayoutError(f"{fwhere}: path {fpath!r} is not a case-file field")
+            if fpath in seen_paths:
+                raise FormLayoutError(f"{fwhere}: duplicate path {fpath!r}")
+            seen_paths.add(fpath)
+            if repeat is not None and not fpath.startswith(f"{repeat}."):
+                raise FormLayoutError(f"{fwhere}: path {fpath!r} is not inside repeat {repeat!r}")
+            inner = fpath[len(repeat) + 1 :] if repeat is not None else fpath
+            inner_prefix = f"{repeat}." if repeat is not None else ""
+            parts = inner.split(".")
+            for depth in range(1, len(parts)):
+                if inner_prefix + ".".join(parts[:depth]) in list_paths:
+                    raise FormLayoutError(
+                        f"{fwhere}: path {fpath!r} goes through a list; put it in a section "
+                        f"with 'repeat'"
+                    )
+            fields.append(FormField(path=fpath, label=label, kind=kind))
+        sections.append(
+            FormSection(
+                id=section_id,
+                title=_string(swhere, raw, "title"),
+                fields=tuple(fields),
+                repeat=repeat,
+                item_title=item_title.strip() if item_title else None,
+            )
+        )
+    return FormLayout(
+        id=form_id,
+        code=_string(where, data, "code"),
+        title=_string(where, data, "title"),
+        citation=_string(where, data, "citation"),
+        sections=tuple(sections),
+        confidentiality_notice=notice,
+        layout_status=status,
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What the document says about itself: which form, for whom, under which policy, when."""
+
+    form_code: str
+    form_title: str
+    recipient_name: str
+    recipient_address: str | None
+    case_reference: str
+    policy_version: str
+    policy_citation: str
+    generated_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.generated_at.utcoffset() is None:
+            raise ValueError("RenderContext.generated_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    html: str
+    text: str
+    sha256: str
+
+
+class WithheldFieldError(LookupError):
+    """A layout field is not among the disclosed fields: the policy withheld it (or it was never
+    limited in). Rendering refuses rather than leaving a silent gap. Names the path, never
+    values."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"layout field {path!r} is not in the disclosed fields (withheld by the recipient's "
+            f"policy); refusing to render"
+        )
+        self.path = path
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One rendered field. ``paragraphs`` are lists of lines; ``block`` rows span several lines."""
+
+    label: str
+    kind: str
+    paragraphs: tuple[tuple[str, ...], ...]
+    block: bool
+
+
+@dataclass(frozen=True)
+class _Group:
+    title: str | None
+    rows: tuple[_Row, ...]
+
+
+@dataclass(frozen=True)
+class _Section:
+    id: str
+    title: str
+    groups: tuple[_Group, ...]
+
+
+_MISSING = object()
+
+
+def _clean(text: str) -> str:
+    """Normalise line breaks; make control characters visible instead of passing them through."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text
+    )
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    lines = [line.rstrip() for line in _clean(text).splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return tuple(lines)
+
+
+def _paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
+    paragraphs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for line in _lines(text):
+        if line.strip():
+            current.append(line)
+        elif current:
+            paragraphs.append(tuple(current))
+            current = []
+    if current:
+        paragraphs.append(tuple(current))
+    return tuple(paragraphs)
+
+
+def _format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
+def format_datetime(value: datetime) -> str:
+    """``2026-11-24 14:30 UTC``; seconds only when non-zero; a non-UTC offset is kept."""
+    shown = value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+    offset = value.utcoffset()
+    if offset is None:
+        return shown
+    if offset == timedelta(0):
+        return f"{shown} UTC"
+    return f"{shown} {_format_offset(offset)}"
+
+
+def _display(field: FormField, value: Any, shown_path: str) -> tuple[tuple[str, ...], ...]:
+    """A value as paragraphs of lines. Mismatches (TypeError, ValueError) name the path only."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ((NOT_KNOWN,),)
+    if isinstance(value, bool):
+        if field.kind in ("date", "datetime", "list", "narrative"):
+            raise TypeError(f"field {shown_path!r}: a yes/no value cannot be shown as {field.kind}")
+        return (("Yes" if value else "No",),)
+    if field.kind == "flag":
+        raise TypeError(f"field {shown_path!r}: expected yes/no/unknown")
+    if field.kind == "date":
+        try:
+            return ((date.fromisoformat(value).isoformat(),),)
+        except (TypeError, ValueError):
+            raise ValueError(f"field {shown_path!r}: expected an ISO date") from None
+    if field.kind == "datetime":
+        try:
+            return ((format_datetime(datetime.fromisoformat(value)),),)
+        except (TypeError, ValueError):
+            raise ValueError(f"field {shown_path!r}: expected an ISO date-time") from None
+    if field.kind == "list":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise TypeError(f"field {shown_path!r}: expected a list of strings")
+        items = [" ".join(_lines(item)) for item in value if item.strip()]
+        return ((", ".join(items) if items else NONE_RECORDED,),)
+    if field.kind == "narrative":
+        if not isinstance(value, str):
+            raise TypeError(f"field {shown_path!r}: expected text")
+        return _paragraphs(value)
+    # text
+    if isinstance(value, (int, float)):
+        return ((str(value),),)
+    if not isinstance(value, str):
+        raise TypeError(f"field {shown_path!r}: expected text")
+    return (_lines(value),)
+
+
+def _row(field: FormField, value: Any, shown_path: str) -> _Row:
+    paragraphs = _display(field, value, shown_path)
+    block = field.kind == "narrative" or len(paragraphs) > 1 or len(paragraphs[0]) > 1
+    return _Row(label=field.label, kind=field.kind, paragraphs=paragraphs, block=block)
+
+
+def _lookup(node: Any, parts: list[str], full_path: str, prefix: str = "") -> Any:
+    walked = prefix
+    for part in parts:
+        if not isinstance(node, dict):
+            raise TypeError(f"fields: expected an object at {walked.rstrip('.')!r}")
+        if part not in node:
+            raise WithheldFieldError(full_path)
+        node = node[part]
+        walked = f"{walked}{part}."
+    return node
+
+
+def _repeat_items(section: FormSection, fields: dict[str, Any]) -> list[dict[str, Any]]:
+    assert section.repeat is not None
+    parts = section.repeat.split(".")
+    first = section.fields[0].path
+    try:
+        container = _lookup(fields, parts, first)
+    except WithheldFieldError:
+        raise WithheldFieldError(first) from None
+    if isinstance(container, list):
+        if not all(isinstance(item, dict) for item in container):
+            raise TypeError(f"fields: expected a list of objects at {section.repeat!r}")
+        return container
+    if isinstance(container, dict):
+        # `limit_fields` turns an empty list into an object of allowed keys set to None. Accept
+        # that shape (after checking nothing is withheld) as "no items"; anything else is refused.
+        for f in section.fields:
+            _lookup(container, f.path[len(section.repeat) + 1 :].split("."), f.path)
+        if all(value is None for value in container.values()):
+            return []
+    raise TypeError(f"fields: expected a list at {section.repeat!r}")
+
+
+def _sections(layout: FormLayout, fields: dict[str, Any]) -> tuple[_Section, ...]:
+    rendered: list[_Section] = []
+    for section in layout.sections:
+        groups: list[_Group] = []
+        if section.repeat is None:
+            rows = tuple(
+                _row(f, _lookup(fields, f.path.split("."), f.path), f.path) for f in section.fields
+            )
+            groups.append(_Group(title=None, rows=rows))
+        else:
+            items = _repeat_items(section, fields)
+            item_title = section.item_title or section.title
+            for number, item in enumerate(items, start=1):
+                rows = tuple(
+                    _row(
+                        f,
+                        _lookup(
+                            item,
+                            f.path[len(section.repeat) + 1 :].split("."),
+                            f.path,
+                            prefix=f"{section.repeat}.",
+                        ),
+                        f.path,
+                    )
+                    for f in section.fields
+                )
+                groups.append(_Group(title=f"{item_title} {number}", rows=rows))
+            if not items:
+                empty = _Row(
+                    label=item_title, kind="text", paragraphs=((NONE_RECORDED,),), block=False
+                )
+                groups.append(_Group(title=None, rows=(empty,)))
+        rendered.append(_Section(id=section.id, title=section.title, groups=tuple(groups)))
+    return tuple(rendered)
+
+
+def _header(layout: FormLayout, context: RenderContext) -> tuple[_Row, ...]:
+    def row(label: str, text: str) -> _Row:
+        lines = _lines(text) or (NOT_KNOWN,)
+        return _Row(label=label, kind="text", paragraphs=(lines,), block=len(lines) > 1)
+
+    rows = [row("Recipient", context.recipient_name)]
+    if context.recipient_address:
+        rows.append(row("Recipient address", context.recipient_address))
+    rows += [
+        row("Case reference", context.case_reference),
+        row("Disclosure policy", f"{context.policy_version} ({context.policy_citation})"),
+        row("Form citation", layout.citation),
+        row("Generated", format_datetime(context.generated_at)),
+    ]
+    return tuple(rows)
+
+
+def _environment(templates_dir: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        # On for HTML templates only: report.html.j2 escapes, report.txt.j2 does not.
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2"),
+            disabled_extensions=("txt", "txt.j2"),
+            default_for_string=True,
+            default=False,
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_report(
+    layout: FormLayout,
+    fields: dict[str, Any],
+    context: RenderContext,
+    templates_dir: Path = TEMPLATES_DIR,
+) -> RenderedReport:
+    """Render the limited ``fields`` into the layout's form as HTML and plain text.
+
+    Raises `WithheldFieldError` if any layout field is absent from ``fields``.
+    """
+    sections = _sections(layout, fields)
+    notice = _clean(layout.confidentiality_notice).replace(
+        POLICY_CITATION_PLACEHOLDER, _clean(context.policy_citation)
+    )
+    values = {
+        "form_code": _clean(context.form_code),
+        "form_title": _clean(context.form_title),
+        "case_reference": _clean(context.case_reference),
+        "header": _header(layout, context),
+        "sections": sections,
+        "confidentiality_notice": " ".join(notice.split()),
+    }
+    env = _environment(Path(templates_dir))
+    html = env.get_template(HTML_TEMPLATE).render(values)
+    text = env.get_template(TEXT_TEMPLATE).render(values)
+    return RenderedReport(html=html, text=text, sha256=document_sha256(html, text))

@@ -1,0 +1,202 @@
+"""Storage of received reports for the reference intake service (SQLite or PostgreSQL).
+
+One row per (agency, idempotency key): a retried delivery finds the row its first attempt stored
+and is answered from it, even when two attempts arrive at once. Each report gets a reference
+number such as ``DEMO-CWS-2026-000042``: the agency id in capitals, the year of receipt, and a
+per-agency, per-year sequence kept in a counter row that is incremented in the same transaction
+as the insert, so a rolled-back insert leaves no gap.
+
+Only the ``intake_`` tables below are ever created here; the Dutyflow application shares
+``SQLModel.metadata`` for its own tables in a different database.
+
+Report content must never reach logs: SQL parameters are hidden from SQLAlchemy's logging and
+error messages, and the engine's own logger is held at WARNING so that even a DEBUG root logger
+does not print result rows.
+"""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Field, Session, SQLModel, select
+
+from dutyflow.domain.transmission import ReportTransmission
+
+ENGINE_LOGGING_NAME = "dutyflow-intake"
+_ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+MAX_AGENCY_ID_LENGTH = 64
+
+
+class IntakeReport(SQLModel, table=True):
+    """A report as received: the parts needed to find it, plus the full transmission as JSON."""
+
+    __tablename__ = "intake_reports"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "idempotency_key", name="uq_intake_reports_agency_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: str = Field(max_length=MAX_AGENCY_ID_LENGTH, index=True)
+    idempotency_key: str = Field(max_length=MAX_IDEMPOTENCY_KEY_LENGTH)
+    reference_number: str = Field(max_length=100, unique=True)
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    case_reference: str
+    form: str
+    recipient_id: str
+    document_sha256: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class IntakeReferenceCounter(SQLModel, table=True):
+    """The last reference sequence issued to an agency in a year."""
+
+    __tablename__ = "intake_reference_counters"
+
+    agency_id: str = Field(primary_key=True, max_length=MAX_AGENCY_ID_LENGTH)
+    year: int = Field(primary_key=True)
+    last_sequence: int
+
+
+INTAKE_TABLES = [IntakeReport.__table__, IntakeReferenceCounter.__table__]
+
+
+def create_intake_engine(database_url: str) -> Engine:
+    """An engine for the intake database; SQLite file databases are put in WAL mode."""
+    url = make_url(database_url)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported intake database {url.get_backend_name()!r}")
+    options: dict[str, Any] = {"hide_parameters": True, "logging_name": ENGINE_LOGGING_NAME}
+    logging.getLogger(_ENGINE_LOGGER).setLevel(logging.WARNING)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **options)
+
+    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    if in_memory:
+        options["poolclass"] = StaticPool  # one shared connection, or every session sees nothing
+    engine = create_engine(url, **options)
+    if not in_memory:
+
+        @event.listens_for(engine, "connect")
+        def _use_wal(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+def create_intake_tables(engine: Engine) -> None:
+    """Create the intake tables if missing, and nothing else in ``SQLModel.metadata``."""
+    SQLModel.metadata.create_all(engine, tables=INTAKE_TABLES)
+
+
+def received_at_utc(report: IntakeReport) -> datetime:
+    """The receipt time as an aware UTC datetime (SQLite hands it back naive)."""
+    value = report.received_at
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def reference_prefix(agency_id: str) -> str:
+    return agency_id.upper()
+
+
+def find_by_key(engine: Engine, agency_id: str, idempotency_key: str) -> IntakeReport | None:
+    with Session(engine) as session:
+        statement = select(IntakeReport).where(
+            IntakeReport.agency_id == agency_id, IntakeReport.idempotency_key == idempotency_key
+        )
+        return session.exec(statement).first()
+
+
+def find_by_reference(
+    engine: Engine, agency_id: str, reference_number: str
+) -> IntakeReport | None:
+    with Session(engine) as session:
+        statement = select(IntakeReport).where(
+            IntakeReport.agency_id == agency_id, IntakeReport.reference_number == reference_number
+        )
+        return session.exec(statement).first()
+
+
+def list_reports(engine: Engine, agency_id: str) -> list[IntakeReport]:
+    """An agency's reports in the order they were received."""
+    with Session(engine) as session:
+        statement = (
+            select(IntakeReport)
+            .where(IntakeReport.agency_id == agency_id)
+            .order_by(IntakeReport.id)
+        )
+        return list(session.exec(statement).all())
+
+
+def receive_report(
+    engine: Engine,
+    agency_id: str,
+    idempotency_key: str,
+    transmission: ReportTransmission,
+    now: datetime | None = None,
+) -> tuple[IntakeReport, bool]:
+    """Store a report unless its key was already received; returns ``(report, created)``.
+
+    When the key is already known, the stored report is returned unchanged (``created`` False);
+    whether it matches this transmission is the caller's judgement. A concurrent insert of the
+    same key loses on the unique constraint, rolls back (its sequence number with it) and
+    returns the winner's report.
+    """
+    existing = find_by_key(engine, agency_id, idempotency_key)
+    if existing is not None:
+        return existing, False
+
+    received_at = (now or datetime.now(UTC)).astimezone(UTC)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            # The first statement writes, so on SQLite the transaction waits for the write lock
+            # rather than failing on a stale read snapshot.
+            sequence = _next_sequence(session, agency_id, received_at.year)
+            report = IntakeReport(
+                agency_id=agency_id,
+                idempotency_key=idempotency_key,
+                reference_number=(
+                    f"{reference_prefix(agency_id)}-{received_at.year}-{sequence:06d}"
+                ),
+                received_at=received_at,
+                case_reference=transmission.case_reference,
+                form=transmission.form,
+                recipient_id=transmission.recipient_id,
+                document_sha256=transmission.document.sha256,
+                body=transmission.model_dump_json(),
+            )
+            session.add(report)
+            session.commit()
+            report.received_at = received_at  # keep the aware value, not a driver round-trip
+            return report, True
+    except IntegrityError:
+        winner = find_by_key(engine, agency_id, idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
+
+
+def _next_sequence(session: Session, agency_id: str, year: int) -> int:
+    """Increment and return the agency's counter for the year, creating it at 1."""
+    table = IntakeReferenceCounter.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(agency_id=agency_id, year=year, last_sequence=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.agency_id, table.c.year],
+            set_={"last_sequence": table.c.last_sequence + 1},
+        )
+        .returning(table.c.last_sequence)
+    )
+    return session.connection().execute(statement).scalar_one()

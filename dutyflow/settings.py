@@ -1,0 +1,85 @@
+"""One place for Dutyflow's settings: environment variables (prefix ``DUTYFLOW_``) or a settings
+file named by ``DUTYFLOW_SETTINGS_FILE`` (default ``dutyflow.env`` in the working directory)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DUTYFLOW_",
+        env_file=os.environ.get("DUTYFLOW_SETTINGS_FILE", "dutyflow.env"),
+        extra="ignore",
+    )
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path(".dutyflow")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory"
+    )
+
+    temporal_address: str | None = Field(
+        default=None, description="host:port of an existing Temporal cluster; unset: embedded server"
+    )
+    temporal_namespace: str = "default"
+    task_queue: str = "dutyflow-reports"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_url: str | None = None
+
+    intake_port: int = 8001
+    intake_base_url: str | None = None
+    intake_database_url: str | None = None
+    run_intake: bool = True
+
+    agency_directory: Path = REPO_ROOT / "agencies"
+    policies_dir: Path = REPO_ROOT / "policies"
+
+    payload_key: str | None = Field(
+        default=None, description="base64 AES-256 key for Temporal payloads; development generates one"
+    )
+
+    @field_validator("api_port", "intake_port", "temporal_port", "temporal_ui_port")
+    @classmethod
+    def _port_in_range(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("must be a TCP port between 1 and 65535")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> "Settings":
+        if self.environment == "production" and not self.payload_key:
+            raise ValueError("DUTYFLOW_PAYLOAD_KEY must be set in production (no generated keys)")
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'dutyflow.db'}"
+
+    @cached_property
+    def resolved_intake_database_url(self) -> str:
+        return self.intake_database_url or f"sqlite:///{self.data_dir.resolve() / 'intake.db'}"
+
+    @property
+    def resolved_intake_base_url(self) -> str:
+        return self.intake_base_url or f"http://127.0.0.1:{self.intake_port}"
+
+    @property
+    def resolved_api_url(self) -> str:
+        return self.api_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"

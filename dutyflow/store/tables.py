@@ -1,0 +1,179 @@
+"""SQLModel tables. Table models never leave the store: activities turn them into the typed
+contracts of `dutyflow.contracts` before anything crosses into Temporal or the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(**kwargs: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+
+
+class CaseRecord(SQLModel, table=True):
+    __tablename__ = "case_record"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    jurisdiction: str = Field(index=True, max_length=16)
+    kind: str = Field(index=True, max_length=32)
+    county: str = Field(max_length=100)
+    clinic_id: str = Field(index=True, max_length=64)
+    practitioner_id: str = Field(index=True, max_length=64)
+    policy_version: str = Field(max_length=32)
+    opening: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    opened_at: datetime = _time(default_factory=utcnow)
+
+
+class GroundsRecord(SQLModel, table=True):
+    __tablename__ = "grounds_record"
+
+    case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
+    submission: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    suspicion_formed_at: datetime = _time()
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class PhoneReportRecord(SQLModel, table=True):
+    __tablename__ = "phone_report_record"
+
+    case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
+    phone_report: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class ObligationRecord(SQLModel, table=True):
+    """Who must receive the report, by which channel and deadline, under which rule."""
+
+    __tablename__ = "obligation_record"
+
+    obligation_id: str = Field(primary_key=True, max_length=160)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    recipient_id: str = Field(max_length=64)
+    agency_id: str = Field(max_length=64)
+    agency_name: str = Field(max_length=200)
+    agency_address: str | None = Field(default=None, max_length=300)
+    intake_url: str = Field(max_length=500)
+    form_id: str = Field(max_length=64)
+    legal_basis: str = Field(max_length=200)
+    purpose: str = Field(max_length=300)
+    phone_report_due_at: datetime | None = _time(default=None)
+    written_report_due_at: datetime = _time()
+    policy_version: str = Field(max_length=32)
+    citations: list[str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class DisclosureRecord(SQLModel, table=True):
+    """What one recipient may receive: the limited fields, and the names of those withheld."""
+
+    __tablename__ = "disclosure_record"
+
+    disclosure_id: str = Field(primary_key=True, max_length=160)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    recipient_id: str = Field(max_length=64)
+    agency_id: str = Field(max_length=64)
+    fields: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    disclosed_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    withheld_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    created_at: datetime = _time(default_factory=utcnow)
+
+
+class ReportDocument(SQLModel, table=True):
+    __tablename__ = "report_document"
+
+    document_id: str = Field(primary_key=True, max_length=160)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    disclosure_id: str = Field(foreign_key="disclosure_record.disclosure_id", max_length=160)
+    recipient_id: str = Field(max_length=64)
+    form_id: str = Field(max_length=64)
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    rendered_at: datetime = _time(default_factory=utcnow)
+
+
+class DeliveryRecord(SQLModel, table=True):
+    __tablename__ = "delivery_record"
+
+    report_id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    recipient_id: str = Field(max_length=64)
+    agency_id: str = Field(max_length=64)
+    document_sha256: str = Field(max_length=64)
+    reference_number: str = Field(max_length=100)
+    received_at: datetime = _time()
+    delivered_at: datetime = _time(default_factory=utcnow)
+
+
+class AcknowledgementRecord(SQLModel, table=True):
+    __tablename__ = "acknowledgement_record"
+
+    report_id: str = Field(primary_key=True, foreign_key="delivery_record.report_id", max_length=64)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    agency_id: str = Field(max_length=64)
+    reference_number: str = Field(max_length=100)
+    acknowledged_at: datetime = _time()
+
+
+class OutcomeRecord(SQLModel, table=True):
+    __tablename__ = "outcome_record"
+
+    case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
+    outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One link of the append-only audit chain (see `dutyflow.domain.audit`)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        UniqueConstraint("prev_hash", name="uq_audit_entry_prev_hash"),
+        UniqueConstraint("idempotency_key", name="uq_audit_entry_idempotency_key"),
+    )
+
+    seq: int = Field(primary_key=True)
+    entry_id: str = Field(max_length=36)
+    recorded_at: datetime = _time()
+    case_id: str = Field(index=True, max_length=64)
+    step: str = Field(max_length=64)
+    actor_id: str = Field(max_length=64)
+    actor_role: str = Field(max_length=32)
+    content_sha256: str = Field(max_length=64)
+    details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(max_length=200)
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64, unique=True)
+
+    def as_chain_link(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+def all_tables() -> list[Any]:
+    return [
+        model.__table__  # type: ignore[attr-defined]
+        for model in (
+            CaseRecord,
+            GroundsRecord,
+            PhoneReportRecord,
+            ObligationRecord,
+            DisclosureRecord,
+            ReportDocument,
+            DeliveryRecord,
+            AcknowledgementRecord,
+            OutcomeRecord,
+            AuditEntry,
+        )
+    ]

@@ -1,0 +1,56 @@
+"""Connecting to Temporal with Dutyflow's data converter: pydantic payloads, encrypted by the
+codec, with failure messages and stack traces encoded too."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+
+from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.crypto.codec import EncryptionCodec, decode_key, load_or_create_key
+from dutyflow.settings import Settings
+
+
+def data_converter(keys: Sequence[bytes]) -> DataConverter:
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def payload_keys(settings: Settings) -> list[bytes]:
+    if settings.payload_key:
+        return [decode_key(settings.payload_key)]
+    return [load_or_create_key(settings.data_dir / "keys" / "payload.key")]
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    return await Client.connect(
+        address or settings.resolved_temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(payload_keys(settings)),
+    )
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register Dutyflow's search attributes on the namespace if they are missing."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in SEARCH_ATTRIBUTES
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+

@@ -1,0 +1,104 @@
+"""Builds and runs the Dutyflow worker: the report workflow, its activities with their injected
+dependencies (database sessions, policy library, agency directory, HTTP client), and the
+encrypting data converter (which the worker takes from its client)."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.case_records import CaseRecordActivities
+from activities.delivery import DeliveryActivities
+from activities.obligations import ObligationActivities
+from activities.reports import ReportActivities
+from dutyflow.domain.agencies import AgencyDirectory
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.settings import Settings
+from dutyflow.store.db import SessionFactory
+from workflows.mandated_report import MandatedReportWorkflow
+
+DELIVERY_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    sessions: SessionFactory,
+    policies: PolicyLibrary,
+    directory: AgencyDirectory,
+    http: httpx.AsyncClient,
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    records = CaseRecordActivities(sessions, policies)
+    obligations = ObligationActivities(sessions, policies, directory)
+    reports = ReportActivities(sessions, policies)
+    delivery = DeliveryActivities(sessions, http)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[MandatedReportWorkflow],
+        activities=[
+            records.open_case,
+            records.record_grounds,
+            records.record_phone_report,
+            records.record_confirmation,
+            records.record_acknowledgement,
+            records.record_outcome,
+            obligations.determine_obligations,
+            obligations.limit_disclosure,
+            reports.render_report,
+            delivery.deliver_report,
+        ],
+        activity_executor=executor,
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "dutyflow")
+        ),
+    )
+
+
+async def run_worker(
+    settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
+    """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
+    from dutyflow.store.db import create_schema, make_engine, session_factory
+    from dutyflow.temporal_connection import connect, ensure_search_attributes
+
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    client = await connect(settings)
+    await ensure_search_attributes(client)
+    async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as http:
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                client,
+                task_queue=settings.task_queue,
+                sessions=session_factory(engine),
+                policies=PolicyLibrary(settings.policies_dir),
+                directory=AgencyDirectory.load(
+                    settings.agency_directory, settings.resolved_intake_base_url
+                ),
+                http=http,
+                executor=executor,
+            )
+            async with worker:
+                if ready is not None:
+                    ready.set()
+                await stop.wait()
+    engine.dispose()
+
+
+def main() -> None:
+    """``python worker.py``: run one worker with the settings from the environment."""
+    from dutyflow.cli import run_until_interrupted
+
+    run_until_interrupted(lambda stop: run_worker(Settings(), stop))
+
+
+if __name__ == "__main__":
+    main()
