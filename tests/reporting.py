@@ -1,0 +1,63 @@
+"""Driving a report through the HTTP API, step by step, as a practitioner's tool does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from dutyflow import scenario
+
+PRACTITIONER = "practitioner-0042"
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code < 400, f"HTTP {response.status_code}: {response.text}"
+    return response.json()
+
+
+async def open_report(api: httpx.AsyncClient, **changes: Any) -> str:
+    return ok(await api.post("/reports", json=scenario.opening_request(**changes)))["case_id"]
+
+
+async def document_grounds(api: httpx.AsyncClient, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return ok(await api.post(f"/reports/{case_id}/grounds", json=body))
+
+
+async def record_phone_report(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    return ok(await api.post(f"/reports/{case_id}/phone-report", json=scenario.phone_report()))
+
+
+async def confirm(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    review = ok(await api.get(f"/reports/{case_id}/review"))
+    return ok(
+        await api.post(
+            f"/reports/{case_id}/confirm",
+            json={"practitioner_id": PRACTITIONER, "review_sha256": review["review_sha256"]},
+        )
+    )
+
+
+async def wait_for_stage(api: httpx.AsyncClient, case_id: str, stage: str, timeout: float = 60) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        status = ok(await api.get(f"/reports/{case_id}"))
+        if status["stage"] == stage:
+            return status
+        assert loop.time() < deadline, f"case still {status['stage']}, expected {stage}"
+        await asyncio.sleep(0.05)
+
+
+async def report_end_to_end(api: httpx.AsyncClient, grounds: dict[str, Any] | None = None) -> dict[str, Any]:
+    case_id = await open_report(api)
+    await document_grounds(api, case_id, grounds or scenario.grounds_submission())
+    await record_phone_report(api, case_id)
+    await confirm(api, case_id)
+    return await wait_for_stage(api, case_id, "closed")
+
+
+async def agency_inbox(intake_url: str, agency_id: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as intake:
+        return ok(await intake.get(f"/agencies/{agency_id}/reports"))

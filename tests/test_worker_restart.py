@@ -1,0 +1,84 @@
+"""A case survives its worker crashing in the middle of the workflow, and completes exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from dutyflow import scenario
+from dutyflow.store import audit_log
+from tests.reporting import (
+    agency_inbox,
+    confirm,
+    document_grounds,
+    open_report,
+    record_phone_report,
+    wait_for_stage,
+)
+from tests.test_mandated_report import EXPECTED_STEPS
+
+
+def start_worker_process(stack, database_url: str, temporal_address: str, payload_key_b64: str,
+                         repo_root: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
+        "DUTYFLOW_DATABASE_URL": database_url,
+        "DUTYFLOW_TASK_QUEUE": stack.task_queue,
+        "DUTYFLOW_PAYLOAD_KEY": payload_key_b64,
+        "DUTYFLOW_INTAKE_BASE_URL": stack.intake_url,
+        "DUTYFLOW_DATA_DIR": str(log.parent),
+    }
+    return subprocess.Popen(
+        [sys.executable, "worker.py"],
+        cwd=repo_root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def test_case_survives_a_worker_crash_and_completes_exactly_once(
+    api_without_worker: httpx.AsyncClient,
+    stack,
+    database_url: str,
+    temporal_address: str,
+    payload_key_b64: str,
+    repo_root: Path,
+    tmp_path: Path,
+) -> None:
+    api = api_without_worker
+    start = lambda: start_worker_process(  # noqa: E731
+        stack, database_url, temporal_address, payload_key_b64, repo_root, tmp_path / "worker.log"
+    )
+    first = start()
+    try:
+        case_id = await open_report(api)
+        await document_grounds(api, case_id, scenario.grounds_submission())
+        await record_phone_report(api, case_id)
+        await wait_for_stage(api, case_id, "awaiting-confirmation")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(first.wait)
+
+    confirming = asyncio.create_task(confirm(api, case_id))  # waits for a worker to take it
+    second = start()
+    try:
+        await confirming
+        status = await wait_for_stage(api, case_id, "closed", timeout=90)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 30) == 0, (tmp_path / "worker.log").read_text()
+
+    inbox = await agency_inbox(stack.intake_url, status["deliveries"][0]["agency_id"])
+    assert len([r for r in inbox if r["case_reference"] == case_id]) == 1
+    with stack.sessions() as session:
+        assert [e.step for e in audit_log.entries_for_case(session, case_id)] == EXPECTED_STEPS
+        assert audit_log.verify(session).intact
