@@ -2,6 +2,8 @@
 
     dutyflow up       run the embedded stack (Temporal dev server, worker, API, intake service)
     dutyflow worker   run only a worker, against DUTYFLOW_TEMPORAL_ADDRESS
+    dutyflow api      run only the HTTP API, against DUTYFLOW_TEMPORAL_ADDRESS
+    dutyflow intake   run only the reference agency intake service
     dutyflow demo     run a whole child-abuse report through the stack and print its timeline
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
@@ -90,6 +92,20 @@ def cmd_worker(_args: argparse.Namespace) -> None:
     run_until_interrupted(lambda stop: run_worker(settings, stop))
 
 
+def cmd_api(_args: argparse.Namespace) -> None:
+    from dutyflow.stack import serve_api
+
+    settings = _settings()
+    run_until_interrupted(lambda stop: serve_api(settings, stop))
+
+
+def cmd_intake(_args: argparse.Namespace) -> None:
+    from dutyflow.stack import serve_intake
+
+    settings = _settings()
+    run_until_interrupted(lambda stop: serve_intake(settings, stop))
+
+
 def cmd_demo(_args: argparse.Namespace) -> None:
     from dutyflow.demo import run_demo
 
@@ -107,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("up", help="run the embedded stack").set_defaults(run=cmd_up)
     commands.add_parser("worker", help="run only a worker").set_defaults(run=cmd_worker)
+    commands.add_parser("api", help="run only the HTTP API").set_defaults(run=cmd_api)
+    commands.add_parser("intake", help="run only the agency intake service").set_defaults(
+        run=cmd_intake
+    )
     commands.add_parser("demo", help="run a whole report and print its timeline").set_defaults(
         run=cmd_demo
     )

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_url: str | None = None
 
+    intake_host: str = "127.0.0.1"
     intake_port: int = 8001
     intake_base_url: str | None = None
     intake_database_url: str | None = None

@@ -13,15 +13,17 @@ import contextlib
 import ctypes
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
-from dutyflow.serving import PortInUse, RunningServer, bind, serve
+from dutyflow.serving import RunningServer, bind, serve
 from dutyflow.settings import Settings
 
 _PR_SET_PDEATHSIG = 1
@@ -86,6 +88,47 @@ async def wait_for_temporal(
             await asyncio.sleep(0.2)
 
 
+def api_app(settings: Settings) -> Any:
+    from dutyflow.api.app import create_app
+    from dutyflow.domain.agencies import AgencyDirectory
+    from dutyflow.domain.policy import PolicyLibrary
+    from dutyflow.store.db import create_schema, make_engine
+    from dutyflow.temporal_connection import connect
+
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    return create_app(
+        connect_client=lambda: connect(settings),
+        engine=engine,
+        policies=PolicyLibrary(settings.policies_dir),
+        directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
+        task_queue=settings.task_queue,
+    )
+
+
+def intake_app(settings: Settings) -> Any:
+    from dutyflow.intake.app import create_app
+
+    return create_app(settings.resolved_intake_database_url)
+
+
+async def _serve_until(app: Any, sock: socket.socket, name: str, stop: asyncio.Event) -> None:
+    server = await serve(app, sock, name)
+    print(f"Dutyflow {name} listening on {server.url}", flush=True)
+    await stop.wait()
+    await server.stop()
+
+
+async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
+    """The API alone (production: one container per part)."""
+    await _serve_until(api_app(settings), bind(settings.api_host, settings.api_port, "DUTYFLOW_API_PORT"), "api", stop)
+
+
+async def serve_intake(settings: Settings, stop: asyncio.Event) -> None:
+    sock = bind(settings.intake_host, settings.intake_port, "DUTYFLOW_INTAKE_PORT")
+    await _serve_until(intake_app(settings), sock, "intake", stop)
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -100,7 +143,7 @@ class Stack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         api_socket = bind(settings.api_host, settings.api_port, "DUTYFLOW_API_PORT")
         intake_socket = (
-            bind("127.0.0.1", settings.intake_port, "DUTYFLOW_INTAKE_PORT")
+            bind(settings.intake_host, settings.intake_port, "DUTYFLOW_INTAKE_PORT")
             if settings.run_intake
             else None
         )
@@ -156,32 +199,13 @@ class Stack:
             self._worker_task.result()
             raise RuntimeError("the worker stopped during start-up")
 
-    async def _start_intake(self, sock: object) -> None:
-        from dutyflow.intake.app import create_app
-
-        app = create_app(self.settings.resolved_intake_database_url)
-        server = await serve(app, sock, "intake")  # type: ignore[arg-type]
+    async def _start_intake(self, sock: socket.socket) -> None:
+        server = await serve(intake_app(self.settings), sock, "intake")
         self._servers.append(server)
         self.urls["Agency intake service"] = server.url
 
-    async def _start_api(self, sock: object) -> None:
-        from dutyflow.api.app import create_app
-        from dutyflow.domain.agencies import AgencyDirectory
-        from dutyflow.domain.policy import PolicyLibrary
-        from dutyflow.store.db import create_schema, make_engine
-        from dutyflow.temporal_connection import connect
-
-        settings = self.settings
-        engine = make_engine(settings.resolved_database_url)
-        create_schema(engine)
-        app = create_app(
-            connect_client=lambda: connect(settings),
-            engine=engine,
-            policies=PolicyLibrary(settings.policies_dir),
-            directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
-            task_queue=settings.task_queue,
-        )
-        server = await serve(app, sock, "api")  # type: ignore[arg-type]
+    async def _start_api(self, sock: socket.socket) -> None:
+        server = await serve(api_app(self.settings), sock, "api")
         self._servers.append(server)
         self.urls["API"] = server.url
         self.urls["API docs"] = f"{server.url}/docs"

@@ -51,7 +51,7 @@ def _text_problems(model: BaseModel, prefix: str) -> list[FieldProblem]:
     def walk(value: Any, path: str, name: str) -> None:
         if isinstance(value, BaseModel):
             for key in type(value).model_fields:
-                walk(getattr(value, key), f"{path}.{key}", key)
+                walk(getattr(value, key), f"{path}.{key}" if path else key, key)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 walk(item, f"{path}[{index}]", name)
@@ -77,7 +77,7 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
 def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
     import re
 
-    problems = _text_problems(opening, "opening")
+    problems = _text_problems(opening, "")
     for name in ("case_id", "clinic_id", "practitioner_id"):
         if not re.match(OPAQUE_ID_PATTERN, getattr(opening, name)):
             problems.append(
@@ -99,7 +99,7 @@ def grounds_problems(
 ) -> list[FieldProblem]:
     """``statutory_bases`` comes from the case's policy; None when not yet known."""
     grounds = submission.grounds
-    problems = _text_problems(submission, "grounds_submission")
+    problems = _text_problems(submission, "")
     if _blank(grounds.observations):
         problems.append(
             FieldProblem(field="grounds.observations", problem="must describe what was observed or said")

@@ -1,0 +1,3 @@
+-- Dutyflow's own database, separate from Temporal's (temporal, temporal_visibility).
+CREATE DATABASE dutyflow;
+CREATE DATABASE dutyflow_intake;
