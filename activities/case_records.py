@@ -11,6 +11,7 @@ from temporalio import activity
 from dutyflow.contracts import (
     SYSTEM,
     AcknowledgementInput,
+    Actor,
     CaseOpened,
     CaseOutcome,
     CaseRef,
@@ -20,7 +21,6 @@ from dutyflow.contracts import (
     RecordGroundsInput,
     RecordPhoneReportInput,
     StepRecorded,
-    Actor,
 )
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary

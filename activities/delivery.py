@@ -140,7 +140,15 @@ class DeliveryActivities:
             headers={"Content-Type": "application/json", IDEMPOTENCY_HEADER: transmission.report_id},
         )
         if response.status_code in (200, 201):
-            return IntakeReceipt.model_validate_json(response.content)
+            try:
+                return IntakeReceipt.model_validate_json(response.content)
+            except ValueError:
+                # Accepted but unreadable: retrying presents the same idempotency key, so the
+                # agency answers for the same report; meanwhile the case stays visibly delivering.
+                raise ApplicationError(
+                    "agency intake accepted the report but its receipt has no reference_number",
+                    type="AgencyReceiptUnreadable",
+                ) from None
         if response.status_code == 429 or response.status_code >= 500:
             # Retryable: Temporal's retry policy backs off and tries again.
             raise ApplicationError(

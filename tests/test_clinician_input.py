@@ -169,3 +169,14 @@ async def test_unknown_case_is_not_found(api: httpx.AsyncClient) -> None:
     response = await api.get("/reports/case-does-not-exist")
 
     assert response.status_code == 404
+
+
+async def test_a_closed_case_takes_no_further_steps(api: httpx.AsyncClient) -> None:
+    from tests.reporting import report_end_to_end
+
+    status = await report_end_to_end(api)
+
+    response = await api.post(f"/reports/{status['case_id']}/grounds", json=scenario.grounds_submission())
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "case", "problem": "the case is closed"}]

@@ -18,7 +18,13 @@ import pytest
 
 from dutyflow import scenario
 from dutyflow.serving import free_port
-from tests.reporting import confirm, document_grounds, open_report, record_phone_report, wait_for_stage
+from tests.reporting import (
+    confirm,
+    document_grounds,
+    open_report,
+    record_phone_report,
+    wait_for_stage,
+)
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -38,7 +39,6 @@ from dutyflow.domain.validation import (
 from dutyflow.store import audit_log
 from dutyflow.store.db import session_factory
 from dutyflow.store.tables import ReportDocument
-from sqlmodel import select
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -280,6 +280,8 @@ def _refusal_from(err: WorkflowUpdateFailedError) -> Exception:
 
 
 def _not_found_or(err: RPCError) -> Exception:
+    if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
+        return Refusal([FieldProblem(field="case", problem="the case is closed")], status_code=409)
     if err.status == RPCStatusCode.NOT_FOUND:
         return HTTPException(status_code=404, detail="case_id: no such case")
     return HTTPException(status_code=503, detail="the workflow service is unavailable; try again")

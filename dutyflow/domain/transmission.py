@@ -7,10 +7,10 @@ receipt, so a retried delivery never creates a second report at the agency.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -39,6 +39,9 @@ class ReportTransmission(BaseModel):
 
 
 class IntakeReceipt(BaseModel):
-    reference_number: str
-    received_at: datetime
+    """An agency's acknowledgement. ``received_at`` is optional for agencies whose endpoints do
+    not say when; Dutyflow then records the moment it read the receipt."""
+
+    reference_number: str = Field(min_length=1, max_length=100)
+    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     duplicate: bool = False

@@ -1,0 +1,72 @@
+"""Delivery works with any agency endpoint that honours the documented contract, not only with
+Dutyflow's own intake service: here a bare HTTP server written independently of Dutyflow."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from dutyflow.domain.agencies import AgencyDirectory
+from tests.conftest import _serve_api
+from tests.reporting import report_end_to_end
+
+
+class AgencyEndpoint(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], dict]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.received.append((dict(self.headers), body))
+        answer = json.dumps({"reference_number": f"IND-{len(self.received)}"}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def independent_agency(tmp_path: Path) -> Iterator[Path]:
+    AgencyEndpoint.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AgencyEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    folder = tmp_path / "agencies"
+    folder.mkdir()
+    (folder / "us-ca.yaml").write_text(
+        "jurisdiction: US-CA\n"
+        "agencies:\n"
+        "  - id: independent-cws\n"
+        "    name: Independent County CWS\n"
+        "    role: county-child-welfare\n"
+        "    county: Demo County\n"
+        f"    intake_url: http://127.0.0.1:{server.server_port}/intake\n"
+    )
+    yield folder
+    server.shutdown()
+
+
+async def test_report_reaches_an_independent_agency_endpoint_once(
+    stack, http, executor, independent_agency: Path
+) -> None:
+    stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
+    async with stack.new_worker(http, executor):
+        async for api in _serve_api(stack):
+            status = await report_end_to_end(api)
+
+    [(headers, body)] = AgencyEndpoint.received
+    [delivery] = status["deliveries"]
+    assert delivery["reference_number"] == "IND-1"
+    assert headers["Idempotency-Key"] == body["report_id"] == delivery["report_id"]
+    assert body["recipient_id"] == "independent-cws"
+    assert "SS 8572" in body["document"]["text"] and "<html" in body["document"]["html"]
+    assert "clinical_context" not in body["fields"]
