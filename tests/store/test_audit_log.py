@@ -1,0 +1,68 @@
+"""The audit log on a real database: concurrent appends never fork the chain, a step is recorded
+at most once, and tampering with a stored entry is found at that entry."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import text
+
+from dutyflow.contracts import SYSTEM
+from dutyflow.store import audit_log
+from dutyflow.store.steps import record_step
+
+
+def append_steps(sessions, case_id: str, count: int) -> None:
+    def one(index: int) -> None:
+        record_step(
+            sessions, case_id=case_id, step="test-step", key_suffix=str(index), actor=SYSTEM,
+            content_sha256="ab" * 32, details={"index": index},
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, range(count)))
+
+
+def test_concurrent_appends_leave_one_unbroken_chain(sessions) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+
+    append_steps(sessions, case_id, 40)
+
+    with sessions() as session:
+        assert len(audit_log.entries_for_case(session, case_id)) == 40
+        result = audit_log.verify(session)
+    assert result.intact, result.problem
+
+
+def test_a_step_is_recorded_at_most_once(sessions) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+
+    for _ in range(3):
+        record_step(sessions, case_id=case_id, step="case-opened", actor=SYSTEM,
+                    content_sha256="cd" * 32, details={})
+
+    with sessions() as session:
+        assert [e.step for e in audit_log.entries_for_case(session, case_id)] == ["case-opened"]
+
+
+def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    append_steps(sessions, case_id, 3)
+    with sessions() as session:
+        target = audit_log.entries_for_case(session, case_id)[1].seq
+
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_entry SET actor_id = 'someone-else' WHERE seq = :seq"), {"seq": target}
+        )
+    try:
+        with sessions() as session:
+            result = audit_log.verify(session)
+        assert result.first_broken_seq == target
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE audit_entry SET actor_id = :actor WHERE seq = :seq"),
+                {"actor": SYSTEM.actor_id, "seq": target},
+            )
