@@ -89,11 +89,15 @@ class ObligationActivities:
                     phone_report_due_at=policy.due_at("phone-report", formed_at),
                     written_report_due_at=written_due,
                     policy_version=policy.version,
-                    citations=[
-                        recipient.citation,
-                        recipient.allowed_fields_citation,
-                        *(d.citation for d in policy.deadlines),
-                    ],
+                    citations=list(
+                        dict.fromkeys(
+                            [
+                                recipient.citation,
+                                recipient.allowed_fields_citation,
+                                *(d.citation for d in policy.deadlines),
+                            ]
+                        )
+                    ),
                 )
             )
 
