@@ -5,6 +5,7 @@
     dutyflow api      run only the HTTP API, against DUTYFLOW_TEMPORAL_ADDRESS
     dutyflow intake   run only the reference agency intake service
     dutyflow demo     run a whole child-abuse report through the stack and print its timeline
+    dutyflow audit verify   check the whole audit hash chain; non-zero exit if it was tampered with
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -118,6 +119,25 @@ def cmd_demo(_args: argparse.Namespace) -> None:
     _exit(status)
 
 
+def cmd_audit_verify(_args: argparse.Namespace) -> None:
+    from dutyflow.store import audit_log
+    from dutyflow.store.db import create_schema, make_engine, session_factory
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    with session_factory(engine)() as session:
+        result = audit_log.verify(session)
+    if result.intact:
+        print(f"Audit chain intact: {result.checked} entries checked.")
+        _exit(0)
+    print(
+        f"Audit chain BROKEN at entry {result.first_broken_seq}: {result.problem} "
+        f"({result.checked} entries before it verified)."
+    )
+    _exit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dutyflow", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -130,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="run a whole report and print its timeline").set_defaults(
         run=cmd_demo
     )
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="AUDIT_COMMAND"
+    )
+    audit.add_parser("verify", help="check the whole hash chain").set_defaults(run=cmd_audit_verify)
     return parser
 
 
