@@ -80,6 +80,7 @@ class ReportActivities:
             details={"recipient_id": request.recipient_id, "form": layout.code},
             write=write,
         )
+        # Read back what was stored: if an earlier attempt won the race, its document stands.
         with self._sessions() as session:
             stored = session.get(ReportDocument, document_id)
         assert stored is not None

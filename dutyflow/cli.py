@@ -120,12 +120,16 @@ def cmd_demo(_args: argparse.Namespace) -> None:
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> None:
+    from sqlalchemy import inspect
+
     from dutyflow.store import audit_log
-    from dutyflow.store.db import create_schema, make_engine, session_factory
+    from dutyflow.store.db import make_engine, session_factory
 
     settings = _settings()
     engine = make_engine(settings.resolved_database_url)
-    create_schema(engine)
+    if not inspect(engine).has_table("audit_entry"):  # read-only: never create an empty log
+        print("dutyflow audit verify: this database has no audit log", file=sys.stderr)
+        _exit(2)
     with session_factory(engine)() as session:
         result = audit_log.verify(session)
     if result.intact:

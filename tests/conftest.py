@@ -144,7 +144,7 @@ def directory(intake: RunningServer) -> AgencyDirectory:
 
 
 @dataclass
-class Stack:
+class Harness:
     """What a test needs to drive cases: the client, a worker's task queue, the stores."""
 
     client: Client
@@ -175,8 +175,8 @@ def stack(
     intake: RunningServer,
     directory: AgencyDirectory,
     policies: PolicyLibrary,
-) -> Stack:
-    return Stack(
+) -> Harness:
+    return Harness(
         client=client,
         task_queue=f"dutyflow-test-{uuid.uuid4()}",
         sessions=sessions,
@@ -201,14 +201,14 @@ def executor() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture
 async def running_worker(
-    stack: Stack, http: httpx.AsyncClient, executor: ThreadPoolExecutor
+    stack: Harness, http: httpx.AsyncClient, executor: ThreadPoolExecutor
 ) -> AsyncIterator[Worker]:
     worker = stack.new_worker(http, executor)
     async with worker:
         yield worker
 
 
-async def _serve_api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+async def _serve_api(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
     from dutyflow.api.app import create_app
 
     app = create_app(
@@ -225,14 +225,14 @@ async def _serve_api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def api(stack: Stack, running_worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
+async def api(stack: Harness, running_worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
     """The Dutyflow HTTP API, served for real on a free port, with a worker behind it."""
     async for client in _serve_api(stack):
         yield client
 
 
 @pytest.fixture
-async def api_without_worker(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+async def api_without_worker(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
     """The API alone: the test runs its workers itself (e.g. as separate processes)."""
     async for client in _serve_api(stack):
         yield client

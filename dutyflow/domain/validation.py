@@ -6,6 +6,7 @@ on. Messages never repeat the submitted value: they may end up in logs or error 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,11 +76,9 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
 
 
 def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
-    import re
-
     problems = _text_problems(opening, "")
     for name in ("case_id", "clinic_id", "practitioner_id"):
-        if not re.match(OPAQUE_ID_PATTERN, getattr(opening, name)):
+        if not re.fullmatch(OPAQUE_ID_PATTERN, getattr(opening, name)):
             problems.append(
                 FieldProblem(
                     field=name,

@@ -40,3 +40,16 @@ def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Pa
     broken = verify(url)
     assert broken.returncode == 1
     assert "BROKEN at entry 2" in broken.stdout
+
+
+def test_verify_refuses_a_database_without_an_audit_log_and_creates_nothing(tmp_path: Path) -> None:
+    database = tmp_path / "empty.db"
+
+    result = verify(f"sqlite:///{database}")
+
+    assert result.returncode == 2
+    assert "no audit log" in result.stderr
+    engine = make_engine(f"sqlite:///{database}")
+    from sqlalchemy import inspect
+
+    assert not inspect(engine).has_table("audit_entry")
