@@ -65,6 +65,7 @@ class CaseRecordActivities:
                     county=opening.county,
                     clinic_id=opening.clinic_id,
                     practitioner_id=opening.practitioner_id,
+                    client_id=opening.client_id,
                     policy_version=policy.version,
                     opening=opening.model_dump(mode="json"),
                 )

@@ -17,6 +17,7 @@ def opening_request(**changes: Any) -> dict[str, Any]:
         "county": "Demo County",
         "clinic_id": "clinic-demo-01",
         "practitioner_id": "practitioner-0042",
+        "client_id": "client-demo-0007",
         "reporter": {
             "name": "Dr. Alex Rivera",
             "title": "Licensed Marriage and Family Therapist",

@@ -50,6 +50,7 @@ class OpenReportRequest(BaseModel):
     county: str
     clinic_id: str
     practitioner_id: str
+    client_id: str
     reporter: Reporter
 
 

@@ -120,7 +120,9 @@ class GroundsSubmission(Model):
 
 
 class CaseOpening(Model):
-    """Opening a case. The case id is opaque: it becomes the workflow id and must never carry a name."""
+    """Opening a case. The case id is opaque: it becomes the workflow id and must never carry a
+    name. ``client_id`` is the clinic's opaque id of the client whose information is disclosed:
+    the accounting of disclosures (45 CFR 164.528) is kept per client."""
 
     case_id: str
     jurisdiction: str
@@ -128,6 +130,7 @@ class CaseOpening(Model):
     county: str
     clinic_id: str
     practitioner_id: str
+    client_id: str
     reporter: Reporter
 
 

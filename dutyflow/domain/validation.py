@@ -77,7 +77,7 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
 
 def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
     problems = _text_problems(opening, "")
-    for name in ("case_id", "clinic_id", "practitioner_id"):
+    for name in ("case_id", "clinic_id", "practitioner_id", "client_id"):
         if not re.fullmatch(OPAQUE_ID_PATTERN, getattr(opening, name)):
             problems.append(
                 FieldProblem(

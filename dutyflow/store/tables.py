@@ -27,6 +27,7 @@ class CaseRecord(SQLModel, table=True):
     county: str = Field(max_length=100)
     clinic_id: str = Field(index=True, max_length=64)
     practitioner_id: str = Field(index=True, max_length=64)
+    client_id: str = Field(index=True, max_length=64)
     policy_version: str = Field(max_length=32)
     opening: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     opened_at: datetime = _time(default_factory=utcnow)
