@@ -38,7 +38,7 @@ def build_worker(
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory)
     reports = ReportActivities(sessions, policies)
-    delivery = DeliveryActivities(sessions, http)
+    delivery = DeliveryActivities(sessions, policies, http)
     return Worker(
         client,
         task_queue=task_queue,

@@ -18,7 +18,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
+from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.audit import content_sha256
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.transmission import (
     IDEMPOTENCY_HEADER,
     IntakeReceipt,
@@ -28,7 +31,13 @@ from dutyflow.domain.transmission import (
 from dutyflow.store.case_file import load_case
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
-from dutyflow.store.tables import DeliveryRecord, DisclosureRecord, ObligationRecord, ReportDocument
+from dutyflow.store.tables import (
+    AccountingEntry,
+    DeliveryRecord,
+    DisclosureRecord,
+    ObligationRecord,
+    ReportDocument,
+)
 
 REPORT_ID_NAMESPACE = uuid.UUID("6f1c3a52-2d7e-4f57-9a55-0d5e6b1f3c11")
 
@@ -38,8 +47,11 @@ def report_id_for(case_id: str, recipient_id: str, document_sha256: str) -> str:
 
 
 class DeliveryActivities:
-    def __init__(self, sessions: SessionFactory, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, sessions: SessionFactory, policies: PolicyLibrary, http: httpx.AsyncClient
+    ) -> None:
         self._sessions = sessions
+        self._policies = policies
         self._http = http
 
     def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
@@ -93,6 +105,10 @@ class DeliveryActivities:
         )
         receipt = await self._post(obligation.intake_url, transmission)
 
+        policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        policy_recipient = policy.recipient(obligation.recipient_id)
+        layout = load_form_layout(document.form_id)
+
         def write(session: Session) -> None:
             session.add(
                 DeliveryRecord(
@@ -103,6 +119,24 @@ class DeliveryActivities:
                     document_sha256=document.sha256,
                     reference_number=receipt.reference_number,
                     received_at=receipt.received_at,
+                )
+            )
+            session.add(
+                AccountingEntry(
+                    entry_id=report_id,
+                    client_id=case.client_id,
+                    case_id=case.case_id,
+                    disclosed_at=receipt.received_at,
+                    recipient_agency_id=obligation.agency_id,
+                    recipient_role=policy_recipient.agency_role,
+                    recipient_name=obligation.agency_name,
+                    recipient_address=obligation.agency_address,
+                    information_disclosed=describe_disclosure(
+                        f"{layout.title} ({layout.code})", disclosure.disclosed_fields
+                    ),
+                    purpose=obligation.purpose,
+                    legal_basis=f"{obligation.legal_basis}; {policy_recipient.citation}",
+                    policy_version=case.policy_version,
                 )
             )
 

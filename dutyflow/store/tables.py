@@ -136,6 +136,26 @@ class OutcomeRecord(SQLModel, table=True):
     recorded_at: datetime = _time(default_factory=utcnow)
 
 
+class AccountingEntry(SQLModel, table=True):
+    """One disclosure, as the client's accounting of disclosures (45 CFR 164.528(b)) lists it.
+    Written in the same transaction as the delivery it accounts for."""
+
+    __tablename__ = "accounting_entry"
+
+    entry_id: str = Field(primary_key=True, max_length=64)  # the delivery's report id
+    client_id: str = Field(index=True, max_length=64)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    disclosed_at: datetime = _time(index=True)
+    recipient_agency_id: str = Field(index=True, max_length=64)
+    recipient_role: str = Field(max_length=64)
+    recipient_name: str = Field(max_length=200)
+    recipient_address: str | None = Field(default=None, max_length=300)
+    information_disclosed: str = Field(sa_column=Column(Text, nullable=False))
+    purpose: str = Field(max_length=300)
+    legal_basis: str = Field(max_length=200)
+    policy_version: str = Field(max_length=32)
+
+
 class AuditEntry(SQLModel, table=True):
     """One link of the append-only audit chain (see `dutyflow.domain.audit`)."""
 
@@ -175,6 +195,7 @@ def all_tables() -> list[Any]:
             DeliveryRecord,
             AcknowledgementRecord,
             OutcomeRecord,
+            AccountingEntry,
             AuditEntry,
         )
     ]
