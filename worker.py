@@ -16,6 +16,7 @@ from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
+from dutyflow.auditing import ActivityAuditInterceptor
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import Settings
@@ -56,6 +57,7 @@ def build_worker(
             delivery.deliver_report,
         ],
         activity_executor=executor,
+        interceptors=[ActivityAuditInterceptor(sessions)],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "dutyflow")
         ),

@@ -61,3 +61,9 @@ async def report_end_to_end(api: httpx.AsyncClient, grounds: dict[str, Any] | No
 async def agency_inbox(intake_url: str, agency_id: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=intake_url, timeout=30) as intake:
         return ok(await intake.get(f"/agencies/{agency_id}/reports"))
+
+
+def domain_steps(entries) -> list[str]:
+    """The audited domain events, without the per-attempt activity entries around them."""
+    steps = [e.step if hasattr(e, "step") else e["step"] for e in entries]
+    return [step for step in steps if not step.startswith("activity-")]

@@ -13,15 +13,23 @@ from pathlib import Path
 import pytest
 
 from dutyflow.domain.agencies import AgencyDirectory
+from dutyflow.store import audit_log
 from tests.conftest import _serve_api
 from tests.reporting import report_end_to_end
 
 
 class AgencyEndpoint(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], dict]] = []
+    unavailable_for: int = 0  # answer 503 to this many requests first
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if AgencyEndpoint.unavailable_for > 0:
+            AgencyEndpoint.unavailable_for -= 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.received.append((dict(self.headers), body))
         answer = json.dumps({"reference_number": f"IND-{len(self.received)}"}).encode()
         self.send_response(201)
@@ -37,6 +45,7 @@ class AgencyEndpoint(BaseHTTPRequestHandler):
 @pytest.fixture
 def independent_agency(tmp_path: Path) -> Iterator[Path]:
     AgencyEndpoint.received = []
+    AgencyEndpoint.unavailable_for = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), AgencyEndpoint)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -70,3 +79,28 @@ async def test_report_reaches_an_independent_agency_endpoint_once(
     assert body["recipient_id"] == "independent-cws"
     assert "SS 8572" in body["document"]["text"] and "<html" in body["document"]["html"]
     assert "clinical_context" not in body["fields"]
+
+
+async def test_an_agency_outage_is_retried_and_every_attempt_is_audited(
+    stack, http, executor, independent_agency: Path
+) -> None:
+    AgencyEndpoint.unavailable_for = 1
+    stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
+    async with stack.new_worker(http, executor):
+        async for api in _serve_api(stack):
+            status = await report_end_to_end(api)
+
+    assert len(AgencyEndpoint.received) == 1
+    with stack.sessions() as session:
+        entries = audit_log.entries_for_case(session, status["case_id"])
+    delivery_attempts = [
+        (e.step, e.details["attempt"], e.details.get("error_type"))
+        for e in entries
+        if e.details.get("activity") == "deliver_report"
+    ]
+    assert delivery_attempts == [
+        ("activity-started", 1, None),
+        ("activity-failed", 1, "AgencyUnavailable"),
+        ("activity-started", 2, None),
+        ("activity-completed", 2, None),
+    ]

@@ -13,7 +13,7 @@ from dutyflow import scenario
 from dutyflow.domain.audit import GENESIS_HASH
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AuditEntry
-from tests.reporting import agency_inbox, report_end_to_end
+from tests.reporting import agency_inbox, domain_steps, report_end_to_end
 
 WITHHELD_MARKERS = {
     "clinical_context.diagnosis": "MARKER-DIAGNOSIS-Q7X2",
@@ -87,7 +87,7 @@ async def test_every_step_leaves_an_audit_record_in_order(api: httpx.AsyncClient
     with stack.sessions() as session:
         entries = audit_log.entries_for_case(session, status["case_id"])
         chain = audit_log.verify(session)
-    assert [e.step for e in entries] == EXPECTED_STEPS
+    assert domain_steps(entries) == EXPECTED_STEPS
     assert [e.seq for e in entries] == sorted(e.seq for e in entries)
     assert chain.intact, chain.problem
     assert {e.actor_role for e in entries} == {"practitioner", "system", "agency"}
@@ -102,7 +102,7 @@ async def test_the_audit_timeline_is_served_by_the_api(api: httpx.AsyncClient) -
     status = await report_end_to_end(api)
 
     timeline = (await api.get(f"/reports/{status['case_id']}/timeline")).json()
-    assert [entry["step"] for entry in timeline] == EXPECTED_STEPS
+    assert domain_steps(timeline) == EXPECTED_STEPS
 
 
 async def test_audit_chain_starts_from_the_genesis_hash(api, stack) -> None:
@@ -111,3 +111,17 @@ async def test_audit_chain_starts_from_the_genesis_hash(api, stack) -> None:
     with stack.sessions() as session:
         first = session.exec(select(AuditEntry).order_by(AuditEntry.seq).limit(1)).one()
     assert first.seq == 1 and first.prev_hash == GENESIS_HASH
+
+
+async def test_every_activity_attempt_is_audited_from_start_to_completion(api, stack) -> None:
+    status = await report_end_to_end(api)
+
+    with stack.sessions() as session:
+        entries = audit_log.entries_for_case(session, status["case_id"])
+    attempts = [e for e in entries if e.step.startswith("activity-")]
+    started = [e.details["activity"] for e in attempts if e.step == "activity-started"]
+    completed = [e.details["activity"] for e in attempts if e.step == "activity-completed"]
+    assert started == completed
+    assert started[0] == "open_case" and started[-1] == "record_outcome"
+    assert {"record_grounds", "limit_disclosure", "render_report", "deliver_report"} <= set(started)
+    assert all(e.actor_role == "system" for e in attempts)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log
 from dutyflow.store.steps import record_step
+from tests.store.tampering import guard_lifted
 
 
 def append_steps(sessions, case_id: str, count: int) -> None:
@@ -52,7 +55,7 @@ def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine) -> None
     with sessions() as session:
         target = audit_log.entries_for_case(session, case_id)[1].seq
 
-    with engine.begin() as connection:
+    with guard_lifted(engine) as connection:
         connection.execute(
             text("UPDATE audit_entry SET actor_id = 'someone-else' WHERE seq = :seq"), {"seq": target}
         )
@@ -61,8 +64,20 @@ def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine) -> None
             result = audit_log.verify(session)
         assert result.first_broken_seq == target
     finally:
-        with engine.begin() as connection:
+        with guard_lifted(engine) as connection:
             connection.execute(
                 text("UPDATE audit_entry SET actor_id = :actor WHERE seq = :seq"),
                 {"actor": SYSTEM.actor_id, "seq": target},
             )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_entry SET step = 'forged'", "DELETE FROM audit_entry"],
+)
+def test_the_audit_table_refuses_updates_and_deletes(sessions, engine, statement: str) -> None:
+    append_steps(sessions, f"case-{uuid.uuid4().hex}", 1)
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        with engine.begin() as connection:
+            connection.execute(text(statement))

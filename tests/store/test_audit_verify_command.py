@@ -12,6 +12,7 @@ from sqlalchemy import text
 from dutyflow.contracts import SYSTEM
 from dutyflow.store.db import create_schema, make_engine, session_factory
 from dutyflow.store.steps import record_step
+from tests.store.tampering import guard_lifted
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
@@ -34,7 +35,7 @@ def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Pa
     assert intact.returncode == 0
     assert "3 entries checked" in intact.stdout
 
-    with engine.begin() as connection:
+    with guard_lifted(engine) as connection:
         connection.execute(text("UPDATE audit_entry SET step = 'forged' WHERE seq = 2"))
     engine.dispose()
     broken = verify(url)
