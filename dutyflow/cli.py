@@ -6,6 +6,9 @@
     dutyflow intake   run only the reference agency intake service
     dutyflow demo     run a whole child-abuse report through the stack and print its timeline
     dutyflow audit verify   check the whole audit hash chain; non-zero exit if it was tampered with
+    dutyflow cases    open, overdue and at-risk cases (from Temporal visibility)
+    dutyflow timeline CASE   a case's merged timeline: Temporal history and the audit log
+    dutyflow export-fhir --case CASE   FHIR AuditEvent / Communication / Provenance per disclosure
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -142,6 +145,64 @@ def cmd_audit_verify(_args: argparse.Namespace) -> None:
     _exit(1)
 
 
+def cmd_cases(args: argparse.Namespace) -> None:
+    from dutyflow.compliance.case_lists import CaseFilter, list_cases
+    from dutyflow.temporal_connection import connect
+
+    settings = _settings()
+    try:
+        filters = CaseFilter(
+            stage=args.stage, clinic=args.clinic, jurisdiction=args.jurisdiction, kind=args.kind,
+            open_only=not args.include_closed, overdue=args.overdue,
+            at_risk_within_hours=args.at_risk_hours,
+        )
+    except ValidationError as err:
+        for e in err.errors():
+            print(f"dutyflow cases: --{str(e['loc'][0]).replace('_', '-')}: {e['msg']}", file=sys.stderr)
+        _exit(2)
+
+    async def run() -> None:
+        listings = await list_cases(await connect(settings), filters)
+        print(f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} written report due")
+        for c in listings:
+            due = f"{c.written_report_due:%Y-%m-%d %H:%M} UTC" if c.written_report_due else "-"
+            flag = "  OVERDUE" if c.overdue else ""
+            print(f"{c.case_id:<38} {c.stage or '-':<24} {c.clinic or '-':<16} "
+                  f"{c.jurisdiction or '-':<12} {c.kind or '-':<12} {due}{flag}")
+        print(f"{len(listings)} case(s).")
+
+    _run_once(run)
+
+
+def cmd_timeline(args: argparse.Namespace) -> None:
+    from dutyflow.compliance.timeline import case_timeline, timeline_text
+    from dutyflow.store.case_file import CaseNotFound
+    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.temporal_connection import connect
+
+    settings = _settings()
+
+    async def run() -> None:
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            timeline = await case_timeline(await connect(settings), session_factory(engine), args.case_id)
+        except CaseNotFound:
+            print(f"dutyflow timeline: CASE_ID: no case {args.case_id}", file=sys.stderr)
+            _exit(2)
+        print(timeline.model_dump_json(indent=2) if args.json else timeline_text(timeline))
+
+    _run_once(run)
+
+
+def _run_once(run: Callable[[], Awaitable[None]]) -> None:
+    try:
+        asyncio.run(run())
+    except Exception as err:  # noqa: BLE001
+        print(f"dutyflow: {err}", file=sys.stderr)
+        _exit(1)
+    _exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dutyflow", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -154,6 +215,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="run a whole report and print its timeline").set_defaults(
         run=cmd_demo
     )
+    cases = commands.add_parser("cases", help="open, overdue and at-risk cases")
+    cases.add_argument("--overdue", action="store_true", help="written report deadline passed")
+    cases.add_argument("--at-risk-hours", type=float, metavar="HOURS",
+                       help="written report due within HOURS")
+    cases.add_argument("--stage")
+    cases.add_argument("--clinic")
+    cases.add_argument("--jurisdiction")
+    cases.add_argument("--kind")
+    cases.add_argument("--include-closed", action="store_true")
+    cases.set_defaults(run=cmd_cases)
+    timeline = commands.add_parser("timeline", help="a case's merged timeline")
+    timeline.add_argument("case_id", metavar="CASE_ID")
+    timeline.add_argument("--json", action="store_true")
+    timeline.set_defaults(run=cmd_timeline)
+    from dutyflow.interop.cli import add_fhir_command
+
+    add_fhir_command(commands)
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(
         dest="audit_command", required=True, metavar="AUDIT_COMMAND"
     )

@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dutyflow.api.errors import problems_response, request_validation_handler
+from dutyflow.compliance.api import compliance_router
 from dutyflow.contracts import CLINIC, JURISDICTION, REPORT_KIND, STAGE, CaseStatus, Stage
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport, Reporter
@@ -36,6 +37,7 @@ from dutyflow.domain.validation import (
     opening_problems,
     phone_report_problems,
 )
+from dutyflow.interop.api import fhir_router
 from dutyflow.store import audit_log
 from dutyflow.store.db import session_factory
 from dutyflow.store.tables import ReportDocument
@@ -124,6 +126,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+
+    app.include_router(compliance_router(sessions))
+    app.include_router(fhir_router(sessions))
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:

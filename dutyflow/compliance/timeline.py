@@ -1,0 +1,195 @@
+"""A case's timeline for a compliance officer: who did what and when, what was disclosed to whom,
+which fields were withheld, and whether each deadline was met.
+
+It merges the workflow history fetched from Temporal (failures decoded through the codec) with
+Dutyflow's own audit log. The audit log outlives Temporal's history retention: when the history
+is gone, the timeline says so and still stands on the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from dutyflow.store import audit_log
+from dutyflow.store.case_file import load_case, obligations_for
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.tables import DeliveryRecord, DisclosureRecord
+
+_SKIPPED = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+}
+
+
+class TimelineEvent(BaseModel):
+    at: datetime
+    source: Literal["temporal", "audit"]
+    event: str
+    actor: str | None = None
+    details: dict[str, Any] = {}
+
+
+class DisclosureView(BaseModel):
+    recipient_id: str
+    agency_name: str
+    disclosed_fields: list[str]
+    withheld_fields: list[str]
+    delivered_at: datetime | None
+    reference_number: str | None
+    written_report_due_at: datetime
+    on_time: bool | None
+
+
+class CaseTimeline(BaseModel):
+    case_id: str
+    jurisdiction: str
+    kind: str
+    clinic_id: str
+    policy_version: str
+    history_available: bool
+    events: list[TimelineEvent]
+    disclosures: list[DisclosureView]
+    deadlines_met: bool | None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _event_name(event_type: int) -> str:
+    name = EventType.Name(event_type).removeprefix("EVENT_TYPE_")
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+async def _history_event(client: Client, event: HistoryEvent, scheduled: dict[int, str]) -> TimelineEvent:
+    details: dict[str, Any] = {}
+    kind = event.WhichOneof("attributes")
+    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        name = event.activity_task_scheduled_event_attributes.activity_type.name
+        scheduled[event.event_id] = name
+        details["activity"] = name
+    elif kind and kind.startswith("activity_task_"):
+        attributes = getattr(event, kind)
+        details["activity"] = scheduled.get(attributes.scheduled_event_id, "")
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            details["attempt"] = attributes.attempt
+        if event.HasField("activity_task_failed_event_attributes"):
+            failure = attributes.failure
+            decoded = await client.data_converter.decode_failure(failure)
+            details["failure"] = str(decoded)
+            if failure.HasField("application_failure_info"):
+                details["error_type"] = failure.application_failure_info.type
+    elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        details["update"] = event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+    elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        details["workflow"] = event.workflow_execution_started_event_attributes.workflow_type.name
+    return TimelineEvent(
+        at=_utc(event.event_time.ToDatetime()), source="temporal", event=_event_name(event.event_type),
+        details=details,
+    )
+
+
+async def _history(client: Client, case_id: str) -> list[TimelineEvent] | None:
+    try:
+        events = [e async for e in client.get_workflow_handle(case_id).fetch_history_events()]
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    scheduled: dict[int, str] = {}
+    return [await _history_event(client, e, scheduled) for e in events if e.event_type not in _SKIPPED]
+
+
+async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) -> CaseTimeline:
+    """Raises `dutyflow.store.case_file.CaseNotFound` for a case Dutyflow has no record of."""
+    with sessions() as session:
+        case = load_case(session, case_id)
+        entries = audit_log.entries_for_case(session, case_id)
+        obligations = obligations_for(session, case_id)
+        disclosed = {
+            d.recipient_id: d
+            for d in session.exec(select(DisclosureRecord).where(DisclosureRecord.case_id == case_id))
+        }
+        delivered = {
+            d.recipient_id: d
+            for d in session.exec(select(DeliveryRecord).where(DeliveryRecord.case_id == case_id))
+        }
+    history = await _history(client, case_id)
+    events = [
+        TimelineEvent(
+            at=_utc(e.recorded_at), source="audit", event=e.step,
+            actor=f"{e.actor_role}:{e.actor_id}", details=e.details,
+        )
+        for e in entries
+    ]
+    events = sorted([*events, *(history or [])], key=lambda e: (e.at, e.source))
+    views = []
+    for obligation in obligations:
+        disclosure = disclosed.get(obligation.recipient_id)
+        delivery = delivered.get(obligation.recipient_id)
+        due = _utc(obligation.written_report_due_at)
+        received = _utc(delivery.received_at) if delivery else None
+        views.append(
+            DisclosureView(
+                recipient_id=obligation.recipient_id,
+                agency_name=obligation.agency_name,
+                disclosed_fields=disclosure.disclosed_fields if disclosure else [],
+                withheld_fields=disclosure.withheld_fields if disclosure else [],
+                delivered_at=received,
+                reference_number=delivery.reference_number if delivery else None,
+                written_report_due_at=due,
+                on_time=(received <= due) if received else (False if datetime.now(UTC) > due else None),
+            )
+        )
+    verdicts = [v.on_time for v in views]
+    return CaseTimeline(
+        case_id=case.case_id,
+        jurisdiction=case.jurisdiction,
+        kind=case.kind,
+        clinic_id=case.clinic_id,
+        policy_version=case.policy_version,
+        history_available=history is not None,
+        events=events,
+        disclosures=views,
+        deadlines_met=None if not verdicts or None in verdicts else all(verdicts),
+    )
+
+
+def timeline_text(timeline: CaseTimeline) -> str:
+    lines = [
+        f"Case {timeline.case_id}: {timeline.jurisdiction} {timeline.kind}, policy "
+        f"{timeline.policy_version}, clinic {timeline.clinic_id}",
+    ]
+    if not timeline.history_available:
+        lines.append("Temporal history: no longer available (retention); the audit log stands.")
+    for view in timeline.disclosures:
+        verdict = {True: "on time", False: "LATE or missed", None: "pending"}[view.on_time]
+        lines += [
+            f"Disclosure to {view.agency_name} ({view.recipient_id}): due "
+            f"{view.written_report_due_at:%Y-%m-%d %H:%M} UTC; "
+            + (f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, reference {view.reference_number}"
+               if view.delivered_at else "not delivered")
+            + f" ({verdict})",
+            f"  disclosed: {', '.join(view.disclosed_fields) or 'nothing yet'}",
+            f"  withheld:  {', '.join(view.withheld_fields) or 'nothing'}",
+        ]
+    lines.append("Events:")
+    for event in timeline.events:
+        what = ", ".join(f"{k}={v}" for k, v in event.details.items() if k in (
+            "activity", "attempt", "update", "error_type", "recipient_id", "reference_number",
+            "policy_version", "workflow"))
+        lines.append(
+            f"  {event.at:%Y-%m-%d %H:%M:%S.%f} {event.source:<8} {event.event:<36} "
+            f"{event.actor or '':<32} {what}"
+        )
+    return "\n".join(lines)

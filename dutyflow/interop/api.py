@@ -1,0 +1,32 @@
+"""``GET /reports/{case_id}/fhir``: a case's FHIR Bundle (``application/fhir+json``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+
+from dutyflow.interop.export import CaseNotFound, export_case
+from dutyflow.interop.fhir import DUTYFLOW, ExportingSystem
+from dutyflow.store.db import SessionFactory
+
+FHIR_JSON = "application/fhir+json"
+
+
+def fhir_router(sessions: SessionFactory, system: ExportingSystem = DUTYFLOW) -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        "/reports/{case_id}/fhir",
+        response_class=JSONResponse,
+        responses={200: {"content": {FHIR_JSON: {}}}, 404: {"description": "no such case"}},
+        summary="The case's disclosures as a FHIR Bundle",
+    )
+    def case_fhir(case_id: str) -> JSONResponse:  # sync: FastAPI runs it in its thread pool
+        try:
+            with sessions() as session:
+                bundle = export_case(session, case_id, system=system)
+        except CaseNotFound:
+            raise HTTPException(status_code=404, detail="case_id: no such case") from None
+        return JSONResponse(bundle, media_type=FHIR_JSON)
+
+    return router
