@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     task_queue: str = "dutyflow-reports"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
+    history_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Temporal history retention set on the embedded server's namespace",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -184,6 +184,13 @@ class Stack:
         await wait_for_temporal(
             settings.resolved_temporal_address, settings.temporal_namespace, self._temporal
         )
+        if self._temporal is not None:
+            from dutyflow.temporal_connection import ensure_history_retention
+
+            client = await Client.connect(
+                settings.resolved_temporal_address, namespace=settings.temporal_namespace
+            )
+            await ensure_history_retention(client, settings.history_retention_days)
 
     async def _start_worker(self) -> None:
         from worker import run_worker

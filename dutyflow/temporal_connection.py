@@ -11,6 +11,9 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
@@ -40,6 +43,25 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(payload_keys(settings)),
     )
+
+
+async def ensure_history_retention(client: Client, days: int) -> None:
+    """Set the namespace's history retention on purpose (the embedded server's default is short).
+    Temporal history is an operational record; the audit log in Dutyflow's database is the
+    durable one and outlives it."""
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(
+            namespace=client.namespace,
+            config=NamespaceConfig(workflow_execution_retention_ttl=Duration(seconds=days * 86400)),
+        )
+    )
+
+
+async def history_retention_days(client: Client) -> float:
+    described = await client.workflow_service.describe_namespace(
+        DescribeNamespaceRequest(namespace=client.namespace)
+    )
+    return described.config.workflow_execution_retention_ttl.ToSeconds() / 86400
 
 
 async def ensure_search_attributes(client: Client) -> None:

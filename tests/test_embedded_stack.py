@@ -15,9 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from dutyflow import scenario
 from dutyflow.serving import free_port
+from dutyflow.temporal_connection import history_retention_days
 from tests.reporting import (
     confirm,
     document_grounds,
@@ -113,6 +115,8 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStac
         ui = await http.get(f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/")
         assert ui.status_code == 200
         assert (await http.get(f"{up.api_url}/openapi.json")).json()["info"]["title"] == "Dutyflow"
+    client = await Client.connect(f"127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_PORT']}")
+    assert await history_retention_days(client) == 30  # set on purpose, see README "Retention"
 
     await stop_with_ctrl_c(up)
 
