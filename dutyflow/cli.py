@@ -9,6 +9,7 @@
     dutyflow cases    open, overdue and at-risk cases (from Temporal visibility)
     dutyflow timeline CASE   a case's merged timeline: Temporal history and the audit log
     dutyflow export-fhir --case CASE   FHIR AuditEvent / Communication / Provenance per disclosure
+    dutyflow accounting --client ID    the client's accounting of disclosures (45 CFR 164.528)
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -229,9 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("case_id", metavar="CASE_ID")
     timeline.add_argument("--json", action="store_true")
     timeline.set_defaults(run=cmd_timeline)
+    from dutyflow.accounting_cli import add_accounting_commands
     from dutyflow.interop.cli import add_fhir_command
 
     add_fhir_command(commands)
+    add_accounting_commands(commands)
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(
         dest="audit_command", required=True, metavar="AUDIT_COMMAND"
     )

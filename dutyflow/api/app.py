@@ -25,6 +25,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from dutyflow.api.accounting import accounting_router
 from dutyflow.api.errors import problems_response, request_validation_handler
 from dutyflow.compliance.api import compliance_router
 from dutyflow.contracts import CLINIC, JURISDICTION, REPORT_KIND, STAGE, CaseStatus, Stage
@@ -129,6 +130,7 @@ def create_app(
 
     app.include_router(compliance_router(sessions))
     app.include_router(fhir_router(sessions))
+    app.include_router(accounting_router(sessions))
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:

@@ -68,13 +68,16 @@ _SQLITE_APPEND_ONLY = (
 
 def create_schema(engine: Engine) -> None:
     """Create the tables, and make the audit table refuse UPDATE and DELETE (append-only)."""
-    from dutyflow.store import tables  # noqa: F401  (registers the tables)
+    from dutyflow.store import tables
+    from dutyflow.store.accounting import accounting_tables
 
     with engine.begin() as connection:
         if is_postgres(engine):
             # Several processes may start at once; one creates the schema at a time.
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
-        SQLModel.metadata.create_all(connection, tables=tables.all_tables())
+        SQLModel.metadata.create_all(
+            connection, tables=tables.all_tables() + accounting_tables()
+        )
         if is_postgres(engine):
             installed = connection.exec_driver_sql(
                 "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_entry_append_only' "
