@@ -8,6 +8,7 @@ receipt, so a retried delivery never creates a second report at the agency.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,24 @@ class ReportTransmission(BaseModel):
     sent_at: datetime
     fields: dict[str, Any]
     document: TransmittedDocument
+    acknowledgement_url: str | None = None
+
+
+class AcknowledgementDecision(StrEnum):
+    ACCEPTED = "accepted"
+    SCREENED_OUT = "screened-out"
+
+
+class AgencyAcknowledgement(BaseModel):
+    """What an agency posts back (signed) to ``acknowledgement_url`` once it has decided."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str = Field(min_length=1, max_length=64)
+    reference_number: str = Field(min_length=1, max_length=100)
+    decision: AcknowledgementDecision
+    decided_at: datetime
+    note: str | None = Field(default=None, max_length=1000)
 
 
 class IntakeReceipt(BaseModel):
