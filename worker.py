@@ -5,7 +5,9 @@ encrypting data converter (which the worker takes from its client)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 from temporalio.client import Client
@@ -19,7 +21,7 @@ from activities.reports import ReportActivities
 from dutyflow.auditing import ActivityAuditInterceptor
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.settings import Settings
+from dutyflow.settings import Settings, agency_secrets
 from dutyflow.store.db import SessionFactory
 from workflows.mandated_report import MandatedReportWorkflow
 
@@ -35,11 +37,14 @@ def build_worker(
     directory: AgencyDirectory,
     http: httpx.AsyncClient,
     executor: ThreadPoolExecutor,
+    secrets: Callable[[str], bytes],
+    acknowledgement_base_url: str | None,
+    acknowledgement_follow_up: timedelta = timedelta(hours=24),
 ) -> Worker:
     records = CaseRecordActivities(sessions, policies)
-    obligations = ObligationActivities(sessions, policies, directory)
+    obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
-    delivery = DeliveryActivities(sessions, policies, http)
+    delivery = DeliveryActivities(sessions, policies, http, secrets, acknowledgement_base_url)
     return Worker(
         client,
         task_queue=task_queue,
@@ -51,6 +56,9 @@ def build_worker(
             records.record_confirmation,
             records.record_acknowledgement,
             records.record_outcome,
+            records.escalate_deadline,
+            records.record_delivery_problem,
+            reports.prepare_phone_task,
             obligations.determine_obligations,
             obligations.limit_disclosure,
             reports.render_report,
@@ -87,6 +95,9 @@ async def run_worker(
                 ),
                 http=http,
                 executor=executor,
+                secrets=agency_secrets(settings),
+                acknowledgement_base_url=settings.resolved_acknowledgement_base_url,
+                acknowledgement_follow_up=timedelta(hours=settings.acknowledgement_follow_up_hours),
             )
             async with worker:
                 if ready is not None:

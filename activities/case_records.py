@@ -17,6 +17,9 @@ from dutyflow.contracts import (
     CaseRef,
     ConfirmationInput,
     DeliveryOutcome,
+    DeliveryProblemInput,
+    Escalation,
+    EscalationInput,
     OpenCaseInput,
     RecordGroundsInput,
     RecordPhoneReportInput,
@@ -31,6 +34,7 @@ from dutyflow.store.tables import (
     AcknowledgementRecord,
     CaseRecord,
     DeliveryRecord,
+    EscalationRecord,
     GroundsRecord,
     OutcomeRecord,
     PhoneReportRecord,
@@ -159,9 +163,62 @@ class CaseRecordActivities:
         )
         return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
 
+    @activity.defn(name="escalate_deadline")
+    def escalate_deadline(self, request: EscalationInput) -> Escalation:
+        escalation_id = f"{request.case_id}/{request.deadline_id}/{request.notify}"
+        now = request.escalated_at
+
+        def write(session: Session) -> None:
+            session.add(
+                EscalationRecord(
+                    escalation_id=escalation_id,
+                    case_id=request.case_id,
+                    deadline_id=request.deadline_id,
+                    notify=request.notify,
+                    due_at=request.due_at,
+                    escalated_at=now,
+                )
+            )
+
+        record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="deadline-escalated",
+            key_suffix=f"{request.deadline_id}/{request.notify}",
+            actor=SYSTEM,
+            content_sha256=content_sha256(request),
+            details={
+                "deadline": request.deadline_id,
+                "notify": request.notify,
+                "due_at": request.due_at.isoformat(),
+                "escalated_at": now.isoformat(),
+            },
+            write=write,
+        )
+        return Escalation(
+            deadline_id=request.deadline_id,
+            notify=request.notify,
+            due_at=request.due_at,
+            escalated_at=now,
+        )
+
+    @activity.defn(name="record_delivery_problem")
+    def record_delivery_problem(self, request: DeliveryProblemInput) -> StepRecorded:
+        entry = record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="delivery-refused-by-agency",
+            key_suffix=f"{request.recipient_id}/{content_sha256(request.message)[:16]}",
+            actor=SYSTEM,
+            content_sha256=content_sha256(request.message),
+            details={"recipient_id": request.recipient_id, "task_for": "practitioner"},
+        )
+        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+
     @activity.defn(name="record_acknowledgement")
     def record_acknowledgement(self, request: AcknowledgementInput) -> StepRecorded:
         receipt = request.receipt
+        acknowledgement = request.acknowledgement
 
         def write(session: Session) -> None:
             session.add(
@@ -169,8 +226,10 @@ class CaseRecordActivities:
                     report_id=receipt.report_id,
                     case_id=request.case_id,
                     agency_id=receipt.agency_id,
-                    reference_number=receipt.reference_number,
-                    acknowledged_at=receipt.received_at,
+                    reference_number=acknowledgement.reference_number,
+                    decision=acknowledgement.decision.value,
+                    note=acknowledgement.note,
+                    acknowledged_at=acknowledgement.decided_at,
                 )
             )
 
@@ -184,7 +243,8 @@ class CaseRecordActivities:
             details={
                 "recipient_id": receipt.recipient_id,
                 "agency_id": receipt.agency_id,
-                "reference_number": receipt.reference_number,
+                "reference_number": acknowledgement.reference_number,
+                "decision": acknowledgement.decision.value,
             },
             write=write,
         )
@@ -201,6 +261,12 @@ class CaseRecordActivities:
             deliveries = session.exec(
                 select(DeliveryRecord).where(DeliveryRecord.case_id == request.case_id)
             ).all()
+            decisions = {
+                a.report_id: a.decision
+                for a in session.exec(
+                    select(AcknowledgementRecord).where(AcknowledgementRecord.case_id == request.case_id)
+                )
+            }
         results = []
         for delivery in deliveries:
             obligation = obligations[delivery.recipient_id]
@@ -211,6 +277,7 @@ class CaseRecordActivities:
                     recipient_id=delivery.recipient_id,
                     agency_name=obligation.agency_name,
                     reference_number=delivery.reference_number,
+                    decision=decisions.get(delivery.report_id),
                     delivered_at=received,
                     written_report_due_at=due,
                     on_time=received <= due,

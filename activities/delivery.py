@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import httpx
 from sqlmodel import Session
@@ -18,6 +20,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
+from dutyflow.crypto.signing import signed_headers
 from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary
@@ -48,11 +51,20 @@ def report_id_for(case_id: str, recipient_id: str, document_sha256: str) -> str:
 
 class DeliveryActivities:
     def __init__(
-        self, sessions: SessionFactory, policies: PolicyLibrary, http: httpx.AsyncClient
+        self,
+        sessions: SessionFactory,
+        policies: PolicyLibrary,
+        http: httpx.AsyncClient,
+        secrets: Callable[[str], bytes],
+        acknowledgement_base_url: str | None,
     ) -> None:
+        """``secrets`` gives each agency's signing secret; acknowledgements come back to
+        ``<acknowledgement_base_url>/agency-callbacks/<agency>/acknowledgements``."""
         self._sessions = sessions
         self._policies = policies
         self._http = http
+        self._secrets = secrets
+        self._acknowledgement_base_url = acknowledgement_base_url
 
     def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
         with self._sessions() as session:
@@ -102,8 +114,22 @@ class DeliveryActivities:
             sent_at=datetime.now(UTC),
             fields=disclosure.fields,
             document=TransmittedDocument(html=document.html, text=document.text, sha256=document.sha256),
+            acknowledgement_url=(
+                f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
+                f"{obligation.agency_id}/acknowledgements"
+                if self._acknowledgement_base_url
+                else None
+            ),
         )
-        receipt = await self._post(obligation.intake_url, transmission)
+        try:
+            secret = self._secrets(obligation.agency_id)
+        except KeyError as err:
+            raise ApplicationError(
+                f"no signing secret for agency {obligation.agency_id}: {err}",
+                type="AgencySecretMissing",
+                non_retryable=True,
+            ) from None
+        receipt = await self._post(obligation.intake_url, transmission, secret)
 
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
         policy_recipient = policy.recipient(obligation.recipient_id)
@@ -165,14 +191,28 @@ class DeliveryActivities:
             reference_number=receipt.reference_number,
             received_at=receipt.received_at,
             duplicate=receipt.duplicate,
+            decision=receipt.decision.value if receipt.decision else None,
         )
 
-    async def _post(self, url: str, transmission: ReportTransmission) -> IntakeReceipt:
-        response = await self._http.post(
-            url,
-            content=transmission.model_dump_json(),
-            headers={"Content-Type": "application/json", IDEMPOTENCY_HEADER: transmission.report_id},
-        )
+    async def _post(self, url: str, transmission: ReportTransmission, secret: bytes) -> IntakeReceipt:
+        body = transmission.model_dump_json().encode()
+        headers = {
+            "Content-Type": "application/json",
+            IDEMPOTENCY_HEADER: transmission.report_id,
+            **signed_headers(secret, body),
+        }
+        # Heartbeat while the agency answers: if this worker dies mid-request, the attempt times
+        # out quickly and the retry (same idempotency key) finds the report already received.
+        heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
+        try:
+            response = await self._http.post(url, content=body, headers=headers)
+        except httpx.TransportError as err:
+            raise ApplicationError(
+                f"agency intake unreachable ({type(err).__name__}); will retry",
+                type="AgencyUnavailable",
+            ) from None
+        finally:
+            heartbeating.cancel()
         if response.status_code in (200, 201):
             try:
                 return IntakeReceipt.model_validate_json(response.content)
@@ -183,11 +223,12 @@ class DeliveryActivities:
                     "agency intake accepted the report but its receipt has no reference_number",
                     type="AgencyReceiptUnreadable",
                 ) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            # Retryable: Temporal's retry policy backs off and tries again.
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            # Retryable: Temporal's retry policy backs off, or waits as long as the agency asks.
             raise ApplicationError(
                 f"agency intake answered HTTP {response.status_code}; will retry",
                 type="AgencyUnavailable",
+                next_retry_delay=_retry_after(response),
             )
         raise ApplicationError(
             f"agency intake refused the report: HTTP {response.status_code}: "
@@ -195,6 +236,29 @@ class DeliveryActivities:
             type="AgencyRefusedReport",
             non_retryable=True,
         )
+
+
+async def _heartbeat_until_cancelled() -> None:
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(1)
+
+
+def _retry_after(response: httpx.Response) -> timedelta | None:
+    """Honour ``Retry-After`` (seconds or an HTTP date), between 1 s and an hour. At least a
+    second: signatures carry whole-second timestamps, and an agency refuses a byte-identical
+    request as a replay."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return timedelta(seconds=min(max(seconds, 1.0), 3600.0))
 
 
 def _agency_message(response: httpx.Response) -> str:

@@ -3,6 +3,8 @@ fields each recipient may see."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -10,7 +12,9 @@ from temporalio.exceptions import ApplicationError
 from dutyflow.contracts import (
     SYSTEM,
     CaseRef,
+    DeadlinePlan,
     DisclosureSummary,
+    EscalationPoint,
     Obligation,
     ObligationSet,
     RecipientStep,
@@ -18,7 +22,7 @@ from dutyflow.contracts import (
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.disclosure import limit_fields
-from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy import Policy, PolicyLibrary
 from dutyflow.store.case_file import load_case, load_case_file, obligations_for
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
@@ -30,6 +34,7 @@ def _as_obligation(row: ObligationRecord) -> Obligation:
         recipient_id=row.recipient_id,
         agency_id=row.agency_id,
         agency_name=row.agency_name,
+        agency_phone=row.agency_phone,
         form_id=row.form_id,
         legal_basis=row.legal_basis,
         phone_report_due_at=row.phone_report_due_at,
@@ -40,29 +45,53 @@ def _as_obligation(row: ObligationRecord) -> Obligation:
 
 class ObligationActivities:
     def __init__(
-        self, sessions: SessionFactory, policies: PolicyLibrary, directory: AgencyDirectory
+        self,
+        sessions: SessionFactory,
+        policies: PolicyLibrary,
+        directory: AgencyDirectory,
+        acknowledgement_follow_up: timedelta = timedelta(hours=24),
     ) -> None:
         self._sessions = sessions
         self._policies = policies
         self._directory = directory
+        self._follow_up = acknowledgement_follow_up
+
+    def _plans(self, policy: Policy, formed_at: datetime) -> list[DeadlinePlan]:
+        return [
+            DeadlinePlan(
+                deadline_id=deadline.id,
+                due_at=formed_at + deadline.within,
+                citation=deadline.citation,
+                escalations=[
+                    EscalationPoint(notify=step.notify, at=formed_at + deadline.within - step.before_due)
+                    for step in deadline.escalation
+                ],
+            )
+            for deadline in policy.deadlines
+        ]
+
+    def _obligation_set(self, policy: Policy, formed_at: datetime, rows: list[ObligationRecord]) -> ObligationSet:
+        return ObligationSet(
+            policy_version=policy.version,
+            obligations=[_as_obligation(o) for o in rows],
+            deadlines=self._plans(policy, formed_at),
+            acknowledgement_follow_up=self._follow_up,
+        )
 
     @activity.defn(name="determine_obligations")
     def determine_obligations(self, request: CaseRef) -> ObligationSet:
         with self._sessions() as session:
             case = load_case(session, request.case_id)
             existing = obligations_for(session, request.case_id)
-            if existing:
-                return ObligationSet(
-                    policy_version=case.policy_version,
-                    obligations=[_as_obligation(o) for o in existing],
-                )
             case_file = load_case_file(session, request.case_id)
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        formed_at = case_file.grounds.suspicion_formed_at
+        if existing:
+            return self._obligation_set(policy, formed_at, existing)
         if policy.recipient_selection.mode == "any-one":
             recipients = [policy.recipient(policy.recipient_selection.default)]
         else:
             recipients = list(policy.recipients)
-        formed_at = case_file.grounds.suspicion_formed_at
         written_due = policy.due_at("written-report", formed_at)
         assert written_due is not None  # the policy schema requires a written-report deadline
         rows: list[ObligationRecord] = []
@@ -82,6 +111,7 @@ class ObligationActivities:
                     agency_id=agency.id,
                     agency_name=agency.name,
                     agency_address=agency.address,
+                    agency_phone=agency.phone,
                     intake_url=agency.intake_url,
                     form_id=recipient.form,
                     legal_basis=policy.legal_basis.hipaa_route,
@@ -119,7 +149,7 @@ class ObligationActivities:
             },
             write=write,
         )
-        return ObligationSet(policy_version=policy.version, obligations=obligations)
+        return self._obligation_set(policy, formed_at, rows)
 
     @activity.defn(name="limit_disclosure")
     def limit_disclosure(self, request: RecipientStep) -> DisclosureSummary:

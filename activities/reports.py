@@ -4,22 +4,90 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlmodel import Session
 from temporalio import activity
 
-from dutyflow.contracts import SYSTEM, DocumentSummary, RecipientStep
+from dutyflow.contracts import SYSTEM, DocumentSummary, PhoneTask, RecipientStep
+from dutyflow.domain.audit import content_sha256
+from dutyflow.domain.disclosure import limit_fields
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.domain.rendering import RenderContext, load_form_layout, render_report
-from dutyflow.store.case_file import load_case
+from dutyflow.domain.rendering import TEMPLATES_DIR, RenderContext, load_form_layout, render_report
+from dutyflow.store.case_file import load_case, load_case_file
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DisclosureRecord, ObligationRecord, ReportDocument
+
+_PHONE_SCRIPT = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def _known(value: object) -> str:
+    return "not known" if value in (None, "", []) else str(value)
 
 
 class ReportActivities:
     def __init__(self, sessions: SessionFactory, policies: PolicyLibrary) -> None:
         self._sessions = sessions
         self._policies = policies
+
+    @activity.defn(name="prepare_phone_task")
+    def prepare_phone_task(self, request: RecipientStep) -> PhoneTask:
+        """The call's script, from the recipient's allow-listed fields only."""
+        with self._sessions() as session:
+            case = load_case(session, request.case_id)
+            obligation = session.get(ObligationRecord, f"{request.case_id}/{request.recipient_id}")
+            case_file = load_case_file(session, request.case_id)
+        if obligation is None:
+            raise LookupError(f"case {request.case_id}: no obligation for this recipient")
+        policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        allowed = policy.recipient(request.recipient_id).allowed_fields
+        fields = limit_fields(case_file, allowed).fields
+
+        def get(path: str) -> str:
+            node: object = fields
+            for part in path.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    return "not disclosed"
+                node = node[part]
+            return _known(node)
+
+        due = obligation.phone_report_due_at
+        script = _PHONE_SCRIPT.get_template("phone-script.txt.j2").render(
+            agency_name=obligation.agency_name,
+            phone_number=obligation.agency_phone,
+            due_at=f"{due:%Y-%m-%d %H:%M} UTC" if due else "immediately",
+            reporter_name=get("reporter.name"),
+            reporter_title=get("reporter.title"),
+            reporter_category=get("reporter.mandated_reporter_category"),
+            reporter_phone=get("reporter.phone"),
+            statutory_basis=get("grounds.statutory_basis"),
+            victim_name=get("victim.name"),
+            victim_birth_date=get("victim.birth_date"),
+            victim_location=get("victim.present_location"),
+            observations=get("grounds.observations"),
+            statements=get("grounds.statements"),
+            source=get("grounds.source_of_information"),
+            suspicion_formed_at=get("grounds.suspicion_formed_at"),
+        )
+        record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="phone-task-prepared",
+            key_suffix=request.recipient_id,
+            actor=SYSTEM,
+            content_sha256=content_sha256(script),
+            details={"recipient_id": request.recipient_id, "agency_id": obligation.agency_id},
+        )
+        return PhoneTask(
+            recipient_id=request.recipient_id,
+            agency_name=obligation.agency_name,
+            phone_number=obligation.agency_phone,
+            script=script,
+            due_at=due,
+        )
 
     @activity.defn(name="render_report")
     def render_report(self, request: RecipientStep) -> DocumentSummary:

@@ -7,13 +7,14 @@ table model ever appears here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 from temporalio.common import SearchAttributeKey
 
 from dutyflow.domain.case import CaseOpening, GroundsSubmission, PhoneReport
+from dutyflow.domain.transmission import AgencyAcknowledgement
 
 TASK_QUEUE = "dutyflow-reports"
 WORKFLOW_TYPE = "MandatedReport"
@@ -27,6 +28,8 @@ class Stage(StrEnum):
     PREPARING_REPORT = "preparing-report"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
     DELIVERING = "delivering"
+    DELIVERY_REFUSED = "delivery-refused"
+    AWAITING_ACKNOWLEDGEMENT = "awaiting-acknowledgement"
     CLOSED = "closed"
 
 
@@ -36,7 +39,8 @@ JURISDICTION = SearchAttributeKey.for_keyword("DutyflowJurisdiction")
 REPORT_KIND = SearchAttributeKey.for_keyword("DutyflowReportKind")
 CLINIC = SearchAttributeKey.for_keyword("DutyflowClinic")
 WRITTEN_REPORT_DUE = SearchAttributeKey.for_datetime("DutyflowWrittenReportDue")
-SEARCH_ATTRIBUTES = (STAGE, JURISDICTION, REPORT_KIND, CLINIC, WRITTEN_REPORT_DUE)
+ESCALATED_TO = SearchAttributeKey.for_keyword("DutyflowEscalatedTo")
+SEARCH_ATTRIBUTES = (STAGE, JURISDICTION, REPORT_KIND, CLINIC, WRITTEN_REPORT_DUE, ESCALATED_TO)
 
 
 class Actor(BaseModel):
@@ -83,6 +87,7 @@ class Obligation(BaseModel):
     recipient_id: str
     agency_id: str
     agency_name: str
+    agency_phone: str | None = None
     form_id: str
     legal_basis: str
     phone_report_due_at: datetime | None
@@ -90,9 +95,69 @@ class Obligation(BaseModel):
     citations: list[str]
 
 
+class EscalationPoint(BaseModel):
+    notify: str
+    at: datetime
+
+
+class DeadlinePlan(BaseModel):
+    """A legal deadline as a durable timer: when it passes, and whom to tell before it does."""
+
+    deadline_id: str
+    due_at: datetime
+    citation: str
+    escalations: list[EscalationPoint]
+
+
 class ObligationSet(BaseModel):
     policy_version: str
     obligations: list[Obligation]
+    deadlines: list[DeadlinePlan] = []
+    acknowledgement_follow_up: timedelta = timedelta(hours=24)
+
+
+class PhoneTask(BaseModel):
+    """The statutory call: whom to call, and a script built from the allow-listed fields only."""
+
+    recipient_id: str
+    agency_name: str
+    phone_number: str | None
+    script: str
+    due_at: datetime | None
+
+
+class EscalationInput(BaseModel):
+    case_id: str
+    deadline_id: str
+    notify: str
+    due_at: datetime
+    escalated_at: datetime  # the workflow's clock: when the durable timer fired
+
+
+class Escalation(BaseModel):
+    deadline_id: str
+    notify: str
+    due_at: datetime
+    escalated_at: datetime
+
+
+class DeliveryProblem(BaseModel):
+    recipient_id: str
+    agency_name: str
+    message: str
+
+
+class DeliveryProblemInput(BaseModel):
+    case_id: str
+    recipient_id: str
+    message: str
+
+
+class RetryDelivery(BaseModel):
+    """The practitioner has dealt with the agency's refusal and asks for the report to go again."""
+
+    practitioner_id: str
+    recipient_id: str
 
 
 class RecipientStep(BaseModel):
@@ -127,17 +192,20 @@ class DeliveryReceipt(BaseModel):
     reference_number: str
     received_at: datetime
     duplicate: bool
+    decision: str | None = None
 
 
 class AcknowledgementInput(BaseModel):
     case_id: str
     receipt: DeliveryReceipt
+    acknowledgement: AgencyAcknowledgement
 
 
 class DeliveryOutcome(BaseModel):
     recipient_id: str
     agency_name: str
     reference_number: str
+    decision: str | None = None
     delivered_at: datetime
     written_report_due_at: datetime
     on_time: bool
@@ -165,4 +233,9 @@ class CaseStatus(BaseModel):
     documents: list[DocumentSummary] = []
     review_sha256: str | None = None
     deliveries: list[DeliveryReceipt] = []
+    acknowledgements: list[AgencyAcknowledgement] = []
+    phone_task: PhoneTask | None = None
+    deadlines: list[DeadlinePlan] = []
+    escalations: list[Escalation] = []
+    delivery_problems: list[DeliveryProblem] = []
     outcome: CaseOutcome | None = None

@@ -34,7 +34,7 @@ def opening_request(**changes: Any) -> dict[str, Any]:
 
 def grounds_submission(now: datetime | None = None, **changes: Any) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    formed = (now - timedelta(hours=2)).replace(microsecond=0)
+    formed = (now - timedelta(minutes=2)).replace(microsecond=0)
     body: dict[str, Any] = {
         "grounds": {
             "suspicion_formed_at": formed.isoformat(),
@@ -88,7 +88,7 @@ def phone_report(now: datetime | None = None) -> dict[str, Any]:
         "official_title": "Hotline social worker",
         "phone_number": "+1 555 0100",
         "reference_number": "HOTLINE-2026-0001",
-        "made_at": (now - timedelta(hours=1)).replace(microsecond=0).isoformat(),
+        "made_at": (now - timedelta(minutes=1)).replace(microsecond=0).isoformat(),
     }
 
 

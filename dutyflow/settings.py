@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from dutyflow.crypto.signing import AgencySecrets
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +52,10 @@ class Settings(BaseSettings):
     intake_database_url: str | None = None
     run_intake: bool = True
 
+    acknowledgement_base_url: str | None = Field(
+        default=None, description="where agencies send acknowledgements; default: the API URL"
+    )
+    acknowledgement_follow_up_hours: float = Field(default=24, gt=0, le=24 * 30)
     agency_directory: Path = REPO_ROOT / "agencies"
     policies_dir: Path = REPO_ROOT / "policies"
 
@@ -86,5 +93,20 @@ class Settings(BaseSettings):
         return self.api_url or f"http://{self.api_host}:{self.api_port}"
 
     @property
+    def resolved_acknowledgement_base_url(self) -> str:
+        return self.acknowledgement_base_url or self.resolved_api_url
+
+    @property
     def resolved_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+def agency_secrets(settings: Settings) -> "AgencySecrets":
+    """Per-agency signing secrets: ``DUTYFLOW_AGENCY_SECRET_<AGENCY>`` variables; in development
+    also generated once into the data directory, shared by the embedded intake service."""
+    from dutyflow.crypto.signing import AgencySecrets
+
+    return AgencySecrets(
+        settings.data_dir.resolve() / "keys" / "agencies",
+        allow_generated=settings.environment == "development",
+    )

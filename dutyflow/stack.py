@@ -24,7 +24,7 @@ from temporalio.client import Client
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.serving import RunningServer, bind, serve
-from dutyflow.settings import Settings
+from dutyflow.settings import Settings, agency_secrets
 
 _PR_SET_PDEATHSIG = 1
 
@@ -103,13 +103,14 @@ def api_app(settings: Settings) -> Any:
         policies=PolicyLibrary(settings.policies_dir),
         directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
         task_queue=settings.task_queue,
+        secrets=agency_secrets(settings),
     )
 
 
 def intake_app(settings: Settings) -> Any:
     from dutyflow.intake.app import create_app
 
-    return create_app(settings.resolved_intake_database_url)
+    return create_app(settings.resolved_intake_database_url, secrets=agency_secrets(settings))
 
 
 async def _serve_until(app: Any, sock: socket.socket, name: str, stop: asyncio.Event) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.serving import RunningServer, bind, serve
@@ -123,12 +125,22 @@ def sessions(engine: Engine) -> SessionFactory:
 
 
 @pytest.fixture(scope="session")
-async def intake(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningServer]:
-    """The reference agency intake service, for real, on a free local port."""
+def agency_secrets(tmp_path_factory: pytest.TempPathFactory) -> AgencySecrets:
+    """Per-agency signing secrets shared by Dutyflow and the intake service, as in development."""
+    return AgencySecrets(tmp_path_factory.mktemp("keys") / "agencies", allow_generated=True)
+
+
+@pytest.fixture(scope="session")
+async def intake(
+    tmp_path_factory: pytest.TempPathFactory, agency_secrets: AgencySecrets
+) -> AsyncIterator[RunningServer]:
+    """The reference agency intake service, for real, on a free local port: it checks
+    signatures and acknowledges by signed callback."""
     from dutyflow.intake.app import create_app
 
     db = tmp_path_factory.mktemp("intake") / "intake.db"
-    server = await serve(create_app(f"sqlite:///{db}"), bind("127.0.0.1", 0, "intake"), "intake")
+    app = create_app(f"sqlite:///{db}", secrets=agency_secrets)
+    server = await serve(app, bind("127.0.0.1", 0, "intake"), "intake")
     yield server
     await server.stop()
 
@@ -154,6 +166,14 @@ class Harness:
     intake_url: str
     directory: AgencyDirectory
     policies: PolicyLibrary
+    secrets: AgencySecrets
+    api_socket: socket.socket
+    index_cases: bool = True
+
+    @property
+    def api_url(self) -> str:
+        host, port = self.api_socket.getsockname()[:2]
+        return f"http://{host}:{port}"
 
     def new_worker(self, http: httpx.AsyncClient, executor: ThreadPoolExecutor) -> Worker:
         return build_worker(
@@ -164,6 +184,8 @@ class Harness:
             directory=self.directory,
             http=http,
             executor=executor,
+            secrets=self.secrets,
+            acknowledgement_base_url=self.api_url,
         )
 
 
@@ -175,8 +197,10 @@ def stack(
     intake: RunningServer,
     directory: AgencyDirectory,
     policies: PolicyLibrary,
-) -> Harness:
-    return Harness(
+    agency_secrets: AgencySecrets,
+) -> Iterator[Harness]:
+    api_socket = bind("127.0.0.1", 0, "api")  # bound first: the worker needs the callback URL
+    yield Harness(
         client=client,
         task_queue=f"dutyflow-test-{uuid.uuid4()}",
         sessions=sessions,
@@ -184,7 +208,10 @@ def stack(
         intake_url=intake.url,
         directory=directory,
         policies=policies,
+        secrets=agency_secrets,
+        api_socket=api_socket,
     )
+    api_socket.close()
 
 
 @pytest.fixture
@@ -217,8 +244,10 @@ async def _serve_api(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
         policies=stack.policies,
         directory=stack.directory,
         task_queue=stack.task_queue,
+        secrets=stack.secrets,
+        index_cases=stack.index_cases,
     )
-    server = await serve(app, bind("127.0.0.1", 0, "api"), "api")
+    server = await serve(app, stack.api_socket, "api")
     async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
         yield client
     await server.stop()

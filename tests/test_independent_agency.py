@@ -31,7 +31,10 @@ class AgencyEndpoint(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.received.append((dict(self.headers), body))
-        answer = json.dumps({"reference_number": f"IND-{len(self.received)}"}).encode()
+        # This agency decides at once and says so in its receipt (no callback needed).
+        answer = json.dumps(
+            {"reference_number": f"IND-{len(self.received)}", "decision": "accepted"}
+        ).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))

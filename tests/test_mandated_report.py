@@ -27,6 +27,7 @@ EXPECTED_STEPS = [
     "case-opened",
     "grounds-documented",
     "obligations-determined",
+    "phone-task-prepared",
     "phone-report-recorded",
     "fields-limited",
     "report-rendered",

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from dutyflow import scenario
+from dutyflow.crypto.signing import secret_variable
 from dutyflow.store import audit_log
 from tests.reporting import (
     agency_inbox,
@@ -35,6 +36,8 @@ def start_worker_process(stack, database_url: str, temporal_address: str, payloa
         "DUTYFLOW_PAYLOAD_KEY": payload_key_b64,
         "DUTYFLOW_INTAKE_BASE_URL": stack.intake_url,
         "DUTYFLOW_DATA_DIR": str(log.parent),
+        "DUTYFLOW_ACKNOWLEDGEMENT_BASE_URL": stack.api_url,
+        secret_variable("demo-county-cws"): stack.secrets("demo-county-cws").decode(),
     }
     return subprocess.Popen(
         [sys.executable, "worker.py"],

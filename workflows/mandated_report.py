@@ -11,12 +11,14 @@ anything is recorded; the Query `status` tells where the case stands without any
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
@@ -24,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.obligations import ObligationActivities
     from activities.reports import ReportActivities
     from dutyflow.contracts import (
+        ESCALATED_TO,
         STAGE,
         WORKFLOW_TYPE,
         WRITTEN_REPORT_DUE,
@@ -33,13 +36,22 @@ with workflow.unsafe.imports_passed_through():
         CaseRef,
         CaseStatus,
         ConfirmationInput,
+        DeadlinePlan,
+        DeliveryProblem,
+        DeliveryProblemInput,
+        DeliveryReceipt,
+        EscalationInput,
+        EscalationPoint,
+        Obligation,
         OpenCaseInput,
         RecipientStep,
         RecordGroundsInput,
         RecordPhoneReportInput,
+        RetryDelivery,
         Stage,
     )
     from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
+    from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
     from dutyflow.domain.validation import (
         FieldProblem,
         confirmation_problems,
@@ -54,6 +66,7 @@ NOT_RETRYABLE = [
     "AgencyRefusedReport",
     "NoAgencyForRecipient",
     "ReportNotReady",
+    "AgencySecretMissing",
     "NoPolicyError",
     "CaseNotFound",
 ]
@@ -67,10 +80,11 @@ RECORDING = {
 }
 DELIVERING = {
     "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=2),
         backoff_coefficient=2.0,
-        maximum_interval=timedelta(minutes=5),
+        maximum_interval=timedelta(minutes=10),
         non_retryable_error_types=NOT_RETRYABLE,
     ),
 }
@@ -103,6 +117,9 @@ class MandatedReportWorkflow:
             jurisdiction=opening.jurisdiction,
             kind=opening.kind,
         )
+        # Cases started with Dutyflow's search attributes keep them current; a cluster without
+        # them registered (e.g. the time-skipping test server) runs cases unindexed.
+        self._indexed = STAGE in workflow.info().typed_search_attributes
         self._statutory_bases: list[str] | None = None
         self._suspicion_formed_at = None
         self._grounds_claimed = False
@@ -111,6 +128,10 @@ class MandatedReportWorkflow:
         self._phone_recorded = False
         self._confirm_claimed = False
         self._confirmed = False
+        self._acknowledged: set[str] = set()
+        self._acknowledging: set[str] = set()
+        self._retry_requested: set[str] = set()
+        self._watchers: list[asyncio.Task[None]] = []
 
     # --- the run: orchestration ------------------------------------------------------------
 
@@ -130,11 +151,19 @@ class MandatedReportWorkflow:
             ObligationActivities.determine_obligations, CaseRef(case_id=self._case_id), **RECORDING
         )
         self._status.obligations = obligation_set.obligations
-        workflow.upsert_search_attributes(
-            [WRITTEN_REPORT_DUE.value_set(min(o.written_report_due_at for o in obligation_set.obligations))]
+        self._status.deadlines = obligation_set.deadlines
+        self._index(
+            WRITTEN_REPORT_DUE.value_set(min(o.written_report_due_at for o in obligation_set.obligations))
         )
+        for plan in obligation_set.deadlines:
+            self._watch(plan, self._deadline_met(plan.deadline_id))
 
         if opened.phone_report_first:
+            self._status.phone_task = await workflow.execute_activity_method(
+                ReportActivities.prepare_phone_task,
+                RecipientStep(case_id=self._case_id, recipient_id=obligation_set.obligations[0].recipient_id),
+                **RECORDING,
+            )
             self._completed("obligations-determined", Stage.AWAITING_PHONE_REPORT)
             await workflow.wait_condition(lambda: self._phone_recorded)
         else:
@@ -155,20 +184,40 @@ class MandatedReportWorkflow:
         self._completed("report-rendered", Stage.AWAITING_CONFIRMATION)
 
         await workflow.wait_condition(lambda: self._confirmed)
-        self._set_stage(Stage.DELIVERING)
         for obligation in self._status.obligations:
-            receipt = await workflow.execute_activity_method(
-                DeliveryActivities.deliver_report,
-                RecipientStep(case_id=self._case_id, recipient_id=obligation.recipient_id),
-                **DELIVERING,
-            )
+            receipt = await self._deliver(obligation)
             self._status.deliveries.append(receipt)
-            await workflow.execute_activity_method(
-                CaseRecordActivities.record_acknowledgement,
-                AcknowledgementInput(case_id=self._case_id, receipt=receipt),
-                **RECORDING,
+            if receipt.decision is not None:  # the agency decided in its receipt
+                await self._record_acknowledgement(
+                    AgencyAcknowledgement(
+                        report_id=receipt.report_id,
+                        reference_number=receipt.reference_number,
+                        decision=AcknowledgementDecision(receipt.decision),
+                        decided_at=receipt.received_at,
+                    )
+                )
+        self._status.steps_completed.append("report-delivered")
+
+        self._set_stage(Stage.AWAITING_ACKNOWLEDGEMENT)
+        for receipt in self._status.deliveries:
+            follow_up = obligation_set.acknowledgement_follow_up
+            self._watch(
+                DeadlinePlan(
+                    deadline_id=f"acknowledgement:{receipt.recipient_id}",
+                    due_at=receipt.received_at + 3 * follow_up,
+                    citation="Dutyflow: a report with no acknowledgement is followed up",
+                    escalations=[
+                        EscalationPoint(notify=who, at=receipt.received_at + n * follow_up)
+                        for n, who in enumerate(("practitioner", "supervisor", "compliance"), 1)
+                    ],
+                ),
+                lambda report_id=receipt.report_id: report_id in self._acknowledged,
             )
-        self._status.steps_completed += ["report-delivered", "acknowledgement-recorded"]
+        await workflow.wait_condition(
+            lambda: all(r.report_id in self._acknowledged for r in self._status.deliveries)
+        )
+        self._status.steps_completed.append("acknowledgement-recorded")
+        await asyncio.gather(*self._watchers)
 
         outcome = await workflow.execute_activity_method(
             CaseRecordActivities.record_outcome, CaseRef(case_id=self._case_id), **RECORDING
@@ -259,15 +308,136 @@ class MandatedReportWorkflow:
         if problems:
             raise invalid_input(problems)
 
+    @workflow.update(name="record_agency_acknowledgement")
+    async def record_agency_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> CaseStatus:
+        self._acknowledging.add(acknowledgement.report_id)
+        await self._record_acknowledgement(acknowledgement)
+        return self._status
+
+    @record_agency_acknowledgement.validator
+    def _validate_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> None:
+        delivered = {r.report_id: r for r in self._status.deliveries}
+        receipt = delivered.get(acknowledgement.report_id)
+        if receipt is None:
+            raise invalid_input([FieldProblem(field="report_id", problem="no report delivered under this id")])
+        if acknowledgement.report_id in self._acknowledging | self._acknowledged:
+            raise wrong_stage("acknowledge this report again", self._status.stage)
+        if acknowledgement.reference_number != receipt.reference_number:
+            raise invalid_input(
+                [FieldProblem(field="reference_number", problem="is not the reference the agency gave")]
+            )
+
+    @workflow.update(name="retry_delivery")
+    async def retry_delivery(self, request: RetryDelivery) -> CaseStatus:
+        self._retry_requested.add(request.recipient_id)
+        await workflow.wait_condition(lambda: self._status.stage != Stage.DELIVERY_REFUSED)
+        return self._status
+
+    @retry_delivery.validator
+    def _validate_retry(self, request: RetryDelivery) -> None:
+        if self._status.stage != Stage.DELIVERY_REFUSED:
+            raise wrong_stage("retry the delivery", self._status.stage)
+        problems = []
+        if request.practitioner_id != self._practitioner.actor_id:
+            problems.append(FieldProblem(field="practitioner_id", problem="only the case's practitioner may retry"))
+        if request.recipient_id not in {p.recipient_id for p in self._status.delivery_problems}:
+            problems.append(FieldProblem(field="recipient_id", problem="has no refused delivery"))
+        if problems:
+            raise invalid_input(problems)
+
     @workflow.query(name="status")
     def status(self) -> CaseStatus:
         return self._status
+
+    # --- delivery, acknowledgement, deadlines --------------------------------------------------
+
+    async def _deliver(self, obligation: Obligation) -> DeliveryReceipt:
+        """Deliver; an agency's refusal (a 4xx other than 408/429) becomes a task for the
+        practitioner, and the delivery is tried again once they ask for it."""
+        step = RecipientStep(case_id=self._case_id, recipient_id=obligation.recipient_id)
+        while True:
+            self._set_stage(Stage.DELIVERING)
+            try:
+                return await workflow.execute_activity_method(
+                    DeliveryActivities.deliver_report, step, **DELIVERING
+                )
+            except ActivityError as err:
+                cause = err.cause
+                if not (isinstance(cause, ApplicationError) and cause.type == "AgencyRefusedReport"):
+                    raise
+                await workflow.execute_activity_method(
+                    CaseRecordActivities.record_delivery_problem,
+                    DeliveryProblemInput(
+                        case_id=self._case_id, recipient_id=obligation.recipient_id, message=cause.message
+                    ),
+                    **RECORDING,
+                )
+                self._status.delivery_problems.append(
+                    DeliveryProblem(
+                        recipient_id=obligation.recipient_id,
+                        agency_name=obligation.agency_name,
+                        message=cause.message,
+                    )
+                )
+                self._retry_requested.discard(obligation.recipient_id)
+                self._set_stage(Stage.DELIVERY_REFUSED)
+                await workflow.wait_condition(lambda: obligation.recipient_id in self._retry_requested)
+                self._status.delivery_problems = [
+                    p for p in self._status.delivery_problems if p.recipient_id != obligation.recipient_id
+                ]
+
+    async def _record_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> None:
+        receipt = next(r for r in self._status.deliveries if r.report_id == acknowledgement.report_id)
+        self._acknowledging.add(acknowledgement.report_id)
+        await workflow.execute_activity_method(
+            CaseRecordActivities.record_acknowledgement,
+            AcknowledgementInput(case_id=self._case_id, receipt=receipt, acknowledgement=acknowledgement),
+            **RECORDING,
+        )
+        self._status.acknowledgements.append(acknowledgement)
+        self._acknowledged.add(acknowledgement.report_id)
+
+    def _deadline_met(self, deadline_id: str) -> Callable[[], bool]:
+        if deadline_id == "phone-report":
+            return lambda: self._phone_recorded
+        return lambda: len(self._status.deliveries) == len(self._status.obligations) > 0
+
+    def _watch(self, plan: DeadlinePlan, met: Callable[[], bool]) -> None:
+        self._watchers.append(asyncio.create_task(self._escalate_until_met(plan, met)))
+
+    async def _escalate_until_met(self, plan: DeadlinePlan, met: Callable[[], bool]) -> None:
+        """A durable timer per escalation step: whoever is next is told before the deadline
+        passes, unless the duty was met first."""
+        for point in plan.escalations:
+            remaining = point.at - workflow.now()
+            if remaining > timedelta(0):
+                try:
+                    await workflow.wait_condition(met, timeout=remaining)
+                except asyncio.TimeoutError:
+                    pass
+            if met():
+                return
+            escalation = await workflow.execute_activity_method(
+                CaseRecordActivities.escalate_deadline,
+                EscalationInput(
+                    case_id=self._case_id, deadline_id=plan.deadline_id, notify=point.notify,
+                    due_at=plan.due_at, escalated_at=workflow.now(),
+                ),
+                **RECORDING,
+            )
+            self._status.escalations.append(escalation)
+            self._index(ESCALATED_TO.value_set(point.notify))
+        await workflow.wait_condition(met)
 
     # --- bookkeeping -----------------------------------------------------------------------
 
     def _set_stage(self, stage: Stage) -> None:
         self._status.stage = stage
-        workflow.upsert_search_attributes([STAGE.value_set(stage.value)])
+        self._index(STAGE.value_set(stage.value))
+
+    def _index(self, update: SearchAttributeUpdate) -> None:
+        if self._indexed:
+            workflow.upsert_search_attributes([update])
 
     def _completed(self, step: str, next_stage: Stage) -> None:
         self._status.steps_completed.append(step)

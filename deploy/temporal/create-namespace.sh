@@ -10,7 +10,7 @@ until temporal operator cluster health --address "$TEMPORAL_ADDRESS"; do sleep 2
 temporal operator namespace describe -n "$NAMESPACE" --address "$TEMPORAL_ADDRESS" ||
   temporal operator namespace create -n "$NAMESPACE" --retention "$TEMPORAL_RETENTION" --address "$TEMPORAL_ADDRESS"
 for attribute in DutyflowStage=Keyword DutyflowJurisdiction=Keyword DutyflowReportKind=Keyword \
-                 DutyflowClinic=Keyword DutyflowWrittenReportDue=Datetime; do
+                 DutyflowClinic=Keyword DutyflowWrittenReportDue=Datetime DutyflowEscalatedTo=Keyword; do
   temporal operator search-attribute create -n "$NAMESPACE" --address "$TEMPORAL_ADDRESS" \
     --name "${attribute%%=*}" --type "${attribute#*=}" || true
 done

@@ -5,7 +5,7 @@ reaches Temporal and nothing is recorded."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.client import (
@@ -28,10 +28,26 @@ from temporalio.service import RPCError, RPCStatusCode
 from dutyflow.api.accounting import accounting_router
 from dutyflow.api.errors import problems_response, request_validation_handler
 from dutyflow.compliance.api import compliance_router
-from dutyflow.contracts import CLINIC, JURISDICTION, REPORT_KIND, STAGE, CaseStatus, Stage
+from dutyflow.contracts import (
+    CLINIC,
+    JURISDICTION,
+    REPORT_KIND,
+    STAGE,
+    CaseStatus,
+    RetryDelivery,
+    Stage,
+)
+from dutyflow.crypto.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    ReplayGuard,
+    SignatureError,
+    verify,
+)
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport, Reporter
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
+from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.domain.validation import (
     FieldProblem,
     grounds_problems,
@@ -41,7 +57,7 @@ from dutyflow.domain.validation import (
 from dutyflow.interop.api import fhir_router
 from dutyflow.store import audit_log
 from dutyflow.store.db import session_factory
-from dutyflow.store.tables import ReportDocument
+from dutyflow.store.tables import DeliveryRecord, ReportDocument
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -111,6 +127,8 @@ def create_app(
     policies: PolicyLibrary,
     directory: AgencyDirectory,
     task_queue: str,
+    secrets: Callable[[str], bytes],
+    index_cases: bool = True,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal."""
     sessions = session_factory(engine)
@@ -181,6 +199,8 @@ def create_app(
                     SearchAttributePair(REPORT_KIND, opening.kind.value),
                     SearchAttributePair(CLINIC, opening.clinic_id),
                 ]
+                if index_cases
+                else []
             ),
         )
         return OpenedReport(case_id=case_id, stage=Stage.OPENING)
@@ -223,6 +243,64 @@ def create_app(
         return await update(
             handle(temporal_client, case_id), MandatedReportWorkflow.confirm_report, body, idempotency_key
         )
+
+    @app.post("/reports/{case_id}/retry-delivery", response_model=CaseStatus)
+    async def retry_delivery(
+        case_id: str,
+        body: RetryDelivery,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseStatus:
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.retry_delivery, body, idempotency_key
+        )
+
+    replays = ReplayGuard()
+
+    @app.post("/agency-callbacks/{agency_id}/acknowledgements")
+    async def agency_acknowledgement(
+        agency_id: str, request: Request, temporal_client: TemporalDep
+    ) -> dict[str, str]:
+        """An agency's signed acknowledgement (accepted or screened out) of a delivered report."""
+        raw = await request.body()
+        try:
+            secret = secrets(agency_id)
+        except KeyError:
+            raise HTTPException(status_code=404, detail="agency_id: unknown agency") from None
+        try:
+            stamp = verify(
+                secret, raw, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)
+            )
+            replays.check(request.headers[SIGNATURE_HEADER], stamp)
+        except SignatureError as err:
+            raise HTTPException(status_code=401, detail=str(err)) from None
+        try:
+            acknowledgement = AgencyAcknowledgement.model_validate_json(raw)
+        except ValidationError as err:
+            raise Refusal(
+                [FieldProblem(field=".".join(map(str, e["loc"])) or "body", problem=e["msg"]) for e in err.errors()]
+            ) from None
+        with sessions() as session:
+            delivery = session.get(DeliveryRecord, acknowledgement.report_id)
+        if delivery is None or delivery.agency_id != agency_id:
+            raise HTTPException(status_code=404, detail="report_id: no report delivered to this agency")
+        case = handle(temporal_client, delivery.case_id)
+        try:
+            await case.execute_update(
+                MandatedReportWorkflow.record_agency_acknowledgement,
+                acknowledgement,
+                id=f"acknowledgement-{acknowledgement.report_id}",
+            )
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidState":
+                return {"status": "already recorded"}
+            raise _refusal_from(err) from None
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
+                return {"status": "already recorded"}
+            raise _not_found_or(err) from None
+        return {"status": "recorded"}
 
     @app.get("/reports/{case_id}", response_model=CaseStatus)
     async def status(case_id: str, temporal_client: TemporalDep) -> CaseStatus:

@@ -63,12 +63,31 @@ class RecipientSelection(Rule):
     description: str
 
 
+class EscalationStep(BaseModel):
+    """Who is told, and how long before the deadline passes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notify: Literal["practitioner", "supervisor", "compliance"]
+    before_due: timedelta
+
+
 class Deadline(Rule):
     id: Literal["phone-report", "written-report"]
     description: str
     counted_from: Literal["suspicion_formed_at"] = "suspicion_formed_at"
     within: timedelta
     clock: Literal["clock-hours", "immediately"]
+    escalation: list[EscalationStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _escalates_before_it_passes(self) -> "Deadline":
+        leads = [step.before_due for step in self.escalation]
+        if leads != sorted(leads, reverse=True):
+            raise ValueError("escalation: steps must come in order (earliest first)")
+        if any(lead < timedelta(0) or lead >= self.within for lead in leads):
+            raise ValueError("escalation: every step must fall before the deadline passes")
+        return self
 
 
 class PhoneReportFirst(Rule):

@@ -58,9 +58,11 @@ class AgencyAcknowledgement(BaseModel):
 
 
 class IntakeReceipt(BaseModel):
-    """An agency's acknowledgement. ``received_at`` is optional for agencies whose endpoints do
-    not say when; Dutyflow then records the moment it read the receipt."""
+    """The agency's answer to the POST: the report is in its hands, under this reference.
+    ``received_at`` is optional (Dutyflow then records when it read the receipt). An agency that
+    decides at once may put its ``decision`` here; otherwise it acknowledges later by callback."""
 
     reference_number: str = Field(min_length=1, max_length=100)
     received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     duplicate: bool = False
+    decision: AcknowledgementDecision | None = None

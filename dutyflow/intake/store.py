@@ -9,6 +9,11 @@ as the insert, so a rolled-back insert leaves no gap.
 Only the ``intake_`` tables below are ever created here; the Dutyflow application shares
 ``SQLModel.metadata`` for its own tables in a different database.
 
+Each report also carries the agency's acknowledgement: its ``decision`` (accepted or screened
+out, or none yet), and the state of the signed callback that tells Dutyflow about it
+(`CallbackStatus`). Decisions are taken with a conditional update, so a report is decided once even
+when two members of staff press the button at once.
+
 Report content must never reach logs: SQL parameters are hidden from SQLAlchemy's logging and
 error messages, and the engine's own logger is held at WARNING so that even a DEBUG root logger
 does not print result rows.
@@ -16,22 +21,42 @@ does not print result rows.
 
 import logging
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Text, UniqueConstraint, create_engine, event
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, select
 
-from dutyflow.domain.transmission import ReportTransmission
+from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
 
 ENGINE_LOGGING_NAME = "dutyflow-intake"
 _ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 MAX_AGENCY_ID_LENGTH = 64
+MAX_NOTE_LENGTH = 1000
+
+
+class CallbackStatus(StrEnum):
+    """Where the acknowledgement callback to Dutyflow stands."""
+
+    NOT_REQUESTED = "not-requested"  # the transmission named no acknowledgement_url
+    PENDING = "pending"  # awaiting the decision, or being sent
+    DELIVERED = "delivered"  # Dutyflow answered 2xx
+    FAILED = "failed"  # every attempt failed; staff may resend
 
 
 class IntakeReport(SQLModel, table=True):
@@ -52,6 +77,14 @@ class IntakeReport(SQLModel, table=True):
     recipient_id: str
     document_sha256: str = Field(max_length=64)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    decision: str | None = Field(default=None, max_length=20)
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    acknowledgement_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    callback_status: str = Field(default=CallbackStatus.NOT_REQUESTED.value, max_length=20)
+    callback_attempts: int = Field(default=0)
 
 
 class IntakeReferenceCounter(SQLModel, table=True):
@@ -100,7 +133,14 @@ def create_intake_tables(engine: Engine) -> None:
 
 def received_at_utc(report: IntakeReport) -> datetime:
     """The receipt time as an aware UTC datetime (SQLite hands it back naive)."""
-    value = report.received_at
+    return _utc(report.received_at)
+
+
+def decided_at_utc(report: IntakeReport) -> datetime | None:
+    return None if report.decided_at is None else _utc(report.decided_at)
+
+
+def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -116,9 +156,7 @@ def find_by_key(engine: Engine, agency_id: str, idempotency_key: str) -> IntakeR
         return session.exec(statement).first()
 
 
-def find_by_reference(
-    engine: Engine, agency_id: str, reference_number: str
-) -> IntakeReport | None:
+def find_by_reference(engine: Engine, agency_id: str, reference_number: str) -> IntakeReport | None:
     with Session(engine) as session:
         statement = select(IntakeReport).where(
             IntakeReport.agency_id == agency_id, IntakeReport.reference_number == reference_number
@@ -143,8 +181,13 @@ def receive_report(
     idempotency_key: str,
     transmission: ReportTransmission,
     now: datetime | None = None,
+    decision: AcknowledgementDecision | None = None,
 ) -> tuple[IntakeReport, bool]:
     """Store a report unless its key was already received; returns ``(report, created)``.
+
+    ``decision``, when given, is taken at the moment of receipt (an agency that accepts every
+    report at once). The callback is `CallbackStatus.PENDING` when the transmission names an
+    ``acknowledgement_url``, else `CallbackStatus.NOT_REQUESTED`.
 
     When the key is already known, the stored report is returned unchanged (``created`` False);
     whether it matches this transmission is the caller's judgement. A concurrent insert of the
@@ -173,16 +216,108 @@ def receive_report(
                 recipient_id=transmission.recipient_id,
                 document_sha256=transmission.document.sha256,
                 body=transmission.model_dump_json(),
+                decision=None if decision is None else decision.value,
+                decided_at=None if decision is None else received_at,
+                acknowledgement_url=transmission.acknowledgement_url,
+                callback_status=(
+                    CallbackStatus.PENDING
+                    if transmission.acknowledgement_url
+                    else CallbackStatus.NOT_REQUESTED
+                ).value,
             )
             session.add(report)
             session.commit()
             report.received_at = received_at  # keep the aware value, not a driver round-trip
+            if decision is not None:
+                report.decided_at = received_at
             return report, True
     except IntegrityError:
         winner = find_by_key(engine, agency_id, idempotency_key)
         if winner is None:
             raise
         return winner, False
+
+
+def decide(
+    engine: Engine,
+    agency_id: str,
+    reference_number: str,
+    decision: AcknowledgementDecision,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> tuple[IntakeReport | None, bool]:
+    """Record the agency's decision on a report not yet decided; returns ``(report, decided)``.
+
+    ``report`` is None when the reference number is unknown; ``decided`` is False when the report
+    already had a decision (which ``report`` then shows, unchanged).
+    """
+    decided_at = (now or datetime.now(UTC)).astimezone(UTC)
+    table = IntakeReport.__table__
+    with Session(engine) as session:
+        result = session.connection().execute(
+            update(table)
+            .where(
+                table.c.agency_id == agency_id,
+                table.c.reference_number == reference_number,
+                table.c.decision.is_(None),
+            )
+            .values(decision=decision.value, decided_at=decided_at, note=note)
+        )
+        session.commit()
+        decided = result.rowcount == 1
+    return find_by_reference(engine, agency_id, reference_number), decided
+
+
+def record_callback_attempt(engine: Engine, report_id: int, delivered: bool, last: bool) -> None:
+    """Count one callback attempt: delivered, failed for good (``last``), or to be retried."""
+    if delivered:
+        status = CallbackStatus.DELIVERED
+    else:
+        status = CallbackStatus.FAILED if last else CallbackStatus.PENDING
+    table = IntakeReport.__table__
+    with Session(engine) as session:
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == report_id)
+            .values(callback_attempts=table.c.callback_attempts + 1, callback_status=status.value)
+        )
+        session.commit()
+
+
+def reopen_failed_callback(engine: Engine, report_id: int) -> bool:
+    """Put a failed callback back to pending; False if it was not failed (so only one resend
+    runs at a time)."""
+    table = IntakeReport.__table__
+    with Session(engine) as session:
+        result = session.connection().execute(
+            update(table)
+            .where(
+                table.c.id == report_id,
+                table.c.callback_status == CallbackStatus.FAILED.value,
+            )
+            .values(callback_status=CallbackStatus.PENDING.value)
+        )
+        session.commit()
+        return result.rowcount == 1
+
+
+def pending_callbacks(engine: Engine) -> list[IntakeReport]:
+    """Decided reports whose callback has not yet gone through (for example, after a restart)."""
+    with Session(engine) as session:
+        statement = (
+            select(IntakeReport)
+            .where(
+                IntakeReport.decision.is_not(None),  # type: ignore[union-attr]
+                IntakeReport.callback_status == CallbackStatus.PENDING.value,
+            )
+            .order_by(IntakeReport.id)
+        )
+        return list(session.exec(statement).all())
+
+
+def find_by_id(engine: Engine, report_id: int) -> IntakeReport | None:
+    with Session(engine) as session:
+        return session.get(IntakeReport, report_id)
 
 
 def _next_sequence(session: Session, agency_id: str, year: int) -> int:

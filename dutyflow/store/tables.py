@@ -65,6 +65,7 @@ class ObligationRecord(SQLModel, table=True):
     agency_id: str = Field(max_length=64)
     agency_name: str = Field(max_length=200)
     agency_address: str | None = Field(default=None, max_length=300)
+    agency_phone: str | None = Field(default=None, max_length=50)
     intake_url: str = Field(max_length=500)
     form_id: str = Field(max_length=64)
     legal_basis: str = Field(max_length=200)
@@ -125,7 +126,22 @@ class AcknowledgementRecord(SQLModel, table=True):
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
     agency_id: str = Field(max_length=64)
     reference_number: str = Field(max_length=100)
+    decision: str = Field(max_length=32)
+    note: str | None = Field(default=None, max_length=1000)
     acknowledged_at: datetime = _time()
+
+
+class EscalationRecord(SQLModel, table=True):
+    """A deadline about to pass, and who was told (practitioner, supervisor, compliance)."""
+
+    __tablename__ = "escalation_record"
+
+    escalation_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    deadline_id: str = Field(max_length=64)
+    notify: str = Field(max_length=32)
+    due_at: datetime = _time()
+    escalated_at: datetime = _time(default_factory=utcnow)
 
 
 class OutcomeRecord(SQLModel, table=True):
@@ -194,6 +210,7 @@ def all_tables() -> list[Any]:
             ReportDocument,
             DeliveryRecord,
             AcknowledgementRecord,
+            EscalationRecord,
             OutcomeRecord,
             AccountingEntry,
             AuditEntry,

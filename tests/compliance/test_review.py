@@ -27,7 +27,9 @@ DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 
 def grounds_formed_hours_ago(hours: float) -> dict:
-    return scenario.grounds_submission(now=datetime.now(UTC) - timedelta(hours=hours - 2))
+    body = scenario.grounds_submission()
+    body["grounds"]["suspicion_formed_at"] = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+    return body
 
 
 async def wait_for_listing(api: httpx.AsyncClient, params: dict, expected: set[str]) -> list[dict]:
