@@ -10,6 +10,7 @@
     dutyflow timeline CASE   a case's merged timeline: Temporal history and the audit log
     dutyflow export-fhir --case CASE   FHIR AuditEvent / Communication / Provenance per disclosure
     dutyflow accounting --client ID    the client's accounting of disclosures (45 CFR 164.528)
+    dutyflow bench    throughput and latency against a bare-Temporal baseline in the same run
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -127,15 +128,15 @@ def cmd_audit_verify(_args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
     from dutyflow.store import audit_log
-    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.store.db import make_engine
 
     settings = _settings()
     engine = make_engine(settings.resolved_database_url)
     if not inspect(engine).has_table("audit_entry"):  # read-only: never create an empty log
         print("dutyflow audit verify: this database has no audit log", file=sys.stderr)
         _exit(2)
-    with session_factory(engine)() as session:
-        result = audit_log.verify(session)
+    engine.dispose()
+    result = audit_log.verify_parallel(settings.resolved_database_url)
     if result.intact:
         print(f"Audit chain intact: {result.checked} entries checked.")
         _exit(0)
@@ -195,6 +196,34 @@ def cmd_timeline(args: argparse.Namespace) -> None:
     _run_once(run)
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    from dutyflow.benchmark.run import BenchOptions, report_text, run_bench
+
+    settings = _settings()
+    postgres_url = args.postgres_url or os.environ.get("DUTYFLOW_BENCH_POSTGRES_URL")
+    if postgres_url is None and (settings.database_url or "").startswith("postgresql"):
+        postgres_url = settings.database_url
+    for name in ("reports", "concurrency", "compliance_cases", "audit_entries"):
+        if getattr(args, name) < 1:
+            print(f"dutyflow bench: --{name.replace('_', '-')}: must be at least 1", file=sys.stderr)
+            _exit(2)
+    options = BenchOptions(
+        reports=args.reports,
+        concurrency=args.concurrency,
+        database_url=args.database_url,
+        postgres_url=postgres_url,
+        compliance_cases=args.compliance_cases,
+        audit_entries=args.audit_entries,
+        in_memory_server=args.in_memory_server,
+    )
+
+    async def run() -> None:
+        result = await run_bench(settings, options)
+        print(report_text(result, options))
+
+    _run_once(run)
+
+
 def _run_once(run: Callable[[], Awaitable[None]]) -> None:
     try:
         asyncio.run(run())
@@ -235,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fhir_command(commands)
     add_accounting_commands(commands)
+    bench = commands.add_parser("bench", help="throughput and latency against bare Temporal")
+    bench.add_argument("--reports", type=int, default=200, help="complete reports (and bare workflows)")
+    bench.add_argument("--concurrency", type=int, default=20, help="reports in flight at once")
+    bench.add_argument("--database-url", help="Dutyflow database for the run (default: a temporary SQLite file)")
+    bench.add_argument("--postgres-url", help="PostgreSQL for the compliance queries "
+                       "(default: DUTYFLOW_BENCH_POSTGRES_URL, or DUTYFLOW_DATABASE_URL if PostgreSQL)")
+    bench.add_argument("--compliance-cases", type=int, default=100_000)
+    bench.add_argument("--audit-entries", type=int, default=1_000_000)
+    bench.add_argument("--in-memory-server", action="store_true",
+                       help="in-memory dev server instead of a persistent one")
+    bench.set_defaults(run=cmd_bench)
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(
         dest="audit_command", required=True, metavar="AUDIT_COMMAND"
     )

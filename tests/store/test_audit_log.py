@@ -27,7 +27,7 @@ def append_steps(sessions, case_id: str, count: int) -> None:
         list(pool.map(one, range(count)))
 
 
-def test_concurrent_appends_leave_one_unbroken_chain(sessions) -> None:
+def test_concurrent_appends_leave_one_unbroken_chain(sessions, database_url) -> None:
     case_id = f"case-{uuid.uuid4().hex}"
 
     append_steps(sessions, case_id, 40)
@@ -36,6 +36,7 @@ def test_concurrent_appends_leave_one_unbroken_chain(sessions) -> None:
         assert len(audit_log.entries_for_case(session, case_id)) == 40
         result = audit_log.verify(session)
     assert result.intact, result.problem
+    assert audit_log.verify_parallel(database_url, processes=3).checked == result.checked
 
 
 def test_a_step_is_recorded_at_most_once(sessions) -> None:
@@ -49,7 +50,7 @@ def test_a_step_is_recorded_at_most_once(sessions) -> None:
         assert [e.step for e in audit_log.entries_for_case(session, case_id)] == ["case-opened"]
 
 
-def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine) -> None:
+def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine, database_url) -> None:
     case_id = f"case-{uuid.uuid4().hex}"
     append_steps(sessions, case_id, 3)
     with sessions() as session:
@@ -63,6 +64,8 @@ def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine) -> None
         with sessions() as session:
             result = audit_log.verify(session)
         assert result.first_broken_seq == target
+        in_parallel = audit_log.verify_parallel(database_url, processes=3)
+        assert (in_parallel.first_broken_seq, in_parallel.problem) == (target, result.problem)
     finally:
         with guard_lifted(engine) as connection:
             connection.execute(

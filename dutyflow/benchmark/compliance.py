@@ -1,0 +1,186 @@
+"""Compliance queries at scale on PostgreSQL: 100,000 cases and 1,000,000 audit entries, loaded in
+a schema of their own with COPY, then the queries a compliance officer runs are timed."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from dutyflow.domain.audit import GENESIS_HASH, canonical_time, entry_hash
+from dutyflow.store import audit_log
+from dutyflow.store.accounting import entries_for_client
+from dutyflow.store.db import create_schema, make_engine, session_factory
+
+
+def _progress(message: str) -> None:
+    print(message, flush=True)
+
+
+def _timed_ms(run, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def run_compliance_bench(base_url: str, cases: int, audit_entries: int) -> dict[str, float]:
+    schema = f"dutyflow_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        create_schema(engine)
+        _load(engine, cases, audit_entries)
+        sessions = session_factory(engine)
+        now = datetime.now(UTC)
+
+        def overdue() -> None:
+            with engine.connect() as connection:
+                connection.execute(
+                    text(
+                        "SELECT o.case_id, o.agency_name, o.written_report_due_at "
+                        "FROM obligation_record o WHERE o.written_report_due_at < :now "
+                        "AND NOT EXISTS (SELECT 1 FROM delivery_record d WHERE d.case_id = o.case_id "
+                        "AND d.recipient_id = o.recipient_id) "
+                        "ORDER BY o.written_report_due_at LIMIT 100"
+                    ),
+                    {"now": now},
+                ).all()
+
+        def accounting() -> None:
+            with sessions() as session:
+                entries_for_client(session, "client-bench-target")
+
+        _progress("  timing the overdue list and one client's accounting")
+        result = {
+            "cases": float(cases),
+            "audit_entries": float(audit_entries),
+            "overdue_ms": _timed_ms(overdue),
+            "accounting_ms": _timed_ms(accounting),
+        }
+        _progress(f"  verifying the audit chain ({audit_entries:,} entries)")
+        started = time.perf_counter()
+        verification = audit_log.verify_parallel(url.render_as_string(hide_password=False))
+        seconds = time.perf_counter() - started
+        if not verification.intact or verification.checked != audit_entries:
+            raise RuntimeError(f"the benchmark's audit chain did not verify: {verification}")
+        result["verify_per_second"] = audit_entries / seconds
+        return result
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _copy(engine, table: str, columns: list[str], rows) -> None:  # type: ignore[no-untyped-def]
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    _progress(f"  loading {cases:,} cases")
+    case_ids = [f"case-bench-{i:07d}" for i in range(cases)]
+    opening = json.dumps({"bench": True})
+    _copy(
+        engine, "case_record",
+        ["case_id", "jurisdiction", "kind", "county", "clinic_id", "practitioner_id", "client_id",
+         "policy_version", "opening", "opened_at"],
+        (
+            (cid, "US-CA", "child-abuse", "Demo County", f"clinic-{i % 50}", f"practitioner-{i % 400}",
+             "client-bench-target" if i % 2000 == 0 else f"client-{i}", "2026.1", opening,
+             now - timedelta(days=i % 365))
+            for i, cid in enumerate(case_ids)
+        ),
+    )
+    # Every case has an obligation; 2% are overdue (due in the past, never delivered).
+    _copy(
+        engine, "obligation_record",
+        ["obligation_id", "case_id", "recipient_id", "agency_id", "agency_name", "intake_url",
+         "form_id", "legal_basis", "purpose", "written_report_due_at", "policy_version", "citations"],
+        (
+            (f"{cid}/county-child-welfare", cid, "county-child-welfare", "demo-county-cws",
+             "Demo County Child Welfare Services", "http://intake.invalid", "us-ca-ss8572",
+             "45 CFR 164.512(b)(1)(ii)", "Report of suspected child abuse",
+             now - timedelta(hours=1 + i % 48) if i % 50 == 0 else now - timedelta(days=1 + i % 365),
+             "2026.1", "[]")
+            for i, cid in enumerate(case_ids)
+        ),
+    )
+    delivered = [cid for i, cid in enumerate(case_ids) if i % 50 != 0]
+    _copy(
+        engine, "delivery_record",
+        ["report_id", "case_id", "recipient_id", "agency_id", "document_sha256", "reference_number",
+         "received_at", "delivered_at"],
+        (
+            (str(uuid.uuid5(uuid.NAMESPACE_URL, cid)), cid, "county-child-welfare", "demo-county-cws",
+             "ab" * 32, f"REF-{cid}", now, now)
+            for cid in delivered
+        ),
+    )
+    _copy(
+        engine, "accounting_entry",
+        ["entry_id", "client_id", "case_id", "disclosed_at", "recipient_agency_id", "recipient_role",
+         "recipient_name", "recipient_address", "information_disclosed", "purpose", "legal_basis",
+         "policy_version"],
+        (
+            (str(uuid.uuid5(uuid.NAMESPACE_URL, cid)), "client-bench-target" if i % 2000 == 0 else f"client-{i}",
+             cid, now, "demo-county-cws", "county-child-welfare", "Demo County Child Welfare Services",
+             "100 Main Street", "Suspected Child Abuse Report (SS 8572).", "Report", "45 CFR 164.512(b)",
+             "2026.1")
+            for i, cid in enumerate(case_ids)
+        ),
+    )
+    _progress(f"  building and loading {audit_entries:,} hash-chained audit entries")
+
+    def chain():  # type: ignore[no-untyped-def]
+        prev = GENESIS_HASH
+        started = datetime(2026, 1, 1, tzinfo=UTC)
+        for seq in range(1, audit_entries + 1):
+            case_id = case_ids[seq % cases]
+            entry = {
+                "seq": seq,
+                "entry_id": str(uuid.UUID(int=seq)),
+                "recorded_at": started + timedelta(microseconds=seq * 1000),
+                "case_id": case_id,
+                "step": "activity-completed",
+                "actor_id": "dutyflow-worker",
+                "actor_role": "system",
+                "content_sha256": "ab" * 32,
+                "details": {"activity": "deliver_report", "attempt": 1},
+                "idempotency_key": f"{case_id}/bench/{seq}",
+            }
+            digest = entry_hash(prev, entry)
+            yield (
+                seq, entry["entry_id"], canonical_time(entry["recorded_at"]), case_id, entry["step"],
+                entry["actor_id"], entry["actor_role"], entry["content_sha256"],
+                json.dumps(entry["details"]), entry["idempotency_key"], prev, digest,
+            )
+            prev = digest
+
+    _copy(
+        engine, "audit_entry",
+        ["seq", "entry_id", "recorded_at", "case_id", "step", "actor_id", "actor_role",
+         "content_sha256", "details", "idempotency_key", "prev_hash", "entry_hash"],
+        chain(),
+    )
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
