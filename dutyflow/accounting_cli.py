@@ -243,14 +243,13 @@ def _default_recorder() -> str:
 
 def cmd_accounting_suspend(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
-    from sqlmodel import SQLModel
 
     from dutyflow.cli import _exit, _settings
     from dutyflow.contracts import Actor
     from dutyflow.domain.accounting import Suspension, SuspensionRefused
     from dutyflow.domain.rendering import format_datetime
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
-    from dutyflow.store.accounting import accounting_tables, record_suspension
+    from dutyflow.store.accounting import record_suspension
     from dutyflow.store.db import make_engine, session_factory
 
     recorded_by = args.recorded_by or _default_recorder()
@@ -274,7 +273,6 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
         if not inspect(engine).has_table("audit_entry"):
             _fail("this database has no audit log; start Dutyflow once to create it")
             return
-        SQLModel.metadata.create_all(engine, tables=accounting_tables())
         try:
             row = record_suspension(
                 session_factory(engine), suspension, Actor(actor_id=recorded_by, role=RECORDER_ROLE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
 
@@ -42,52 +42,13 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-_SCHEMA_LOCK = 0x6475747967
-
-_POSTGRES_APPEND_ONLY = """
-CREATE OR REPLACE FUNCTION dutyflow_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_entry is append-only: %% refused', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_entry;
-CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry
-    FOR EACH ROW EXECUTE FUNCTION dutyflow_audit_append_only();
-DROP TRIGGER IF EXISTS audit_entry_no_truncate ON audit_entry;
-CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry
-    FOR EACH STATEMENT EXECUTE FUNCTION dutyflow_audit_append_only();
-"""
-
-_SQLITE_APPEND_ONLY = (
-    "CREATE TRIGGER IF NOT EXISTS audit_entry_no_update BEFORE UPDATE ON audit_entry "
-    "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only: UPDATE refused'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_entry_no_delete BEFORE DELETE ON audit_entry "
-    "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only: DELETE refused'); END",
-)
-
-
 def create_schema(engine: Engine) -> None:
-    """Create the tables, and make the audit table refuse UPDATE and DELETE (append-only)."""
-    from dutyflow.store import tables
-    from dutyflow.store.accounting import accounting_tables
+    """Bring the schema to the newest migration (`dutyflow.store.migrate.upgrade`: under the
+    schema lock, so concurrent starters are safe), with the audit table append-only (its
+    UPDATE/DELETE-refusing triggers put back if they were lifted)."""
+    from dutyflow.store.migrate import upgrade
 
-    with engine.begin() as connection:
-        if is_postgres(engine):
-            # Several processes may start at once; one creates the schema at a time.
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
-        SQLModel.metadata.create_all(
-            connection, tables=tables.all_tables() + accounting_tables()
-        )
-        if is_postgres(engine):
-            installed = connection.exec_driver_sql(
-                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_entry_append_only' "
-                "AND tgrelid = 'audit_entry'::regclass"
-            ).scalar()
-            if not installed:
-                connection.exec_driver_sql(_POSTGRES_APPEND_ONLY)
-        else:
-            for statement in _SQLITE_APPEND_ONLY:
-                connection.exec_driver_sql(statement)
+    upgrade(engine)
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -71,7 +71,7 @@ class ObligationRecord(SQLModel, table=True):
     legal_basis: str = Field(max_length=200)
     purpose: str = Field(max_length=300)
     phone_report_due_at: datetime | None = _time(default=None)
-    written_report_due_at: datetime = _time()
+    written_report_due_at: datetime = _time(index=True)  # the overdue list
     policy_version: str = Field(max_length=32)
     citations: list[str] = Field(sa_column=Column(JSON, nullable=False))
 
