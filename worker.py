@@ -5,6 +5,7 @@ encrypting data converter (which the worker takes from its client)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -26,6 +27,7 @@ from dutyflow.store.db import SessionFactory
 from workflows.mandated_report import MandatedReportWorkflow
 
 DELIVERY_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+logger = logging.getLogger("dutyflow.worker")
 
 
 def build_worker(
@@ -76,9 +78,11 @@ async def run_worker(
     settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
 ) -> None:
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
+    from dutyflow import observability
     from dutyflow.store.db import create_schema, make_engine, session_factory
     from dutyflow.temporal_connection import connect, ensure_search_attributes
 
+    observability.configure_process(settings)
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
     client = await connect(settings)
@@ -100,10 +104,16 @@ async def run_worker(
                 acknowledgement_follow_up=timedelta(hours=settings.acknowledgement_follow_up_hours),
             )
             async with worker:
+                logger.info(
+                    "worker started",
+                    extra={"task_queue": settings.task_queue, "port": settings.worker_metrics_port},
+                )
                 if ready is not None:
                     ready.set()
                 await stop.wait()
+    logger.info("worker stopped", extra={"task_queue": settings.task_queue})
     engine.dispose()
+    observability.flush()
 
 
 def main() -> None:

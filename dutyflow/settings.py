@@ -63,9 +63,33 @@ class Settings(BaseSettings):
         default=None, description="base64 AES-256 key for Temporal payloads; development generates one"
     )
 
-    @field_validator("api_port", "intake_port", "temporal_port", "temporal_ui_port")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line on stderr; text: for terminals"
+    )
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector base URL for traces; unset: no tracing"
+    )
+    worker_metrics_port: int | None = Field(
+        default=None, description="port for the Temporal SDK's Prometheus metrics; unset: none"
+    )
+    worker_metrics_host: str = "127.0.0.1"
+
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _port_in_range(cls, value: int) -> int:
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("otlp_endpoint", "worker_metrics_port", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_port", "intake_port", "temporal_port", "temporal_ui_port", "worker_metrics_port")
+    @classmethod
+    def _port_in_range(cls, value: int | None) -> int | None:
+        if value is None:
+            return value
         if not 0 < value < 65536:
             raise ValueError("must be a TCP port between 1 and 65535")
         return value

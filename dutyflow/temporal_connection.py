@@ -38,10 +38,20 @@ def payload_keys(settings: Settings) -> list[bytes]:
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:
+    """A client with Dutyflow's data converter. It also sets up the process's logging and tracing
+    (once; see :mod:`dutyflow.observability`), adds Temporal's tracing interceptor when
+    ``DUTYFLOW_OTLP_ENDPOINT`` is set (workers built from the client inherit it), and uses the
+    process's metrics runtime when ``DUTYFLOW_WORKER_METRICS_PORT`` is set."""
+    from dutyflow import observability
+
+    observability.configure_process(settings)
+    runtime = observability.runtime_for(settings)
     return await Client.connect(
         address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(payload_keys(settings)),
+        interceptors=[observability.tracing_interceptor()] if settings.otlp_endpoint else [],
+        **({"runtime": runtime} if runtime is not None else {}),
     )
 
 

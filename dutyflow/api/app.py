@@ -12,7 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -55,6 +57,9 @@ from dutyflow.domain.validation import (
     phone_report_problems,
 )
 from dutyflow.interop.api import fhir_router
+from dutyflow.observability import tracing
+from dutyflow.observability.http import RequestObservability
+from dutyflow.observability.metrics import CONTENT_TYPE_LATEST, ApiMetrics
 from dutyflow.store import audit_log
 from dutyflow.store.db import session_factory
 from dutyflow.store.tables import DeliveryRecord, ReportDocument
@@ -129,29 +134,47 @@ def create_app(
     task_queue: str,
     secrets: Callable[[str], bytes],
     index_cases: bool = True,
+    metrics_registry: CollectorRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal."""
+    """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
+    ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
+    this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
+    process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``)."""
     sessions = session_factory(engine)
+    metrics = ApiMetrics(metrics_registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.temporal = client or await connect_client()
         yield
+        tracing.flush()
 
     app = FastAPI(
         title="Dutyflow",
         description="Mandated reports as auditable workflows.",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry (spans with raw paths and queries, logs with exception
+        # messages, exporters from FASTAPI_OTEL_* variables) is off: RequestObservability below
+        # is the one place that traces, counts and logs requests, by route template.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
     )
-    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.state.metrics = metrics
+    app.add_middleware(RequestObservability, metrics=metrics, tracer_provider=tracer_provider)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        metrics.refused(_endpoint_name(request))
+        return await request_validation_handler(request, exc)
 
     app.include_router(compliance_router(sessions))
     app.include_router(fhir_router(sessions))
     app.include_router(accounting_router(sessions))
 
     @app.exception_handler(Refusal)
-    async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:
+    async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
+        metrics.refused(_endpoint_name(request))
         return problems_response(exc.problems, exc.status_code)
 
     def handle(temporal_client: Client, case_id: str) -> WorkflowHandle[Any, Any]:
@@ -168,6 +191,12 @@ def create_app(
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Prometheus exposition of this API's metrics (request counts and latency by route
+        template, reports opened, clinician step refusals by step)."""
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/reports", status_code=201, response_model=OpenedReport)
     async def open_report(body: OpenReportRequest, temporal_client: TemporalDep) -> OpenedReport:
@@ -203,6 +232,7 @@ def create_app(
                 else []
             ),
         )
+        metrics.reports_opened.inc()
         return OpenedReport(case_id=case_id, stage=Stage.OPENING)
 
     @app.post("/reports/{case_id}/grounds", response_model=CaseStatus)
@@ -295,7 +325,16 @@ def create_app(
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "InvalidState":
                 return {"status": "already recorded"}
-            raise _refusal_from(err) from None
+            refusal = _refusal_from(err)
+            if isinstance(refusal, Refusal) and [p.field for p in refusal.problems] == ["report_id"]:
+                # The delivery is stored but the case has not taken in its receipt yet (the
+                # agency answered fast): ask the agency to send the acknowledgement again.
+                raise HTTPException(
+                    status_code=503,
+                    detail="report_id: the case is still recording this delivery; retry shortly",
+                    headers={"Retry-After": "1"},
+                ) from None
+            raise refusal from None
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
                 return {"status": "already recorded"}
@@ -352,6 +391,10 @@ def create_app(
         ]
 
     return app
+
+
+def _endpoint_name(request: Request) -> str | None:
+    return getattr(request.scope.get("endpoint"), "__name__", None)
 
 
 def _refusal_from(err: WorkflowUpdateFailedError) -> Exception:

@@ -176,7 +176,12 @@ def create_app(
             await acknowledger.close()
             engine.dispose()
 
-    app = FastAPI(title="Dutyflow reference agency intake", lifespan=lifespan)
+    app = FastAPI(
+        title="Dutyflow reference agency intake",
+        lifespan=lifespan,
+        # FastAPI's built-in telemetry would export raw paths and exception messages.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "auto_configure": False},
+    )
     app.add_middleware(_BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.state.engine = engine
     app.state.agencies = dict(agencies) if agencies is not None else None
