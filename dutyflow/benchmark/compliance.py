@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from dutyflow.domain.audit import GENESIS_HASH, canonical_time, entry_hash
+from dutyflow.domain.audit import GENESIS_HASH, canonical_json, canonical_time, entry_hash
 from dutyflow.store import audit_log
 from dutyflow.store.accounting import entries_for_client
 from dutyflow.store.db import create_schema, make_engine, session_factory
@@ -172,7 +172,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             yield (
                 seq, entry["entry_id"], canonical_time(entry["recorded_at"]), case_id, entry["step"],
                 entry["actor_id"], entry["actor_role"], entry["content_sha256"],
-                json.dumps(entry["details"]), entry["idempotency_key"], prev, digest,
+                canonical_json(entry["details"]).decode(), entry["idempotency_key"], prev, digest,
             )
             prev = digest
 

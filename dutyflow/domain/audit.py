@@ -63,6 +63,42 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(content)).hexdigest()
 
 
+_encode = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _hash_with_stored_details(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """`entry_hash` for an entry whose ``details`` is the canonical JSON text as stored: the
+    canonical form is assembled around it instead of parsing and re-serialising it."""
+    text = (
+        '{"actor_id":' + _encode(entry["actor_id"])
+        + ',"actor_role":' + _encode(entry["actor_role"])
+        + ',"case_id":' + _encode(entry["case_id"])
+        + ',"content_sha256":' + _encode(entry["content_sha256"])
+        + ',"details":' + entry["details"]
+        + ',"entry_id":' + _encode(entry["entry_id"])
+        + ',"idempotency_key":' + _encode(entry["idempotency_key"])
+        + ',"recorded_at":' + _encode(canonical_time(entry["recorded_at"]))
+        + ',"seq":' + str(int(entry["seq"]))
+        + ',"step":' + _encode(entry["step"])
+        + "}"
+    )
+    return hashlib.sha256(prev_hash.encode("ascii") + text.encode("utf-8")).hexdigest()
+
+
+def link_holds(prev_hash: str, entry: Mapping[str, Any]) -> bool:
+    """Does the entry's stored hash cover ``prev_hash`` and its content? ``details`` may be the
+    parsed value or its stored JSON text (fast path; text stored before JSON was kept canonical
+    is parsed and checked the slow way)."""
+    details = entry["details"]
+    if not isinstance(details, str):
+        return entry_hash(prev_hash, entry) == entry["entry_hash"]
+    if _hash_with_stored_details(prev_hash, entry) == entry["entry_hash"]:
+        return True
+    parsed = dict(entry)
+    parsed["details"] = json.loads(details)
+    return entry_hash(prev_hash, parsed) == entry["entry_hash"]
+
+
 @dataclass(frozen=True)
 class ChainVerification:
     checked: int
@@ -85,7 +121,7 @@ def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainVerification:
             return ChainVerification(checked, seq, f"expected entry {expected_seq}, found {seq}")
         if entry["prev_hash"] != expected_prev:
             return ChainVerification(checked, seq, "does not link to the previous entry")
-        if entry_hash(expected_prev, entry) != entry["entry_hash"]:
+        if not link_holds(expected_prev, entry):
             return ChainVerification(checked, seq, "content does not match its hash")
         expected_prev = entry["entry_hash"]
         expected_seq += 1

@@ -6,14 +6,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Text, cast, func, text
 from sqlalchemy import select as sa_select
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from dutyflow.domain.audit import (
@@ -21,6 +20,7 @@ from dutyflow.domain.audit import (
     HASHED_FIELDS,
     ChainVerification,
     entry_hash,
+    link_holds,
     verify_chain,
 )
 from dutyflow.store.db import make_engine, session_factory
@@ -83,8 +83,12 @@ def _all_links(
     """Every entry in chain order, read as plain rows (no ORM objects: verification of millions
     of entries is bound by this loop)."""
     table = AuditEntry.__table__  # type: ignore[attr-defined]
-    columns = [table.c[name] for name in (*HASHED_FIELDS, "prev_hash", "entry_hash")]
-    names = [c.name for c in columns]
+    names = [*HASHED_FIELDS, "prev_hash", "entry_hash"]
+    # `details` as its stored (canonical) JSON text: hashed as it is, never parsed.
+    columns = [
+        cast(table.c.details, Text).label("details") if name == "details" else table.c[name]
+        for name in names
+    ]
     connection = session.connection()
     last = lower
     while True:
@@ -132,7 +136,7 @@ def _verify_chunk(url: str, low: int, high: int) -> _ChunkResult:
                 elif link["prev_hash"] != last_hash:
                     return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash, seq,
                                         "does not link to the previous entry")
-                if entry_hash(link["prev_hash"], link) != link["entry_hash"]:
+                if not link_holds(link["prev_hash"], link):
                     return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash, seq,
                                         "content does not match its hash")
                 last_seq, last_hash = seq, link["entry_hash"]

@@ -11,16 +11,28 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from dutyflow.domain.audit import canonical_json
+
 SessionFactory = Callable[[], Session]
+
+
+def _canonical_text(value: object) -> str:
+    return canonical_json(value).decode("utf-8")
 
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
+    # JSON columns hold canonical JSON (sorted keys, compact): the audit verifier can then hash
+    # the stored text of `details` as it is, without parsing and re-serialising it.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=_canonical_text)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=_canonical_text,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

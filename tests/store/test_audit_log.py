@@ -84,3 +84,24 @@ def test_the_audit_table_refuses_updates_and_deletes(sessions, engine, statement
     with pytest.raises(DBAPIError, match="append-only"):
         with engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_details_are_stored_as_canonical_json_and_older_text_still_verifies(sessions, engine) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    record_step(sessions, case_id=case_id, step="case-opened", actor=SYSTEM,
+                content_sha256="cd" * 32, details={"zeta": 1, "alpha": "é"})
+    with sessions() as session:
+        [entry] = audit_log.entries_for_case(session, case_id)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT CAST(details AS TEXT) FROM audit_entry WHERE seq = :seq"), {"seq": entry.seq}
+        ).scalar()
+    assert stored == '{"alpha":"é","zeta":1}'  # sorted, compact: hashed as stored
+
+    with guard_lifted(engine) as connection:  # as written before JSON was kept canonical
+        connection.execute(
+            text("UPDATE audit_entry SET details = :text WHERE seq = :seq"),
+            {"text": '{"zeta": 1, "alpha": "\\u00e9"}', "seq": entry.seq},
+        )
+    with sessions() as session:
+        assert audit_log.verify(session).intact
