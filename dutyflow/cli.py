@@ -12,6 +12,7 @@
     dutyflow accounting --client ID    the client's accounting of disclosures (45 CFR 164.528)
     dutyflow bench    throughput and latency against a bare-Temporal baseline in the same run
     dutyflow db upgrade | current | downgrade REV --yes   the database schema (Alembic)
+    dutyflow users add | token | revoke | list | disable   accounts, roles and API tokens
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -261,12 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("--json", action="store_true")
     timeline.set_defaults(run=cmd_timeline)
     from dutyflow.accounting_cli import add_accounting_commands
+    from dutyflow.auth.cli import add_users_commands
     from dutyflow.interop.cli import add_fhir_command
     from dutyflow.store.db_cli import add_db_commands
 
     add_fhir_command(commands)
     add_accounting_commands(commands)
     add_db_commands(commands)
+    add_users_commands(commands)
     bench = commands.add_parser("bench", help="throughput and latency against bare Temporal")
     bench.add_argument("--reports", type=int, default=200, help="complete reports (and bare workflows)")
     bench.add_argument("--concurrency", type=int, default=20, help="reports in flight at once")

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     agency_directory: Path = REPO_ROOT / "agencies"
     policies_dir: Path = REPO_ROOT / "policies"
 
+    codec_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="origins of the Temporal Web UI allowed to call the codec server "
+        "(default: the embedded Web UI)",
+    )
     payload_key: str | None = Field(
         default=None, description="base64 AES-256 key for Temporal payloads; development generates one"
     )
@@ -115,6 +120,13 @@ class Settings(BaseSettings):
     @property
     def resolved_api_url(self) -> str:
         return self.api_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def resolved_codec_cors_origins(self) -> list[str]:
+        return self.codec_cors_origins or [
+            f"http://127.0.0.1:{self.temporal_ui_port}",
+            f"http://localhost:{self.temporal_ui_port}",
+        ]
 
     @property
     def resolved_acknowledgement_base_url(self) -> str:

@@ -64,6 +64,10 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
         "--log-level",
         "error",
         "--ui-disable-news-fetch",
+        # The Web UI decodes through Dutyflow's codec server, which decrypts only for a signed-in
+        # user entitled to the case; everyone else sees ciphertext.
+        "--ui-codec-endpoint",
+        f"{settings.resolved_api_url}/codec",
     ]
     for key in SEARCH_ATTRIBUTES:
         kind = "Datetime" if key.indexed_value_type.name == "DATETIME" else "Keyword"
@@ -90,10 +94,11 @@ async def wait_for_temporal(
 
 def api_app(settings: Settings) -> Any:
     from dutyflow.api.app import create_app
+    from dutyflow.crypto.codec import EncryptionCodec
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
     from dutyflow.store.db import create_schema, make_engine
-    from dutyflow.temporal_connection import connect
+    from dutyflow.temporal_connection import connect, payload_keys
 
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
@@ -104,6 +109,8 @@ def api_app(settings: Settings) -> Any:
         directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
         task_queue=settings.task_queue,
         secrets=agency_secrets(settings),
+        payload_codec=EncryptionCodec(payload_keys(settings)),
+        codec_cors_origins=settings.resolved_codec_cors_origins,
     )
 
 

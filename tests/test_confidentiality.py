@@ -37,6 +37,7 @@ async def test_raw_history_holds_no_case_content(api: httpx.AsyncClient, stack) 
     history = await raw_history(stack.client, status["case_id"])
 
     assert b"binary/encrypted" in history  # payloads are there, encrypted
+    assert b"dutyflow-case" in history  # and bound to their case (authenticated, not secret)
     for marker in CONTENT_MARKERS:
         assert marker.encode() not in history, f"{marker!r} readable in raw Temporal history"
 

@@ -115,6 +115,10 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStac
         ui = await http.get(f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/")
         assert ui.status_code == 200
         assert (await http.get(f"{up.api_url}/openapi.json")).json()["info"]["title"] == "Dutyflow"
+        ui_settings = (await http.get(
+            f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/api/v1/settings")).json()
+        assert ui_settings["Codec"]["Endpoint"] == f"{up.api_url}/codec"
+        assert (await http.post(f"{up.api_url}/codec/decode", json={"payloads": []})).status_code == 401
     client = await Client.connect(f"127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_PORT']}")
     assert await history_retention_days(client) == 30  # set on purpose, see README "Retention"
 

@@ -17,7 +17,13 @@ from dutyflow.settings import Settings
 from dutyflow.stack import dev_server_command, wait_for_temporal
 from dutyflow.temporal_connection import data_converter
 from tests.conftest import _serve_api
-from tests.reporting import confirm, document_grounds, open_report, record_phone_report, wait_for_stage
+from tests.reporting import (
+    confirm,
+    document_grounds,
+    open_report,
+    record_phone_report,
+    wait_for_stage,
+)
 
 
 def start_server(command: list[str], log: Path) -> subprocess.Popen[bytes]:

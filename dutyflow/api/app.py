@@ -5,7 +5,7 @@ reaches Temporal and nothing is recorded."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -24,11 +24,13 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.converter import PayloadCodec
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dutyflow.api.accounting import accounting_router
 from dutyflow.api.errors import problems_response, request_validation_handler
+from dutyflow.auth.api import Authenticator
 from dutyflow.compliance.api import compliance_router
 from dutyflow.contracts import (
     CLINIC,
@@ -39,6 +41,7 @@ from dutyflow.contracts import (
     RetryDelivery,
     Stage,
 )
+from dutyflow.crypto.codec_server import codec_router
 from dutyflow.crypto.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -136,6 +139,8 @@ def create_app(
     index_cases: bool = True,
     metrics_registry: CollectorRegistry | None = None,
     tracer_provider: TracerProvider | None = None,
+    payload_codec: PayloadCodec | None = None,
+    codec_cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
@@ -171,6 +176,10 @@ def create_app(
     app.include_router(compliance_router(sessions))
     app.include_router(fhir_router(sessions))
     app.include_router(accounting_router(sessions))
+    app.state.authenticator = Authenticator(sessions)
+    if payload_codec is not None:
+        # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
+        app.include_router(codec_router(sessions, payload_codec, cors_origins=list(codec_cors_origins)))
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, exc: Refusal) -> JSONResponse:

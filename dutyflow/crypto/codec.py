@@ -15,10 +15,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import (
+    ActivitySerializationContext,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
+CASE_METADATA = "dutyflow-case"
 
 
 def key_id(key: bytes) -> str:
@@ -47,15 +54,29 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
-class EncryptionCodec(PayloadCodec):
-    """Encrypts with the first key; decrypts with any known key (so an old key keeps reading)."""
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    """Encrypts with the first key; decrypts with any known key (so an old key keeps reading).
 
-    def __init__(self, keys: Sequence[bytes]) -> None:
+    Given the serialization context of a case's workflow (the SDK passes it for workflow inputs,
+    Updates, queries, activity inputs and results), each payload is bound to its case: the case
+    id goes into the metadata and is authenticated as AES-GCM associated data, so a payload
+    cannot be passed off as another case's (the codec server decides who may read it by case).
+    """
+
+    def __init__(self, keys: Sequence[bytes], case_id: str | None = None) -> None:
         if not keys:
             raise ValueError("EncryptionCodec needs at least one key")
+        self._keys = list(keys)
+        self._case_id = case_id
         self._encrypt_key = keys[0]
         self._encrypt_key_id = key_id(keys[0]).encode()
         self._ciphers: Mapping[bytes, AESGCM] = {key_id(k).encode(): AESGCM(k) for k in keys}
+
+    def with_context(self, context: SerializationContext) -> "EncryptionCodec":
+        workflow_id = getattr(context, "workflow_id", None)
+        if isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext)) and workflow_id:
+            return EncryptionCodec(self._keys, case_id=workflow_id)
+        return self
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self._encrypt(p) for p in payloads]
@@ -66,10 +87,12 @@ class EncryptionCodec(PayloadCodec):
     def _encrypt(self, payload: Payload) -> Payload:
         nonce = os.urandom(12)
         cipher = self._ciphers[self._encrypt_key_id]
-        sealed = nonce + cipher.encrypt(nonce, payload.SerializeToString(), None)
-        return Payload(
-            metadata={"encoding": ENCODING, KEY_ID_METADATA: self._encrypt_key_id}, data=sealed
-        )
+        metadata = {"encoding": ENCODING, KEY_ID_METADATA: self._encrypt_key_id}
+        associated = None
+        if self._case_id:
+            associated = metadata[CASE_METADATA] = self._case_id.encode()
+        sealed = nonce + cipher.encrypt(nonce, payload.SerializeToString(), associated)
+        return Payload(metadata=metadata, data=sealed)
 
     def _decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
@@ -78,7 +101,8 @@ class EncryptionCodec(PayloadCodec):
         cipher = self._ciphers.get(wanted)
         if cipher is None:
             raise ValueError(f"payload encrypted with unknown key id {wanted.decode(errors='replace')}")
-        plain = cipher.decrypt(payload.data[:12], payload.data[12:], None)
+        # A payload bound to a case decrypts only with that case id (changing it fails the tag).
+        plain = cipher.decrypt(payload.data[:12], payload.data[12:], payload.metadata.get(CASE_METADATA))
         decoded = Payload()
         decoded.ParseFromString(plain)
         return decoded

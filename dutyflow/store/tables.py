@@ -198,6 +198,36 @@ class AuditEntry(SQLModel, table=True):
         return self.model_dump()
 
 
+class UserAccount(SQLModel, table=True):
+    """A person (or an agency's account) who may use Dutyflow. The role decides what they may
+    see (`dutyflow.auth.roles`): practitioner and supervisor belong to a clinic, an agency user
+    to an agency. Accounts are disabled, never deleted, so the audit log's actors stay known."""
+
+    __tablename__ = "user_account"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    clinic_id: str | None = Field(default=None, index=True, max_length=64)
+    agency_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _time(default_factory=utcnow)
+    disabled: bool = Field(default=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, ``dfy_<token_id>_<secret>``, stored only as the SHA-256 of the whole
+    token: the token itself is shown once, when issued, and never stored."""
+
+    __tablename__ = "api_token"
+
+    token_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(index=True, foreign_key="user_account.user_id", max_length=64)
+    token_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    last_used_at: datetime | None = _time(default=None)
+    revoked: bool = Field(default=False)
+
+
 def all_tables() -> list[Any]:
     return [
         model.__table__  # type: ignore[attr-defined]
@@ -214,5 +244,7 @@ def all_tables() -> list[Any]:
             OutcomeRecord,
             AccountingEntry,
             AuditEntry,
+            UserAccount,
+            ApiToken,
         )
     ]

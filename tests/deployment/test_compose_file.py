@@ -56,3 +56,17 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_the_temporal_ui_decodes_through_dutyflows_codec_server() -> None:
+    ui = COMPOSE["services"]["temporal-ui"]["environment"]
+    api = COMPOSE["services"]["dutyflow-api"]["environment"]
+
+    assert ui["TEMPORAL_CODEC_ENDPOINT"].endswith(":8000/codec")
+    assert "http://localhost:8080" in api["DUTYFLOW_CODEC_CORS_ORIGINS"]
+
+
+def test_the_worker_exposes_prometheus_metrics() -> None:
+    worker = COMPOSE["services"]["dutyflow-worker"]["environment"]
+
+    assert worker["DUTYFLOW_WORKER_METRICS_PORT"] and worker["DUTYFLOW_WORKER_METRICS_HOST"] == "0.0.0.0"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import httpx
 import pytest
 from temporalio.client import Client
 from temporalio.runtime import Runtime

@@ -1,0 +1,225 @@
+"""``dutyflow users``: accounts, roles and bearer tokens.
+
+    dutyflow users add --id ID --name NAME --role ROLE [--clinic ID] [--agency ID]
+    dutyflow users token --id ID          issue another token for the user
+    dutyflow users revoke --token-id ID   revoke a token for good
+    dutyflow users disable --id ID        disable the account (its tokens stop working)
+    dutyflow users list                   the accounts (no tokens, no hashes)
+
+Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A token is
+printed once, when issued; only its hash is stored, so it cannot be shown again. Errors name the
+option and exit 2. Wire in with ``add_users_commands(commands)`` from
+``dutyflow.cli.build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import re
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from dutyflow.auth.roles import ROLES
+
+if TYPE_CHECKING:
+    from dutyflow.auth.store import AccountRefused
+    from dutyflow.contracts import Actor
+    from dutyflow.store.db import SessionFactory
+
+_OPTION_FOR_FIELD = {
+    "user_id": "--id",
+    "display_name": "--name",
+    "role": "--role",
+    "clinic_id": "--clinic",
+    "agency_id": "--agency",
+}
+
+
+def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    users = subparsers.add_parser(
+        "users",
+        help="user accounts, roles and bearer tokens",
+        description="User accounts, their roles and bearer tokens (stored hashed).",
+    ).add_subparsers(dest="users_command", required=True, metavar="ACTION")
+
+    add = users.add_parser(
+        "add", help="create a user and print their first token (once)",
+        description="Create a user. Practitioners and supervisors belong to a clinic (--clinic), "
+        "agency users to an agency (--agency). Prints the user's token once.",
+    )
+    add.add_argument("--id", dest="user_id", metavar="ID", required=True,
+                     help="the user's opaque id (as practitioner_id in cases)")
+    add.add_argument("--name", metavar="NAME", required=True, help="the name shown to others")
+    # Not `choices=`: a refusal is then ours, naming the option, with exit status 2.
+    add.add_argument("--role", metavar="ROLE", required=True, help=f"one of {', '.join(ROLES)}")
+    add.add_argument("--clinic", metavar="ID", default=None,
+                     help="the clinic (required for a practitioner or supervisor)")
+    add.add_argument("--agency", metavar="ID", default=None,
+                     help="the agency (required for an agency user)")
+    add.set_defaults(run=cmd_users_add)
+
+    token = users.add_parser("token", help="issue another token for a user (printed once)")
+    token.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    token.set_defaults(run=cmd_users_token)
+
+    revoke = users.add_parser("revoke", help="revoke a token for good")
+    revoke.add_argument("--token-id", metavar="ID", required=True,
+                        help="the token's id: the part after dfy_ (as `users token` prints it)")
+    revoke.set_defaults(run=cmd_users_revoke)
+
+    disable = users.add_parser("disable", help="disable a user (their tokens stop working)")
+    disable.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    disable.set_defaults(run=cmd_users_disable)
+
+    users.add_parser("list", help="the users, without tokens").set_defaults(run=cmd_users_list)
+
+
+def _fail(message: str) -> None:
+    from dutyflow.cli import _exit
+
+    print(f"dutyflow users: {message}", file=sys.stderr)
+    _exit(2)
+
+
+def _cli_actor() -> Actor:
+    from dutyflow.contracts import Actor
+
+    try:
+        login = getpass.getuser()
+    except Exception:  # noqa: BLE001  (no login name in some containers)
+        login = "unknown"
+    return Actor(actor_id=("cli:" + re.sub(r"[^A-Za-z0-9_.:-]", "-", login))[:64], role="admin")
+
+
+def _with_sessions(action: Callable[[SessionFactory], int]) -> None:
+    """Run ``action(sessions)`` against the settings' database (migrated first), then exit."""
+    from dutyflow.cli import _exit, _settings
+    from dutyflow.store.db import create_schema, make_engine, session_factory
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        create_schema(engine)
+        status = action(session_factory(engine))
+    finally:
+        engine.dispose()
+    _exit(status)
+
+
+def _print_token(token: str, token_id: str) -> None:
+    print(f"Token (id {token_id}): {token}")
+    print("Keep it now: it is stored only as a hash and cannot be shown again.")
+
+
+def _refusal(refused: AccountRefused) -> str:
+    return "; ".join(
+        f"{_OPTION_FOR_FIELD.get(p.field, p.field)}: {p.problem}" for p in refused.problems
+    )
+
+
+def cmd_users_add(args: argparse.Namespace) -> None:
+    from dutyflow.auth.roles import account_problems
+    from dutyflow.auth.store import AccountRefused, add_user, parse_token
+
+    problems = account_problems(
+        user_id=args.user_id, display_name=args.name, role=args.role, clinic_id=args.clinic,
+        agency_id=args.agency,
+    )
+    if problems:  # before touching the database
+        _fail("; ".join(f"{_OPTION_FOR_FIELD.get(p.field, p.field)}: {p.problem}"
+                        for p in problems))
+        return
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            user, token = add_user(
+                sessions, user_id=args.user_id, display_name=args.name, role=args.role,
+                clinic_id=args.clinic, agency_id=args.agency, actor=_cli_actor(),
+            )
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        belongs = (f", clinic {user.clinic_id}" if user.clinic_id else "") + (
+            f", agency {user.agency_id}" if user.agency_id else ""
+        )
+        print(f"Added {user.role} {user.user_id} ({user.display_name}{belongs}).")
+        parsed = parse_token(token)
+        assert parsed is not None
+        _print_token(token, parsed[0])
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_token(args: argparse.Namespace) -> None:
+    from dutyflow.auth.store import AccountRefused, issue_token
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            row, token = issue_token(sessions, args.user_id, actor=_cli_actor())
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        print(f"Issued a new token for {row.user_id}; their other tokens stay valid.")
+        _print_token(token, row.token_id)
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_revoke(args: argparse.Namespace) -> None:
+    from dutyflow.auth.store import UnknownToken, revoke_token
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            now = revoke_token(sessions, args.token_id, actor=_cli_actor())
+        except UnknownToken:
+            print(f"dutyflow users: --token-id: no token {args.token_id}", file=sys.stderr)
+            return 2
+        print(f"Token {args.token_id} {'revoked' if now else 'was already revoked'}.")
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_disable(args: argparse.Namespace) -> None:
+    from dutyflow.auth.store import AccountRefused, disable_user
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            now = disable_user(sessions, args.user_id, actor=_cli_actor())
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        print(f"User {args.user_id} {'disabled' if now else 'was already disabled'}.")
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_list(_args: argparse.Namespace) -> None:
+    from dutyflow.auth.store import list_users
+
+    def run(sessions: SessionFactory) -> int:
+        users = list_users(sessions)
+        if not users:
+            print("No users yet: add one with `dutyflow users add`.")
+            return 0
+        header = ("ID", "NAME", "ROLE", "CLINIC", "AGENCY", "TOKENS", "LAST USED", "STATUS")
+        rows = [
+            (
+                u.user_id, u.display_name, u.role, u.clinic_id or "-", u.agency_id or "-",
+                str(u.active_tokens),
+                u.last_used_at.strftime("%Y-%m-%d %H:%M UTC") if u.last_used_at else "never",
+                "disabled" if u.disabled else "active",
+            )
+            for u in users
+        ]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        return 0
+
+    _with_sessions(run)

@@ -1,0 +1,310 @@
+"""Users and bearer tokens in the database.
+
+A token is ``dfy_<token_id>_<secret>``: the token id (16 hex characters) finds the row, the
+secret is 32 bytes from `secrets`. Only the SHA-256 of the whole token is stored, compared with
+`hmac.compare_digest`; the token itself is returned once, when issued, and never kept. (A plain
+SHA-256 is enough here: the secret is random, not a password, so there is nothing to guess.)
+
+Every change to users and tokens is audited in the same transaction, under the pseudo case id
+``user:<user_id>``: who did it, the role and clinic or agency, never a token or its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from dutyflow.auth.roles import AccountProblem, Principal, account_problems
+from dutyflow.contracts import Actor
+from dutyflow.domain.audit import content_sha256
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.steps import record_step
+from dutyflow.store.tables import ApiToken, UserAccount, utcnow
+
+TOKEN_PREFIX = "dfy"
+TOKEN_ID_BYTES = 8  # 16 hex characters
+TOKEN_SECRET_BYTES = 32
+# last_used_at is kept to this resolution, so that a busy client does not write on every request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+CLI_ACTOR = Actor(actor_id="dutyflow-cli", role="admin")
+_AUDIT_SUBJECT_LIMIT = 64  # AuditEntry.case_id
+_UNUSED_DIGEST = hashlib.sha256(b"no such token").hexdigest()
+
+
+class AccountRefused(ValueError):
+    """The account cannot be created (or the token issued) as asked; each problem names a field."""
+
+    def __init__(self, problems: list[AccountProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.problem}" for p in problems))
+
+
+class UnknownToken(LookupError):
+    pass
+
+
+class _Refused(Exception):
+    """Raised inside a step's transaction to roll it back (no row, no audit entry)."""
+
+    def __init__(self, problems: list[AccountProblem]) -> None:
+        self.problems = problems
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_token(token: str) -> tuple[str, str] | None:
+    """``(token_id, secret)`` of a well-formed token, else None."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+        return None
+    token_id, secret = parts[1], parts[2]
+    if len(token_id) != 2 * TOKEN_ID_BYTES or any(c not in "0123456789abcdef" for c in token_id):
+        return None
+    return token_id, secret
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh ``(token_id, token)``."""
+    token_id = secrets.token_hex(TOKEN_ID_BYTES)
+    return token_id, f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(TOKEN_SECRET_BYTES)}"
+
+
+def audit_subject(user_id: str) -> str:
+    """The audit chain's pseudo case id for a user's account: ``user:<user_id>`` (hashed when
+    that would not fit the audit entry's 64 characters)."""
+    subject = f"user:{user_id}"
+    if len(subject) <= _AUDIT_SUBJECT_LIMIT:
+        return subject
+    return f"user-sha256:{hashlib.sha256(user_id.encode()).hexdigest()[:52]}"
+
+
+def principal_of(user: UserAccount) -> Principal:
+    return Principal(
+        user_id=user.user_id, role=user.role, clinic_id=user.clinic_id, agency_id=user.agency_id
+    )
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _account_details(user: UserAccount) -> dict[str, str | None]:
+    return {"role": user.role, "clinic_id": user.clinic_id, "agency_id": user.agency_id}
+
+
+def add_user(
+    sessions: SessionFactory,
+    *,
+    user_id: str,
+    display_name: str,
+    role: str,
+    clinic_id: str | None = None,
+    agency_id: str | None = None,
+    actor: Actor = CLI_ACTOR,
+) -> tuple[UserAccount, str]:
+    """Create the account and its first token. Returns the account and the token in plaintext:
+    the only time it exists outside the user's hands. Raises `AccountRefused`."""
+    problems = account_problems(
+        user_id=user_id, display_name=display_name, role=role, clinic_id=clinic_id,
+        agency_id=agency_id,
+    )
+    if problems:
+        raise AccountRefused(problems)
+    user = UserAccount(
+        user_id=user_id, display_name=display_name.strip(), role=role, clinic_id=clinic_id,
+        agency_id=agency_id,
+    )
+    token_id, token = new_token()
+    row = ApiToken(token_id=token_id, user_id=user_id, token_sha256=token_sha256(token))
+
+    def write(session: Session) -> None:
+        if session.get(UserAccount, user_id) is not None:
+            raise _Refused([AccountProblem("user_id", f"a user {user_id} already exists")])
+        session.add(user)
+        session.flush()
+        session.add(row)
+        session.flush()
+
+    try:
+        record_step(
+            sessions,
+            case_id=audit_subject(user_id),
+            step="user-added",
+            key_suffix=token_id,
+            actor=actor,
+            content_sha256=content_sha256(_account_details(user)),
+            details={**_account_details(user), "token_id": token_id},
+            write=write,
+        )
+    except _Refused as refused:
+        raise AccountRefused(refused.problems) from None
+    except IntegrityError:  # added at the same moment by someone else
+        raise AccountRefused(
+            [AccountProblem("user_id", f"a user {user_id} already exists")]
+        ) from None
+    return user, token
+
+
+def issue_token(
+    sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR
+) -> tuple[ApiToken, str]:
+    """A new token for an existing, enabled user (their other tokens stay valid). Returns the row
+    and the token in plaintext, once. Raises `AccountRefused` naming ``user_id``."""
+    token_id, token = new_token()
+    row = ApiToken(token_id=token_id, user_id=user_id, token_sha256=token_sha256(token))
+
+    def write(session: Session) -> None:
+        user = session.get(UserAccount, user_id)
+        if user is None:
+            raise _Refused([AccountProblem("user_id", f"no user {user_id}")])
+        if user.disabled:
+            raise _Refused([AccountProblem("user_id", f"user {user_id} is disabled")])
+        session.add(row)
+        session.flush()
+
+    try:
+        record_step(
+            sessions,
+            case_id=audit_subject(user_id),
+            step="token-issued",
+            key_suffix=token_id,
+            actor=actor,
+            content_sha256=content_sha256({"token_id": token_id}),
+            details={"token_id": token_id},
+            write=write,
+        )
+    except _Refused as refused:
+        raise AccountRefused(refused.problems) from None
+    return row, token
+
+
+def revoke_token(sessions: SessionFactory, token_id: str, *, actor: Actor = CLI_ACTOR) -> bool:
+    """Revoke the token for good. True if it was revoked now, False if it already was. Raises
+    `UnknownToken`."""
+    with sessions() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            raise UnknownToken(token_id)
+        if row.revoked:
+            return False
+        user_id = row.user_id
+
+    def write(session: Session) -> None:
+        current = session.get(ApiToken, token_id)
+        assert current is not None
+        current.revoked = True
+        session.add(current)
+
+    record_step(
+        sessions,
+        case_id=audit_subject(user_id),
+        step="token-revoked",
+        key_suffix=token_id,
+        actor=actor,
+        content_sha256=content_sha256({"token_id": token_id}),
+        details={"token_id": token_id},
+        write=write,
+    )
+    return True
+
+
+def disable_user(sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR) -> bool:
+    """Disable the account (its tokens stop working; the row stays, for the audit log's sake).
+    True if disabled now, False if it already was. Raises `AccountRefused` for an unknown user."""
+    with sessions() as session:
+        user = session.get(UserAccount, user_id)
+        if user is None:
+            raise AccountRefused([AccountProblem("user_id", f"no user {user_id}")])
+        if user.disabled:
+            return False
+
+    def write(session: Session) -> None:
+        current = session.get(UserAccount, user_id)
+        assert current is not None
+        current.disabled = True
+        session.add(current)
+
+    record_step(
+        sessions,
+        case_id=audit_subject(user_id),
+        step="user-disabled",
+        actor=actor,
+        content_sha256=content_sha256({"user_id": user_id, "disabled": True}),
+        details={"disabled": True},
+        write=write,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class UserListing:
+    """A user as `dutyflow users list` shows them: no token, no hash."""
+
+    user_id: str
+    display_name: str
+    role: str
+    clinic_id: str | None
+    agency_id: str | None
+    created_at: datetime
+    disabled: bool
+    active_tokens: int
+    last_used_at: datetime | None
+
+
+def list_users(sessions: SessionFactory) -> list[UserListing]:
+    with sessions() as session:
+        users = session.exec(select(UserAccount).order_by(col(UserAccount.user_id))).all()
+        tokens = session.exec(select(ApiToken)).all()
+    listings = []
+    for user in users:
+        own = [t for t in tokens if t.user_id == user.user_id]
+        used = [_as_utc(t.last_used_at) for t in own if t.last_used_at is not None]
+        listings.append(
+            UserListing(
+                user_id=user.user_id,
+                display_name=user.display_name,
+                role=user.role,
+                clinic_id=user.clinic_id,
+                agency_id=user.agency_id,
+                created_at=_as_utc(user.created_at),
+                disabled=user.disabled,
+                active_tokens=sum(1 for t in own if not t.revoked),
+                last_used_at=max(used) if used else None,
+            )
+        )
+    return listings
+
+
+def authenticate(sessions: SessionFactory, token: str | None) -> Principal | None:
+    """The principal a bearer token stands for; None for a missing, malformed, unknown or revoked
+    token, or a disabled user. Notes when the token was last used (to the minute)."""
+    if not token:
+        return None
+    parsed = parse_token(token.strip())
+    if parsed is None:
+        return None
+    token_id, _secret = parsed
+    digest = token_sha256(token.strip())
+    now = utcnow()
+    with sessions() as session, session.begin():
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            hmac.compare_digest(digest, _UNUSED_DIGEST)  # the same work as for a known id
+            return None
+        if not hmac.compare_digest(digest, row.token_sha256) or row.revoked:
+            return None
+        user = session.get(UserAccount, row.user_id)
+        if user is None or user.disabled:
+            return None
+        if row.last_used_at is None or now - _as_utc(row.last_used_at) >= LAST_USED_RESOLUTION:
+            row.last_used_at = now
+            session.add(row)
+        return principal_of(user)

@@ -1,0 +1,158 @@
+"""`dutyflow users`: add prints the token once and refuses what is wrong, naming the option. Run
+in-process through the parser the lead wires into `dutyflow.cli`, with `_exit` turned into
+SystemExit, against the test database."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from dutyflow import cli
+from dutyflow.auth.cli import add_users_commands
+from dutyflow.auth.store import authenticate
+from dutyflow.store.db import SessionFactory
+from tests.auth.helpers import unique
+
+TOKEN = re.compile(r"dfy_[0-9a-f]{16}_[A-Za-z0-9_-]{43,}")
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="dutyflow")
+    add_users_commands(root.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return root
+
+
+@pytest.fixture
+def dutyflow(
+    database_url: str,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Run:
+    """``dutyflow <argv>`` in-process: (status, stdout, stderr)."""
+    monkeypatch.setenv("DUTYFLOW_DATABASE_URL", database_url)
+    monkeypatch.setenv("DUTYFLOW_DATA_DIR", str(tmp_path))
+
+    def _exit(status: int) -> None:
+        raise SystemExit(status)
+
+    monkeypatch.setattr(cli, "_exit", _exit)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as ended:
+            args = parser().parse_args(list(argv))
+            args.run(args)
+        out, err = capsys.readouterr()
+        return int(ended.value.code or 0), out, err
+
+    return run
+
+
+def test_users_add_prints_the_token_once_and_it_works(
+    dutyflow: Run, sessions: SessionFactory, engine: Engine
+) -> None:
+    user_id = unique("pr")
+    status, out, err = dutyflow(
+        "users", "add", "--id", user_id, "--name", "Dr. Ada Example", "--role", "practitioner",
+        "--clinic", "clinic-north",
+    )
+
+    assert status == 0, err
+    tokens = TOKEN.findall(out)
+    assert len(tokens) == 1  # printed once
+    assert "cannot be shown again" in out
+    assert f"Added practitioner {user_id} (Dr. Ada Example, clinic clinic-north)." in out
+    principal = authenticate(sessions, tokens[0])
+    assert principal is not None and principal.clinic_id == "clinic-north"
+
+    status, listed, _ = dutyflow("users", "list")
+    assert status == 0
+    line = next(line for line in listed.splitlines() if line.startswith(user_id))
+    assert "practitioner" in line and "clinic-north" in line and "active" in line
+    assert "dfy_" not in listed
+    assert hashlib.sha256(tokens[0].encode()).hexdigest() not in listed
+
+
+def test_users_add_refuses_a_practitioner_without_a_clinic(
+    dutyflow: Run, engine: Engine
+) -> None:
+    user_id = unique("pr")
+    status, out, err = dutyflow(
+        "users", "add", "--id", user_id, "--name", "No Clinic", "--role", "practitioner"
+    )
+
+    assert status == 2
+    assert "--clinic: required for a practitioner" in err
+    assert "dfy_" not in out + err
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT count(*) FROM user_account WHERE user_id = :id"), {"id": user_id}
+        ).scalar()
+    assert found == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--role", "root"], "--role: must be one of practitioner, supervisor, compliance"),
+        (["--role", "agency"], "--agency: required for an agency user"),
+        (["--role", "admin", "--clinic", "c-1"],
+         "--clinic: only practitioners and supervisors belong to a clinic"),
+        (["--role", "admin", "--name", ""], "--name: required"),
+    ],
+)
+def test_users_add_names_the_option_it_refuses(
+    dutyflow: Run, argv: list[str], message: str
+) -> None:
+    status, _out, err = dutyflow("users", "add", "--id", unique("u"), "--name", "X", *argv)
+    assert status == 2
+    assert message in err
+
+
+def test_users_add_refuses_an_existing_id(dutyflow: Run) -> None:
+    user_id = unique("adm")
+    assert dutyflow("users", "add", "--id", user_id, "--name", "A", "--role", "admin")[0] == 0
+    status, out, err = dutyflow("users", "add", "--id", user_id, "--name", "B", "--role", "admin")
+    assert status == 2
+    assert f"--id: a user {user_id} already exists" in err
+    assert "dfy_" not in out
+
+
+def test_users_token_and_revoke(dutyflow: Run, sessions: SessionFactory) -> None:
+    user_id = unique("co")
+    status, out, _ = dutyflow("users", "add", "--id", user_id, "--name", "C", "--role",
+                              "compliance")
+    assert status == 0
+    [first] = TOKEN.findall(out)
+
+    status, out, err = dutyflow("users", "token", "--id", user_id)
+    assert status == 0, err
+    [second] = TOKEN.findall(out)
+    second_id = second.split("_")[1]
+    assert f"(id {second_id})" in out
+
+    status, out, err = dutyflow("users", "revoke", "--token-id", second_id)
+    assert status == 0, err
+    assert f"Token {second_id} revoked." in out
+    assert authenticate(sessions, second) is None
+    assert authenticate(sessions, first) is not None
+
+    status, _out, err = dutyflow("users", "revoke", "--token-id", "0123456789abcdef")
+    assert status == 2 and "--token-id: no token 0123456789abcdef" in err
+    status, _out, err = dutyflow("users", "token", "--id", unique("nobody"))
+    assert status == 2 and "--id: no user" in err
+
+    status, out, _ = dutyflow("users", "disable", "--id", user_id)
+    assert status == 0 and f"User {user_id} disabled." in out
+    assert authenticate(sessions, first) is None
