@@ -136,6 +136,9 @@ class DeliveryActivities:
         layout = load_form_layout(document.form_id)
 
         def write(session: Session) -> None:
+            owed = session.get(ObligationRecord, obligation.obligation_id)
+            if owed is not None and owed.fulfilled_at is None:
+                owed.fulfilled_at = receipt.received_at
             session.add(
                 DeliveryRecord(
                     report_id=report_id,

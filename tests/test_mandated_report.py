@@ -126,3 +126,13 @@ async def test_every_activity_attempt_is_audited_from_start_to_completion(api, s
     assert started[0] == "open_case" and started[-1] == "record_outcome"
     assert {"record_grounds", "limit_disclosure", "render_report", "deliver_report"} <= set(started)
     assert all(e.actor_role == "system" for e in attempts)
+
+
+async def test_the_obligation_is_fulfilled_when_the_report_reaches_the_agency(api, stack) -> None:
+    from dutyflow.store.case_file import obligations_for
+
+    status = await report_end_to_end(api)
+
+    with stack.sessions() as session:
+        [obligation] = obligations_for(session, status["case_id"])
+    assert obligation.fulfilled_at is not None

@@ -49,9 +49,8 @@ def run_compliance_bench(base_url: str, cases: int, audit_entries: int) -> dict[
                 connection.execute(
                     text(
                         "SELECT o.case_id, o.agency_name, o.written_report_due_at "
-                        "FROM obligation_record o WHERE o.written_report_due_at < :now "
-                        "AND NOT EXISTS (SELECT 1 FROM delivery_record d WHERE d.case_id = o.case_id "
-                        "AND d.recipient_id = o.recipient_id) "
+                        "FROM obligation_record o WHERE o.fulfilled_at IS NULL "
+                        "AND o.written_report_due_at < :now "
                         "ORDER BY o.written_report_due_at LIMIT 100"
                     ),
                     {"now": now},
@@ -115,12 +114,14 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
     _copy(
         engine, "obligation_record",
         ["obligation_id", "case_id", "recipient_id", "agency_id", "agency_name", "intake_url",
-         "form_id", "legal_basis", "purpose", "written_report_due_at", "policy_version", "citations"],
+         "form_id", "legal_basis", "purpose", "written_report_due_at", "fulfilled_at",
+         "policy_version", "citations"],
         (
             (f"{cid}/county-child-welfare", cid, "county-child-welfare", "demo-county-cws",
              "Demo County Child Welfare Services", "http://intake.invalid", "us-ca-ss8572",
              "45 CFR 164.512(b)(1)(ii)", "Report of suspected child abuse",
              now - timedelta(hours=1 + i % 48) if i % 50 == 0 else now - timedelta(days=1 + i % 365),
+             None if i % 50 == 0 else now - timedelta(days=1 + i % 365, hours=-1),
              "2026.1", "[]")
             for i, cid in enumerate(case_ids)
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -58,6 +58,15 @@ class ObligationRecord(SQLModel, table=True):
     """Who must receive the report, by which channel and deadline, under which rule."""
 
     __tablename__ = "obligation_record"
+    __table_args__ = (
+        # The overdue list reads only obligations not yet fulfilled, by deadline.
+        Index(
+            "ix_obligation_record_open_by_due",
+            "written_report_due_at",
+            postgresql_where=text("fulfilled_at IS NULL"),
+            sqlite_where=text("fulfilled_at IS NULL"),
+        ),
+    )
 
     obligation_id: str = Field(primary_key=True, max_length=160)
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
@@ -71,7 +80,8 @@ class ObligationRecord(SQLModel, table=True):
     legal_basis: str = Field(max_length=200)
     purpose: str = Field(max_length=300)
     phone_report_due_at: datetime | None = _time(default=None)
-    written_report_due_at: datetime = _time(index=True)  # the overdue list
+    written_report_due_at: datetime = _time(index=True)
+    fulfilled_at: datetime | None = _time(default=None)  # when the written report reached the agency
     policy_version: str = Field(max_length=32)
     citations: list[str] = Field(sa_column=Column(JSON, nullable=False))
 
