@@ -50,12 +50,19 @@ async def wait_for_stage(api: httpx.AsyncClient, case_id: str, stage: str, timeo
         await asyncio.sleep(0.05)
 
 
-async def report_end_to_end(api: httpx.AsyncClient, grounds: dict[str, Any] | None = None) -> dict[str, Any]:
-    case_id = await open_report(api)
+async def submit_report(
+    api: httpx.AsyncClient, grounds: dict[str, Any] | None = None, **opening: Any
+) -> str:
+    """Every clinician step up to the confirmation: the report is then on its way."""
+    case_id = await open_report(api, **opening)
     await document_grounds(api, case_id, grounds or scenario.grounds_submission())
     await record_phone_report(api, case_id)
     await confirm(api, case_id)
-    return await wait_for_stage(api, case_id, "closed")
+    return case_id
+
+
+async def report_end_to_end(api: httpx.AsyncClient, grounds: dict[str, Any] | None = None) -> dict[str, Any]:
+    return await wait_for_stage(api, await submit_report(api, grounds), "closed")
 
 
 async def agency_inbox(intake_url: str, agency_id: str) -> list[dict[str, Any]]:

@@ -31,12 +31,11 @@ from tests.conftest import _serve_api
 from tests.reporting import (
     PRACTITIONER,
     agency_inbox,
-    confirm,
     document_grounds,
     ok,
     open_report,
-    record_phone_report,
     report_end_to_end,
+    submit_report,
     wait_for_stage,
 )
 
@@ -83,10 +82,7 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
     try:
         async with stack.new_worker(http, executor):
             async for api in _serve_api(stack):
-                case_id = await open_report(api)
-                await document_grounds(api, case_id, scenario.grounds_submission())
-                await record_phone_report(api, case_id)
-                await confirm(api, case_id)
+                case_id = await submit_report(api)
                 status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
                 [delivery] = status["deliveries"]
 
@@ -173,10 +169,7 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(stack, http
     try:
         async with stack.new_worker(http, executor):
             async for api in _serve_api(stack):
-                case_id = await open_report(api)
-                await document_grounds(api, case_id, scenario.grounds_submission())
-                await record_phone_report(api, case_id)
-                await confirm(api, case_id)
+                case_id = await submit_report(api)
                 status = await wait_for_stage(api, case_id, "delivery-refused")
                 [problem] = status["delivery_problems"]
                 assert "our intake needs a street address" in problem["message"]
@@ -249,10 +242,7 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
     first = start()
     second = None
     try:
-        case_id = await open_report(api)
-        await document_grounds(api, case_id, scenario.grounds_submission())
-        await record_phone_report(api, case_id)
-        await confirm(api, case_id)
+        case_id = await submit_report(api)
         assert await asyncio.to_thread(HoldingProxy.reached.wait, 60), "the report never left"
         first.send_signal(signal.SIGKILL)  # the POST reached the agency; the activity never completed
         await asyncio.to_thread(first.wait)

@@ -3,7 +3,6 @@ the parser the lead wires into `dutyflow.cli`, with `_exit` turned into SystemEx
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -13,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from dutyflow import cli
-from dutyflow.accounting_cli import add_accounting_commands
 from dutyflow.domain.accounting import CLIENT_COLUMNS
 from dutyflow.store.db import SessionFactory
 from tests.accounting.scripted import AS_OF, SHERIFF, WELFARE, Disclosures, entry, new_client
+from tests.cli_in_process import in_process
 
 AS_OF_DAY = AS_OF.date().isoformat()
-
-
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="dutyflow")
-    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_accounting_commands(commands)
-    return root
 
 
 @pytest.fixture
@@ -39,20 +30,7 @@ def run_dutyflow(
     """Run ``dutyflow <argv>`` in-process against the test database: (status, stdout, stderr)."""
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", database_url)
 
-    def _exit(status: int) -> None:
-        raise SystemExit(status)
-
-    monkeypatch.setattr(cli, "_exit", _exit)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as ended:
-            args = parser().parse_args(list(argv))
-            args.run(args)
-        out, err = capsys.readouterr()
-        return int(ended.value.code or 0), out, err
-
-    return run
+    return in_process(monkeypatch, capsys)
 
 
 def test_show_prints_the_clients_disclosures_as_a_readable_text(

@@ -4,31 +4,20 @@ SystemExit, against the test database."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dutyflow import cli
-from dutyflow.auth.cli import add_users_commands
 from dutyflow.auth.store import authenticate
 from dutyflow.store.db import SessionFactory
 from tests.auth.helpers import unique
+from tests.cli_in_process import Run, in_process
 
 TOKEN = re.compile(r"dfy_[0-9a-f]{16}_[A-Za-z0-9_-]{43,}")
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="dutyflow")
-    add_users_commands(root.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    return root
 
 
 @pytest.fixture
@@ -43,20 +32,7 @@ def dutyflow(
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("DUTYFLOW_DATA_DIR", str(tmp_path))
 
-    def _exit(status: int) -> None:
-        raise SystemExit(status)
-
-    monkeypatch.setattr(cli, "_exit", _exit)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as ended:
-            args = parser().parse_args(list(argv))
-            args.run(args)
-        out, err = capsys.readouterr()
-        return int(ended.value.code or 0), out, err
-
-    return run
+    return in_process(monkeypatch, capsys)
 
 
 def test_users_add_prints_the_token_once_and_it_works(

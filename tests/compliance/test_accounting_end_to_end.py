@@ -16,11 +16,10 @@ import httpx
 
 from dutyflow import scenario
 from tests.reporting import (
-    confirm,
     document_grounds,
     ok,
     open_report,
-    record_phone_report,
+    submit_report,
     wait_for_stage,
 )
 
@@ -28,10 +27,7 @@ DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 
 async def report_for(api: httpx.AsyncClient, client_id: str) -> str:
-    case_id = await open_report(api, client_id=client_id)
-    await document_grounds(api, case_id, scenario.grounds_submission())
-    await record_phone_report(api, case_id)
-    await confirm(api, case_id)
+    case_id = await submit_report(api, client_id=client_id)
     await wait_for_stage(api, case_id, "closed")
     return case_id
 
