@@ -1,5 +1,8 @@
 """The agency directory: which agency of a county fills a recipient role, and where its intake
-endpoint is. Deployment data (``agencies/<jurisdiction>.yaml``), kept apart from the law."""
+endpoint is. Deployment data (``agencies/<jurisdiction>.yaml``), kept apart from the law.
+
+An agency serving the whole jurisdiction (e.g. New York's Statewide Central Register, the Texas
+Abuse Hotline) has ``county: "*"``; a county's own agency of the same role is preferred."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 INTAKE_PLACEHOLDER = "{intake}"
+STATEWIDE = "*"
 
 
 class Agency(BaseModel):
@@ -39,7 +43,7 @@ class AgencyDirectory:
         self._agencies = agencies
 
     @classmethod
-    def load(cls, folder: Path, intake_base_url: str) -> "AgencyDirectory":
+    def load(cls, folder: Path, intake_base_url: str) -> AgencyDirectory:
         entries: list[tuple[str, Agency]] = []
         for path in sorted(folder.glob("*.yaml")):
             try:
@@ -53,14 +57,19 @@ class AgencyDirectory:
 
     def find(self, jurisdiction: str, county: str, role: str) -> Agency | None:
         wanted = county.strip().casefold()
-        for entry_jurisdiction, agency in self._agencies:
-            if (
-                entry_jurisdiction == jurisdiction
-                and agency.role == role
-                and agency.county.casefold() == wanted
-            ):
-                return agency
-        return None
+        candidates = [
+            agency
+            for entry_jurisdiction, agency in self._agencies
+            if entry_jurisdiction == jurisdiction and agency.role == role
+        ]
+        local = next((a for a in candidates if a.county.casefold() == wanted), None)
+        if local is not None:
+            return local
+        return next((a for a in candidates if a.county == STATEWIDE), None)
+
+    def roles(self, jurisdiction: str) -> set[str]:
+        """The recipient roles some agency of this jurisdiction fills."""
+        return {a.role for j, a in self._agencies if j == jurisdiction}
 
     def by_id(self, agency_id: str) -> Agency | None:
         return next((a for _, a in self._agencies if a.id == agency_id), None)

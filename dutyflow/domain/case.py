@@ -78,12 +78,20 @@ class Guardian(Person):
 
 class Suspect(Person):
     other_relevant_information: str | None = None
+    # Whether the suspect is responsible for the victim's care: it can decide the recipient
+    # (e.g. Tex. Fam. Code 261.103: such a report must go to DFPS).
+    responsible_for_care: bool | None = None
 
 
 class Incident(Model):
     occurred_on: date | None = None
     time_of_day: str | None = None
     place: str | None = None
+    # What receiving agencies screen for (worker-safety and domestic-violence flags); SOC 341 C
+    # asks for "potential danger for investigator".
+    worker_safety_concerns: str | None = None
+    domestic_violence: bool | None = None
+    immediate_danger: bool | None = None
 
 
 class ClinicalContext(Model):
@@ -91,8 +99,14 @@ class ClinicalContext(Model):
     practitioner's reasoning; no child-abuse policy puts these fields on a recipient's allow-list."""
 
     diagnosis: str | None = None
+    # A separate data class (45 CFR 164.508(a)(2)): default-denied in every disclosure.
     psychotherapy_notes: str | None = None
     treatment_summary: str | None = None
+    # Dates of attendance only; session times are not psychotherapy notes (45 CFR 164.501).
+    treatment_dates: str | None = None
+    # Substance-use disorder treatment records (42 CFR Part 2): default-denied; a subpoena alone
+    # never releases them.
+    substance_use_records: str | None = None
 
 
 class Grounds(Model):
@@ -117,6 +131,161 @@ class GroundsSubmission(Model):
     suspect: Suspect | None = None
     incident: Incident = Field(default_factory=Incident)
     clinical_context: ClinicalContext = Field(default_factory=ClinicalContext)
+
+
+# --- grounds of the kinds beyond child abuse -----------------------------------------------------
+# Each kind's policy names the questions it asks (``grounds_questions``) by these paths. They are
+# all optional here: which of them a kind requires is the policy's business, not the model's.
+
+
+class BeliefBasis(StrEnum):
+    """Why the practitioner believes a threat is real. Good faith is presumed for either
+    (45 CFR 164.512(j)(4)): record which."""
+
+    OWN_CONTACT = "own-contact"
+    CREDIBLE_REPORT = "credible-report"
+
+
+class Threat(Model):
+    """A threat of serious harm to others or to the client, as the law asks for it: what was
+    threatened, how, when, and on what the practitioner's belief rests. No therapy content."""
+
+    description: str | None = None
+    communicated_at: datetime | None = None
+    means: str | None = None
+    serious_and_imminent: bool | None = None
+    belief_basis: BeliefBasis | None = None
+    credible_report_source: str | None = None
+
+
+class PotentialVictim(Model):
+    """A reasonably identifiable person the threat is aimed at (or who can prevent harm)."""
+
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    present_location: str | None = None
+    relationship_to_client: str | None = None
+
+
+class SupportContact(Model):
+    """Someone reasonably able to prevent or lessen a threat to the client (a family member, a
+    carer), as 45 CFR 164.512(j)(1)(i)(B) allows."""
+
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    relationship_to_client: str | None = None
+
+
+class ClientIdentity(Person):
+    """Who the client is, by non-clinical identifiers only (e.g. for a report under NY Mental
+    Hygiene Law 9.46 or Cal. WIC 8105(c))."""
+
+    distinguishing_features: str | None = None
+
+
+class CareSetting(Model):
+    """Where an elder or dependent adult lives: it decides the recipient and the deadline
+    (Cal. WIC 15630(b)(1))."""
+
+    long_term_care_facility: bool | None = None
+    facility_name: str | None = None
+    facility_address: str | None = None
+    serious_bodily_injury: bool | None = None
+
+
+class ElderAbuseType(StrEnum):
+    PHYSICAL = "physical"
+    SEXUAL = "sexual"
+    FINANCIAL = "financial"
+    NEGLECT = "neglect"
+    ABANDONMENT = "abandonment"
+    ISOLATION = "isolation"
+    ABDUCTION = "abduction"
+    PSYCHOLOGICAL = "psychological"
+    SELF_NEGLECT = "self-neglect"
+    OTHER = "other"
+
+
+class ElderAbuse(Model):
+    """What an elder or dependent-adult abuse report asks beyond the common grounds (SOC 341 C, F;
+    WIC 15658(a)(2))."""
+
+    abuse_types: list[ElderAbuseType] = Field(default_factory=list)
+    timeframe: str | None = None
+    others_with_knowledge: str | None = None
+    victim_consents_to_disclosure: bool | None = None
+
+
+class CourtOrder(Model):
+    """An order of a court or tribunal (45 CFR 164.512(e)(1)(i)): only what it expressly authorises
+    may be disclosed. ``authorised_fields`` maps the order's words (``scope``) to case-file paths."""
+
+    court: str | None = None
+    case_number: str | None = None
+    issued_on: date | None = None
+    judge: str | None = None
+    received_at: datetime | None = None
+    comply_by: datetime | None = None
+    scope: str | None = None
+    authorised_fields: list[str] = Field(default_factory=list)
+    directed_to: str | None = None
+    directed_to_address: str | None = None
+    part2_order: bool | None = None
+
+
+class Subpoena(Model):
+    """A subpoena, discovery request or other lawful process without a court order
+    (45 CFR 164.512(e)(1)(ii)), and the satisfactory assurance that came with it."""
+
+    requesting_party: str | None = None
+    requesting_party_address: str | None = None
+    court: str | None = None
+    case_number: str | None = None
+    received_at: datetime | None = None
+    respond_by: datetime | None = None
+    requested_records: str | None = None
+    requested_fields: list[str] = Field(default_factory=list)
+    assurance_statement_received: bool | None = None
+    # (ii)(A) with (iii): notice to the client, the objection period run out.
+    written_notice_given_on: date | None = None
+    notice_allowed_objection: bool | None = None
+    objection_period_expired: bool | None = None
+    objections_none_or_resolved: bool | None = None
+    # (ii)(B) with (v): a qualified protective order.
+    qualified_protective_order: bool | None = None
+    order_prohibits_other_use: bool | None = None
+    order_requires_return_or_destruction: bool | None = None
+    client_explicit_consent: bool | None = None
+
+
+class InformClientDecision(StrEnum):
+    INFORMED = "informed"
+    NOT_INFORMED_RISK_OF_SERIOUS_HARM = "not-informed-risk-of-serious-harm"
+    NOT_INFORMED_REPRESENTATIVE_RESPONSIBLE = "not-informed-representative-responsible"
+
+
+class ClientInformed(Model):
+    """The decision to tell the client about a report (45 CFR 164.512(c)(2)), recorded either way."""
+
+    decision: InformClientDecision | None = None
+    decided_at: datetime | None = None
+    informed_at: datetime | None = None
+    method: str | None = None
+    reasons: str | None = None
+
+
+class SharingDecision(Model):
+    """The decision to share or not, and why (UK information-sharing advice: record the decision
+    and the reasons, also when you decide not to share)."""
+
+    decision: str | None = None
+    reasons: str | None = None
+    consent: str | None = None
+    consent_not_sought_reason: str | None = None
+    person_informed: bool | None = None
+    decided_at: datetime | None = None
 
 
 class CaseOpening(Model):
@@ -165,3 +334,14 @@ class CaseFile(Model):
     incident: Incident = Field(default_factory=Incident)
     clinical_context: ClinicalContext = Field(default_factory=ClinicalContext)
     phone_report: PhoneReport | None = None
+    # Grounds of the other kinds (see the policies' grounds_questions); absent for child abuse.
+    client: ClientIdentity | None = None
+    threat: Threat | None = None
+    potential_victims: list[PotentialVictim] = Field(default_factory=list)
+    support_contacts: list[SupportContact] = Field(default_factory=list)
+    care_setting: CareSetting | None = None
+    elder_abuse: ElderAbuse | None = None
+    court_order: CourtOrder | None = None
+    subpoena: Subpoena | None = None
+    client_informed: ClientInformed | None = None
+    sharing_decision: SharingDecision | None = None

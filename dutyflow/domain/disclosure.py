@@ -3,10 +3,16 @@
 A recipient's allow-list names leaf fields by dotted path (``victim.name``; ``guardians.address``
 applies to every guardian). Only those leaves are copied; everything else is withheld, including
 fields added to the case model later: a new field is never disclosed until a policy names it.
+
+Two data classes are denied by default whatever an allow-list says: psychotherapy notes
+(45 CFR 164.508(a)(2)) and substance-use treatment records (42 CFR Part 2). Only an exception the
+case's policy names, with its conditions met, lets `limit_for_recipient` pass them; a court
+order's or request's scope can only narrow an allow-list, never widen it.
 """
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Iterable
@@ -33,6 +39,12 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 def leaf_paths(model: type[BaseModel] = CaseFile, prefix: str = "") -> list[str]:
     """Every field path an allow-list may name, e.g. ``victim.name`` or ``grounds.observations``."""
+    return list(_leaf_paths(model, prefix))
+
+
+@functools.cache
+def _leaf_paths(model: type[BaseModel], prefix: str) -> tuple[str, ...]:
+    # Models are classes, fixed once imported: the walk is done once per model.
     paths: list[str] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -40,8 +52,8 @@ def leaf_paths(model: type[BaseModel] = CaseFile, prefix: str = "") -> list[str]
         if nested is None:
             paths.append(path)
         else:
-            paths.extend(leaf_paths(nested, prefix=f"{path}."))
-    return paths
+            paths.extend(_leaf_paths(nested, f"{path}."))
+    return tuple(paths)
 
 
 def _has_value(value: Any) -> bool:
@@ -94,7 +106,7 @@ class UnknownFieldError(ValueError):
 
 
 def check_allow_list(allowed: Iterable[str]) -> None:
-    known = set(leaf_paths())
+    known = set(_leaf_paths(CaseFile, ""))
     unknown = sorted(set(allowed) - known)
     if unknown:
         raise UnknownFieldError(f"allow-list names unknown fields: {', '.join(unknown)}")
@@ -131,3 +143,95 @@ def _fill_missing(limited: dict[str, Any], allowed: set[str]) -> None:
         elif isinstance(child, list):
             for item in child:
                 _fill_missing(item, {rest})
+
+
+# --- protected data classes, scopes, and the paths a policy may name --------------------------
+
+# Data classes denied by default. The paths are the case model's; which exceptions apply is law
+# (the policy's ``protected_data``), so it lives in the policy files, not here.
+PROTECTED_DATA_CLASSES: dict[str, tuple[str, ...]] = {
+    "psychotherapy-notes": ("clinical_context.psychotherapy_notes",),
+    "part2": ("clinical_context.substance_use_records",),
+}
+
+
+def protected_class_of(path: str) -> str | None:
+    """The protected data class a field path belongs to, if any."""
+    for data_class, paths in PROTECTED_DATA_CLASSES.items():
+        if path in paths:
+            return data_class
+    return None
+
+
+class ProtectedDataError(ValueError):
+    """A disclosure would carry psychotherapy notes or Part 2 records without an exception."""
+
+
+class OutsideScopeError(ValueError):
+    """A court order's or request's scope names a field the recipient's allow-list does not."""
+
+
+@functools.cache
+def section_paths(model: type[BaseModel] = CaseFile, prefix: str = "") -> tuple[str, ...]:
+    """Paths of the case file's sub-objects and lists of sub-objects, e.g. ``court_order``."""
+    paths: list[str] = []
+    for name, info in model.model_fields.items():
+        nested = _model_in(info.annotation)
+        if nested is not None:
+            path = f"{prefix}{name}"
+            paths.append(path)
+            paths.extend(section_paths(nested, prefix=f"{path}."))
+    return tuple(paths)
+
+
+def known_paths() -> set[str]:
+    """Every path a policy may name: leaf fields and the sections that hold them."""
+    return set(_leaf_paths(CaseFile, "")) | set(section_paths())
+
+
+def limit_for_recipient(
+    case_file: CaseFile,
+    allowed: Iterable[str],
+    *,
+    permitted_classes: Iterable[str] = (),
+    scope: Iterable[str] | None = None,
+    additions: Iterable[str] = (),
+) -> LimitedDisclosure:
+    """Limit a case file for one recipient, with the default-deny data classes enforced.
+
+    * ``additions``: fields beyond the allow-list that carry a written justification and a second
+      person's approval (the caller records both); there is no other way past the allow-list.
+    * ``permitted_classes``: the protected classes an exception of the policy lets through for
+      this recipient (the caller checks the exception's conditions against the policy). A
+      protected field still has to be asked for, by ``additions`` or by ``scope``.
+    * ``scope``: what a court order expressly authorises (or a request asks for). The disclosure
+      is exactly the scope, which must fit within the allow-list and the additions (or a
+      permitted class); a scope naming anything else is refused, never silently trimmed.
+    """
+    allowed_set = set(allowed)
+    additions_set = set(additions)
+    check_allow_list(allowed_set | additions_set)
+    permitted = set(permitted_classes)
+    unknown_classes = sorted(permitted - set(PROTECTED_DATA_CLASSES))
+    if unknown_classes:
+        raise ValueError(f"permitted_classes: unknown data class(es) {', '.join(unknown_classes)}")
+    ceiling = allowed_set | additions_set
+    requested = ceiling if scope is None else set(scope)
+    check_allow_list(requested)
+    # Default-deny first: a protected field is refused as such, whoever asks for it.
+    for path in sorted(requested):
+        data_class = protected_class_of(path)
+        if data_class is not None and data_class not in permitted:
+            raise ProtectedDataError(
+                f"{path}: is {data_class} data, denied by default; no exception of the policy "
+                f"applies to this disclosure"
+            )
+    if scope is not None:
+        opened = {path for c in permitted for path in PROTECTED_DATA_CLASSES[c]}
+        beyond = sorted(requested - ceiling - opened)
+        if beyond:
+            raise OutsideScopeError(
+                f"scope names fields beyond the recipient's allow-list: {', '.join(beyond)}; "
+                f"such a field needs a written justification and a second reviewer"
+            )
+    return limit_fields(case_file, requested)

@@ -9,7 +9,11 @@ Python into rows of display strings; the Jinja templates (``templates/report.htm
 Safety rules:
 
 * A layout field absent from the limited fields was withheld by policy: rendering fails with
-  `WithheldFieldError` (naming the path, never a value) rather than leaving a silent gap.
+  `WithheldFieldError` (naming the path, never a value) rather than leaving a silent gap. Only a
+  field the layout marks ``optional`` (e.g. a record a court order may or may not authorise) is
+  shown as the layout's ``withheld_text`` instead, which says so on the face of the document.
+* A layout may carry a fixed ``statement`` (paragraphs of plain text, e.g. what a notice to a
+  potential victim says); it is data like any value, escaped, never template source.
 * Values are data, never template source, and the HTML template autoescapes everything; nothing
   from the case is marked safe.
 * Output depends only on the layout, the fields and the `RenderContext`, so the same inputs give
@@ -44,15 +48,17 @@ TEXT_TEMPLATE = "report.txt.j2"
 FIELD_KINDS = frozenset({"text", "narrative", "flag", "date", "datetime", "list"})
 NOT_KNOWN = "Not known"
 NONE_RECORDED = "None recorded"
+WITHHELD_TEXT = "Not disclosed"
 POLICY_CITATION_PLACEHOLDER = "{policy_citation}"
 
 _FORM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _SECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _TOP_KEYS_REQUIRED = ("id", "code", "title", "citation", "confidentiality_notice", "sections")
-_TOP_KEYS_OPTIONAL = ("layout_status", "layout_note")
+_TOP_KEYS_OPTIONAL = ("layout_status", "layout_note", "statement", "withheld_text")
 _SECTION_KEYS_REQUIRED = ("id", "title", "fields")
 _SECTION_KEYS_OPTIONAL = ("repeat", "item_title")
 _FIELD_KEYS = ("path", "label", "kind")
+_FIELD_KEYS_OPTIONAL = ("optional",)
 
 
 # --- layouts -------------------------------------------------------------------------------------
@@ -63,6 +69,7 @@ class FormField:
     path: str
     label: str
     kind: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class FormLayout:
     sections: tuple[FormSection, ...]
     confidentiality_notice: str = ""
     layout_status: str | None = None
+    statement: tuple[str, ...] = ()
+    withheld_text: str = WITHHELD_TEXT
 
 
 class FormLayoutError(ValueError):
@@ -92,6 +101,11 @@ class FormLayoutError(ValueError):
 def layout_paths(layout: FormLayout) -> set[str]:
     """Every case-file path the layout renders: the allow-list the form needs in full."""
     return {f.path for section in layout.sections for f in section.fields}
+
+
+def required_layout_paths(layout: FormLayout) -> set[str]:
+    """The paths a recipient's allow-list must name for the form to render at all."""
+    return {f.path for section in layout.sections for f in section.fields if not f.optional}
 
 
 def _list_paths(model: Any = CaseFile, prefix: str = "") -> set[str]:
@@ -173,6 +187,14 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
     status = data.get("layout_status")
     if status is not None and not isinstance(status, str):
         raise FormLayoutError(f"{where}: 'layout_status' must be a string")
+    statement = data.get("statement", [])
+    if not isinstance(statement, list) or not all(
+        isinstance(paragraph, str) and paragraph.strip() for paragraph in statement
+    ):
+        raise FormLayoutError(f"{where}: 'statement' must be a list of non-empty paragraphs")
+    withheld_text = (
+        _string(where, data, "withheld_text") if "withheld_text" in data else WITHHELD_TEXT
+    )
     raw_sections = data["sections"]
     if not isinstance(raw_sections, list) or not raw_sections:
         raise FormLayoutError(f"{where}: 'sections' must be a non-empty list")
@@ -206,7 +228,7 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
         seen_paths: set[str] = set()
         for findex, raw_field in enumerate(raw_fields):
             fwhere = f"{swhere}: fields[{findex}]"
-            _check_keys(fwhere, raw_field, _FIELD_KEYS, ())
+            _check_keys(fwhere, raw_field, _FIELD_KEYS, _FIELD_KEYS_OPTIONAL)
             fpath = _string(fwhere, raw_field, "path")
             label = _string(fwhere, raw_field, "label")
             kind = _string(fwhere, raw_field, "kind")
@@ -231,7 +253,10 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
                         f"{fwhere}: path {fpath!r} goes through a list; put it in a section "
                         f"with 'repeat'"
                     )
-            fields.append(FormField(path=fpath, label=label, kind=kind))
+            optional = raw_field.get("optional", False)
+            if not isinstance(optional, bool):
+                raise FormLayoutError(f"{fwhere}: 'optional' must be true or false")
+            fields.append(FormField(path=fpath, label=label, kind=kind, optional=optional))
         sections.append(
             FormSection(
                 id=section_id,
@@ -249,6 +274,8 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
         sections=tuple(sections),
         confidentiality_notice=notice,
         layout_status=status,
+        statement=tuple(paragraph.strip() for paragraph in statement),
+        withheld_text=withheld_text,
     )
 
 
@@ -445,29 +472,44 @@ def _repeat_items(section: FormSection, fields: dict[str, Any]) -> list[dict[str
     raise TypeError(f"fields: expected a list at {section.repeat!r}")
 
 
+def _withheld_row(label: str, layout: FormLayout) -> _Row:
+    return _Row(label=label, kind="text", paragraphs=((layout.withheld_text,),), block=False)
+
+
+def _field_row(
+    layout: FormLayout, f: FormField, node: Any, parts: list[str], prefix: str = ""
+) -> _Row:
+    try:
+        value = _lookup(node, parts, f.path, prefix=prefix)
+    except WithheldFieldError:
+        if f.optional:
+            return _withheld_row(f.label, layout)
+        raise
+    return _row(f, value, f.path)
+
+
 def _sections(layout: FormLayout, fields: dict[str, Any]) -> tuple[_Section, ...]:
     rendered: list[_Section] = []
     for section in layout.sections:
         groups: list[_Group] = []
         if section.repeat is None:
-            rows = tuple(
-                _row(f, _lookup(fields, f.path.split("."), f.path), f.path) for f in section.fields
-            )
+            rows = tuple(_field_row(layout, f, fields, f.path.split(".")) for f in section.fields)
             groups.append(_Group(title=None, rows=rows))
+        elif all(f.optional for f in section.fields) and not _has_any(section, fields):
+            groups.append(
+                _Group(title=None, rows=(_withheld_row(section.item_title or section.title, layout),))
+            )
         else:
             items = _repeat_items(section, fields)
             item_title = section.item_title or section.title
             for number, item in enumerate(items, start=1):
                 rows = tuple(
-                    _row(
+                    _field_row(
+                        layout,
                         f,
-                        _lookup(
-                            item,
-                            f.path[len(section.repeat) + 1 :].split("."),
-                            f.path,
-                            prefix=f"{section.repeat}.",
-                        ),
-                        f.path,
+                        item,
+                        f.path[len(section.repeat) + 1 :].split("."),
+                        prefix=f"{section.repeat}.",
                     )
                     for f in section.fields
                 )
@@ -479,6 +521,16 @@ def _sections(layout: FormLayout, fields: dict[str, Any]) -> tuple[_Section, ...
                 groups.append(_Group(title=None, rows=(empty,)))
         rendered.append(_Section(id=section.id, title=section.title, groups=tuple(groups)))
     return tuple(rendered)
+
+
+def _has_any(section: FormSection, fields: dict[str, Any]) -> bool:
+    """Whether any field of a repeated section was disclosed (its list is in the fields)."""
+    assert section.repeat is not None
+    try:
+        _lookup(fields, section.repeat.split("."), section.repeat)
+    except WithheldFieldError:
+        return False
+    return True
 
 
 def _header(layout: FormLayout, context: RenderContext) -> tuple[_Row, ...]:
@@ -536,6 +588,7 @@ def render_report(
         "header": _header(layout, context),
         "sections": sections,
         "confidentiality_notice": " ".join(notice.split()),
+        "statement": tuple(p for paragraph in layout.statement for p in _paragraphs(paragraph)),
     }
     env = _environment(Path(templates_dir))
     html = env.get_template(HTML_TEMPLATE).render(values)

@@ -1,0 +1,101 @@
+"""The layout features the new forms use: a fixed statement (escaped like any value) and optional
+fields, printed as not disclosed when outside an order's scope while a required field still
+refuses to render."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dutyflow.domain.disclosure import limit_fields
+from dutyflow.domain.rendering import (
+    TEMPLATES_DIR,
+    FormLayoutError,
+    RenderContext,
+    WithheldFieldError,
+    layout_paths,
+    load_form_layout,
+    render_report,
+    required_layout_paths,
+)
+from tests.policy.cases import DIAGNOSIS, sample_case
+
+CONTEXT = RenderContext(
+    form_code="Order response", form_title="Disclosure", recipient_name="Court",
+    recipient_address=None, case_reference="case-1", policy_version="US-CA court-order 2026.1",
+    policy_citation="45 CFR 164.512(e)(1)(i)", generated_at=datetime(2026, 11, 24, tzinfo=UTC),
+)
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, target)
+    return target
+
+
+def test_optional_fields_outside_the_scope_say_so_on_the_document() -> None:
+    layout = load_form_layout("court-order-response")
+    shown = required_layout_paths(layout) | {"client.name"}
+
+    report = render_report(layout, limit_fields(sample_case(), shown).fields, CONTEXT)
+
+    assert "Diagnosis: Not disclosed: not authorised by the order" in report.text
+    assert "Name: Taylor Client" in report.text
+    assert DIAGNOSIS not in report.html
+
+
+def test_a_required_field_outside_the_fields_still_refuses_to_render() -> None:
+    layout = load_form_layout("court-order-response")
+    shown = layout_paths(layout) - {"court_order.case_number"}
+
+    with pytest.raises(WithheldFieldError, match="court_order.case_number"):
+        render_report(layout, limit_fields(sample_case(), shown).fields, CONTEXT)
+
+
+def test_a_statement_is_escaped_like_any_value(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    form = templates / "forms" / "safety-notice.yaml"
+    form.write_text(form.read_text().replace(
+        "    This notice tells you only what you need to help.",
+        "    <b>This notice</b> {{ 7*7 }} tells you only what you need to help.",
+    ))
+    layout = load_form_layout("safety-notice", templates)
+    fields = limit_fields(sample_case(), layout_paths(layout)).fields
+
+    report = render_report(layout, fields, CONTEXT, templates)
+
+    assert "&lt;b&gt;This notice&lt;/b&gt; {{ 7*7 }}" in report.html
+    assert "<b>" not in report.html and "49" not in report.html
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("kind: text, optional: true}", "kind: text, optional: maybe}", "'optional' must be true or false"),
+        ('withheld_text: "Not disclosed: not authorised by the order"', "withheld_text: ''",
+         "'withheld_text' must be a non-empty string"),
+    ],
+)
+def test_malformed_new_layout_keys_are_refused(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    form = templates / "forms" / "court-order-response.yaml"
+    source = form.read_text()
+    assert old in source
+    form.write_text(source.replace(old, new, 1))
+
+    with pytest.raises(FormLayoutError, match=problem):
+        load_form_layout("court-order-response", templates)
+
+
+def test_a_statement_must_be_a_list_of_paragraphs(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    form = templates / "forms" / "safety-notice.yaml"
+    form.write_text(form.read_text().replace("statement:\n", "statement: 3\nold_statement:\n", 1))
+
+    with pytest.raises(FormLayoutError):
+        load_form_layout("safety-notice", templates)

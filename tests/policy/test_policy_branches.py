@@ -1,0 +1,301 @@
+"""The branches the law requires, as the policies encode them: routing by the case's facts,
+working-day deadlines, permitted-only disclosures, court-order scope, the satisfactory-assurance
+hard stop, default-denied notes and Part 2 records, reporter identity, and telling the client."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from dutyflow.domain.disclosure import (
+    OutsideScopeError,
+    ProtectedDataError,
+    limit_for_recipient,
+)
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.settings import REPO_ROOT
+from tests.policy.cases import NOTES, PART2, sample_case
+
+LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
+ON = date(2026, 11, 26)
+
+
+def policy(jurisdiction: str, kind: str):
+    return LIBRARY.in_effect(jurisdiction, kind, ON)
+
+
+def facts(**sections: dict) -> dict:
+    return sections
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("care_setting", "expected"),
+    [
+        ({"long_term_care_facility": True, "serious_bodily_injury": True},
+         ["law-enforcement", "ltc-ombudsman"]),
+        ({"long_term_care_facility": True, "serious_bodily_injury": False}, ["ltc-ombudsman"]),
+        ({"long_term_care_facility": False}, ["county-aps"]),
+        ({}, ["county-aps"]),
+    ],
+)
+def test_ca_elder_abuse_goes_to_the_ombudsman_or_police_in_a_care_facility_else_to_aps(
+    care_setting: dict, expected: list[str]
+) -> None:
+    chosen = policy("US-CA", "elder-abuse").recipients_for(facts(care_setting=care_setting))
+
+    assert [r.id for r in chosen] == expected
+
+
+def test_ca_elder_abuse_written_report_deadline_depends_on_the_setting() -> None:
+    elder = policy("US-CA", "elder-abuse")
+    formed = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # Wednesday 14:00 in California
+    serious = facts(care_setting={"long_term_care_facility": True, "serious_bodily_injury": True})
+    facility = facts(care_setting={"long_term_care_facility": True})
+
+    assert elder.due_at("written-report", formed, facts=serious) == formed + timedelta(hours=2)
+    assert elder.due_at("written-report", formed, facts=facility) == formed + timedelta(hours=24)
+    # Thanksgiving and the day after are holidays: Monday and Tuesday are the two working days.
+    due = elder.due_at("written-report", formed, facts={}, calendars=LIBRARY.calendars)
+    assert due is not None and due.isoformat() == "2026-12-02T00:00:00-08:00"
+
+
+def test_a_working_day_deadline_cannot_be_counted_without_the_calendars() -> None:
+    with pytest.raises(ValueError, match="calendars"):
+        policy("US-CA", "elder-abuse").due_at("written-report", datetime.now(UTC), facts={})
+
+
+def test_tx_child_abuse_by_a_caregiver_must_go_to_dfps() -> None:
+    child = policy("US-TX", "child-abuse")
+    caregiver = child.route_for(facts(suspect={"responsible_for_care": True}))
+    other = child.route_for(facts(suspect={"responsible_for_care": False}))
+
+    assert caregiver is not None and caregiver.recipients == ["dfps"]
+    assert other is not None and set(other.recipients) == {"dfps", "law-enforcement"}
+    assert child.delegation is not None and child.delegation.allowed is False
+
+
+def test_gb_child_in_immediate_danger_goes_to_the_police_and_the_local_authority() -> None:
+    child = policy("GB-ENG", "child-abuse")
+
+    danger = child.recipients_for(facts(incident={"immediate_danger": True}))
+    otherwise = child.recipients_for(facts(incident={"immediate_danger": False}))
+
+    assert {r.id for r in danger} == {"law-enforcement", "la-childrens-social-care"}
+    assert [r.id for r in otherwise] == ["la-childrens-social-care"]
+
+
+def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> None:
+    child = policy("US-NY", "child-abuse")
+
+    assert [c.type for c in child.recipient("scr").channels] == ["phone"]
+    assert [c.type for c in child.recipient("local-cps").channels] == ["written"]
+    assert child.phone_report_first.required
+
+
+# --- duty to protect, permitted disclosures -----------------------------------------------------
+
+
+def test_ca_duty_to_protect_tells_both_the_victim_and_law_enforcement() -> None:
+    protect = policy("US-CA", "danger-to-others")
+
+    assert protect.recipient_selection.mode == "all"
+    assert {r.id for r in protect.recipients_for({})} == {"potential-victim", "law-enforcement"}
+    assert all(protect.obligation_of(r.id) == "required" for r in protect.recipients)
+    assert [q.answer for q in protect.grounds_questions][:3] == [
+        "threat.description", "potential_victims.name", "threat.belief_basis"
+    ]
+
+
+def test_tx_threats_are_permitted_not_required_and_never_offer_the_victim() -> None:
+    for kind in ("danger-to-others", "danger-to-self"):
+        threats = policy("US-TX", kind)
+
+        assert threats.disclosure.mode == "permitted"
+        assert all(threats.obligation_of(r.id) == "permitted" for r in threats.recipients)
+        assert "potential-victim" not in {r.id for r in threats.recipients}
+
+
+def test_ny_mhl_9_46_report_is_required_while_warnings_are_permitted() -> None:
+    threats = policy("US-NY", "danger-to-others")
+
+    assert threats.obligation_of("county-dcs") == "required"
+    assert threats.obligation_of("law-enforcement") == "permitted"
+    assert threats.obligation_of("potential-victim") == "permitted"
+    assert threats.legal_basis_for("potential-victim").hipaa_route == "45 CFR 164.512(j)(1)(i)"
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_the_admitted_crime_route_is_never_offered_to_a_therapist(jurisdiction: str) -> None:
+    routes = [e.route for e in policy(jurisdiction, "danger-to-others").excluded_routes]
+
+    assert routes == ["45 CFR 164.512(j)(1)(ii)(A)"]
+
+
+# --- reporter identity --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "GB-ENG"])
+def test_a_potential_victim_never_learns_who_reported(jurisdiction: str) -> None:
+    threats = policy(jurisdiction, "danger-to-others")
+    notice = threats.recipient("potential-victim")
+
+    assert not threats.sees_reporter_identity("potential-victim")
+    assert not [p for p in notice.allowed_fields if p.startswith("reporter.")]
+
+
+# --- telling the client (164.512(c)(2)) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_adult_abuse_tells_the_client_unless_one_of_the_two_exceptions_applies(
+    jurisdiction: str,
+) -> None:
+    inform = policy(jurisdiction, "elder-abuse").inform_client
+
+    assert inform.required and inform.may_be_oral
+    assert [(e.id, e.citation) for e in inform.exceptions] == [
+        ("risk-of-serious-harm", "45 CFR 164.512(c)(2)(i)"),
+        ("representative-believed-responsible", "45 CFR 164.512(c)(2)(ii)"),
+    ]
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_child_abuse_carries_no_duty_to_tell_the_client(jurisdiction: str) -> None:
+    assert not policy(jurisdiction, "child-abuse").inform_client.required
+
+
+# --- court order: only what it expressly authorises ---------------------------------------------
+
+
+def test_a_court_order_discloses_exactly_its_scope_and_the_response_particulars() -> None:
+    order = policy("US-CA", "court-order")
+    case = sample_case()
+    scope = order.scope_for("court", case.model_dump(mode="json"))
+    assert scope is not None
+
+    limited = limit_for_recipient(case, order.recipient("court").allowed_fields, scope=scope)
+
+    assert "clinical_context.treatment_summary" in limited.disclosed_paths
+    assert "clinical_context.diagnosis" in limited.withheld_paths
+    assert "court_order.case_number" in limited.disclosed_paths
+
+
+def test_an_order_scope_beyond_the_allow_list_is_refused_not_trimmed() -> None:
+    order = policy("US-CA", "court-order")
+    case = sample_case()
+
+    with pytest.raises(OutsideScopeError, match="victim.address"):
+        limit_for_recipient(
+            case, order.recipient("court").allowed_fields, scope=["client.name", "victim.address"]
+        )
+
+
+def test_part2_records_go_only_under_a_part2_court_order() -> None:
+    order = policy("US-CA", "court-order")
+    case = sample_case()
+    allowed = order.recipient("court").allowed_fields
+    scope = ["client.name", "clinical_context.substance_use_records"]
+    plain = case.model_dump(mode="json")
+    part2 = {**plain, "court_order": {**plain["court_order"], "part2_order": True}}
+
+    assert order.permitted_classes("court", plain, route="part2-court-order") == []
+    with pytest.raises(ProtectedDataError, match="part2"):
+        limit_for_recipient(case, allowed, scope=scope)
+
+    permitted = order.permitted_classes("court", part2, route="part2-court-order")
+    limited = limit_for_recipient(case, allowed, scope=scope, permitted_classes=permitted)
+    assert permitted == ["part2"]
+    assert limited.fields["clinical_context"]["substance_use_records"] == PART2
+
+
+# --- subpoena without an order: satisfactory assurance or a hard stop --------------------------
+
+
+def test_a_subpoena_without_assurance_is_a_hard_stop_naming_what_is_missing() -> None:
+    subpoena = policy("US-CA", "subpoena")
+    bare = facts(subpoena={"requesting_party": "Example LLP"})
+
+    result = subpoena.assurance(bare)
+
+    assert not result.satisfied and subpoena.satisfactory_assurance is not None
+    assert subpoena.satisfactory_assurance.otherwise == "hard-stop"
+    assert set(result.missing) == {"notice-to-client", "qualified-protective-order"}
+    assert "subpoena.objection_period_expired is yes" in result.missing["notice-to-client"]
+
+
+def test_notice_with_the_objection_period_expired_is_satisfactory_assurance() -> None:
+    subpoena = policy("US-CA", "subpoena")
+
+    result = subpoena.assurance(sample_case().model_dump(mode="json"))
+
+    assert result.satisfied and result.option == "notice-to-client"
+
+
+def test_a_qualified_protective_order_is_satisfactory_assurance() -> None:
+    qpo = facts(subpoena={
+        "assurance_statement_received": True, "qualified_protective_order": True,
+        "order_prohibits_other_use": True, "order_requires_return_or_destruction": True,
+    })
+
+    result = policy("US-NY", "subpoena").assurance(qpo)
+
+    assert result.satisfied and result.option == "qualified-protective-order"
+
+
+def test_notice_whose_objection_period_has_not_run_is_not_enough() -> None:
+    pending = sample_case().model_dump(mode="json")
+    pending["subpoena"]["objection_period_expired"] = False
+
+    assert not policy("US-TX", "subpoena").assurance(pending).satisfied
+
+
+def test_in_england_only_the_clients_explicit_consent_releases_records_without_an_order() -> None:
+    subpoena = policy("GB-ENG", "subpoena")
+
+    assert not subpoena.assurance(sample_case().model_dump(mode="json")).satisfied
+    consented = subpoena.assurance(facts(subpoena={"client_explicit_consent": True}))
+    assert consented.satisfied and consented.option == "client-explicit-consent"
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_a_subpoena_alone_never_releases_part2_records(jurisdiction: str) -> None:
+    subpoena = policy(jurisdiction, "subpoena")
+    case = sample_case()
+
+    assert subpoena.protected_data_rule("part2").exceptions == []
+    with pytest.raises(ProtectedDataError):
+        limit_for_recipient(
+            case, subpoena.recipient("requesting-party").allowed_fields,
+            scope=["client.name", "clinical_context.substance_use_records"],
+        )
+
+
+# --- psychotherapy notes ------------------------------------------------------------------------
+
+
+def test_notes_are_denied_unless_the_serious_threat_exception_and_a_justified_addition() -> None:
+    threats = policy("US-CA", "danger-to-others")
+    case = sample_case()
+    allowed = threats.recipient("law-enforcement").allowed_fields
+    note = ["clinical_context.psychotherapy_notes"]
+
+    with pytest.raises(ProtectedDataError, match="psychotherapy-notes"):
+        limit_for_recipient(case, allowed, additions=note)
+    permitted = threats.permitted_classes("law-enforcement", {}, route="justified-addition")
+    assert permitted == ["psychotherapy-notes"]
+    assert threats.permitted_classes("potential-victim", {}, route="justified-addition") == []
+
+    limited = limit_for_recipient(case, allowed, additions=note, permitted_classes=permitted)
+    assert limited.fields["clinical_context"]["psychotherapy_notes"] == NOTES
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "GB-ENG"])
+@pytest.mark.parametrize("kind", ["child-abuse", "elder-abuse"])
+def test_abuse_reports_have_no_exception_for_notes_or_part2(jurisdiction: str, kind: str) -> None:
+    abuse = policy(jurisdiction, kind)
+
+    assert all(not rule.exceptions for rule in abuse.protected_data)
