@@ -1,0 +1,53 @@
+"""The notice a client is given before therapy starts names every exception to confidentiality,
+in every jurisdiction Dutyflow serves, each with its citation; it is rendered for the client as
+a page and as text, escaped, and a later wording is a new version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dutyflow.domain import privacy_notice
+from dutyflow.domain.privacy_notice import UnknownNotice
+
+JURISDICTIONS = ["US-CA", "US-NY", "US-TX", "GB-ENG"]
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_each_jurisdiction_has_a_notice_naming_every_exception_with_a_citation(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
+
+    assert notice.jurisdiction == jurisdiction
+    assert notice.missing_topics() == []
+    assert all(e.citation.strip() for e in notice.exceptions)
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_the_notice_renders_for_the_client_as_a_page_and_as_text(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
+
+    rendered = privacy_notice.render(notice, clinic_name="Demo <Family> Counselling", given_on=date(2026, 11, 26))
+
+    assert "Demo &lt;Family&gt; Counselling" in rendered.html and "<Family>" not in rendered.html
+    assert "Demo <Family> Counselling" in rendered.text
+    assert "court" in rendered.text.lower() and "child" in rendered.text.lower()
+    assert f"version {notice.version}" in rendered.text
+    assert len(rendered.sha256) == 64
+
+
+def test_a_jurisdiction_without_a_notice_is_refused_naming_the_field() -> None:
+    with pytest.raises(UnknownNotice) as refused:
+        privacy_notice.current("US-FL", date(2026, 11, 26))
+    assert refused.value.field == "jurisdiction"
+    with pytest.raises(UnknownNotice) as refused:
+        privacy_notice.find("US-CA", "1999.1")
+    assert refused.value.field == "notice_version"
+
+
+def test_a_notice_missing_an_exception_is_caught(tmp_path) -> None:
+    source = (privacy_notice.NOTICES / "us-ca-2026.1.yaml").read_text()
+    trimmed = source.split("  - heading: \"A court order.\"")[0] + source.split("what_is_shared:")[1].join(["what_is_shared:", ""])
+    (tmp_path / "us-ca-2026.2.yaml").write_text(trimmed.replace('version: "2026.1"', 'version: "2026.2"'))
+    notice = privacy_notice.find("US-CA", "2026.2", folder=tmp_path)
+    assert notice.missing_topics() == ["court-order"]
