@@ -190,7 +190,8 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
     from dutyflow.domain.accounting import accounting_view, end_of_day, render
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import entries_for_client, suspensions_for_client
-    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import session_factory
 
     if not args.client:
         _fail("--client: is required (the client's id)")
@@ -199,7 +200,7 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
         _fail("--client: must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64")
         return
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     try:
         tables = inspect(engine)
         if not tables.has_table("accounting_entry"):  # read-only: never create an empty database
@@ -250,7 +251,8 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
     from dutyflow.domain.rendering import format_datetime
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import record_suspension
-    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import session_factory
 
     recorded_by = args.recorded_by or _default_recorder()
     if not re.fullmatch(OPAQUE_ID_PATTERN, recorded_by):
@@ -268,7 +270,7 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
         ends_at=args.until,
     )
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     try:
         if not inspect(engine).has_table("audit_entry"):
             _fail("this database has no audit log; start Dutyflow once to create it")

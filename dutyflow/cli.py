@@ -13,6 +13,9 @@
     dutyflow bench    throughput and latency against a bare-Temporal baseline in the same run
     dutyflow db upgrade | current | downgrade REV --yes   the database schema (Alembic)
     dutyflow users add | token | revoke | list | disable   accounts, roles and API tokens
+    dutyflow policy check | explain   validate the policy files; a policy in plain words
+    dutyflow keys status | rotate | shred | shred-expired  master keys, case keys, crypto-shredding
+    dutyflow export --deidentified CASE   a de-identified case summary (teaching, research)
 
 Every command ends with ``os._exit`` once its output is flushed: the Temporal SDK's bridge
 threads can crash the interpreter at exit (sdk-python#300) after all work is done, and a
@@ -114,12 +117,16 @@ def cmd_intake(_args: argparse.Namespace) -> None:
     run_until_interrupted(lambda stop: serve_intake(settings, stop))
 
 
-def cmd_demo(_args: argparse.Namespace) -> None:
-    from dutyflow.demo import run_demo
+def cmd_demo(args: argparse.Namespace) -> None:
+    from dutyflow.demo import DemoRefused, run_demo
 
     settings = _settings()
+    token = args.token or os.environ.get("DUTYFLOW_TOKEN") or None
     try:
-        status = asyncio.run(run_demo(settings))
+        status = asyncio.run(run_demo(settings, token))
+    except DemoRefused as refused:
+        print(f"dutyflow demo: {refused}", file=sys.stderr)
+        _exit(2)
     except Exception as err:  # noqa: BLE001
         print(f"dutyflow demo: failed: {err}", file=sys.stderr)
         _exit(1)
@@ -133,7 +140,7 @@ def cmd_audit_verify(_args: argparse.Namespace) -> None:
     from dutyflow.store.db import make_engine
 
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url)  # the audit log holds no content: no keys
     if not inspect(engine).has_table("audit_entry"):  # read-only: never create an empty log
         print("dutyflow audit verify: this database has no audit log", file=sys.stderr)
         _exit(2)
@@ -181,13 +188,14 @@ def cmd_cases(args: argparse.Namespace) -> None:
 def cmd_timeline(args: argparse.Namespace) -> None:
     from dutyflow.compliance.timeline import case_timeline, timeline_text
     from dutyflow.store.case_file import CaseNotFound
-    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import session_factory
     from dutyflow.temporal_connection import connect
 
     settings = _settings()
 
     async def run() -> None:
-        engine = make_engine(settings.resolved_database_url)
+        engine = case_database(settings)
         try:
             timeline = await case_timeline(await connect(settings), session_factory(engine), args.case_id)
         except CaseNotFound:
@@ -244,9 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("intake", help="run only the agency intake service").set_defaults(
         run=cmd_intake
     )
-    commands.add_parser("demo", help="run a whole report and print its timeline").set_defaults(
-        run=cmd_demo
+    demo = commands.add_parser(
+        "demo", help="run a whole report and print its timeline",
+        description="Run a whole report through the API. Without --token (development only), "
+        "the demo provisions its own accounts and tokens for the run.",
     )
+    demo.add_argument("--token", metavar="TOKEN", default=None,
+                      help="a practitioner's API token (default: DUTYFLOW_TOKEN)")
+    demo.set_defaults(run=cmd_demo)
     cases = commands.add_parser("cases", help="open, overdue and at-risk cases")
     cases.add_argument("--overdue", action="store_true", help="written report deadline passed")
     cases.add_argument("--at-risk-hours", type=float, metavar="HOURS",
@@ -263,13 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.set_defaults(run=cmd_timeline)
     from dutyflow.accounting_cli import add_accounting_commands
     from dutyflow.auth.cli import add_users_commands
+    from dutyflow.crypto.keys_cli import add_keys_commands
+    from dutyflow.exports.cli import add_export_command
     from dutyflow.interop.cli import add_fhir_command
+    from dutyflow.policy_cli import add_policy_commands
     from dutyflow.store.db_cli import add_db_commands
 
     add_fhir_command(commands)
     add_accounting_commands(commands)
     add_db_commands(commands)
     add_users_commands(commands)
+    add_policy_commands(commands)
+    add_keys_commands(commands)
+    add_export_command(commands)
     bench = commands.add_parser("bench", help="throughput and latency against bare Temporal")
     bench.add_argument("--reports", type=int, default=200, help="complete reports (and bare workflows)")
     bench.add_argument("--concurrency", type=int, default=20, help="reports in flight at once")

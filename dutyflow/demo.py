@@ -2,12 +2,20 @@
 as a practitioner's tool would drive it; then what the agency received and the audit trail.
 
 Uses a running stack when the API answers; otherwise starts the embedded stack for the run.
+
+The API wants a bearer token. Given one (``--token`` or ``DUTYFLOW_TOKEN``, a practitioner's),
+the demo reports as that practitioner. Otherwise, in development only, it provisions its own
+accounts in the stack's database (the scenario's practitioner, ``practitioner-0042`` of
+``clinic-demo-01``, and an account of the demo agency), made once and found again on later runs,
+and issues them tokens for this run only: they are revoked when it ends. In production the demo
+creates no account and needs ``--token``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -15,9 +23,84 @@ import httpx
 from dutyflow import scenario
 from dutyflow.settings import Settings
 
+DEMO_AGENCY_ID = "demo-county-cws"
+DEMO_PRACTITIONER = {
+    "user_id": scenario.opening_request()["practitioner_id"],
+    "display_name": "Dr. Alex Rivera (demo)",
+    "role": "practitioner",
+    "clinic_id": scenario.opening_request()["clinic_id"],
+}
+DEMO_AGENCY_USER = {
+    "user_id": f"agency-{DEMO_AGENCY_ID}",
+    "display_name": "Demo County CWS intake (demo)",
+    "role": "agency",
+    "agency_id": DEMO_AGENCY_ID,
+}
+
 
 class DemoFailed(RuntimeError):
     pass
+
+
+class DemoRefused(RuntimeError):
+    """The demo cannot run as asked (e.g. no token in production): nothing was done."""
+
+
+@dataclass
+class DemoTokens:
+    practitioner: str
+    agency: str | None = None
+    issued: list[str] = field(default_factory=list)  # token ids to revoke when the run ends
+
+
+def _demo_sessions(settings: Settings) -> Any:
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import create_schema, session_factory
+
+    engine = case_database(settings)
+    create_schema(engine)
+    return engine, session_factory(engine)
+
+
+def provision_demo_accounts(settings: Settings) -> DemoTokens:
+    """The demo's accounts in the settings' database (made if absent) and a token for each, for
+    this run. Refused in production: a real deployment's accounts are made on purpose."""
+    from dutyflow.auth.store import AccountRefused, ensure_user, parse_token
+    from dutyflow.contracts import Actor
+
+    if settings.environment == "production":
+        raise DemoRefused(
+            "the demo creates no accounts in production: pass a practitioner's token with "
+            "--token (or DUTYFLOW_TOKEN)"
+        )
+    engine, sessions = _demo_sessions(settings)
+    actor = Actor(actor_id="dutyflow-demo", role="admin")
+    try:
+        tokens = []
+        for account in (DEMO_PRACTITIONER, DEMO_AGENCY_USER):
+            _user, token = ensure_user(sessions, **account, actor=actor)
+            tokens.append(token)
+    except AccountRefused as refused:
+        raise DemoRefused(f"cannot provision the demo's accounts: {refused}") from None
+    finally:
+        engine.dispose()
+    issued = [parsed[0] for parsed in map(parse_token, tokens) if parsed is not None]
+    return DemoTokens(practitioner=tokens[0], agency=tokens[1], issued=issued)
+
+
+def retire_demo_tokens(settings: Settings, tokens: DemoTokens) -> None:
+    """Revoke the tokens issued for this run: none outlives it."""
+    from dutyflow.auth.store import revoke_token
+    from dutyflow.contracts import Actor
+
+    if not tokens.issued:
+        return
+    engine, sessions = _demo_sessions(settings)
+    try:
+        for token_id in tokens.issued:
+            revoke_token(sessions, token_id, actor=Actor(actor_id="dutyflow-demo", role="admin"))
+    finally:
+        engine.dispose()
 
 
 async def _answers(url: str) -> bool:
@@ -34,36 +117,68 @@ def _check(response: httpx.Response, step: str) -> Any:
     return response.json()
 
 
-async def run_demo(settings: Settings) -> int:
+async def run_demo(settings: Settings, token: str | None = None) -> int:
+    """Run the demo; ``token``: a practitioner's (else the demo provisions its own accounts,
+    in development only: `DemoRefused` otherwise)."""
     from dutyflow.stack import Stack
 
+    if token:
+        tokens = DemoTokens(practitioner=token)
+    else:
+        tokens = await asyncio.to_thread(provision_demo_accounts, settings)
     api_url = settings.resolved_api_url
     intake_url = settings.resolved_intake_base_url
     stack: Stack | None = None
-    if await _answers(api_url):
-        print(f"Using the Dutyflow stack at {api_url}")
-    else:
-        print(f"No Dutyflow API at {api_url}: starting the embedded stack for this demo...")
-        stack = Stack(settings)
-        await stack.start()
-        api_url = stack.urls["API"]
-        intake_url = stack.urls.get("Agency intake service", intake_url)
     try:
-        await run_scenario(api_url, intake_url)
+        if await _answers(api_url):
+            print(f"Using the Dutyflow stack at {api_url}")
+        else:
+            print(f"No Dutyflow API at {api_url}: starting the embedded stack for this demo...")
+            stack = Stack(settings)
+            await stack.start()
+            api_url = stack.urls["API"]
+            intake_url = stack.urls.get("Agency intake service", intake_url)
+        await run_scenario(api_url, intake_url, tokens)
     except DemoFailed as err:
         print(f"\nDEMO FAILED: {err}")
         return 1
     finally:
         if stack is not None:
             await stack.stop()
+        await asyncio.to_thread(retire_demo_tokens, settings, tokens)
     print("\nDemo complete: the agency received the report exactly once.")
     return 0
 
 
-async def run_scenario(api_url: str, intake_url: str, timeout: float = 120.0) -> str:
-    async with httpx.AsyncClient(base_url=api_url, timeout=60) as api:
+async def _practitioner(api: httpx.AsyncClient) -> dict[str, Any]:
+    """Who the demo's token stands for: a practitioner, or the demo cannot report."""
+    answer = await api.get("/me")
+    if answer.status_code == 401:
+        raise DemoFailed(
+            "the API refused the demo's token. A token given with --token or DUTYFLOW_TOKEN must "
+            "be valid; without one, the demo's own accounts are made in this machine's database "
+            "(DUTYFLOW_DATA_DIR, DUTYFLOW_DATABASE_URL), which must be the running API's"
+        )
+    me = _check(answer, "find who the token stands for")
+    if me["role"] != "practitioner":
+        raise DemoFailed(f"--token: the demo reports as a practitioner; this token is a {me['role']}'s")
+    return dict(me)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def run_scenario(
+    api_url: str, intake_url: str, tokens: DemoTokens, timeout: float = 120.0
+) -> str:
+    async with httpx.AsyncClient(
+        base_url=api_url, timeout=60, headers=_bearer(tokens.practitioner)
+    ) as api:
+        me = await _practitioner(api)
         print("\n== A practitioner in California reports suspected child abuse ==")
-        opened = _check(await api.post("/reports", json=scenario.opening_request()), "open the report")
+        opening = scenario.opening_request(practitioner_id=me["user_id"], clinic_id=me["clinic_id"])
+        opened = _check(await api.post("/reports", json=opening), "open the report")
         case_id = opened["case_id"]
         print(f"1. Report opened. Case id (opaque): {case_id}")
 
@@ -96,7 +211,7 @@ async def run_scenario(api_url: str, intake_url: str, timeout: float = 120.0) ->
         _check(
             await api.post(
                 f"/reports/{case_id}/confirm",
-                json={"practitioner_id": "practitioner-0042", "review_sha256": review["review_sha256"]},
+                json={"practitioner_id": me["user_id"], "review_sha256": review["review_sha256"]},
             ),
             "confirm the report",
         )
@@ -109,6 +224,8 @@ async def run_scenario(api_url: str, intake_url: str, timeout: float = 120.0) ->
         outcome = status["outcome"]
         print(f"9. Outcome: {outcome['result']}; written report on time: {outcome['all_on_time']}")
 
+        if tokens.agency is not None:
+            await _agency_account_view(api_url, tokens.agency, status["deliveries"])
         timeline = _check(await api.get(f"/reports/{case_id}/timeline"), "read the timeline")
 
     async with httpx.AsyncClient(base_url=intake_url, timeout=30) as intake:
@@ -141,6 +258,26 @@ async def run_scenario(api_url: str, intake_url: str, timeout: float = 120.0) ->
         print(f"  #{entry['seq']:<4} {entry['recorded_at']}  {entry['step']:<26} "
               f"{entry['actor_role']}:{entry['actor_id']:<20} sha256 {entry['content_sha256'][:12]}...")
     return case_id
+
+
+async def _agency_account_view(
+    api_url: str, token: str, deliveries: list[dict[str, Any]]
+) -> None:
+    """The agency's own account at Dutyflow lists what was delivered to it, nothing else."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=60, headers=_bearer(token)) as agency:
+        listed = {
+            r["report_id"]: r
+            for r in _check(await agency.get("/agency/reports"), "list the agency's reports")
+        }
+        for delivery in deliveries:
+            if delivery["report_id"] not in listed:
+                raise DemoFailed("the agency's account does not list the report delivered to it")
+            document = _check(
+                await agency.get(f"/agency/reports/{delivery['report_id']}"), "read the agency's report"
+            )
+            print(f"10. The agency's account at Dutyflow lists report {delivery['report_id']} "
+                  f"(form {document['form_id']}, sha256 {document['sha256'][:16]}...), "
+                  "and no case.")
 
 
 async def wait_until_closed(api: httpx.AsyncClient, case_id: str, timeout: float) -> dict[str, Any]:

@@ -64,8 +64,19 @@ class Settings(BaseSettings):
         description="origins of the Temporal Web UI allowed to call the codec server "
         "(default: the embedded Web UI)",
     )
-    payload_key: str | None = Field(
-        default=None, description="base64 AES-256 key for Temporal payloads; development generates one"
+    master_keys: str | None = Field(
+        default=None,
+        description="comma-separated base64 AES-256 master keys, newest first: the newest wraps "
+        "new case keys, the others still unwrap (rotation); development generates one",
+    )
+    key_store_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the key store holding the wrapped case keys; "
+        "default: a SQLite file under the data directory's keys/",
+    )
+    record_retention_days: int = Field(
+        default=7 * 366, ge=1, le=100 * 366,
+        description="how long a closed case's content is kept before its key may be destroyed",
     )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -101,13 +112,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> "Settings":
-        if self.environment == "production" and not self.payload_key:
-            raise ValueError("DUTYFLOW_PAYLOAD_KEY must be set in production (no generated keys)")
+        if self.environment == "production" and not self.master_keys:
+            raise ValueError("DUTYFLOW_MASTER_KEYS must be set in production (no generated keys)")
+        if self.environment == "production" and not self.key_store_url:
+            raise ValueError("DUTYFLOW_KEY_STORE_URL must be set in production")
         return self
 
     @cached_property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'dutyflow.db'}"
+
+    @cached_property
+    def resolved_key_store_url(self) -> str:
+        return self.key_store_url or f"sqlite:///{self.data_dir.resolve() / 'keys' / 'case-keys.db'}"
 
     @cached_property
     def resolved_intake_database_url(self) -> str:

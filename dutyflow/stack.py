@@ -94,13 +94,13 @@ async def wait_for_temporal(
 
 def api_app(settings: Settings) -> Any:
     from dutyflow.api.app import create_app
-    from dutyflow.crypto.codec import EncryptionCodec
+    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
-    from dutyflow.store.db import create_schema, make_engine
-    from dutyflow.temporal_connection import connect, payload_keys
+    from dutyflow.store.db import create_schema
+    from dutyflow.temporal_connection import connect, settings_codec
 
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     create_schema(engine)
     return create_app(
         connect_client=lambda: connect(settings),
@@ -109,7 +109,7 @@ def api_app(settings: Settings) -> Any:
         directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
         task_queue=settings.task_queue,
         secrets=agency_secrets(settings),
-        payload_codec=EncryptionCodec(payload_keys(settings)),
+        payload_codec=settings_codec(settings),
         codec_cors_origins=settings.resolved_codec_cors_origins,
     )
 
@@ -224,6 +224,7 @@ class Stack:
         self._servers.append(server)
         self.urls["API"] = server.url
         self.urls["API docs"] = f"{server.url}/docs"
+        self.urls["Web app"] = f"{server.url}/app/"
 
     async def stop(self) -> None:
         for server in reversed(self._servers):

@@ -19,22 +19,28 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
-from dutyflow.crypto.codec import EncryptionCodec, decode_key, load_or_create_key
+from dutyflow.crypto.codec import EncryptionCodec
+from dutyflow.crypto.keyring import CaseKeyring
+from dutyflow.crypto.keys import case_keyring, master_key_list
 from dutyflow.settings import Settings
 
 
-def data_converter(keys: Sequence[bytes]) -> DataConverter:
+def data_converter(master_keys: Sequence[bytes], keyring: CaseKeyring | None = None) -> DataConverter:
+    """Pydantic payloads, encrypted: a case's with its data key from ``keyring``, anything else
+    (and everything, without a keyring) with the newest master key."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keys),
+        payload_codec=payload_codec(master_keys, keyring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 
-def payload_keys(settings: Settings) -> list[bytes]:
-    if settings.payload_key:
-        return [decode_key(settings.payload_key)]
-    return [load_or_create_key(settings.data_dir / "keys" / "payload.key")]
+def payload_codec(master_keys: Sequence[bytes], keyring: CaseKeyring | None = None) -> EncryptionCodec:
+    return EncryptionCodec(master_keys, keyring=keyring)
+
+
+def settings_codec(settings: Settings) -> EncryptionCodec:
+    return payload_codec(master_key_list(settings), case_keyring(settings))
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:
@@ -49,7 +55,7 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
     return await Client.connect(
         address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(payload_keys(settings)),
+        data_converter=data_converter(master_key_list(settings), case_keyring(settings)),
         interceptors=[observability.tracing_interceptor()] if settings.otlp_endpoint else [],
         **({"runtime": runtime} if runtime is not None else {}),
     )

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
@@ -32,6 +35,7 @@ from dutyflow.settings import REPO_ROOT
 from dutyflow.stack import temporal_cli
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from dutyflow.temporal_connection import data_converter
+from tests.auth.helpers import bearer, new_user, scenario_practitioner_token
 from worker import build_worker
 
 POSTGRES_URL_ENV = "DUTYFLOW_TEST_POSTGRES_URL"
@@ -55,6 +59,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def payload_key() -> bytes:
+    """The session's master key: it wraps every case key, and encrypts payloads of no case."""
     return AESGCM.generate_key(bit_length=256)
 
 
@@ -64,10 +69,43 @@ def payload_key_b64(payload_key: bytes) -> str:
 
 
 @pytest.fixture(scope="session")
-async def temporal_env(payload_key: bytes) -> AsyncIterator[WorkflowEnvironment]:
+def key_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's key store (the wrapped case keys), shared with worker subprocesses."""
+    return f"sqlite:///{tmp_path_factory.mktemp('key-store') / 'case-keys.db'}"
+
+
+@pytest.fixture(scope="session")
+def keyring(payload_key: bytes, key_store_url: str) -> Iterator[CaseKeyring]:
+    ring = CaseKeyring(key_store_engine(key_store_url), MasterKeys([payload_key]))
+    yield ring
+    ring.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def key_environment(payload_key_b64: str, key_store_url: str) -> dict[str, str]:
+    """The settings a Dutyflow subprocess needs to use this session's keys."""
+    return {"DUTYFLOW_MASTER_KEYS": payload_key_b64, "DUTYFLOW_KEY_STORE_URL": key_store_url}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _commands_use_the_session_keys(key_environment: dict[str, str]) -> Iterator[None]:
+    """Every `dutyflow` command a test runs (in-process or as a subprocess) uses this session's
+    keys, as an operator's environment would give them, never a key of the working directory."""
+    saved = {name: os.environ.get(name) for name in key_environment}
+    os.environ.update(key_environment)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(payload_key: bytes, keyring: CaseKeyring) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
-        data_converter=data_converter([payload_key]),
+        data_converter=data_converter([payload_key], keyring),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
         ui=False,
@@ -112,8 +150,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def engine(database_url: str, keyring: CaseKeyring) -> Iterator[Engine]:
+    engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
     yield engine
     engine.dispose()
@@ -235,7 +273,11 @@ async def running_worker(
         yield worker
 
 
-async def _serve_api(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
+async def _serve_api(
+    stack: Harness, *, token: str | None = None, payload_codec: Any = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Serve the API on the stack's socket; the client carries ``token``, by default the scenario
+    practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.scenario` opens)."""
     from dutyflow.api.app import create_app
 
     app = create_app(
@@ -246,16 +288,19 @@ async def _serve_api(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
         task_queue=stack.task_queue,
         secrets=stack.secrets,
         index_cases=stack.index_cases,
+        payload_codec=payload_codec,
     )
     server = await serve(app, stack.api_socket, "api")
-    async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+    token = token if token is not None else scenario_practitioner_token(stack.sessions)
+    async with httpx.AsyncClient(base_url=server.url, timeout=120, headers=bearer(token)) as client:
         yield client
     await server.stop()
 
 
 @pytest.fixture
 async def api(stack: Harness, running_worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
-    """The Dutyflow HTTP API, served for real on a free port, with a worker behind it."""
+    """The Dutyflow HTTP API, served for real on a free port, with a worker behind it; the
+    client is the scenario's practitioner (`callers` gives clients of other users)."""
     async for client in _serve_api(stack):
         yield client
 
@@ -265,6 +310,59 @@ async def api_without_worker(stack: Harness) -> AsyncIterator[httpx.AsyncClient]
     """The API alone: the test runs its workers itself (e.g. as separate processes)."""
     async for client in _serve_api(stack):
         yield client
+
+
+@dataclass
+class Caller:
+    """A user of the served API, with a client that carries their token."""
+
+    user_id: str
+    role: str
+    clinic_id: str | None
+    agency_id: str | None
+    token: str
+    http: httpx.AsyncClient
+
+
+class Callers:
+    """Clients of the stack's API for new users of any role:
+    ``officer = callers.new("compliance")``, then ``await officer.http.get(...)``."""
+
+    def __init__(self, stack: Harness) -> None:
+        self._stack = stack
+        self._clients: list[httpx.AsyncClient] = []
+
+    def new(
+        self, role: str, *, clinic_id: str | None = None, agency_id: str | None = None
+    ) -> Caller:
+        user, token = new_user(self._stack.sessions, role, clinic_id=clinic_id, agency_id=agency_id)
+        return self.with_token(user.user_id, role, token, user.clinic_id, user.agency_id)
+
+    def with_token(
+        self, user_id: str, role: str, token: str, clinic_id: str | None = None,
+        agency_id: str | None = None,
+    ) -> Caller:
+        http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120, headers=bearer(token))
+        self._clients.append(http)
+        return Caller(user_id, role, clinic_id, agency_id, token, http)
+
+    def anonymous(self) -> httpx.AsyncClient:
+        """A client without a token."""
+        http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120)
+        self._clients.append(http)
+        return http
+
+    async def aclose(self) -> None:
+        for http in self._clients:
+            await http.aclose()
+
+
+@pytest.fixture
+async def callers(stack: Harness) -> AsyncIterator[Callers]:
+    """Clients of the served API (`api` serves it) for users of any role."""
+    made = Callers(stack)
+    yield made
+    await made.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Driving a report through the HTTP API, step by step, as a practitioner's tool does."""
+"""Driving a report through the HTTP API, step by step, as a practitioner's tool does. The client
+carries the practitioner's token (the `api` fixture's: the scenario practitioner)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import httpx
 
 from dutyflow import scenario
+from dutyflow.auth.case_access import CONTENT_READ_STEP
 
 PRACTITIONER = "practitioner-0042"
 
@@ -18,7 +20,17 @@ def ok(response: httpx.Response) -> Any:
 
 
 async def open_report(api: httpx.AsyncClient, **changes: Any) -> str:
+    """Open the scenario's report (``changes`` to its opening): the client must be the opening's
+    practitioner, of its clinic."""
     return ok(await api.post("/reports", json=scenario.opening_request(**changes)))["case_id"]
+
+
+async def open_report_as(practitioner: Any, **changes: Any) -> str:
+    """Open the scenario's report as this `tests.conftest.Caller`, in their name and clinic."""
+    return await open_report(
+        practitioner.http, practitioner_id=practitioner.user_id, clinic_id=practitioner.clinic_id,
+        **changes,
+    )
 
 
 async def document_grounds(api: httpx.AsyncClient, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -29,12 +41,18 @@ async def record_phone_report(api: httpx.AsyncClient, case_id: str) -> dict[str,
     return ok(await api.post(f"/reports/{case_id}/phone-report", json=scenario.phone_report()))
 
 
+async def caller_id(api: httpx.AsyncClient) -> str:
+    """The user id of the client's token."""
+    return str(ok(await api.get("/me"))["user_id"])
+
+
 async def confirm(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    """The caller reviews the report and confirms it in their own name."""
     review = ok(await api.get(f"/reports/{case_id}/review"))
     return ok(
         await api.post(
             f"/reports/{case_id}/confirm",
-            json={"practitioner_id": PRACTITIONER, "review_sha256": review["review_sha256"]},
+            json={"practitioner_id": await caller_id(api), "review_sha256": review["review_sha256"]},
         )
     )
 
@@ -71,6 +89,9 @@ async def agency_inbox(intake_url: str, agency_id: str) -> list[dict[str, Any]]:
 
 
 def domain_steps(entries) -> list[str]:
-    """The audited domain events, without the per-attempt activity entries around them."""
+    """The audited domain events, without the per-attempt activity entries around them and the
+    reads of the case's content (the review the practitioner reads before confirming)."""
     steps = [e.step if hasattr(e, "step") else e["step"] for e in entries]
-    return [step for step in steps if not step.startswith("activity-")]
+    return [
+        step for step in steps if not step.startswith("activity-") and step != CONTENT_READ_STEP
+    ]

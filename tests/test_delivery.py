@@ -215,7 +215,7 @@ class HoldingProxy(BaseHTTPRequestHandler):
 
 
 async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly_one(
-    api_without_worker, stack, database_url, temporal_address, payload_key_b64, repo_root, tmp_path
+    api_without_worker, stack, database_url, temporal_address, key_environment, repo_root, tmp_path
 ) -> None:
     HoldingProxy.target = f"{stack.intake_url}/agencies/demo-county-cws/reports"
     HoldingProxy.reached.clear()
@@ -228,7 +228,7 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
         "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
         "DUTYFLOW_DATABASE_URL": database_url,
         "DUTYFLOW_TASK_QUEUE": stack.task_queue,
-        "DUTYFLOW_PAYLOAD_KEY": payload_key_b64,
+        **key_environment,
         "DUTYFLOW_AGENCY_DIRECTORY": str(tmp_path / "agencies"),
         "DUTYFLOW_DATA_DIR": str(tmp_path),
         "DUTYFLOW_ACKNOWLEDGEMENT_BASE_URL": stack.api_url,

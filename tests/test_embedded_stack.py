@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from temporalio.client import Client
 from dutyflow import scenario
 from dutyflow.serving import free_port
 from dutyflow.temporal_connection import history_retention_days
+from tests.auth.helpers import SCENARIO_CLINIC, SCENARIO_PRACTITIONER, bearer
 from tests.reporting import (
     confirm,
     document_grounds,
@@ -119,6 +121,7 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStac
             f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/api/v1/settings")).json()
         assert ui_settings["Codec"]["Endpoint"] == f"{up.api_url}/codec"
         assert (await http.post(f"{up.api_url}/codec/decode", json={"payloads": []})).status_code == 401
+        assert (await http.post(f"{up.api_url}/reports", json=scenario.opening_request())).status_code == 401
     client = await Client.connect(f"127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_PORT']}")
     assert await history_retention_days(client) == 30  # set on purpose, see README "Retention"
 
@@ -139,15 +142,31 @@ async def test_demo_shows_the_agency_receiving_the_report(up: RunningStack, stac
     await stop_with_ctrl_c(up)
 
 
+def scenario_practitioner(env: dict[str, str]) -> dict[str, str]:
+    """``dutyflow users add`` the scenario's practitioner to the stack's database: the
+    Authorization header of the token it prints."""
+    added = subprocess.run(
+        [str(DUTYFLOW), "users", "add", "--id", SCENARIO_PRACTITIONER, "--name", "Dr. Alex Rivera",
+         "--role", "practitioner", "--clinic", SCENARIO_CLINIC],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    [token] = re.findall(r"Token \(id [0-9a-f]+\): (\S+)", added.stdout)
+    return bearer(token)
+
+
 async def test_an_open_case_survives_a_restart_of_the_stack(up: RunningStack, stack_env) -> None:
-    async with httpx.AsyncClient(base_url=up.api_url, timeout=120) as api:
+    practitioner = await asyncio.to_thread(scenario_practitioner, stack_env)
+    async with httpx.AsyncClient(base_url=up.api_url, timeout=120, headers=practitioner) as api:
         case_id = await open_report(api)
         await document_grounds(api, case_id, scenario.grounds_submission())
     await stop_with_ctrl_c(up)
 
     restarted = await start_up(stack_env)
     try:
-        async with httpx.AsyncClient(base_url=restarted.api_url, timeout=120) as api:
+        async with httpx.AsyncClient(
+            base_url=restarted.api_url, timeout=120, headers=practitioner
+        ) as api:
             assert (await wait_for_stage(api, case_id, "awaiting-phone-report"))["case_id"] == case_id
             await record_phone_report(api, case_id)
             await confirm(api, case_id)

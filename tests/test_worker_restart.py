@@ -26,14 +26,14 @@ from tests.reporting import (
 from tests.test_mandated_report import EXPECTED_STEPS
 
 
-def start_worker_process(stack, database_url: str, temporal_address: str, payload_key_b64: str,
+def start_worker_process(stack, database_url: str, temporal_address: str, key_environment: dict[str, str],
                          repo_root: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
         "DUTYFLOW_DATABASE_URL": database_url,
         "DUTYFLOW_TASK_QUEUE": stack.task_queue,
-        "DUTYFLOW_PAYLOAD_KEY": payload_key_b64,
+        **key_environment,
         "DUTYFLOW_INTAKE_BASE_URL": stack.intake_url,
         "DUTYFLOW_DATA_DIR": str(log.parent),
         "DUTYFLOW_ACKNOWLEDGEMENT_BASE_URL": stack.api_url,
@@ -54,13 +54,13 @@ async def test_case_survives_a_worker_crash_and_completes_exactly_once(
     stack,
     database_url: str,
     temporal_address: str,
-    payload_key_b64: str,
+    key_environment: dict[str, str],
     repo_root: Path,
     tmp_path: Path,
 ) -> None:
     api = api_without_worker
     start = lambda: start_worker_process(  # noqa: E731
-        stack, database_url, temporal_address, payload_key_b64, repo_root, tmp_path / "worker.log"
+        stack, database_url, temporal_address, key_environment, repo_root, tmp_path / "worker.log"
     )
     first = start()
     try:

@@ -7,6 +7,10 @@ The client view leaves out, without a trace, entries to an agency whose suspensi
 on ``as_of``; the compliance view shows every entry, flagged. Refusals answer 422 naming the
 field, never echoing the value. Answers carry ``Cache-Control: no-store``: they are health
 information.
+
+Only a compliance officer may read an accounting (it is health information about the client:
+every read is audited under the client's ``client:<id>`` subject) or record a suspension, and
+they record it in their own name.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from dutyflow.api.errors import problems_response
+from dutyflow.auth.api import Authenticator, require_roles
+from dutyflow.auth.case_access import audit_content_read
+from dutyflow.auth.roles import Principal
 from dutyflow.contracts import Actor
 from dutyflow.domain.accounting import (
     AccountingStatement,
@@ -36,7 +43,12 @@ from dutyflow.domain.accounting import (
     to_json,
 )
 from dutyflow.domain.validation import OPAQUE_ID_PATTERN, FieldProblem
-from dutyflow.store.accounting import entries_for_client, record_suspension, suspensions_for_client
+from dutyflow.store.accounting import (
+    audit_subject,
+    entries_for_client,
+    record_suspension,
+    suspensions_for_client,
+)
 from dutyflow.store.db import SessionFactory
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -52,7 +64,8 @@ class SuspensionRequest(BaseModel):
     statement_summary: str
     starts_at: datetime | None = None  # default: now, i.e. when the statement is recorded
     ends_at: datetime | None = None
-    recorded_by: str  # the opaque id of the person documenting the statement
+    # The person documenting the statement: the caller. Optional; if given, it must be them.
+    recorded_by: str | None = None
 
 
 class RecordedSuspension(BaseModel):
@@ -86,6 +99,7 @@ def statement_for(
 
 def accounting_router(sessions: SessionFactory) -> APIRouter:
     router = APIRouter(tags=["accounting"])
+    compliance_officer = require_roles("compliance", authenticator=Authenticator(sessions))
 
     @router.get(
         "/accounting/{client_id}",
@@ -100,6 +114,7 @@ def accounting_router(sessions: SessionFactory) -> APIRouter:
             date | None,
             Query(description="the accounting as of the end of this day (UTC); default now"),
         ] = None,
+        principal: Principal = Depends(compliance_officer),  # noqa: B008
     ) -> Response:
         problems = _client_problems(client_id)
         if problems:
@@ -107,20 +122,33 @@ def accounting_router(sessions: SessionFactory) -> APIRouter:
         moment = end_of_day(as_of) if as_of is not None else datetime.now(UTC)
         statement = statement_for(sessions, client_id, as_of=moment, view=view)
         if format == "csv":
-            return Response(
-                to_csv(statement),
+            served = to_csv(statement)
+            answer: Response = Response(
+                served,
                 media_type="text/csv; charset=utf-8",
                 headers={
                     **NO_STORE,
                     "Content-Disposition": f'attachment; filename="accounting-{client_id}.csv"',
                 },
             )
-        if format == "html":
-            return HTMLResponse(to_html(statement), headers=NO_STORE)
-        return Response(to_json(statement), media_type="application/json", headers=NO_STORE)
+        elif format == "html":
+            served = to_html(statement)
+            answer = HTMLResponse(served, headers=NO_STORE)
+        else:
+            served = to_json(statement)
+            answer = Response(served, media_type="application/json", headers=NO_STORE)
+        audit_content_read(
+            sessions, principal, audit_subject(client_id), "accounting", served,
+            accounting_view=view, format=format,
+        )
+        return answer
 
     @router.post("/accounting/{client_id}/suspensions", status_code=201, response_model=None)
-    def suspend(client_id: str, body: SuspensionRequest) -> Response:
+    def suspend(
+        client_id: str,
+        body: SuspensionRequest,
+        principal: Principal = Depends(compliance_officer),  # noqa: B008
+    ) -> Response:
         suspension = Suspension(
             client_id=client_id,
             agency_id=body.agency_id,
@@ -131,7 +159,7 @@ def accounting_router(sessions: SessionFactory) -> APIRouter:
             ends_at=body.ends_at,
         )
         problems = suspension_problems(suspension)
-        if not re.fullmatch(OPAQUE_ID_PATTERN, body.recorded_by):
+        if body.recorded_by is not None and not re.fullmatch(OPAQUE_ID_PATTERN, body.recorded_by):
             problems.append(
                 FieldProblem(
                     field="recorded_by", problem="must be the opaque id of the person recording it"
@@ -139,7 +167,11 @@ def accounting_router(sessions: SessionFactory) -> APIRouter:
             )
         if problems:
             return problems_response(problems)
-        actor = Actor(actor_id=body.recorded_by, role=SUSPENSION_RECORDER_ROLE)
+        if body.recorded_by is not None and body.recorded_by != principal.user_id:
+            return problems_response(
+                [FieldProblem(field="recorded_by", problem="must be your own user id")], 403
+            )
+        actor = Actor(actor_id=principal.user_id, role=SUSPENSION_RECORDER_ROLE)
         try:
             row = record_suspension(sessions, suspension, actor)
         except SuspensionRefused as refused:

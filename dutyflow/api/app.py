@@ -1,6 +1,12 @@
 """FastAPI application. Each clinician step is a Temporal Update on the case's workflow; input is
 checked here first with the same rules the workflow's validators apply, so a refused step never
-reaches Temporal and nothing is recorded."""
+reaches Temporal and nothing is recorded.
+
+Every endpoint needs a bearer token (`dutyflow.auth.case_access` says who may see which case, and
+how a refusal answers) except ``/health``, ``/metrics``, the OpenAPI documents, the codec server
+(``/codec/...``, its own authentication) and the agencies' acknowledgements (authenticated by the
+agency's signature). The caller is checked before the input: an unauthenticated request is 401
+whatever its body."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -29,8 +36,19 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dutyflow.api.accounting import accounting_router
+from dutyflow.api.admin import admin_router
+from dutyflow.api.agency import agency_router, record_acknowledgement
 from dutyflow.api.errors import problems_response, request_validation_handler
-from dutyflow.auth.api import Authenticator
+from dutyflow.auth.api import CHALLENGE, Authenticator, bearer_token, require_roles
+from dutyflow.auth.case_access import (
+    CaseGrant,
+    assign_case,
+    audit_content_read,
+    case_reader,
+    case_writer,
+)
+from dutyflow.auth.roles import Principal
+from dutyflow.clients.api import clients_router
 from dutyflow.compliance.api import compliance_router
 from dutyflow.contracts import (
     CLINIC,
@@ -50,22 +68,36 @@ from dutyflow.crypto.signing import (
     verify,
 )
 from dutyflow.domain.agencies import AgencyDirectory
-from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport, Reporter
+from dutyflow.domain.case import (
+    CaseOpening,
+    Confirmation,
+    ContactAttempt,
+    DisclosureDecision,
+    GroundsSubmission,
+    InformClientStep,
+    PhoneReport,
+    Reporter,
+)
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.domain.validation import (
     FieldProblem,
+    GroundsRules,
     grounds_problems,
+    grounds_rules_for,
     opening_problems,
     phone_report_problems,
 )
+from dutyflow.exports.api import deidentified_router
 from dutyflow.interop.api import fhir_router
 from dutyflow.observability import tracing
 from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import CONTENT_TYPE_LATEST, ApiMetrics
 from dutyflow.store import audit_log
 from dutyflow.store.db import session_factory
-from dutyflow.store.tables import DeliveryRecord, ReportDocument
+from dutyflow.store.tables import ReportDocument
+from dutyflow.supervision.router import supervision_router
+from dutyflow.web import web_router
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -103,6 +135,15 @@ class Review(BaseModel):
     documents: list[ReviewedDocument]
 
 
+class Caller(BaseModel):
+    """Who the token stands for."""
+
+    user_id: str
+    role: str
+    clinic_id: str | None
+    agency_id: str | None
+
+
 class TimelineEntry(BaseModel):
     seq: int
     recorded_at: datetime
@@ -119,6 +160,16 @@ def _temporal(request: Request) -> Client:
 
 TemporalDep = Annotated[Client, Depends(_temporal)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+# Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
+# agencies' acknowledgements authenticate their callers themselves.
+PUBLIC_PATHS = frozenset(
+    {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
+OWN_AUTHENTICATION_PREFIXES = ("/codec/", "/agency-callbacks/")
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(OWN_AUTHENTICATION_PREFIXES)
 
 
 class Refusal(Exception):
@@ -167,16 +218,37 @@ def create_app(
     )
     app.state.metrics = metrics
     app.add_middleware(RequestObservability, metrics=metrics, tracer_provider=tracer_provider)
+    authenticator = Authenticator(sessions)
+    app.state.authenticator = authenticator
+    readable = case_reader(sessions, authenticator)
+    writable = case_writer(sessions, authenticator)
+    practitioner = require_roles("practitioner", authenticator=authenticator)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A body that is not even JSON is refused before the dependencies run: answer an
+        # unauthenticated caller 401 all the same, never a description of the input.
+        if not is_public(request.url.path) and (
+            await run_in_threadpool(authenticator.principal, bearer_token(request)) is None
+        ):
+            return JSONResponse(
+                {"detail": "a valid bearer token is required"}, status_code=401, headers=CHALLENGE
+            )
         metrics.refused(_endpoint_name(request))
         return await request_validation_handler(request, exc)
 
     app.include_router(compliance_router(sessions))
     app.include_router(fhir_router(sessions))
     app.include_router(accounting_router(sessions))
-    app.state.authenticator = Authenticator(sessions)
+    app.include_router(agency_router(sessions))
+    app.include_router(admin_router(sessions))
+    app.include_router(
+        supervision_router(sessions, authenticator=authenticator, readable=readable, writable=writable)
+    )
+    app.include_router(deidentified_router(sessions, authenticator))
+    app.include_router(clients_router(sessions, authenticator))
+    # The server-rendered web app (/app/): it acts through this API in-process, as the signed-in user.
+    app.include_router(web_router(sessions, policies=policies))
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         app.include_router(codec_router(sessions, payload_codec, cors_origins=list(codec_cors_origins)))
@@ -207,8 +279,32 @@ def create_app(
         template, reports opened, clinician step refusals by step)."""
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
+    @app.get("/me", response_model=Caller)
+    async def me(principal: Principal = Depends(authenticator)) -> Caller:  # noqa: B008
+        """Who the bearer token stands for: user id, role, clinic or agency."""
+        return Caller(
+            user_id=principal.user_id, role=principal.role, clinic_id=principal.clinic_id,
+            agency_id=principal.agency_id,
+        )
+
     @app.post("/reports", status_code=201, response_model=OpenedReport)
-    async def open_report(body: OpenReportRequest, temporal_client: TemporalDep) -> OpenedReport:
+    async def open_report(
+        body: OpenReportRequest,
+        temporal_client: TemporalDep,
+        principal: Principal = Depends(practitioner),  # noqa: B008
+    ) -> OpenedReport:
+        """A practitioner opens a report of their own, in their own clinic."""
+        impersonation = [
+            FieldProblem(field=field, problem=problem)
+            for field, problem, mismatch in (
+                ("practitioner_id", "must be your own user id",
+                 body.practitioner_id != principal.user_id),
+                ("clinic_id", "must be your own clinic", body.clinic_id != principal.clinic_id),
+            )
+            if mismatch
+        ]
+        if impersonation:
+            raise Refusal(impersonation, status_code=403)
         case_id = f"case-{uuid.uuid4().hex}"
         opening = CaseOpening(case_id=case_id, **body.model_dump())
         problems = opening_problems(opening)
@@ -218,13 +314,23 @@ def create_app(
             field, _, problem = str(err).partition(": ")
             problems.append(FieldProblem(field=field, problem=problem))
         else:
+            # A person, a court or a requesting party is not found in the agency directory.
             role = policy.recipient(policy.recipient_selection.default).agency_role
-            if opening.county.strip() and directory.find(opening.jurisdiction, opening.county, role) is None:
+            if (
+                role is not None
+                and opening.county.strip()
+                and directory.find(opening.jurisdiction, opening.county, role) is None
+            ):
                 problems.append(
                     FieldProblem(field="county", problem=f"no {role} agency is known for this county")
                 )
         if problems:
             raise Refusal(problems)
+        # Whose case it is, before the workflow starts: its next step may arrive before the
+        # workflow has written its own case record.
+        await run_in_threadpool(
+            assign_case, sessions, case_id, opening.clinic_id, opening.practitioner_id
+        )
         await temporal_client.start_workflow(
             MandatedReportWorkflow.run,
             opening,
@@ -250,8 +356,16 @@ def create_app(
         body: GroundsSubmission,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
+        _grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
-        problems = grounds_problems(body, datetime.now(UTC), None)
+        # The questions are the case's kind's, under the policy version it was opened with.
+        current = await query_status(temporal_client, case_id)
+        rules = GroundsRules(kind=current.kind)
+        if current.policy_version is not None:
+            rules = grounds_rules_for(
+                policies.version(current.jurisdiction, current.kind, current.policy_version)
+            )
+        problems = grounds_problems(body, datetime.now(UTC), None, rules)
         if problems:
             raise Refusal(problems)
         return await update(
@@ -264,6 +378,7 @@ def create_app(
         body: PhoneReport,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
+        _grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
         problems = phone_report_problems(body, datetime.now(UTC), None)
         if problems:
@@ -278,9 +393,58 @@ def create_app(
         body: Confirmation,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
         return await update(
             handle(temporal_client, case_id), MandatedReportWorkflow.confirm_report, body, idempotency_key
+        )
+
+    @app.post("/reports/{case_id}/disclosure-decisions", response_model=CaseStatus)
+    async def decide_disclosure(
+        case_id: str,
+        body: DisclosureDecision,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
+    ) -> CaseStatus:
+        """Disclose to, or decline, a recipient the law permits but does not require; the
+        reasons are recorded either way."""
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.decide_disclosure, body, idempotency_key
+        )
+
+    @app.post("/reports/{case_id}/contact-attempts", response_model=CaseStatus)
+    async def record_contact_attempt(
+        case_id: str,
+        body: ContactAttempt,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
+    ) -> CaseStatus:
+        """One attempt to reach a potential victim, a support contact, a telephone-only agency,
+        a court or a requesting party: every attempt is logged, reached or not."""
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.record_contact_attempt, body,
+            idempotency_key,
+        )
+
+    @app.post("/reports/{case_id}/inform-client", response_model=CaseStatus)
+    async def record_inform_client_decision(
+        case_id: str,
+        body: InformClientStep,
+        temporal_client: TemporalDep,
+        idempotency_key: IdempotencyKey = None,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
+    ) -> CaseStatus:
+        """The decision to tell the client about the report (45 CFR 164.512(c)(2)), recorded
+        either way: informed, or the exception that applies and why."""
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
+        return await update(
+            handle(temporal_client, case_id), MandatedReportWorkflow.record_inform_client_decision,
+            body, idempotency_key,
         )
 
     @app.post("/reports/{case_id}/retry-delivery", response_model=CaseStatus)
@@ -289,7 +453,9 @@ def create_app(
         body: RetryDelivery,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
         return await update(
             handle(temporal_client, case_id), MandatedReportWorkflow.retry_delivery, body, idempotency_key
         )
@@ -319,47 +485,32 @@ def create_app(
             raise Refusal(
                 [FieldProblem(field=".".join(map(str, e["loc"])) or "body", problem=e["msg"]) for e in err.errors()]
             ) from None
-        with sessions() as session:
-            delivery = session.get(DeliveryRecord, acknowledgement.report_id)
-        if delivery is None or delivery.agency_id != agency_id:
-            raise HTTPException(status_code=404, detail="report_id: no report delivered to this agency")
-        case = handle(temporal_client, delivery.case_id)
-        try:
-            await case.execute_update(
-                MandatedReportWorkflow.record_agency_acknowledgement,
-                acknowledgement,
-                id=f"acknowledgement-{acknowledgement.report_id}",
-            )
-        except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.type == "InvalidState":
-                return {"status": "already recorded"}
-            refusal = _refusal_from(err)
-            if isinstance(refusal, Refusal) and [p.field for p in refusal.problems] == ["report_id"]:
-                # The delivery is stored but the case has not taken in its receipt yet (the
-                # agency answered fast): ask the agency to send the acknowledgement again.
-                raise HTTPException(
-                    status_code=503,
-                    detail="report_id: the case is still recording this delivery; retry shortly",
-                    headers={"Retry-After": "1"},
-                ) from None
-            raise refusal from None
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
-                return {"status": "already recorded"}
-            raise _not_found_or(err) from None
-        return {"status": "recorded"}
+        return await record_acknowledgement(sessions, temporal_client, agency_id, acknowledgement)
 
-    @app.get("/reports/{case_id}", response_model=CaseStatus)
-    async def status(case_id: str, temporal_client: TemporalDep) -> CaseStatus:
+    async def query_status(temporal_client: Client, case_id: str) -> CaseStatus:
         try:
             return await handle(temporal_client, case_id).query(MandatedReportWorkflow.status)
         except RPCError as err:
             raise _not_found_or(err) from None
 
+    @app.get("/reports/{case_id}", response_model=CaseStatus)
+    async def status(
+        case_id: str,
+        temporal_client: TemporalDep,
+        _grant: CaseGrant = Depends(readable),  # noqa: B008
+    ) -> CaseStatus:
+        """The case's stage, obligations, deadlines and deliveries: no case content."""
+        return await query_status(temporal_client, case_id)
+
     @app.get("/reports/{case_id}/review", response_model=Review)
-    async def review(case_id: str, temporal_client: TemporalDep) -> Review:
-        current = await status(case_id, temporal_client)
+    async def review(
+        case_id: str,
+        temporal_client: TemporalDep,
+        grant: CaseGrant = Depends(readable),  # noqa: B008
+    ) -> Review:
+        """Per recipient, the rendered report and the fields disclosed and withheld. Case
+        content: every read is audited."""
+        current = await query_status(temporal_client, case_id)
         disclosures = {d.recipient_id: d for d in current.disclosures}
         agencies = {o.recipient_id: o.agency_name for o in current.obligations}
         with sessions() as session:
@@ -378,10 +529,19 @@ def create_app(
             for row in rows
             if row.recipient_id in disclosures
         ]
-        return Review(case_id=case_id, review_sha256=current.review_sha256, documents=documents)
+        answer = Review(case_id=case_id, review_sha256=current.review_sha256, documents=documents)
+        await run_in_threadpool(
+            audit_content_read, sessions, grant.principal, case_id, "review",
+            answer.model_dump(mode="json"),
+        )
+        return answer
 
     @app.get("/reports/{case_id}/timeline", response_model=list[TimelineEntry])
-    async def timeline(case_id: str) -> list[TimelineEntry]:
+    async def timeline(
+        case_id: str,
+        _grant: CaseGrant = Depends(readable),  # noqa: B008
+    ) -> list[TimelineEntry]:
+        """The case's audit entries: who did what and when, hashes, never content."""
         with sessions() as session:
             entries = audit_log.entries_for_case(session, case_id)
         if not entries:
@@ -400,6 +560,15 @@ def create_app(
         ]
 
     return app
+
+
+def refuse_acting_for_another(practitioner_id: str, principal: Principal) -> None:
+    """A step signed with a practitioner id is the caller's own: nobody signs for another."""
+    if practitioner_id != principal.user_id:
+        raise Refusal(
+            [FieldProblem(field="practitioner_id", problem="must be your own user id")],
+            status_code=403,
+        )
 
 
 def _endpoint_name(request: Request) -> str | None:

@@ -17,8 +17,10 @@ it from the ``dutyflow_token`` cookie (the Web UI's include-credentials mode), s
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dutyflow.auth.roles import Principal
 from dutyflow.auth.store import authenticate
@@ -26,6 +28,14 @@ from dutyflow.store.db import SessionFactory
 
 TOKEN_COOKIE = "dutyflow_token"
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# Declares the scheme in the OpenAPI document (the docs' "Authorize" button); the token itself is
+# read by `bearer_token`, so that every refusal is ours: 401 with the challenge.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="DutyflowToken",
+    description="A Dutyflow API token, `dfy_...`, as `dutyflow users add` or `POST /admin/users` "
+    "prints it once.",
+)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -50,7 +60,11 @@ class Authenticator:
     def principal(self, token: str | None) -> Principal | None:
         return authenticate(self.sessions, token)
 
-    def __call__(self, request: Request) -> Principal:  # sync: FastAPI runs it in a thread
+    def __call__(  # sync: FastAPI runs it in a thread
+        self,
+        request: Request,
+        _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)] = None,
+    ) -> Principal:
         token = bearer_token(request)
         if token is None:
             raise unauthenticated()
@@ -68,11 +82,16 @@ def current_principal(request: Request) -> Principal:
     return authenticator(request)
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Principal]:
-    """A dependency: the caller, if their role is one of ``roles``; else 403."""
+def require_roles(
+    *roles: str, authenticator: Authenticator | None = None
+) -> Callable[[Principal], Principal]:
+    """A dependency: the caller, if their role is one of ``roles``; else 403. The caller comes
+    from ``authenticator`` when given (a router built with its own sessions), else from the app's
+    ``state.authenticator``."""
     allowed = frozenset(roles)
+    who = authenticator if authenticator is not None else current_principal
 
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:  # noqa: B008
+    def dependency(principal: Principal = Depends(who)) -> Principal:  # noqa: B008
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

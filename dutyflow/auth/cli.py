@@ -4,6 +4,7 @@
     dutyflow users token --id ID          issue another token for the user
     dutyflow users revoke --token-id ID   revoke a token for good
     dutyflow users disable --id ID        disable the account (its tokens stop working)
+    dutyflow users password --id ID       set the web app sign-in password (stdin or a prompt)
     dutyflow users list                   the accounts (no tokens, no hashes)
 
 Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A token is
@@ -73,6 +74,15 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     disable.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
     disable.set_defaults(run=cmd_users_disable)
 
+    password = users.add_parser(
+        "password", help="set a user's password for the web app's sign-in",
+        description="Set (or replace) the password the user signs in to the web app with. The "
+        "password is read from standard input (its first line) or, at a terminal, asked for "
+        "twice; never from the command line, where other users and the shell history see it.",
+    )
+    password.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    password.set_defaults(run=cmd_users_password)
+
     users.add_parser("list", help="the users, without tokens").set_defaults(run=cmd_users_list)
 
 
@@ -96,10 +106,11 @@ def _cli_actor() -> Actor:
 def _with_sessions(action: Callable[[SessionFactory], int]) -> None:
     """Run ``action(sessions)`` against the settings' database (migrated first), then exit."""
     from dutyflow.cli import _exit, _settings
-    from dutyflow.store.db import create_schema, make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import create_schema, session_factory
 
     settings = _settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     try:
         create_schema(engine)
         status = action(session_factory(engine))
@@ -194,6 +205,40 @@ def cmd_users_disable(args: argparse.Namespace) -> None:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
             return 2
         print(f"User {args.user_id} {'disabled' if now else 'was already disabled'}.")
+        return 0
+
+    _with_sessions(run)
+
+
+def _read_password() -> str | None:
+    """The new password: asked twice at a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != first:
+            _fail("password: the two entries differ; nothing was changed")
+            return None
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users_password(args: argparse.Namespace) -> None:
+    from dutyflow.auth.store import AccountRefused, password_problems, set_password
+
+    password = _read_password()
+    if password is None:
+        return
+    problems = password_problems(password)
+    if problems:  # before touching the database
+        _fail("; ".join(f"{p.field}: {p.problem}" for p in problems))
+        return
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            set_password(sessions, args.user_id, password, actor=_cli_actor())
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        print(f"Password set for {args.user_id}: they may sign in to the web app at /app/.")
         return 0
 
     _with_sessions(run)

@@ -7,10 +7,15 @@ SHA-256 is enough here: the secret is random, not a password, so there is nothin
 
 Every change to users and tokens is audited in the same transaction, under the pseudo case id
 ``user:<user_id>``: who did it, the role and clinic or agency, never a token or its hash.
+
+Passwords (the web app's sign-in) are hashed with scrypt and a salt of the user's own; only the
+hash is stored, compared with `hmac.compare_digest`. Signing in with one issues a token like any
+other (`sign_in`), so the web app is just another holder of a token.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -186,6 +191,53 @@ def issue_token(
     return row, token
 
 
+def ensure_user(
+    sessions: SessionFactory,
+    *,
+    user_id: str,
+    display_name: str,
+    role: str,
+    clinic_id: str | None = None,
+    agency_id: str | None = None,
+    actor: Actor = CLI_ACTOR,
+) -> tuple[UserAccount, str]:
+    """The account as described, created if absent, and a fresh token for it: provisioning that
+    may run again (the demo's accounts, the tests' scenario practitioner). An existing account of
+    another role, clinic or agency, or a disabled one, is refused (`AccountRefused`), never
+    changed."""
+    problems = account_problems(
+        user_id=user_id, display_name=display_name, role=role, clinic_id=clinic_id,
+        agency_id=agency_id,
+    )
+    if problems:
+        raise AccountRefused(problems)
+    for _attempt in range(2):
+        with sessions() as session:
+            existing = session.get(UserAccount, user_id)
+        if existing is None:
+            try:
+                return add_user(
+                    sessions, user_id=user_id, display_name=display_name, role=role,
+                    clinic_id=clinic_id, agency_id=agency_id, actor=actor,
+                )
+            except AccountRefused:
+                continue  # added at this moment by someone else: look again
+        differs = [
+            AccountProblem(field, f"user {user_id} exists with another {field}")
+            for field, have, want in (
+                ("role", existing.role, role),
+                ("clinic_id", existing.clinic_id, clinic_id),
+                ("agency_id", existing.agency_id, agency_id),
+            )
+            if have != want
+        ]
+        if differs:
+            raise AccountRefused(differs)
+        _row, token = issue_token(sessions, user_id, actor=actor)
+        return existing, token
+    raise AccountRefused([AccountProblem("user_id", f"user {user_id} could not be provisioned")])
+
+
 def revoke_token(sessions: SessionFactory, token_id: str, *, actor: Actor = CLI_ACTOR) -> bool:
     """Revoke the token for good. True if it was revoked now, False if it already was. Raises
     `UnknownToken`."""
@@ -308,3 +360,108 @@ def authenticate(sessions: SessionFactory, token: str | None) -> Principal | Non
             row.last_used_at = now
             session.add(row)
         return principal_of(user)
+
+
+# --- passwords: the web app's sign-in ------------------------------------------------------------
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+# scrypt's cost: 2**15 with r=8 takes 32 MiB and some tens of milliseconds, per attempt.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LENGTH = 2**15, 8, 1, 32
+_SCRYPT_MAXMEM = 64 * 1024 * 1024
+_SALT_BYTES = 16
+
+
+def password_problems(password: str) -> list[AccountProblem]:
+    """What is wrong with a new password; empty when it may be set."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return [AccountProblem("password", f"must have at least {PASSWORD_MIN_LENGTH} characters")]
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return [AccountProblem("password", f"must have at most {PASSWORD_MAX_LENGTH} characters")]
+    if not password.strip():
+        return [AccountProblem("password", "must not be only spaces")]
+    return []
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=_SCRYPT_LENGTH
+    )
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (base64): the parameters travel with the hash, so
+    they may be raised later without locking anyone out."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+    encoded = (base64.b64encode(part).decode() for part in (salt, digest))
+    return "$".join(["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P), *encoded])
+
+
+def password_matches(password: str, stored: str | None) -> bool:
+    """Whether ``password`` is the one ``stored`` was made from (constant time). With no stored
+    hash the same work is done, so that timing does not tell which user ids have a password."""
+    try:
+        scheme, n, r, p, salt, digest = (stored or "").split("$")
+        if scheme != "scrypt":
+            raise ValueError(scheme)
+        expected = base64.b64decode(digest)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        _scrypt(password, b"\0" * _SALT_BYTES, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def set_password(
+    sessions: SessionFactory, user_id: str, password: str, *, actor: Actor = CLI_ACTOR
+) -> None:
+    """Give the user a (new) password; audited as ``password-set``, the password and its hash
+    never. Raises `AccountRefused` naming ``password`` or ``user_id``."""
+    problems = password_problems(password)
+    if problems:
+        raise AccountRefused(problems)
+    hashed = hash_password(password)
+
+    def write(session: Session) -> None:
+        user = session.get(UserAccount, user_id)
+        if user is None:
+            raise _Refused([AccountProblem("user_id", f"no user {user_id}")])
+        if user.disabled:
+            raise _Refused([AccountProblem("user_id", f"user {user_id} is disabled")])
+        user.password_hash = hashed
+        session.add(user)
+
+    try:
+        record_step(
+            sessions,
+            case_id=audit_subject(user_id),
+            step="password-set",
+            key_suffix=secrets.token_hex(8),
+            actor=actor,
+            content_sha256=content_sha256({"user_id": user_id, "password_set": True}),
+            details={"password_set": True},
+            write=write,
+        )
+    except _Refused as refused:
+        raise AccountRefused(refused.problems) from None
+
+
+def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Principal, str] | None:
+    """The principal and a fresh token, issued in the user's own name, when ``password`` is the
+    enabled user's; else None, whichever of user id or password was wrong."""
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return None
+    with sessions() as session:
+        user = session.get(UserAccount, user_id) if user_id else None
+        stored = user.password_hash if user is not None else None
+    if not password_matches(password, stored) or user is None or user.disabled:
+        return None
+    principal = principal_of(user)
+    try:
+        _row, token = issue_token(
+            sessions, user.user_id, actor=Actor(actor_id=user.user_id, role=user.role)
+        )
+    except AccountRefused:  # disabled at this very moment
+        return None
+    return principal, token

@@ -35,6 +35,8 @@ from dutyflow.stack import temporal_cli
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from dutyflow.temporal_connection import data_converter
+from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.sealing import bind_keyring
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -139,12 +141,14 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     result = BenchResult()
     workdir = Path(tempfile.mkdtemp(prefix="dutyflow-bench-"))
     key = AESGCM.generate_key(bit_length=256)
+    # The product's key hierarchy, as in production: a case key per report, wrapped by the master.
+    keyring = CaseKeyring(key_store_engine(f"sqlite:///{workdir / 'case-keys.db'}"), MasterKeys([key]))
     progress(f"Dutyflow benchmark: {options.reports} reports, {options.concurrency} at a time")
     if settings.temporal_address:
         progress(f"Temporal: existing cluster at {settings.temporal_address}")
         client = await Client.connect(
             settings.temporal_address, namespace=settings.temporal_namespace,
-            data_converter=data_converter([key]),
+            data_converter=data_converter([key], keyring),
         )
         env = None
     else:
@@ -153,14 +157,14 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli()),
             dev_server_database_filename=None if options.in_memory_server else str(workdir / "temporal.db"),
-            data_converter=data_converter([key]),
+            data_converter=data_converter([key], keyring),
             search_attributes=SEARCH_ATTRIBUTES,
             dev_server_log_level="error",
         )
         client = env.client
     database_url = options.database_url or f"sqlite:///{workdir / 'dutyflow.db'}"
     progress(f"Database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}")
-    engine = make_engine(database_url)
+    engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
     sessions = session_factory(engine)
     secrets = AgencySecrets(workdir / "keys", allow_generated=True)

@@ -3,15 +3,19 @@
 Every payload (workflow input, Update arguments, activity inputs and results, query results,
 failure messages via the encoded-attributes failure converter) is encrypted before it leaves the
 process. The key id travels in the payload metadata so a reader knows which key to ask for.
+
+A payload of a case (the SDK's serialization context names the case's workflow) is encrypted
+with **that case's data key** from the `CaseKeyring` (key id ``case``): destroying the case key
+makes the case's whole history unreadable (crypto-shredding). Payloads outside any case (and
+every payload when no keyring is given) are encrypted with the newest master key; older master
+keys still decrypt.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import asyncio
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
@@ -23,39 +27,23 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
+from dutyflow.crypto.keyring import CaseKeyring, KeyringError, decode_key, key_id, load_or_create_key
+
+__all__ = ["EncryptionCodec", "PayloadKeyError", "decode_key", "key_id", "load_or_create_key"]
+
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 CASE_METADATA = "dutyflow-case"
+CASE_KEY_ID = b"case"  # the key is the data key of the case the payload names
 
 
-def key_id(key: bytes) -> str:
-    return hashlib.sha256(key).hexdigest()[:16]
-
-
-def decode_key(encoded: str) -> bytes:
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except ValueError as err:
-        raise ValueError("payload key: not valid base64") from err
-    if len(key) != 32:
-        raise ValueError("payload key: must be 32 bytes (AES-256), base64-encoded")
-    return key
-
-
-def load_or_create_key(path: Path) -> bytes:
-    """Development only: a key generated once and kept in the data directory (mode 0600)."""
-    if path.exists():
-        return decode_key(path.read_text().strip())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = AESGCM.generate_key(bit_length=256)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(key).decode())
-    return key
+class PayloadKeyError(ValueError):
+    """A payload cannot be decrypted: unknown key, or its case's key destroyed."""
 
 
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
-    """Encrypts with the first key; decrypts with any known key (so an old key keeps reading).
+    """Encrypts case payloads with the case's data key, others with the first master key;
+    decrypts with whichever key the payload names.
 
     Given the serialization context of a case's workflow (the SDK passes it for workflow inputs,
     Updates, queries, activity inputs and results), each payload is bound to its case: the case
@@ -63,47 +51,72 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     cannot be passed off as another case's (the codec server decides who may read it by case).
     """
 
-    def __init__(self, keys: Sequence[bytes], case_id: str | None = None) -> None:
+    def __init__(
+        self,
+        keys: Sequence[bytes],
+        case_id: str | None = None,
+        keyring: CaseKeyring | None = None,
+    ) -> None:
         if not keys:
             raise ValueError("EncryptionCodec needs at least one key")
         self._keys = list(keys)
         self._case_id = case_id
-        self._encrypt_key = keys[0]
+        self._keyring = keyring
         self._encrypt_key_id = key_id(keys[0]).encode()
         self._ciphers: Mapping[bytes, AESGCM] = {key_id(k).encode(): AESGCM(k) for k in keys}
 
     def with_context(self, context: SerializationContext) -> "EncryptionCodec":
         workflow_id = getattr(context, "workflow_id", None)
         if isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext)) and workflow_id:
-            return EncryptionCodec(self._keys, case_id=workflow_id)
+            return EncryptionCodec(self._keys, case_id=workflow_id, keyring=self._keyring)
         return self
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._encrypt(p) for p in payloads]
+        case_cipher = None
+        if self._case_id and self._keyring is not None:
+            case_cipher = AESGCM(await self._case_key(self._case_id, create=True))
+        return [self._encrypt(p, case_cipher) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._decrypt(p) for p in payloads]
+        case_ciphers: dict[bytes, AESGCM] = {}
+        for payload in payloads:
+            if payload.metadata.get(KEY_ID_METADATA) == CASE_KEY_ID and payload.metadata.get("encoding") == ENCODING:
+                case = payload.metadata.get(CASE_METADATA, b"")
+                if case not in case_ciphers:
+                    case_ciphers[case] = AESGCM(await self._case_key(case.decode(errors="replace"), create=False))
+        return [self._decrypt(p, case_ciphers) for p in payloads]
 
-    def _encrypt(self, payload: Payload) -> Payload:
+    async def _case_key(self, case_id: str, *, create: bool) -> bytes:
+        if self._keyring is None:
+            raise PayloadKeyError(f"case {case_id}: payload encrypted with a case key; no keyring configured")
+        try:
+            return await asyncio.to_thread(self._keyring.data_key, case_id, create=create)
+        except KeyringError as err:
+            raise PayloadKeyError(str(err)) from None
+
+    def _encrypt(self, payload: Payload, case_cipher: AESGCM | None) -> Payload:
         nonce = os.urandom(12)
-        cipher = self._ciphers[self._encrypt_key_id]
-        metadata = {"encoding": ENCODING, KEY_ID_METADATA: self._encrypt_key_id}
+        if case_cipher is not None:
+            cipher, wanted = case_cipher, CASE_KEY_ID
+        else:
+            cipher, wanted = self._ciphers[self._encrypt_key_id], self._encrypt_key_id
+        metadata = {"encoding": ENCODING, KEY_ID_METADATA: wanted}
         associated = None
         if self._case_id:
             associated = metadata[CASE_METADATA] = self._case_id.encode()
         sealed = nonce + cipher.encrypt(nonce, payload.SerializeToString(), associated)
         return Payload(metadata=metadata, data=sealed)
 
-    def _decrypt(self, payload: Payload) -> Payload:
+    def _decrypt(self, payload: Payload, case_ciphers: Mapping[bytes, AESGCM]) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
             return payload
         wanted = payload.metadata.get(KEY_ID_METADATA, b"")
-        cipher = self._ciphers.get(wanted)
+        case = payload.metadata.get(CASE_METADATA)
+        cipher = case_ciphers.get(case or b"") if wanted == CASE_KEY_ID else self._ciphers.get(wanted)
         if cipher is None:
-            raise ValueError(f"payload encrypted with unknown key id {wanted.decode(errors='replace')}")
+            raise PayloadKeyError(f"payload encrypted with unknown key id {wanted.decode(errors='replace')}")
         # A payload bound to a case decrypts only with that case id (changing it fails the tag).
-        plain = cipher.decrypt(payload.data[:12], payload.data[12:], payload.metadata.get(CASE_METADATA))
+        plain = cipher.decrypt(payload.data[:12], payload.data[12:], case)
         decoded = Payload()
         decoded.ParseFromString(plain)
         return decoded
-

@@ -39,6 +39,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from google.protobuf import json_format
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
@@ -168,12 +169,13 @@ def codec_router(
             return set(case_ids)
         if principal.role != "practitioner" or not case_ids:
             return set()
-        with sessions() as session:
-            return {
-                case_id
-                for case_id in case_ids
-                if may_decode_case_payloads(principal, session.get(CaseRecord, case_id))
-            }
+        with sessions() as session:  # ids only: never the case's sealed content
+            owners = session.exec(
+                select(CaseRecord.case_id, CaseRecord.clinic_id, CaseRecord.practitioner_id).where(
+                    CaseRecord.case_id.in_(sorted(case_ids))  # type: ignore[attr-defined]
+                )
+            ).all()
+        return {row.case_id for row in owners if may_decode_case_payloads(principal, row)}
 
     def audit(principal: Principal, decoded: dict[str, list[Payload]]) -> None:
         actor = Actor(actor_id=principal.user_id, role=principal.role)

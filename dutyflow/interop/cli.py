@@ -35,14 +35,15 @@ def cmd_export_fhir(args: argparse.Namespace) -> None:
     from dutyflow.interop.export import CaseNotFound, ExportInconsistent, export_case
     from dutyflow.interop.fhir import ExportingSystem
     from dutyflow.settings import Settings
-    from dutyflow.store.db import make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import session_factory
 
     try:
         settings = Settings()
     except ValidationError as err:
         _fail(2, f"invalid settings: {err.errors()[0]['msg']}")
         return
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     if not inspect(engine).has_table("case_record"):  # read-only: never create an empty schema
         _fail(2, f"no such case: {args.case}")
         return

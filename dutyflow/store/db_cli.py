@@ -38,12 +38,12 @@ def _name(revision: str | None) -> str:
 
 def _with_engine(command: str, action: Callable[[Engine], int]) -> None:
     from dutyflow.cli import _exit, _settings
-    from dutyflow.store.db import make_engine
+    from dutyflow.crypto.keys import case_database
 
-    url = _settings().resolved_database_url
     engine: Engine | None = None
     try:
-        engine = make_engine(url)
+        # Sealing bound: revision 0006 seals existing case content (and downgrading opens it).
+        engine = case_database(_settings())
         status = action(engine)
     except Exception as err:  # noqa: BLE001  (reported, and turned into the exit status)
         print(f"dutyflow db {command}: {err}", file=sys.stderr)

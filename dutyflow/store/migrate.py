@@ -49,7 +49,7 @@ def target_metadata() -> MetaData:
     """The metadata the models declare (Dutyflow's and, alas, the intake service's tables)."""
     from sqlmodel import SQLModel
 
-    from dutyflow.store import accounting, tables  # noqa: F401  (registers the tables)
+    from dutyflow.store import accounting, notices, tables  # noqa: F401  (registers the tables)
 
     return SQLModel.metadata
 
@@ -70,12 +70,32 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def compare_type(
+    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
+    """Alembic's type comparison, except that on SQLite a sealed column declared JSON or VARCHAR
+    before revision 0006 matches the model's `Sealed` (text): SQLite stores them alike, and
+    re-declaring them would rebuild tables other tables reference (see revision 0006)."""
+    from dutyflow.crypto.sealing import Sealed
+
+    if context.dialect.name == "sqlite" and isinstance(metadata_type, Sealed):
+        return False
+    return None  # Alembic's default comparison
+
+
+def alembic_config(connection: Connection | None = None, sealer: Any = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["connection"] = connection
+    config.attributes["sealer"] = sealer  # revision 0006 seals (and downgrading opens) content
     return config
+
+
+def _sealer(engine: Engine) -> Any:
+    from dutyflow.crypto.sealing import bound_sealer
+
+    return bound_sealer(engine)
 
 
 def script_directory() -> ScriptDirectory:
@@ -132,7 +152,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     with _locked(engine) as connection:
         before = _current(connection)
         _adopt_unversioned(connection)
-        command.upgrade(alembic_config(connection), revision)
+        command.upgrade(alembic_config(connection, _sealer(engine)), revision)
         if inspect(connection).has_table("audit_entry") and not append_only.installed(connection):
             append_only.install(connection)
         return before, _current(connection)
@@ -143,7 +163,7 @@ def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
     after)."""
     with _locked(engine) as connection:
         before = _current(connection)
-        command.downgrade(alembic_config(connection), revision)
+        command.downgrade(alembic_config(connection, _sealer(engine)), revision)
         return before, _current(connection)
 
 

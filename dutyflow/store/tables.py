@@ -4,10 +4,12 @@ contracts of `dutyflow.contracts` before anything crosses into Temporal or the A
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from dutyflow.crypto.sealing import Sealed, register
 
 
 def utcnow() -> datetime:
@@ -18,8 +20,10 @@ def _time(**kwargs: Any) -> Any:
     return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
 
 
+@register
 class CaseRecord(SQLModel, table=True):
     __tablename__ = "case_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("opening",)
 
     case_id: str = Field(primary_key=True, max_length=64)
     jurisdiction: str = Field(index=True, max_length=16)
@@ -29,35 +33,44 @@ class CaseRecord(SQLModel, table=True):
     practitioner_id: str = Field(index=True, max_length=64)
     client_id: str = Field(index=True, max_length=64)
     policy_version: str = Field(max_length=32)
-    opening: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    opening: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
     opened_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class GroundsRecord(SQLModel, table=True):
     __tablename__ = "grounds_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("submission",)
 
     case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
-    submission: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    submission: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
     content_sha256: str = Field(max_length=64)
     suspicion_formed_at: datetime = _time()
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class PhoneReportRecord(SQLModel, table=True):
     __tablename__ = "phone_report_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("phone_report",)
 
     case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
-    phone_report: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    phone_report: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
     content_sha256: str = Field(max_length=64)
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class ObligationRecord(SQLModel, table=True):
-    """Who must receive the report, by which channel and deadline, under which rule."""
+    """Who must (or, where the law only permits it, may) receive the report, by which channel
+    and deadline, under which rule. ``agency_*`` name the agency; for a person, a court or a
+    requesting party they hold a label ("Potential victim 1") and the contact, taken from the
+    case file, is case content: sealed in ``contact``."""
 
     __tablename__ = "obligation_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("contact",)
     __table_args__ = (
         # The overdue list reads only obligations not yet fulfilled, by deadline.
         Index(
@@ -80,38 +93,57 @@ class ObligationRecord(SQLModel, table=True):
     legal_basis: str = Field(max_length=200)
     purpose: str = Field(max_length=300)
     phone_report_due_at: datetime | None = _time(default=None)
-    written_report_due_at: datetime = _time(index=True)
-    fulfilled_at: datetime | None = _time(default=None)  # when the written report reached the agency
+    # When this recipient's report is due (its written, online or contact channel's deadline);
+    # None where the law sets no deadline (e.g. a disclosure it only permits).
+    written_report_due_at: datetime | None = _time(default=None, index=True)
+    fulfilled_at: datetime | None = _time(default=None)  # when the duty to this recipient was met
     policy_version: str = Field(max_length=32)
     citations: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # The policy's recipient rule (several obligations share one: one per potential victim).
+    recipient_rule: str | None = Field(default=None, max_length=64)
+    recipient_type: str | None = Field(default=None, max_length=32)
+    # intake: delivered to the agency's endpoint; phone-report: the statutory call is the
+    # disclosure; contact: the practitioner reaches them (every attempt logged).
+    delivery: str | None = Field(default=None, max_length=32)
+    obligation_mode: str | None = Field(default=None, max_length=16)  # required | permitted
+    deadline_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    contact: dict[str, Any] | None = Field(default=None, sa_column=Column(Sealed, nullable=True))
+
+    @property
+    def rule_id(self) -> str:
+        return self.recipient_rule or self.recipient_id
 
 
+@register
 class DisclosureRecord(SQLModel, table=True):
     """What one recipient may receive: the limited fields, and the names of those withheld."""
 
     __tablename__ = "disclosure_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("fields",)
 
     disclosure_id: str = Field(primary_key=True, max_length=160)
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
     recipient_id: str = Field(max_length=64)
     agency_id: str = Field(max_length=64)
-    fields: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    fields: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
     disclosed_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
     withheld_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
     content_sha256: str = Field(max_length=64)
     created_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class ReportDocument(SQLModel, table=True):
     __tablename__ = "report_document"
+    __sealed__: ClassVar[tuple[str, ...]] = ("html", "text")
 
     document_id: str = Field(primary_key=True, max_length=160)
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
     disclosure_id: str = Field(foreign_key="disclosure_record.disclosure_id", max_length=160)
     recipient_id: str = Field(max_length=64)
     form_id: str = Field(max_length=64)
-    html: str = Field(sa_column=Column(Text, nullable=False))
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Sealed, nullable=False))
+    text: str = Field(sa_column=Column(Sealed, nullable=False))
     sha256: str = Field(max_length=64)
     rendered_at: datetime = _time(default_factory=utcnow)
 
@@ -129,15 +161,17 @@ class DeliveryRecord(SQLModel, table=True):
     delivered_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class AcknowledgementRecord(SQLModel, table=True):
     __tablename__ = "acknowledgement_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("note",)
 
     report_id: str = Field(primary_key=True, foreign_key="delivery_record.report_id", max_length=64)
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
     agency_id: str = Field(max_length=64)
     reference_number: str = Field(max_length=100)
     decision: str = Field(max_length=32)
-    note: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, sa_column=Column(Sealed, nullable=True))
     acknowledged_at: datetime = _time()
 
 
@@ -154,11 +188,55 @@ class EscalationRecord(SQLModel, table=True):
     escalated_at: datetime = _time(default_factory=utcnow)
 
 
+@register
 class OutcomeRecord(SQLModel, table=True):
     __tablename__ = "outcome_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("outcome",)
 
     case_id: str = Field(primary_key=True, foreign_key="case_record.case_id", max_length=64)
-    outcome: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    outcome: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+@register
+class CaseDecision(SQLModel, table=True):
+    """A decision the law asks to be recorded either way: disclose to (or decline) a recipient
+    the law only permits, or tell the client (or not, under a named exception). The category,
+    who decided and when are plain; the reasons are case content, sealed."""
+
+    __tablename__ = "case_decision"
+    __sealed__: ClassVar[tuple[str, ...]] = ("details",)
+
+    decision_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    topic: str = Field(max_length=32)  # disclosure | inform-client
+    subject: str | None = Field(default=None, max_length=64)  # the recipient, for a disclosure
+    decision: str = Field(max_length=32)
+    exception: str | None = Field(default=None, max_length=64)
+    decided_by: str = Field(max_length=64)
+    details: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    decided_at: datetime = _time(default_factory=utcnow)
+
+
+@register
+class ContactAttemptRecord(SQLModel, table=True):
+    """One attempt to reach a recipient by telephone, in person or by hand, answered or not.
+    Who was spoken to and the notes are case content, sealed."""
+
+    __tablename__ = "contact_attempt_record"
+    __sealed__: ClassVar[tuple[str, ...]] = ("details",)
+
+    attempt_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    recipient_id: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    outcome: str = Field(max_length=16)
+    efforts_exhausted: bool = Field(default=False)
+    attempted_at: datetime = _time()
+    recorded_by: str = Field(max_length=64)
+    details: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
+    content_sha256: str = Field(max_length=64)
     recorded_at: datetime = _time(default_factory=utcnow)
 
 
@@ -222,6 +300,9 @@ class UserAccount(SQLModel, table=True):
     agency_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _time(default_factory=utcnow)
     disabled: bool = Field(default=False)
+    # The web app's sign-in: an scrypt hash with its own salt (`dutyflow.auth.store`), never the
+    # password. None: this user signs in with a token only.
+    password_hash: str | None = Field(default=None, max_length=200)
 
 
 class ApiToken(SQLModel, table=True):
@@ -236,6 +317,80 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _time(default_factory=utcnow)
     last_used_at: datetime | None = _time(default=None)
     revoked: bool = Field(default=False)
+
+
+class CaseAssignment(SQLModel, table=True):
+    """Whose case it is: the clinic and practitioner a case belongs to, for access control.
+
+    Written by the API when it opens the report, before the workflow starts: the workflow's
+    `CaseRecord` is written asynchronously, and the practitioner's next step may arrive first."""
+
+    __tablename__ = "case_assignment"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    clinic_id: str = Field(index=True, max_length=64)
+    practitioner_id: str = Field(index=True, max_length=64)
+    assigned_at: datetime = _time(default_factory=utcnow)
+
+
+@register
+class SupervisionConsultation(SQLModel, table=True):
+    """One round of a supervisor consultation the case's policy asks for: awaiting the clinic's
+    supervisor, then approved or returned (with comments, sealed), or bypassed because the
+    grounds say the danger is imminent (``bypass_grounds`` names the paths, no values)."""
+
+    __tablename__ = "supervision_consultation"
+    __sealed__: ClassVar[tuple[str, ...]] = ("comments",)
+
+    consultation_id: str = Field(primary_key=True, max_length=100)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    clinic_id: str = Field(index=True, max_length=64)
+    round: int
+    state: str = Field(index=True, max_length=32)  # awaiting-supervisor | approved | returned | bypassed-imminent-danger
+    bypass_grounds: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    requested_at: datetime = _time(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _time(default=None)
+    comments: str | None = Field(default=None, sa_column=Column(Sealed, nullable=True))
+
+
+@register
+class SupervisionReveal(SQLModel, table=True):
+    """Fields the practitioner chose to show the supervisor beyond the de-identified view, with
+    the reason (sealed). The field paths are plain: they name, never hold, content."""
+
+    __tablename__ = "supervision_reveal"
+    __sealed__: ClassVar[tuple[str, ...]] = ("reason",)
+
+    reveal_id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    reason: str = Field(sa_column=Column(Sealed, nullable=False))
+    revealed_by: str = Field(max_length=64)
+    revealed_at: datetime = _time(default_factory=utcnow)
+
+
+@register
+class DisclosureException(SQLModel, table=True):
+    """Fields beyond a recipient's allow-list: the written justification (sealed), who asked,
+    and a second person's approval or refusal (its note sealed). Only approved ones reach the
+    disclosure limiter."""
+
+    __tablename__ = "disclosure_exception"
+    __sealed__: ClassVar[tuple[str, ...]] = ("justification", "decision_note")
+
+    exception_id: str = Field(primary_key=True, max_length=100)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    recipient_id: str = Field(max_length=64)
+    fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    justification: str = Field(sa_column=Column(Sealed, nullable=False))
+    state: str = Field(max_length=16)  # pending | approved | refused
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = _time(default_factory=utcnow)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_role: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _time(default=None)
+    decision_note: str | None = Field(default=None, sa_column=Column(Sealed, nullable=True))
 
 
 def all_tables() -> list[Any]:
@@ -256,5 +411,11 @@ def all_tables() -> list[Any]:
             AuditEntry,
             UserAccount,
             ApiToken,
+            CaseAssignment,
+            CaseDecision,
+            ContactAttemptRecord,
+            SupervisionConsultation,
+            SupervisionReveal,
+            DisclosureException,
         )
     ]

@@ -1,5 +1,6 @@
 """The accounting over HTTP, served for real: the same statement as the store gives, in each format,
-and suspensions recorded with refusals that name the field."""
+and suspensions recorded with refusals that name the field. The client is a compliance officer's
+(who else may read an accounting is `tests/auth/test_role_matrix.py`'s business)."""
 
 from __future__ import annotations
 
@@ -15,21 +16,34 @@ from fastapi.exceptions import RequestValidationError
 
 from dutyflow.api.accounting import accounting_router, statement_for
 from dutyflow.api.errors import request_validation_handler
+from dutyflow.auth.case_access import CONTENT_READ_STEP
 from dutyflow.domain.accounting import CLIENT_COLUMNS, end_of_day, to_csv, to_html, to_json
 from dutyflow.serving import bind, serve
+from dutyflow.store import audit_log
+from dutyflow.store.accounting import SUSPENSION_STEP, audit_subject
 from dutyflow.store.db import SessionFactory
 from tests.accounting.scripted import AS_OF, SHERIFF, WELFARE, Disclosures, entry, new_client
+from tests.auth.helpers import bearer, new_user
 
 AS_OF_DAY = AS_OF.date().isoformat()
 
 
 @pytest.fixture
-async def api(accounting_sessions: SessionFactory) -> AsyncIterator[httpx.AsyncClient]:
+def officer(accounting_sessions: SessionFactory) -> tuple[str, str]:
+    """A compliance officer: user id and token."""
+    user, token = new_user(accounting_sessions, "compliance")
+    return user.user_id, token
+
+
+@pytest.fixture
+async def api(
+    accounting_sessions: SessionFactory, officer: tuple[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     app.include_router(accounting_router(accounting_sessions))
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     server = await serve(app, bind("127.0.0.1", 0, "api"), "api")
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=bearer(officer[1])) as client:
         yield client
     await server.stop()
 
@@ -42,7 +56,6 @@ def suspension_body(**changes: object) -> dict[str, object]:
         "statement_summary": "Letter: an accounting would impede an open investigation.",
         "starts_at": (AS_OF - timedelta(days=10)).isoformat(),
         "ends_at": (AS_OF + timedelta(days=60)).isoformat(),
-        "recorded_by": "compliance-007",
     }
     body.update(changes)
     return body
@@ -170,3 +183,52 @@ async def test_a_bad_accounting_request_is_refused_naming_the_parameter(
 
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == [field]
+
+
+async def test_a_suspension_is_recorded_in_the_officers_own_name(
+    api: httpx.AsyncClient, officer: tuple[str, str], accounting_sessions: SessionFactory
+) -> None:
+    client = new_client()
+
+    posted = await api.post(f"/accounting/{client}/suspensions", json=suspension_body())
+
+    assert posted.status_code == 201, posted.text
+    with accounting_sessions() as session:
+        entries = audit_log.entries_for_case(session, audit_subject(client))
+    [recorded] = [e for e in entries if e.step == SUSPENSION_STEP]
+    assert (recorded.actor_id, recorded.actor_role) == (officer[0], "compliance")
+
+
+async def test_a_suspension_in_someone_elses_name_is_refused_naming_recorded_by(
+    api: httpx.AsyncClient,
+) -> None:
+    refused = await api.post(
+        f"/accounting/{new_client()}/suspensions", json=suspension_body(recorded_by="compliance-007")
+    )
+
+    assert refused.status_code == 403
+    assert [e["field"] for e in refused.json()["errors"]] == ["recorded_by"]
+
+
+async def test_every_read_of_an_accounting_is_audited_with_the_reader_and_no_content(
+    api: httpx.AsyncClient,
+    officer: tuple[str, str],
+    disclosures: Disclosures,
+    accounting_sessions: SessionFactory,
+) -> None:
+    client = new_client()
+    disclosures.add(entry(client, AS_OF - timedelta(days=30)))
+
+    for format in ("json", "csv"):
+        assert (await api.get(f"/accounting/{client}", params={"format": format})).status_code == 200
+
+    with accounting_sessions() as session:
+        reads = [
+            e for e in audit_log.entries_for_case(session, audit_subject(client))
+            if e.step == CONTENT_READ_STEP
+        ]
+    assert [(e.actor_id, e.details["view"], e.details["format"]) for e in reads] == [
+        (officer[0], "accounting", "json"),
+        (officer[0], "accounting", "csv"),
+    ]
+    assert WELFARE[2] not in str([e.model_dump() for e in reads])  # the recipient's name

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from dutyflow import scenario
+from tests.conftest import Callers
 from tests.reporting import (
     document_grounds,
     ok,
@@ -33,7 +34,7 @@ async def report_for(api: httpx.AsyncClient, client_id: str) -> str:
 
 
 async def test_accounting_lists_exactly_the_disclosures_made_for_the_client(
-    api: httpx.AsyncClient, database_url: str
+    api: httpx.AsyncClient, database_url: str, callers: Callers
 ) -> None:
     client, other = f"client-{uuid.uuid4().hex[:10]}", f"client-{uuid.uuid4().hex[:10]}"
     mine = {await report_for(api, client), await report_for(api, client)}
@@ -41,7 +42,8 @@ async def test_accounting_lists_exactly_the_disclosures_made_for_the_client(
     unfinished = await open_report(api, client_id=client)  # opened, never disclosed
     await document_grounds(api, unfinished, scenario.grounds_submission())
 
-    statement = ok(await api.get(f"/accounting/{client}", params={"view": "compliance"}))
+    officer = callers.new("compliance")
+    statement = ok(await officer.http.get(f"/accounting/{client}", params={"view": "compliance"}))
 
     lines = statement["lines"]
     assert {line["case_id"] for line in lines} == mine

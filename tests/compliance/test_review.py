@@ -20,7 +20,16 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 
 from dutyflow import scenario
 from dutyflow.store.tables import AccountingEntry
-from tests.reporting import document_grounds, ok, open_report, report_end_to_end, wait_for_stage
+from tests.conftest import Callers
+from tests.reporting import (
+    confirm,
+    document_grounds,
+    ok,
+    open_report_as,
+    record_phone_report,
+    report_end_to_end,
+    wait_for_stage,
+)
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
@@ -43,10 +52,11 @@ async def wait_for_listing(api: httpx.AsyncClient, params: dict, expected: set[s
         await asyncio.sleep(0.1)
 
 
-async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(api, stack) -> None:
+async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(api, stack, callers) -> None:
     status = await report_end_to_end(api, grounds_with_markers())
+    officer = callers.new("compliance")
 
-    timeline = ok(await api.get(f"/compliance/cases/{status['case_id']}/timeline"))
+    timeline = ok(await officer.http.get(f"/compliance/cases/{status['case_id']}/timeline"))
 
     assert timeline["history_available"] is True
     temporal = [(e["event"], e["details"]) for e in timeline["events"] if e["source"] == "temporal"]
@@ -64,10 +74,11 @@ async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(api,
         assert marker not in str(timeline)
 
 
-async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, database_url) -> None:
+async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, database_url, callers) -> None:
     if database_url.startswith("postgresql"):
         pytest.skip("about Temporal's retention; the dev server takes ~30 s to delete, run it once")
     status = await report_end_to_end(api)
+    officer = callers.new("compliance")
     case_id = status["case_id"]
 
     await stack.client.workflow_service.delete_workflow_execution(
@@ -78,7 +89,7 @@ async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, dat
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 120  # the dev server deletes asynchronously (about 30 s here)
-    while (timeline := ok(await api.get(f"/compliance/cases/{case_id}/timeline")))["history_available"]:
+    while (timeline := ok(await officer.http.get(f"/compliance/cases/{case_id}/timeline")))["history_available"]:
         assert loop.time() < deadline, "the history was not deleted"
         await asyncio.sleep(0.5)
     assert {e["source"] for e in timeline["events"]} == {"audit"}
@@ -88,56 +99,64 @@ async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, dat
         assert session.exec(select(AccountingEntry).where(AccountingEntry.case_id == case_id)).one()
 
 
-async def test_overdue_and_at_risk_cases_are_listed_by_clinic(api: httpx.AsyncClient) -> None:
+async def test_overdue_and_at_risk_cases_are_listed_by_clinic(
+    api: httpx.AsyncClient, callers: Callers
+) -> None:
     clinic = f"clinic-{uuid.uuid4().hex[:12]}"
-    overdue = await open_report(api, clinic_id=clinic)
-    await document_grounds(api, overdue, grounds_formed_hours_ago(40))
-    at_risk = await open_report(api, clinic_id=clinic)
-    await document_grounds(api, at_risk, grounds_formed_hours_ago(30))
-    comfortable = await open_report(api, clinic_id=clinic)
-    await document_grounds(api, comfortable, grounds_formed_hours_ago(2))
+    practitioner, officer = callers.new("practitioner", clinic_id=clinic), callers.new("compliance")
+    overdue = await open_report_as(practitioner)
+    await document_grounds(practitioner.http, overdue, grounds_formed_hours_ago(40))
+    at_risk = await open_report_as(practitioner)
+    await document_grounds(practitioner.http, at_risk, grounds_formed_hours_ago(30))
+    comfortable = await open_report_as(practitioner)
+    await document_grounds(practitioner.http, comfortable, grounds_formed_hours_ago(2))
 
-    [listed] = await wait_for_listing(api, {"clinic": clinic, "overdue": "true"}, {overdue})
+    [listed] = await wait_for_listing(officer.http, {"clinic": clinic, "overdue": "true"}, {overdue})
     assert listed["overdue"] is True and listed["stage"] == "awaiting-phone-report"
-    await wait_for_listing(api, {"clinic": clinic, "at_risk_within_hours": 12}, {at_risk})
+    await wait_for_listing(officer.http, {"clinic": clinic, "at_risk_within_hours": 12}, {at_risk})
     await wait_for_listing(
-        api, {"clinic": clinic, "stage": "awaiting-phone-report"}, {overdue, at_risk, comfortable}
+        officer.http, {"clinic": clinic, "stage": "awaiting-phone-report"},
+        {overdue, at_risk, comfortable},
     )
 
 
-async def test_closed_cases_leave_the_open_list(api: httpx.AsyncClient) -> None:
+async def test_closed_cases_leave_the_open_list(api: httpx.AsyncClient, callers: Callers) -> None:
     clinic = f"clinic-{uuid.uuid4().hex[:12]}"
-    case_id = await open_report(api, clinic_id=clinic)
-    await wait_for_stage(api, case_id, "awaiting-grounds")
-    await wait_for_listing(api, {"clinic": clinic}, {case_id})
+    practitioner, officer = callers.new("practitioner", clinic_id=clinic), callers.new("compliance")
+    case_id = await open_report_as(practitioner)
+    await wait_for_stage(practitioner.http, case_id, "awaiting-grounds")
+    await wait_for_listing(officer.http, {"clinic": clinic}, {case_id})
 
-    await document_grounds(api, case_id, scenario.grounds_submission())
-    from tests.reporting import confirm, record_phone_report
+    await document_grounds(practitioner.http, case_id, scenario.grounds_submission())
+    await record_phone_report(practitioner.http, case_id)
+    await confirm(practitioner.http, case_id)
+    await wait_for_stage(practitioner.http, case_id, "closed")
 
-    await record_phone_report(api, case_id)
-    await confirm(api, case_id)
-    await wait_for_stage(api, case_id, "closed")
-
-    await wait_for_listing(api, {"clinic": clinic}, set())
-    await wait_for_listing(api, {"clinic": clinic, "include_closed": "true"}, {case_id})
+    await wait_for_listing(officer.http, {"clinic": clinic}, set())
+    await wait_for_listing(officer.http, {"clinic": clinic, "include_closed": "true"}, {case_id})
 
 
-async def test_a_list_filter_that_could_inject_a_query_is_refused(api: httpx.AsyncClient) -> None:
-    response = await api.get("/compliance/cases", params={"clinic": 'x" OR WorkflowType != "'})
+async def test_a_list_filter_that_could_inject_a_query_is_refused(
+    api: httpx.AsyncClient, callers: Callers
+) -> None:
+    officer = callers.new("compliance")
+    response = await officer.http.get(
+        "/compliance/cases", params={"clinic": 'x" OR WorkflowType != "'}
+    )
 
     assert response.status_code == 422
     assert [p["field"] for p in response.json()["errors"]] == ["clinic"]
 
 
 async def test_timeline_command_prints_the_case_for_an_auditor(
-    api, stack, database_url: str, temporal_address: str, payload_key_b64: str
+    api, stack, database_url: str, temporal_address: str, key_environment: dict[str, str]
 ) -> None:
     status = await report_end_to_end(api)
     env = {
         **os.environ,
         "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
         "DUTYFLOW_DATABASE_URL": database_url,
-        "DUTYFLOW_PAYLOAD_KEY": payload_key_b64,
+        **key_environment,
     }
 
     result = await asyncio.to_thread(

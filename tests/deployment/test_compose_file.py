@@ -49,7 +49,7 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
         source = REPO_ROOT / item
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
     env = (REPO_ROOT / "deploy/dutyflow.env.example").read_text()
-    (tmp_path / ".env").write_text(env.replace("DUTYFLOW_PAYLOAD_KEY=", "DUTYFLOW_PAYLOAD_KEY=x"))
+    (tmp_path / ".env").write_text(env.replace("DUTYFLOW_MASTER_KEYS=", "DUTYFLOW_MASTER_KEYS=x"))
 
     result = subprocess.run(
         ["docker-compose", "config", "-q"], cwd=tmp_path, capture_output=True, text=True

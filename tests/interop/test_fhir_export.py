@@ -25,6 +25,7 @@ from dutyflow.interop.api import fhir_router
 from dutyflow.interop.export import CaseNotFound, export_case
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseRecord, ObligationRecord
+from tests.auth.helpers import bearer, new_user
 from tests.interop.records import (
     COUNTY_CWS,
     DISCLOSED,
@@ -416,8 +417,9 @@ async def test_the_api_serves_the_bundle(
 ) -> None:
     app = FastAPI()
     app.include_router(fhir_router(sessions))
+    _officer, token = new_user(sessions, "compliance")
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dutyflow"
+        transport=httpx.ASGITransport(app=app), base_url="http://dutyflow", headers=bearer(token)
     ) as client:
         found = await client.get(f"/reports/{two_agency_case.case_id}/fhir")
         assert found.status_code == 200

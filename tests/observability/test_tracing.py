@@ -16,6 +16,7 @@ from temporalio.client import Client
 from dutyflow.observability.tracing import configure_tracing, span_processor, tracing_interceptor
 from dutyflow.serving import serve
 from dutyflow.temporal_connection import data_converter
+from tests.auth.helpers import bearer, scenario_practitioner_token
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
@@ -68,7 +69,8 @@ async def traced_api(
         )
         server = await serve(app, stack.api_socket, "api")
         try:
-            async with httpx.AsyncClient(base_url=server.url, timeout=120) as api:
+            token = scenario_practitioner_token(stack.sessions)
+            async with httpx.AsyncClient(base_url=server.url, timeout=120, headers=bearer(token)) as api:
                 yield api
         finally:
             await server.stop()

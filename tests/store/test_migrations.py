@@ -26,6 +26,7 @@ import dutyflow.cli
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log, migrate
 from dutyflow.store.accounting import accounting_tables
+from dutyflow.store.notices import notice_tables
 from dutyflow.store.db import create_schema, is_postgres, make_engine, session_factory
 from dutyflow.store.db_cli import add_db_commands
 from dutyflow.store.migrations import append_only
@@ -34,7 +35,7 @@ from dutyflow.store.tables import all_tables
 from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
-DUTYFLOW_TABLES = {table.name for table in all_tables() + accounting_tables()}
+DUTYFLOW_TABLES = {table.name for table in all_tables() + accounting_tables() + notice_tables()}
 HEAD = migrate.head()
 
 
@@ -61,7 +62,7 @@ def differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"include_object": migrate.include_object, "compare_type": True},
+            opts={"include_object": migrate.include_object, "compare_type": migrate.compare_type},
         )
         return compare_metadata(context, migrate.target_metadata())
 
@@ -212,7 +213,7 @@ def test_concurrent_starters_migrate_once(fresh_url: str) -> None:
 def test_a_database_made_before_migrations_is_adopted(fresh: Engine) -> None:
     """What the old ``create_schema`` left: the tables and the guard, and no version table."""
     with fresh.begin() as connection:
-        SQLModel.metadata.create_all(connection, tables=all_tables() + accounting_tables())
+        SQLModel.metadata.create_all(connection, tables=all_tables() + accounting_tables() + notice_tables())
         append_only.install(connection)
     append_audit_entries(fresh)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from dutyflow.store.migrate import include_object, render_item, target_metadata
+from dutyflow.store.migrate import compare_type, include_object, render_item, target_metadata
 
 connection = context.config.attributes.get("connection")
 if context.is_offline_mode() or connection is None:
@@ -19,7 +19,7 @@ context.configure(
     include_object=include_object,
     render_item=render_item,
     render_as_batch=connection.dialect.name == "sqlite",
-    compare_type=True,
+    compare_type=compare_type,
 )
 
 with context.begin_transaction():
