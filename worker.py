@@ -19,6 +19,7 @@ from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
+from activities.supervision import SupervisionActivities
 from dutyflow.auditing import ActivityAuditInterceptor
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
@@ -46,6 +47,7 @@ def build_worker(
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
+    supervision = SupervisionActivities(sessions, policies)
     delivery = DeliveryActivities(sessions, policies, http, secrets, acknowledgement_base_url)
     return Worker(
         client,
@@ -60,11 +62,18 @@ def build_worker(
             records.record_outcome,
             records.escalate_deadline,
             records.record_delivery_problem,
+            records.record_disclosure_decision,
+            records.record_inform_client_decision,
+            records.record_contact_attempt,
             reports.prepare_phone_task,
             obligations.determine_obligations,
             obligations.limit_disclosure,
             reports.render_report,
             delivery.deliver_report,
+            supervision.request_consultation,
+            supervision.record_consultation_decision,
+            supervision.record_exception_request,
+            supervision.record_exception_decision,
         ],
         activity_executor=executor,
         interceptors=[ActivityAuditInterceptor(sessions)],
@@ -79,11 +88,12 @@ async def run_worker(
 ) -> None:
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
     from dutyflow import observability
-    from dutyflow.store.db import create_schema, make_engine, session_factory
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.db import create_schema, session_factory
     from dutyflow.temporal_connection import connect, ensure_search_attributes
 
     observability.configure_process(settings)
-    engine = make_engine(settings.resolved_database_url)
+    engine = case_database(settings)
     create_schema(engine)
     client = await connect(settings)
     await ensure_search_attributes(client)

@@ -3,6 +3,8 @@ the phone report, confirm the report, and the case's acknowledgements and outcom
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, select
@@ -21,18 +23,31 @@ from dutyflow.contracts import (
     Escalation,
     EscalationInput,
     OpenCaseInput,
+    RecordContactAttemptInput,
+    RecordDisclosureDecisionInput,
     RecordGroundsInput,
+    RecordInformClientInput,
     RecordPhoneReportInput,
     StepRecorded,
 )
+from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.audit import content_sha256
+from dutyflow.domain.case import ContactOutcome, PhoneReport
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.rendering import load_form_layout
+from dutyflow.domain.validation import grounds_rules_for
+from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, obligations_for
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
+    AccountingEntry,
     AcknowledgementRecord,
+    CaseDecision,
     CaseRecord,
+    ContactAttemptRecord,
+    DisclosureRecord,
+    ObligationRecord,
     DeliveryRecord,
     EscalationRecord,
     GroundsRecord,
@@ -41,8 +56,23 @@ from dutyflow.store.tables import (
 )
 
 
+ACCOUNTING_NAMESPACE = uuid.UUID("0b5f6d0e-9a43-4d7c-8f3e-2f1d7c6a9b21")
+
+
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class _Accounting:
+    entry: AccountingEntry
+    entry_id_recipient: str
+
+
+def _fulfil(session: Session, case_id: str, recipient_id: str, at: datetime) -> None:
+    owed = session.get(ObligationRecord, f"{case_id}/{recipient_id}")
+    if owed is not None and owed.fulfilled_at is None:
+        owed.fulfilled_at = at
 
 
 class CaseRecordActivities:
@@ -93,6 +123,12 @@ class CaseRecordActivities:
             policy_version=policy.version,
             statutory_bases=policy.statutory_basis_codes,
             phone_report_first=policy.phone_report_first.required,
+            grounds_rules=grounds_rules_for(policy),
+            disclosure_mode=policy.disclosure.mode,
+            inform_client_required=policy.inform_client.required,
+            inform_client_exceptions=[e.id for e in policy.inform_client.exceptions],
+            supervisor_consultation=policy.supervisor_consultation.asked,
+            supervisor_consultation_citation=policy.supervisor_consultation.citation,
         )
 
     @activity.defn(name="record_grounds")
@@ -101,6 +137,15 @@ class CaseRecordActivities:
         digest = content_sha256(submission)
 
         def write(session: Session) -> None:
+            revised = session.get(GroundsRecord, request.case_id) if request.revision else None
+            if revised is not None:  # revised after a supervisor returned the case
+                revised.submission = submission.model_dump(mode="json")
+                revised.content_sha256 = digest
+                revised.suspicion_formed_at = submission.grounds.suspicion_formed_at
+                revised.recorded_by = request.actor.actor_id
+                revised.recorded_at = datetime.now(UTC)
+                session.add(revised)
+                return
             session.add(
                 GroundsRecord(
                     case_id=request.case_id,
@@ -114,12 +159,18 @@ class CaseRecordActivities:
         entry = record_step(
             self._sessions,
             case_id=request.case_id,
-            step="grounds-documented",
+            step="grounds-revised" if request.revision else "grounds-documented",
+            key_suffix=str(request.revision) if request.revision else "",
             actor=request.actor,
             content_sha256=digest,
             details={
+                **({"revision": request.revision} if request.revision else {}),
                 "statutory_basis": submission.grounds.statutory_basis,
                 "source_of_information": submission.grounds.source_of_information,
+                "sections": sorted(
+                    name for name in type(submission).model_fields
+                    if getattr(submission, name) not in (None, [])
+                ),
                 "suspicion_formed_at": submission.grounds.suspicion_formed_at.isoformat(),
             },
             write=write,
@@ -129,6 +180,12 @@ class CaseRecordActivities:
     @activity.defn(name="record_phone_report")
     def record_phone_report(self, request: RecordPhoneReportInput) -> StepRecorded:
         digest = content_sha256(request.phone_report)
+        made_at = request.phone_report.made_at
+        accounting = (
+            self._contact_accounting(request.case_id, request.recipient_id, made_at, "phone")
+            if request.discharges and request.recipient_id
+            else None
+        )
 
         def write(session: Session) -> None:
             session.add(
@@ -139,6 +196,10 @@ class CaseRecordActivities:
                     recorded_by=request.actor.actor_id,
                 )
             )
+            if accounting is not None:
+                # The call is this recipient's whole disclosure: the duty is met by it.
+                _fulfil(session, request.case_id, accounting.entry_id_recipient, made_at)
+                session.add(accounting.entry)
 
         entry = record_step(
             self._sessions,
@@ -146,7 +207,158 @@ class CaseRecordActivities:
             step="phone-report-recorded",
             actor=request.actor,
             content_sha256=digest,
-            details={"made_at": request.phone_report.made_at.isoformat()},
+            details={
+                "made_at": request.phone_report.made_at.isoformat(),
+                "recipient_id": request.recipient_id,
+                "discharges_obligation": request.discharges,
+            },
+            write=write,
+        )
+        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+
+    def _contact_accounting(
+        self, case_id: str, recipient_id: str, disclosed_at: datetime, channel: str
+    ) -> _Accounting:
+        """The accounting entry (45 CFR 164.528) of a disclosure made by telephone, in person or
+        by hand. A person's name stays out of it: the label names them, the case file holds who."""
+        with self._sessions() as session:
+            case = load_case(session, case_id)
+            obligation = session.get(ObligationRecord, f"{case_id}/{recipient_id}")
+            disclosure = session.get(DisclosureRecord, f"{case_id}/{recipient_id}")
+        if obligation is None:
+            raise LookupError(f"case {case_id}: no obligation for this recipient")
+        policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        rule = policy.recipient(obligation.rule_id)
+        layout = load_form_layout(rule.form)
+        fields = disclosure.disclosed_fields if disclosure is not None else sorted(rule.allowed_fields)
+        entry = AccountingEntry(
+            entry_id=str(uuid.uuid5(ACCOUNTING_NAMESPACE, f"{case_id}/{recipient_id}/{channel}")),
+            client_id=case.client_id,
+            case_id=case_id,
+            disclosed_at=disclosed_at,
+            recipient_agency_id=obligation.agency_id,
+            recipient_role=rule.agency_role or rule.recipient_type,
+            recipient_name=obligation.agency_name,
+            recipient_address=obligation.agency_address,
+            information_disclosed=describe_disclosure(f"{layout.title} ({channel})", fields),
+            purpose=obligation.purpose,
+            legal_basis=f"{obligation.legal_basis}; {rule.citation}",
+            policy_version=case.policy_version,
+        )
+        return _Accounting(entry=entry, entry_id_recipient=recipient_id)
+
+    @activity.defn(name="record_disclosure_decision")
+    def record_disclosure_decision(self, request: RecordDisclosureDecisionInput) -> StepRecorded:
+        decision = request.decision
+        digest = content_sha256(decision)
+
+        def write(session: Session) -> None:
+            session.add(
+                CaseDecision(
+                    decision_id=f"{request.case_id}/disclosure/{decision.recipient_id}",
+                    case_id=request.case_id,
+                    topic="disclosure",
+                    subject=decision.recipient_id,
+                    decision=decision.decision.value,
+                    decided_by=request.actor.actor_id,
+                    details={"reasons": decision.reasons},
+                    content_sha256=digest,
+                )
+            )
+
+        entry = record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="disclosure-decided",
+            key_suffix=decision.recipient_id,
+            actor=request.actor,
+            content_sha256=digest,
+            details={"recipient_id": decision.recipient_id, "decision": decision.decision.value},
+            write=write,
+        )
+        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+
+    @activity.defn(name="record_inform_client_decision")
+    def record_inform_client_decision(self, request: RecordInformClientInput) -> StepRecorded:
+        step = request.step
+        digest = content_sha256(step)
+        decision = "informed" if step.informed else "not-informed"
+
+        def write(session: Session) -> None:
+            session.add(
+                CaseDecision(
+                    decision_id=f"{request.case_id}/inform-client",
+                    case_id=request.case_id,
+                    topic="inform-client",
+                    decision=decision,
+                    exception=step.exception,
+                    decided_by=request.actor.actor_id,
+                    details=step.model_dump(mode="json", exclude={"practitioner_id"}),
+                    content_sha256=digest,
+                )
+            )
+
+        entry = record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="inform-client-decided",
+            actor=request.actor,
+            content_sha256=digest,
+            details={"decision": decision, "exception": step.exception},
+            write=write,
+        )
+        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+
+    @activity.defn(name="record_contact_attempt")
+    def record_contact_attempt(self, request: RecordContactAttemptInput) -> StepRecorded:
+        attempt = request.attempt
+        digest = content_sha256(attempt)
+        disclosed = attempt.outcome in (ContactOutcome.REACHED, ContactOutcome.DELIVERED)
+        accounting = (
+            self._contact_accounting(
+                request.case_id, attempt.recipient_id, attempt.attempted_at, attempt.channel.value
+            )
+            if disclosed
+            else None
+        )
+
+        def write(session: Session) -> None:
+            session.add(
+                ContactAttemptRecord(
+                    attempt_id=request.attempt_id,
+                    case_id=request.case_id,
+                    recipient_id=attempt.recipient_id,
+                    channel=attempt.channel.value,
+                    outcome=attempt.outcome.value,
+                    efforts_exhausted=attempt.efforts_exhausted,
+                    attempted_at=attempt.attempted_at,
+                    recorded_by=request.actor.actor_id,
+                    details=attempt.model_dump(
+                        mode="json", include={"spoke_with", "reference_number", "notes"}
+                    ),
+                    content_sha256=digest,
+                )
+            )
+            if request.discharges:
+                _fulfil(session, request.case_id, attempt.recipient_id, attempt.attempted_at)
+            if accounting is not None:
+                session.add(accounting.entry)
+
+        entry = record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="contact-attempt-recorded",
+            key_suffix=f"{attempt.recipient_id}/{request.attempt_id.rsplit('/', 1)[-1]}",
+            actor=request.actor,
+            content_sha256=digest,
+            details={
+                "recipient_id": attempt.recipient_id,
+                "channel": attempt.channel.value,
+                "outcome": attempt.outcome.value,
+                "attempted_at": attempt.attempted_at.isoformat(),
+                "efforts_exhausted": attempt.efforts_exhausted,
+                "discharges_obligation": request.discharges,
+            },
             write=write,
         )
         return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
@@ -267,25 +479,57 @@ class CaseRecordActivities:
                     select(AcknowledgementRecord).where(AcknowledgementRecord.case_id == request.case_id)
                 )
             }
+            attempts = session.exec(
+                select(ContactAttemptRecord)
+                .where(ContactAttemptRecord.case_id == request.case_id)
+                .order_by(ContactAttemptRecord.attempted_at)
+            ).all()
+            phone = session.get(PhoneReportRecord, request.case_id)
+            stopped = audit_log.recorded_step(session, f"{request.case_id}/disclosure-stopped")
         results = []
-        for delivery in deliveries:
-            obligation = obligations[delivery.recipient_id]
-            due = _as_utc(obligation.written_report_due_at)
-            received = _as_utc(delivery.received_at)
+
+        def outcome_for(recipient_id: str, reference: str, at: datetime, how: str, decision: str | None = None) -> None:
+            obligation = obligations[recipient_id]
+            due = _as_utc(obligation.written_report_due_at) if obligation.written_report_due_at else None
+            done = _as_utc(at)
             results.append(
                 DeliveryOutcome(
-                    recipient_id=delivery.recipient_id,
+                    recipient_id=recipient_id,
                     agency_name=obligation.agency_name,
-                    reference_number=delivery.reference_number,
-                    decision=decisions.get(delivery.report_id),
-                    delivered_at=received,
+                    reference_number=reference,
+                    decision=decision,
+                    delivered_at=done,
                     written_report_due_at=due,
-                    on_time=received <= due,
+                    on_time=due is None or done <= due,
+                    how=how,
                 )
+            )
+
+        for delivery in deliveries:
+            outcome_for(
+                delivery.recipient_id, delivery.reference_number, delivery.received_at, "intake",
+                decisions.get(delivery.report_id),
+            )
+        for obligation in obligations.values():
+            if obligation.delivery == "phone-report" and phone is not None:
+                made = PhoneReport.model_validate(phone.phone_report)
+                outcome_for(obligation.recipient_id, made.reference_number or "", made.made_at, "phone-report")
+        reached: set[str] = set()
+        for attempt in attempts:
+            if attempt.recipient_id in reached or attempt.outcome == ContactOutcome.NOT_REACHED.value:
+                continue
+            reached.add(attempt.recipient_id)
+            outcome_for(
+                attempt.recipient_id, attempt.details.get("reference_number") or "",
+                attempt.attempted_at, f"contact:{attempt.channel}",
             )
         outcome = CaseOutcome(
             case_id=request.case_id,
-            result="reported" if results else "not-reported",
+            result=(
+                "reported" if results
+                else "stopped-no-satisfactory-assurance" if stopped is not None
+                else "not-reported"
+            ),
             deliveries=results,
             all_on_time=bool(results) and all(r.on_time for r in results),
         )

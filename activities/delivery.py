@@ -36,6 +36,7 @@ from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
     AccountingEntry,
+    CaseDecision,
     DeliveryRecord,
     DisclosureRecord,
     ObligationRecord,
@@ -77,7 +78,7 @@ class DeliveryActivities:
                 session.get(ReportDocument, key),
             )
 
-    def _refuse(self, request: RecipientStep) -> None:
+    def _refuse(self, request: RecipientStep, reason: str = "not among the case's obligations") -> None:
         record_step(
             self._sessions,
             case_id=request.case_id,
@@ -85,8 +86,21 @@ class DeliveryActivities:
             key_suffix=request.recipient_id,
             actor=SYSTEM,
             content_sha256=content_sha256({"recipient_id": request.recipient_id}),
-            details={"recipient_id": request.recipient_id, "reason": "not among the case's obligations"},
+            details={"recipient_id": request.recipient_id, "reason": reason},
         )
+
+    def _not_to_be_sent(self, obligation: ObligationRecord) -> str | None:
+        """Why this obligation may not be delivered electronically now, if it may not."""
+        if (obligation.delivery or "intake") != "intake":
+            return "not an agency intake recipient: reached by the practitioner, not delivered"
+        if obligation.obligation_mode == "permitted":
+            with self._sessions() as session:
+                decision = session.get(
+                    CaseDecision, f"{obligation.case_id}/disclosure/{obligation.recipient_id}"
+                )
+            if decision is None or decision.decision != "disclose":
+                return "a permitted disclosure the practitioner has not decided to make"
+        return None
 
     @activity.defn(name="deliver_report")
     async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
@@ -96,6 +110,13 @@ class DeliveryActivities:
             raise ApplicationError(
                 "recipient_id: not among the case's obligations; delivery refused",
                 type="RecipientNotAuthorised",
+                non_retryable=True,
+            )
+        refusal = await asyncio.to_thread(self._not_to_be_sent, obligation)
+        if refusal is not None:
+            await asyncio.to_thread(self._refuse, request, refusal)
+            raise ApplicationError(
+                f"recipient_id: {refusal}; delivery refused", type="RecipientNotAuthorised",
                 non_retryable=True,
             )
         if disclosure is None or document is None:
@@ -132,7 +153,7 @@ class DeliveryActivities:
         receipt = await self._post(obligation.intake_url, transmission, secret)
 
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
-        policy_recipient = policy.recipient(obligation.recipient_id)
+        policy_recipient = policy.recipient(obligation.rule_id)
         layout = load_form_layout(document.form_id)
 
         def write(session: Session) -> None:
@@ -157,7 +178,7 @@ class DeliveryActivities:
                     case_id=case.case_id,
                     disclosed_at=receipt.received_at,
                     recipient_agency_id=obligation.agency_id,
-                    recipient_role=policy_recipient.agency_role,
+                    recipient_role=policy_recipient.agency_role or policy_recipient.recipient_type,
                     recipient_name=obligation.agency_name,
                     recipient_address=obligation.agency_address,
                     information_disclosed=describe_disclosure(

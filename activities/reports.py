@@ -13,6 +13,7 @@ from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.disclosure import limit_fields
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import TEMPLATES_DIR, RenderContext, load_form_layout, render_report
+from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, load_case_file
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
@@ -22,6 +23,13 @@ _PHONE_SCRIPT = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+
+
+_KIND_WORDS = {
+    "child-abuse": "suspected child abuse or neglect",
+    "elder-abuse": "suspected elder or dependent-adult abuse",
+}
+_VICTIM_WORDS = {"child-abuse": "The child", "elder-abuse": "The adult"}
 
 
 def _known(value: object) -> str:
@@ -43,7 +51,7 @@ class ReportActivities:
         if obligation is None:
             raise LookupError(f"case {request.case_id}: no obligation for this recipient")
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
-        allowed = policy.recipient(request.recipient_id).allowed_fields
+        allowed = policy.recipient(obligation.rule_id).allowed_fields
         fields = limit_fields(case_file, allowed).fields
 
         def get(path: str) -> str:
@@ -59,6 +67,8 @@ class ReportActivities:
             agency_name=obligation.agency_name,
             phone_number=obligation.agency_phone,
             due_at=f"{due:%Y-%m-%d %H:%M} UTC" if due else "immediately",
+            report_kind=_KIND_WORDS.get(case.kind, case.kind.replace("-", " ")),
+            victim_label=_VICTIM_WORDS.get(case.kind, "The person at risk"),
             reporter_name=get("reporter.name"),
             reporter_title=get("reporter.title"),
             reporter_category=get("reporter.mandated_reporter_category"),
@@ -92,9 +102,14 @@ class ReportActivities:
     @activity.defn(name="render_report")
     def render_report(self, request: RecipientStep) -> DocumentSummary:
         document_id = f"{request.case_id}/{request.recipient_id}"
+        revision = request.additions_revision
+        suffix = request.recipient_id + (f"/additions-{revision}" if revision else "")
         with self._sessions() as session:
             existing = session.get(ReportDocument, document_id)
-            if existing is not None:
+            if existing is not None and (
+                not revision
+                or audit_log.recorded_step(session, f"{request.case_id}/report-rendered/{suffix}")
+            ):
                 return DocumentSummary(
                     document_id=document_id,
                     recipient_id=existing.recipient_id,
@@ -107,16 +122,19 @@ class ReportActivities:
         if disclosure is None or obligation is None:
             raise LookupError(f"case {request.case_id}: fields not yet limited for this recipient")
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
-        recipient = policy.recipient(request.recipient_id)
+        recipient = policy.recipient(obligation.rule_id)
         layout = load_form_layout(recipient.form)
+        # A person, a court or a requesting party is addressed by the contact the case file
+        # gives (sealed with the obligation); an agency by the directory's name and address.
+        contact = obligation.contact or {}
         rendered = render_report(
             layout,
             disclosure.fields,
             RenderContext(
                 form_code=layout.code,
                 form_title=layout.title,
-                recipient_name=obligation.agency_name,
-                recipient_address=obligation.agency_address,
+                recipient_name=contact.get("name") or obligation.agency_name,
+                recipient_address=contact.get("address") or obligation.agency_address,
                 case_reference=case.case_id,
                 policy_version=f"{case.jurisdiction} {case.kind} {policy.version}",
                 policy_citation=recipient.allowed_fields_citation,
@@ -125,6 +143,12 @@ class ReportActivities:
         )
 
         def write(session: Session) -> None:
+            stale = session.get(ReportDocument, document_id)
+            if stale is not None:  # rendered again: the fields changed after an approved exception
+                stale.html, stale.text, stale.sha256 = rendered.html, rendered.text, rendered.sha256
+                stale.form_id = layout.id
+                session.add(stale)
+                return
             session.add(
                 ReportDocument(
                     document_id=document_id,
@@ -142,7 +166,7 @@ class ReportActivities:
             self._sessions,
             case_id=request.case_id,
             step="report-rendered",
-            key_suffix=request.recipient_id,
+            key_suffix=suffix,
             actor=SYSTEM,
             content_sha256=rendered.sha256,
             details={"recipient_id": request.recipient_id, "form": layout.code},

@@ -13,8 +13,19 @@ from enum import StrEnum
 from pydantic import BaseModel
 from temporalio.common import SearchAttributeKey
 
-from dutyflow.domain.case import CaseOpening, GroundsSubmission, PhoneReport
+from dutyflow.domain.case import (
+    CaseOpening,
+    ConsultationDecision,
+    ContactAttempt,
+    DisclosureDecision,
+    DisclosureExceptionDecision,
+    DisclosureExceptionRequest,
+    GroundsSubmission,
+    InformClientStep,
+    PhoneReport,
+)
 from dutyflow.domain.transmission import AgencyAcknowledgement
+from dutyflow.domain.validation import GroundsRules
 
 TASK_QUEUE = "dutyflow-reports"
 WORKFLOW_TYPE = "MandatedReport"
@@ -24,12 +35,17 @@ class Stage(StrEnum):
     OPENING = "opening"
     AWAITING_GROUNDS = "awaiting-grounds"
     DETERMINING_OBLIGATIONS = "determining-obligations"
+    AWAITING_SUPERVISOR = "awaiting-supervisor"
+    AWAITING_GROUNDS_REVISION = "awaiting-grounds-revision"
+    AWAITING_DISCLOSURE_DECISIONS = "awaiting-disclosure-decisions"
     AWAITING_PHONE_REPORT = "awaiting-phone-report"
     PREPARING_REPORT = "preparing-report"
     AWAITING_CONFIRMATION = "awaiting-confirmation"
     DELIVERING = "delivering"
     DELIVERY_REFUSED = "delivery-refused"
+    AWAITING_CONTACTS = "awaiting-contacts"
     AWAITING_ACKNOWLEDGEMENT = "awaiting-acknowledgement"
+    AWAITING_INFORM_CLIENT_DECISION = "awaiting-inform-client-decision"
     CLOSED = "closed"
 
 
@@ -59,18 +75,60 @@ class CaseOpened(BaseModel):
     policy_version: str
     statutory_bases: list[str]
     phone_report_first: bool
+    grounds_rules: GroundsRules | None = None
+    disclosure_mode: str = "required"
+    inform_client_required: bool = False
+    inform_client_exceptions: list[str] = []
+    supervisor_consultation: bool = False
+    supervisor_consultation_citation: str | None = None
 
 
 class RecordGroundsInput(BaseModel):
     case_id: str
     actor: Actor
     submission: GroundsSubmission
+    revision: int = 0  # 0: the first grounds; n: the n-th revision after a supervisor's return
+
+
+class ObligationsRequest(BaseModel):
+    """Determine the case's obligations; ``revision`` n after the n-th revision of the grounds
+    (nothing has been limited or sent yet, so they are determined afresh)."""
+
+    case_id: str
+    revision: int = 0
+
+
+class ConsultationInput(BaseModel):
+    """One round of the supervisor consultation: asked, bypassed, or answered."""
+
+    case_id: str
+    round: int
+    decision: ConsultationDecision | None = None
+    bypass_grounds: list[str] = []  # the grounds' paths saying the danger is imminent
+    citation: str | None = None
+
+
+class ExceptionRequestInput(BaseModel):
+    case_id: str
+    exception_id: str
+    actor: Actor
+    request: DisclosureExceptionRequest
+
+
+class ExceptionDecisionInput(BaseModel):
+    case_id: str
+    actor: Actor
+    decision: DisclosureExceptionDecision
+    recipient_id: str
+    fields: list[str]
 
 
 class RecordPhoneReportInput(BaseModel):
     case_id: str
     actor: Actor
     phone_report: PhoneReport
+    recipient_id: str | None = None
+    discharges: bool = False  # the call is the whole disclosure to this recipient
 
 
 class StepRecorded(BaseModel):
@@ -84,6 +142,12 @@ class CaseRef(BaseModel):
 
 
 class Obligation(BaseModel):
+    """One recipient of the case. ``agency_name`` is an agency's name, or for a person, a court
+    or a requesting party a label ("Potential victim 1"): their contact is case content and stays
+    in the database. ``delivery``: intake (sent to the agency's endpoint), phone-report (the
+    statutory call is the disclosure) or contact (the practitioner reaches them and logs every
+    attempt). ``obligation``: required, or permitted (the practitioner decides)."""
+
     recipient_id: str
     agency_id: str
     agency_name: str
@@ -91,8 +155,13 @@ class Obligation(BaseModel):
     form_id: str
     legal_basis: str
     phone_report_due_at: datetime | None
-    written_report_due_at: datetime
+    written_report_due_at: datetime | None
     citations: list[str]
+    recipient_rule: str | None = None
+    recipient_type: str = "agency"
+    delivery: str = "intake"
+    obligation: str = "required"
+    deadline_ids: list[str] = []
 
 
 class EscalationPoint(BaseModel):
@@ -109,11 +178,21 @@ class DeadlinePlan(BaseModel):
     escalations: list[EscalationPoint]
 
 
+class HardStop(BaseModel):
+    """Nothing may be disclosed (e.g. a subpoena without satisfactory assurance): which rule
+    stops it and, per option the law gives, the conditions not met (field paths, no values)."""
+
+    rule: str
+    citation: str
+    missing: dict[str, list[str]]
+
+
 class ObligationSet(BaseModel):
     policy_version: str
     obligations: list[Obligation]
     deadlines: list[DeadlinePlan] = []
     acknowledgement_follow_up: timedelta = timedelta(hours=24)
+    hard_stop: HardStop | None = None
 
 
 class PhoneTask(BaseModel):
@@ -160,9 +239,74 @@ class RetryDelivery(BaseModel):
     recipient_id: str
 
 
+class RecordDisclosureDecisionInput(BaseModel):
+    case_id: str
+    actor: Actor
+    decision: DisclosureDecision
+
+
+class RecordInformClientInput(BaseModel):
+    case_id: str
+    actor: Actor
+    step: InformClientStep
+
+
+class RecordContactAttemptInput(BaseModel):
+    case_id: str
+    actor: Actor
+    attempt_id: str
+    attempt: ContactAttempt
+    discharges: bool
+
+
+class SupervisionSummary(BaseModel):
+    """Where the supervisor consultation stands, without the comments: ``state`` is
+    not-asked, awaiting-supervisor, returned, approved or bypassed-imminent-danger."""
+
+    state: str
+    round: int = 0
+    decided_by: str | None = None
+    bypass_grounds: list[str] = []
+
+
+class ExceptionSummary(BaseModel):
+    """A request for fields beyond a recipient's allow-list, without its justification:
+    ``state`` pending, approved or refused."""
+
+    exception_id: str
+    recipient_id: str
+    fields: list[str]
+    state: str
+    requested_by: str
+    decided_by: str | None = None
+
+
+class DecisionSummary(BaseModel):
+    """A recorded decision, without its reasons."""
+
+    topic: str
+    subject: str | None = None
+    decision: str
+    exception: str | None = None
+
+
+class ContactSummary(BaseModel):
+    """A logged contact attempt, without who was spoken to or the notes."""
+
+    attempt_id: str
+    recipient_id: str
+    channel: str
+    outcome: str
+    attempted_at: datetime
+    efforts_exhausted: bool
+
+
 class RecipientStep(BaseModel):
     case_id: str
     recipient_id: str
+    # How many disclosure exceptions for this recipient were approved when the step ran: the
+    # fields are limited (and the report rendered) again after each approval.
+    additions_revision: int = 0
 
 
 class DisclosureSummary(BaseModel):
@@ -207,8 +351,9 @@ class DeliveryOutcome(BaseModel):
     reference_number: str
     decision: str | None = None
     delivered_at: datetime
-    written_report_due_at: datetime
+    written_report_due_at: datetime | None
     on_time: bool
+    how: str = "intake"
 
 
 class CaseOutcome(BaseModel):
@@ -238,4 +383,13 @@ class CaseStatus(BaseModel):
     deadlines: list[DeadlinePlan] = []
     escalations: list[Escalation] = []
     delivery_problems: list[DeliveryProblem] = []
+    disclosure_mode: str | None = None
+    inform_client_required: bool | None = None
+    awaiting_decisions: list[str] = []
+    awaiting_contacts: list[str] = []
+    decisions: list[DecisionSummary] = []
+    contact_attempts: list[ContactSummary] = []
+    hard_stop: HardStop | None = None
+    supervision: SupervisionSummary | None = None
+    exceptions: list[ExceptionSummary] = []
     outcome: CaseOutcome | None = None

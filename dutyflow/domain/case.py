@@ -20,7 +20,14 @@ class Model(BaseModel):
 
 
 class ReportKind(StrEnum):
+    """The report kinds a policy may be written for (`dutyflow.domain.policy.REPORT_KINDS`)."""
+
     CHILD_ABUSE = "child-abuse"
+    ELDER_ABUSE = "elder-abuse"
+    DANGER_TO_OTHERS = "danger-to-others"
+    DANGER_TO_SELF = "danger-to-self"
+    COURT_ORDER = "court-order"
+    SUBPOENA = "subpoena"
 
 
 class SourceOfInformation(StrEnum):
@@ -110,27 +117,46 @@ class ClinicalContext(Model):
 
 
 class Grounds(Model):
-    """Why the practitioner must report: what was observed or said, by whom, and when."""
+    """Why the practitioner must report: what was observed or said, by whom, and when.
+
+    ``suspicion_formed_at`` is when the duty arose (for an order or a subpoena: when it was
+    received). Which of the other fields a kind requires is the policy's ``grounds_questions``
+    and `dutyflow.domain.validation`'s business, not the model's."""
 
     suspicion_formed_at: datetime
     statutory_basis: str
-    source_of_information: SourceOfInformation
+    source_of_information: SourceOfInformation | None = None
     source_description: str | None = None
-    observations: str
+    observations: str | None = None
     statements: str | None = None
     past_incidents: str | None = None
     abuse_types: list[AbuseType] = Field(default_factory=list)
 
 
 class GroundsSubmission(Model):
-    """The practitioner's 'document the grounds' step: the grounds and the people involved."""
+    """The practitioner's 'document the grounds' step: the grounds and the people involved, and
+    the sections the case's kind asks for (its policy's ``grounds_questions``)."""
 
     grounds: Grounds
-    victim: Victim
+    victim: Victim | None = None
     guardians: list[Guardian] = Field(default_factory=list)
     suspect: Suspect | None = None
-    incident: Incident = Field(default_factory=Incident)
-    clinical_context: ClinicalContext = Field(default_factory=ClinicalContext)
+    incident: Incident = Field(default_factory=lambda: Incident())
+    clinical_context: ClinicalContext = Field(default_factory=lambda: ClinicalContext())
+    client: ClientIdentity | None = None
+    threat: Threat | None = None
+    potential_victims: list[PotentialVictim] = Field(default_factory=list)
+    support_contacts: list[SupportContact] = Field(default_factory=list)
+    care_setting: CareSetting | None = None
+    elder_abuse: ElderAbuse | None = None
+    court_order: CourtOrder | None = None
+    subpoena: Subpoena | None = None
+    client_informed: ClientInformed | None = None
+    sharing_decision: SharingDecision | None = None
+    # What the practitioner marks private (dreams and fantasies, impressions that could be
+    # misunderstood): kept, sealed, in the case file for the practitioner alone. No allow-list
+    # may name it (`dutyflow.domain.disclosure.NEVER_DISCLOSED`) and no de-identified view shows it.
+    private_content: str | None = None
 
 
 # --- grounds of the kinds beyond child abuse -----------------------------------------------------
@@ -328,11 +354,11 @@ class CaseFile(Model):
 
     reporter: Reporter
     grounds: Grounds
-    victim: Victim
+    victim: Victim | None = None
     guardians: list[Guardian] = Field(default_factory=list)
     suspect: Suspect | None = None
-    incident: Incident = Field(default_factory=Incident)
-    clinical_context: ClinicalContext = Field(default_factory=ClinicalContext)
+    incident: Incident = Field(default_factory=lambda: Incident())
+    clinical_context: ClinicalContext = Field(default_factory=lambda: ClinicalContext())
     phone_report: PhoneReport | None = None
     # Grounds of the other kinds (see the policies' grounds_questions); absent for child abuse.
     client: ClientIdentity | None = None
@@ -345,3 +371,120 @@ class CaseFile(Model):
     subpoena: Subpoena | None = None
     client_informed: ClientInformed | None = None
     sharing_decision: SharingDecision | None = None
+    private_content: str | None = None  # never disclosed, never shown in supervision
+
+
+# --- the practitioner's decisions and contacts beyond the report itself ---------------------------
+
+
+class DisclosureChoice(StrEnum):
+    DISCLOSE = "disclose"
+    DECLINE = "decline"
+
+
+class DisclosureDecision(Model):
+    """For a recipient the law permits but does not require (e.g. Tex. Health & Safety Code
+    611.004): the practitioner's decision, disclose or decline, with reasons, recorded either
+    way."""
+
+    practitioner_id: str
+    recipient_id: str
+    decision: DisclosureChoice
+    reasons: str
+
+
+class InformClientStep(Model):
+    """The decision to tell the client about the report (45 CFR 164.512(c)(2); UK: record the
+    decision either way). Not informed: ``exception`` names one of the policy's exceptions and
+    ``reasons`` say why."""
+
+    practitioner_id: str
+    informed: bool
+    informed_at: datetime | None = None
+    method: str | None = None
+    exception: str | None = None
+    reasons: str | None = None
+
+
+class ContactChannel(StrEnum):
+    PHONE = "phone"
+    IN_PERSON = "in-person"
+    WRITTEN = "written"
+
+
+class ContactOutcome(StrEnum):
+    REACHED = "reached"
+    NOT_REACHED = "not-reached"
+    DELIVERED = "delivered"
+
+
+class ContactAttempt(Model):
+    """One attempt to reach a recipient Dutyflow does not deliver to electronically: a warning to
+    a potential victim or a support contact, a call to a telephone-only agency, a response served
+    on a court or a requesting party. Every attempt is logged, reached or not (Cal. Civil Code
+    43.92(b)). ``efforts_exhausted``: the practitioner has made every reasonable effort and the
+    person cannot be reached; the duty to that person is then discharged as far as it can be."""
+
+    practitioner_id: str
+    recipient_id: str
+    channel: ContactChannel
+    attempted_at: datetime
+    outcome: ContactOutcome
+    efforts_exhausted: bool = False
+    spoke_with: str | None = None
+    reference_number: str | None = None
+    notes: str | None = None
+
+# --- supervision and disclosure exceptions ----------------------------------------------------
+
+# Facts of the grounds that say the danger is imminent: then the report never waits on a
+# supervisor (the policies' ``supervisor_consultation.imminent_danger_proceeds``).
+IMMINENT_DANGER_PATHS: tuple[str, ...] = ("incident.immediate_danger", "threat.serious_and_imminent")
+
+
+def imminent_danger(submission: GroundsSubmission) -> list[str]:
+    """The paths of the grounds that say the danger is imminent (empty when none does)."""
+    found = []
+    if submission.incident.immediate_danger:
+        found.append("incident.immediate_danger")
+    if submission.threat is not None and submission.threat.serious_and_imminent:
+        found.append("threat.serious_and_imminent")
+    return found
+
+
+class ConsultationChoice(StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+class ConsultationDecision(Model):
+    """A supervisor's answer to a consultation: approve, or return with comments (the
+    practitioner then revises the grounds and the case comes back to the supervisor)."""
+
+    supervisor_id: str
+    decision: ConsultationChoice
+    comments: str | None = None
+
+
+class DisclosureExceptionRequest(Model):
+    """Fields beyond a recipient's allow-list, asked for with a written justification. Nothing
+    beyond the allow-list is sent unless a second person approves it."""
+
+    requested_by: str
+    requested_role: str = "practitioner"
+    recipient_id: str
+    fields: list[str]
+    justification: str
+
+
+class DisclosureExceptionDecision(Model):
+    """A second person's answer to a disclosure exception: approve or refuse (with a note)."""
+
+    exception_id: str
+    decided_by: str
+    decided_role: str
+    approve: bool
+    note: str | None = None
+
+
+GroundsSubmission.model_rebuild()

@@ -38,8 +38,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def leaf_paths(model: type[BaseModel] = CaseFile, prefix: str = "") -> list[str]:
-    """Every field path an allow-list may name, e.g. ``victim.name`` or ``grounds.observations``."""
-    return list(_leaf_paths(model, prefix))
+    """Every field path an allow-list may name, e.g. ``victim.name`` or ``grounds.observations``
+    (never the content marked private, `NEVER_DISCLOSED`)."""
+    return [p for p in _leaf_paths(model, prefix) if p not in NEVER_DISCLOSED]
 
 
 @functools.cache
@@ -105,9 +106,24 @@ class UnknownFieldError(ValueError):
     """An allow-list names a field that the case model does not have."""
 
 
+class NeverDisclosedError(UnknownFieldError):
+    """An allow-list (or an exception, or a scope) names content marked private."""
+
+
+# Content the practitioner marks private: in the case file, never in any disclosure. No policy,
+# exception or scope can name it; it is not among the paths a policy may name.
+NEVER_DISCLOSED: frozenset[str] = frozenset({"private_content"})
+
+
 def check_allow_list(allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    private = sorted(allowed & NEVER_DISCLOSED)
+    if private:
+        raise NeverDisclosedError(
+            f"{', '.join(private)}: marked private by the practitioner; never disclosed"
+        )
     known = set(_leaf_paths(CaseFile, ""))
-    unknown = sorted(set(allowed) - known)
+    unknown = sorted(allowed - known)
     if unknown:
         raise UnknownFieldError(f"allow-list names unknown fields: {', '.join(unknown)}")
 
@@ -185,8 +201,9 @@ def section_paths(model: type[BaseModel] = CaseFile, prefix: str = "") -> tuple[
 
 
 def known_paths() -> set[str]:
-    """Every path a policy may name: leaf fields and the sections that hold them."""
-    return set(_leaf_paths(CaseFile, "")) | set(section_paths())
+    """Every path a policy may name: leaf fields and the sections that hold them (never the
+    content marked private)."""
+    return (set(_leaf_paths(CaseFile, "")) | set(section_paths())) - NEVER_DISCLOSED
 
 
 def limit_for_recipient(

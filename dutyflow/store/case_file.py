@@ -27,14 +27,11 @@ def load_case_file(session: Session, case_id: str) -> CaseFile:
         raise CaseNotFound(f"case {case_id} has no documented grounds")
     submission = GroundsSubmission.model_validate(grounds_row.submission)
     phone_row = session.get(PhoneReportRecord, case_id)
+    # Every section the practitioner documented (those of the case's kind), as submitted.
+    sections = {name: getattr(submission, name) for name in type(submission).model_fields}
     return CaseFile(
         reporter=opening.reporter,
-        grounds=submission.grounds,
-        victim=submission.victim,
-        guardians=submission.guardians,
-        suspect=submission.suspect,
-        incident=submission.incident,
-        clinical_context=submission.clinical_context,
+        **sections,
         phone_report=PhoneReport.model_validate(phone_row.phone_report) if phone_row else None,
     )
 
