@@ -46,7 +46,9 @@ class DisclosureView(BaseModel):
     withheld_fields: list[str]
     delivered_at: datetime | None
     reference_number: str | None
-    written_report_due_at: datetime
+    # None where the law sets no written deadline (e.g. a US-NY elder-abuse report, a request
+    # without a reply date): such a disclosure cannot be late.
+    written_report_due_at: datetime | None
     on_time: bool | None
 
 
@@ -137,7 +139,7 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
     for obligation in obligations:
         disclosure = disclosed.get(obligation.recipient_id)
         delivery = delivered.get(obligation.recipient_id)
-        due = _utc(obligation.written_report_due_at)
+        due = _utc(obligation.written_report_due_at) if obligation.written_report_due_at else None
         received = _utc(delivery.received_at) if delivery else None
         views.append(
             DisclosureView(
@@ -148,7 +150,7 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
                 delivered_at=received,
                 reference_number=delivery.reference_number if delivery else None,
                 written_report_due_at=due,
-                on_time=(received <= due) if received else (False if datetime.now(UTC) > due else None),
+                on_time=_on_time(received, due),
             )
         )
     verdicts = [v.on_time for v in views]
@@ -165,6 +167,16 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
     )
 
 
+def _on_time(received: datetime | None, due: datetime | None) -> bool | None:
+    """Delivered by the deadline; None while it is pending (or, without a deadline, until it is
+    delivered: a disclosure with no deadline is never late)."""
+    if due is None:
+        return True if received is not None else None
+    if received is not None:
+        return received <= due
+    return False if datetime.now(UTC) > due else None
+
+
 def timeline_text(timeline: CaseTimeline) -> str:
     lines = [
         f"Case {timeline.case_id}: {timeline.jurisdiction} {timeline.kind}, policy "
@@ -174,9 +186,13 @@ def timeline_text(timeline: CaseTimeline) -> str:
         lines.append("Temporal history: no longer available (retention); the audit log stands.")
     for view in timeline.disclosures:
         verdict = {True: "on time", False: "LATE or missed", None: "pending"}[view.on_time]
+        due = (
+            f"due {view.written_report_due_at:%Y-%m-%d %H:%M} UTC"
+            if view.written_report_due_at is not None
+            else "no written deadline"
+        )
         lines += [
-            f"Disclosure to {view.agency_name} ({view.recipient_id}): due "
-            f"{view.written_report_due_at:%Y-%m-%d %H:%M} UTC; "
+            f"Disclosure to {view.agency_name} ({view.recipient_id}): {due}; "
             + (f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, reference {view.reference_number}"
                if view.delivered_at else "not delivered")
             + f" ({verdict})",
