@@ -1,0 +1,282 @@
+"""The web app's forms as data: which inputs a page shows, and how a submitted form becomes the
+JSON body the API expects. Pure functions, no I/O.
+
+The guided report asks exactly the questions of the kind's policy (``grounds_questions``), each
+with its citation, by case-file path (``grounds.observations``). The input's name is that path, so
+the API's refusals (``{"field": "grounds.observations", ...}``) land next to the input they are
+about. The type of each input comes from the case models (`dutyflow.domain.case`): a yes/no, a
+date, a time, a choice, several choices, lines or text.
+
+Times are entered in the server's time zone (a page without JavaScript cannot know the browser's)
+and the label says which.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from dutyflow.domain.case import GroundsSubmission, Reporter
+from dutyflow.domain.policy import Policy
+
+InputKind = Literal["text", "textarea", "datetime", "date", "yes-no", "choice", "choices", "lines"]
+
+# Free text that may run to sentences gets a text area.
+_LONG_TEXT = frozenset({
+    "observations", "statements", "past_incidents", "source_description", "description",
+    "reasons", "scope", "requested_records", "worker_safety_concerns", "others_with_knowledge",
+    "other_relevant_information", "treatment_summary", "consent", "business_address", "address",
+    "notes", "comments", "justification", "method",
+})
+SUSPICION_FORMED_AT = "grounds.suspicion_formed_at"
+STATUTORY_BASIS = "grounds.statutory_basis"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One input: its name (a case-file path), label, kind, whether required, and the legal
+    reason for asking (the policy rule's citation)."""
+
+    name: str
+    label: str
+    kind: InputKind
+    required: bool = False
+    citation: str | None = None
+    choices: tuple[Choice, ...] = ()
+    hint: str | None = None
+
+    @property
+    def html_id(self) -> str:
+        return "f-" + self.name.replace(".", "-").replace("_", "-")
+
+
+@dataclass
+class FormState:
+    """What a re-shown form carries: the submitted values (by input name) and the problems."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def value(self, name: str) -> str:
+        return (self.values.get(name) or [""])[0]
+
+    def selected(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """``(inner type, is_list)`` of ``X | None``, ``list[X]``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(inner[0]) if len(inner) == 1 else (str, False)
+    if origin is list:
+        inner, _ = _unwrap(typing.get_args(annotation)[0])
+        return inner, True
+    return annotation, False
+
+
+def _section_model(section: str) -> tuple[type[BaseModel] | None, bool]:
+    info = GroundsSubmission.model_fields.get(section)
+    if info is None:
+        return None, False
+    inner, is_list = _unwrap(info.annotation)
+    return (inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None), is_list
+
+
+def field_type(path: str) -> tuple[Any, bool, bool]:
+    """``(type, is_list_value, section_is_list)`` of a case-file path of a grounds submission."""
+    section, _, name = path.partition(".")
+    model, section_is_list = _section_model(section)
+    if model is None or name not in model.model_fields:
+        return str, False, section_is_list
+    inner, is_list = _unwrap(model.model_fields[name].annotation)
+    return inner, is_list, section_is_list
+
+
+def _humanise(value: str) -> str:
+    return value.replace("-", " ").replace("_", " ").capitalize()
+
+
+def input_for(path: str, label: str, *, required: bool, citation: str | None,
+              zone: str) -> FormInput:
+    kind_of, is_list, _ = field_type(path)
+    name = path.rsplit(".", 1)[-1]
+    choices: tuple[Choice, ...] = ()
+    hint = None
+    kind: InputKind
+    if isinstance(kind_of, type) and issubclass(kind_of, StrEnum):
+        choices = tuple(Choice(m.value, _humanise(m.value)) for m in kind_of)
+        kind = "choices" if is_list else "choice"
+    elif is_list:
+        kind, hint = "lines", "One per line."
+    elif kind_of is bool:
+        kind = "yes-no"
+    elif kind_of is datetime:
+        kind, hint = "datetime", f"Date and time, {zone}."
+    elif kind_of is date:
+        kind = "date"
+    else:
+        kind = "textarea" if name in _LONG_TEXT else "text"
+    return FormInput(name=path, label=label, kind=kind, required=required, citation=citation,
+                     choices=choices, hint=hint)
+
+
+def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
+    """What the kind's policy asks, in its order; the legal basis the grounds cite comes first,
+    and when the duty arose is always asked (every deadline runs from it)."""
+    inputs = [
+        FormInput(
+            name=STATUTORY_BASIS,
+            label="Under which provision do you report?",
+            kind="choice",
+            required=True,
+            citation=", ".join(b.citation for b in policy.statutory_bases),
+            choices=tuple(Choice(b.code, f"{b.code}: {b.description}") for b in policy.statutory_bases),
+        )
+    ]
+    asked = {q.answer for q in policy.grounds_questions}
+    if SUSPICION_FORMED_AT not in asked:
+        inputs.append(input_for(
+            SUSPICION_FORMED_AT, "When did the duty arise (for an order or a subpoena: when you "
+            "received it)?", required=True, citation=None, zone=zone,
+        ))
+    inputs += [
+        input_for(q.answer, q.asks, required=q.required, citation=q.citation, zone=zone)
+        for q in policy.grounds_questions
+    ]
+    return inputs
+
+
+REPORTER_INPUTS: tuple[tuple[str, str, bool], ...] = (
+    ("reporter.name", "Your name, as the report gives it", True),
+    ("reporter.title", "Your professional title", True),
+    ("reporter.mandated_reporter_category", "Your mandated-reporter category", True),
+    ("reporter.business_name", "Your practice or clinic's name", True),
+    ("reporter.business_address", "Your practice's address", True),
+    ("reporter.phone", "Your telephone number", True),
+)
+
+
+def opening_inputs() -> list[FormInput]:
+    """The opening of a report besides kind and jurisdiction: where, whose record, who reports."""
+    inputs = [
+        FormInput("county", "County (or local authority) where the case is", "text", required=True,
+                  hint="It decides which agency receives the report."),
+        FormInput("client_id", "The client's id in your clinic's records", "text", required=True,
+                  hint="An opaque id such as client-0007, never a name: the accounting of "
+                  "disclosures is kept under it."),
+    ]
+    for path, label, required in REPORTER_INPUTS:
+        name = path.split(".", 1)[1]
+        assert name in Reporter.model_fields
+        inputs.append(FormInput(path, label, "textarea" if name in _LONG_TEXT else "text",
+                                required=required))
+    inputs.append(FormInput("reporter.witnessed_incident", "Did you witness the incident yourself?",
+                            "yes-no"))
+    return inputs
+
+
+# --- from a submitted form to a JSON body ----------------------------------------------------------
+
+
+def local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    return zone or UTC
+
+
+def zone_name() -> str:
+    return datetime.now().astimezone().tzname() or "UTC"
+
+
+def to_instant(value: str, zone: tzinfo | None = None) -> str | None:
+    """A ``datetime-local`` value (or a full ISO time) as an aware ISO time; None if unreadable
+    (the value is then passed on as typed, and the API names the field)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone or local_zone())
+    return parsed.isoformat()
+
+
+def convert(form_input: FormInput, values: list[str]) -> Any:
+    """The submitted value of one input, as the API's JSON wants it; None when left empty."""
+    present = [v.strip() for v in values if v.strip()]
+    if form_input.kind == "choices":
+        return present or None
+    if form_input.kind == "lines":
+        lines = [line.strip() for v in present for line in v.splitlines() if line.strip()]
+        return lines or None
+    if not present:
+        return None
+    value = present[0]
+    if form_input.kind == "yes-no":
+        return {"yes": True, "no": False}.get(value, value)
+    if form_input.kind == "datetime":
+        return to_instant(value) or value
+    return value
+
+
+def nest(inputs: list[FormInput], form: dict[str, list[str]]) -> dict[str, Any]:
+    """The JSON body of the submitted inputs: ``victim.name`` into ``{"victim": {"name": ...}}``,
+    a list section (``guardians.name``) into a list of one."""
+    body: dict[str, Any] = {}
+    for form_input in inputs:
+        value = convert(form_input, form.get(form_input.name, []))
+        if value is None:
+            continue
+        section, _, name = form_input.name.partition(".")
+        if not name:
+            body[section] = value
+            continue
+        _, _, section_is_list = field_type(form_input.name)
+        if section_is_list:
+            items = body.setdefault(section, [{}])
+            items[0][name] = value
+        else:
+            body.setdefault(section, {})[name] = value
+    return body
+
+
+def input_name(field: str) -> str:
+    """The input an API problem's field names: ``guardians[0].name`` is ``guardians.name``."""
+    name = field
+    while "[" in name:
+        start = name.index("[")
+        end = name.index("]", start)
+        name = name[:start] + name[end + 1:]
+    return name
+
+
+def state_from(form: dict[str, list[str]], errors: list[dict[str, str]],
+               inputs: list[FormInput]) -> FormState:
+    """The form to show again: the values as submitted, each problem next to its input, and the
+    problems of no input on their own."""
+    state = FormState(values=form)
+    names = {i.name for i in inputs}
+    for error in errors:
+        name = input_name(str(error.get("field", "")))
+        problem = str(error.get("problem", "is not valid"))
+        target = name if name in names else next(
+            (n for n in names if n.startswith(name + ".") or name.startswith(n + ".")), None
+        )
+        if target is None:
+            state.general.append(f"{name}: {problem}" if name else problem)
+        else:
+            state.errors.setdefault(target, []).append(problem)
+    return state
