@@ -1,0 +1,1 @@
+"""Exports of a case for use outside the report itself (teaching, research, quality review)."""
