@@ -99,7 +99,7 @@ schema = schemathesis.openapi.from_dict(_described_api())
 
 @schema.parametrize()
 @settings(
-    max_examples=30, deadline=None, derandomize=True,
+    max_examples=15, deadline=None, derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much],
 )
