@@ -269,6 +269,13 @@ def create_app(
         except RPCError as err:
             raise _not_found_or(err) from None
 
+    async def signed_step(
+        grant: CaseGrant, temporal_client: Client, method: Any, body: Any, key: str | None
+    ) -> CaseStatus:
+        """A clinician step signed with a practitioner id: only in the caller's own name."""
+        refuse_acting_for_another(body.practitioner_id, grant.principal)
+        return await update(handle(temporal_client, grant.case_id), method, body, key)
+
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -395,9 +402,8 @@ def create_app(
         idempotency_key: IdempotencyKey = None,
         grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
-        refuse_acting_for_another(body.practitioner_id, grant.principal)
-        return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.confirm_report, body, idempotency_key
+        return await signed_step(
+            grant, temporal_client, MandatedReportWorkflow.confirm_report, body, idempotency_key
         )
 
     @app.post("/reports/{case_id}/disclosure-decisions", response_model=CaseStatus)
@@ -410,9 +416,8 @@ def create_app(
     ) -> CaseStatus:
         """Disclose to, or decline, a recipient the law permits but does not require; the
         reasons are recorded either way."""
-        refuse_acting_for_another(body.practitioner_id, grant.principal)
-        return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.decide_disclosure, body, idempotency_key
+        return await signed_step(
+            grant, temporal_client, MandatedReportWorkflow.decide_disclosure, body, idempotency_key
         )
 
     @app.post("/reports/{case_id}/contact-attempts", response_model=CaseStatus)
@@ -425,10 +430,8 @@ def create_app(
     ) -> CaseStatus:
         """One attempt to reach a potential victim, a support contact, a telephone-only agency,
         a court or a requesting party: every attempt is logged, reached or not."""
-        refuse_acting_for_another(body.practitioner_id, grant.principal)
-        return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.record_contact_attempt, body,
-            idempotency_key,
+        return await signed_step(
+            grant, temporal_client, MandatedReportWorkflow.record_contact_attempt, body, idempotency_key
         )
 
     @app.post("/reports/{case_id}/inform-client", response_model=CaseStatus)
@@ -441,10 +444,8 @@ def create_app(
     ) -> CaseStatus:
         """The decision to tell the client about the report (45 CFR 164.512(c)(2)), recorded
         either way: informed, or the exception that applies and why."""
-        refuse_acting_for_another(body.practitioner_id, grant.principal)
-        return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.record_inform_client_decision,
-            body, idempotency_key,
+        return await signed_step(
+            grant, temporal_client, MandatedReportWorkflow.record_inform_client_decision, body, idempotency_key
         )
 
     @app.post("/reports/{case_id}/retry-delivery", response_model=CaseStatus)
@@ -455,9 +456,8 @@ def create_app(
         idempotency_key: IdempotencyKey = None,
         grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
-        refuse_acting_for_another(body.practitioner_id, grant.principal)
-        return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.retry_delivery, body, idempotency_key
+        return await signed_step(
+            grant, temporal_client, MandatedReportWorkflow.retry_delivery, body, idempotency_key
         )
 
     replays = ReplayGuard()
