@@ -24,10 +24,13 @@ from dutyflow.contracts import (
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.disclosure import (
+    NEVER_DISCLOSED,
     PROTECTED_DATA_CLASSES,
+    NeverDisclosedError,
     OutsideScopeError,
     ProtectedDataError,
     limit_for_recipient,
+    private_by_court_order,
 )
 from dutyflow.domain.policy import Deadline, Policy, PolicyLibrary, RecipientRule, fact_value
 from activities.supervision import approved_additions
@@ -375,20 +378,24 @@ class ObligationActivities:
             c for c in policy.permitted_classes(rule.id, facts, "justified-addition")
             if set(PROTECTED_DATA_CLASSES[c]) & set(additions)
         ]
+        scope = policy.scope_for(rule.id, facts)
         try:
             limited = limit_for_recipient(
                 case_file,
                 rule.allowed_fields,
-                scope=policy.scope_for(rule.id, facts),
+                scope=scope,
                 permitted_classes=sorted(
                     {*policy.permitted_classes(rule.id, facts, "part2-court-order"), *justified}
                 ),
                 additions=additions,
+                court_order=policy.order_scope is not None,
             )
         except ProtectedDataError as err:
             raise ApplicationError(str(err), type="ProtectedDataError", non_retryable=True) from None
         except OutsideScopeError as err:
             raise ApplicationError(str(err), type="OutsideScopeError", non_retryable=True) from None
+        except NeverDisclosedError as err:
+            raise ApplicationError(str(err), type="NeverDisclosedError", non_retryable=True) from None
         digest = content_sha256(limited.fields)
 
         def write(session: Session) -> None:
@@ -423,6 +430,12 @@ class ObligationActivities:
             details={
                 "recipient_id": request.recipient_id,
                 **({"approved_additions": additions} if additions else {}),
+                # Content marked private leaves only when a court order names it: say so plainly.
+                **(
+                    {"private_content_by_court_order": private_by_court_order(limited)}
+                    if scope is not None and set(scope) & NEVER_DISCLOSED
+                    else {}
+                ),
                 "policy_version": policy.version,
                 "recipient_rule": rule.id,
                 "field_standard": rule.field_standard,

@@ -155,7 +155,8 @@ class GroundsSubmission(Model):
     sharing_decision: SharingDecision | None = None
     # What the practitioner marks private (dreams and fantasies, impressions that could be
     # misunderstood): kept, sealed, in the case file for the practitioner alone. No allow-list
-    # may name it (`dutyflow.domain.disclosure.NEVER_DISCLOSED`) and no de-identified view shows it.
+    # may name it (`dutyflow.domain.disclosure.NEVER_DISCLOSED`) and no de-identified view shows it;
+    # only a court order whose ``authorised_fields`` names it expressly opens it, and that is audited.
     private_content: str | None = None
 
 
@@ -246,7 +247,8 @@ class ElderAbuse(Model):
 
 class CourtOrder(Model):
     """An order of a court or tribunal (45 CFR 164.512(e)(1)(i)): only what it expressly authorises
-    may be disclosed. ``authorised_fields`` maps the order's words (``scope``) to case-file paths."""
+    may be disclosed. ``authorised_fields`` maps the order's words (``scope``) to case-file paths;
+    ``private_content`` may be among them only where the order expressly names that content."""
 
     court: str | None = None
     case_number: str | None = None

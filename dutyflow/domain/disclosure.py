@@ -8,6 +8,10 @@ Two data classes are denied by default whatever an allow-list says: psychotherap
 (45 CFR 164.508(a)(2)) and substance-use treatment records (42 CFR Part 2). Only an exception the
 case's policy names, with its conditions met, lets `limit_for_recipient` pass them; a court
 order's or request's scope can only narrow an allow-list, never widen it.
+
+Content the practitioner marks private (dreams and fantasies, impressions that could be
+misunderstood) is never on an allow-list and no exception opens it. The one way out is a court
+order that expressly names it; the caller records that it did.
 """
 
 from __future__ import annotations
@@ -110,8 +114,9 @@ class NeverDisclosedError(UnknownFieldError):
     """An allow-list (or an exception, or a scope) names content marked private."""
 
 
-# Content the practitioner marks private: in the case file, never in any disclosure. No policy,
-# exception or scope can name it; it is not among the paths a policy may name.
+# Content the practitioner marks private: in the case file, never in any disclosure by policy. No
+# allow-list, exception or request can name it; it is not among the paths a policy may name. Only
+# a court order's scope that names it expressly opens it (`limit_for_recipient`, ``court_order``).
 NEVER_DISCLOSED: frozenset[str] = frozenset({"private_content"})
 
 
@@ -133,6 +138,10 @@ def limit_fields(case_file: CaseFile, allowed: Iterable[str]) -> LimitedDisclosu
     template can say 'unknown'; withheld leaves are absent, so a template naming one fails."""
     allowed_set = set(allowed)
     check_allow_list(allowed_set)
+    return _limit(case_file, allowed_set)
+
+
+def _limit(case_file: CaseFile, allowed_set: set[str]) -> LimitedDisclosure:
     dumped = case_file.model_dump(mode="json")
     present = _present_paths(dumped)
     limited = _copy_allowed(dumped, allowed_set)
@@ -213,6 +222,7 @@ def limit_for_recipient(
     permitted_classes: Iterable[str] = (),
     scope: Iterable[str] | None = None,
     additions: Iterable[str] = (),
+    court_order: bool = False,
 ) -> LimitedDisclosure:
     """Limit a case file for one recipient, with the default-deny data classes enforced.
 
@@ -224,6 +234,8 @@ def limit_for_recipient(
     * ``scope``: what a court order expressly authorises (or a request asks for). The disclosure
       is exactly the scope, which must fit within the allow-list and the additions (or a
       permitted class); a scope naming anything else is refused, never silently trimmed.
+    * ``court_order``: the scope is a court order's (not a request's). Only such a scope may name
+      the content marked private, and only by naming it expressly (`private_by_court_order`).
     """
     allowed_set = set(allowed)
     additions_set = set(additions)
@@ -234,7 +246,8 @@ def limit_for_recipient(
         raise ValueError(f"permitted_classes: unknown data class(es) {', '.join(unknown_classes)}")
     ceiling = allowed_set | additions_set
     requested = ceiling if scope is None else set(scope)
-    check_allow_list(requested)
+    ordered_private = requested & NEVER_DISCLOSED if scope is not None and court_order else set()
+    check_allow_list(requested - ordered_private)
     # Default-deny first: a protected field is refused as such, whoever asks for it.
     for path in sorted(requested):
         data_class = protected_class_of(path)
@@ -245,10 +258,15 @@ def limit_for_recipient(
             )
     if scope is not None:
         opened = {path for c in permitted for path in PROTECTED_DATA_CLASSES[c]}
-        beyond = sorted(requested - ceiling - opened)
+        beyond = sorted(requested - ceiling - opened - ordered_private)
         if beyond:
             raise OutsideScopeError(
                 f"scope names fields beyond the recipient's allow-list: {', '.join(beyond)}; "
                 f"such a field needs a written justification and a second reviewer"
             )
-    return limit_fields(case_file, requested)
+    return _limit(case_file, requested)
+
+
+def private_by_court_order(limited: LimitedDisclosure) -> list[str]:
+    """The content marked private that a disclosure carries: only ever what a court order named."""
+    return sorted(set(limited.disclosed_paths) & NEVER_DISCLOSED)

@@ -37,6 +37,7 @@ from dutyflow.domain.rendering import (
     FormLayoutError,
     layout_paths,
     load_form_layout,
+    private_layout_paths,
     required_layout_paths,
 )
 
@@ -146,6 +147,17 @@ def check_policy(
                         ),
                     )
                 )
+        private = sorted(private_layout_paths(layout))
+        if private and not (recipient.field_standard == "order-scope" and policy.order_scope is not None):
+            problems.append(
+                (
+                    f"{where}.form",
+                    (
+                        f"form {layout.id} shows content marked private ({', '.join(private)}); only "
+                        f"the response to a court order that names it may"
+                    ),
+                )
+            )
         denied = sorted(p for p in needed if protected_class_of(p) is not None)
         if denied:
             problems.append(

@@ -36,7 +36,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dutyflow.domain.case import CaseFile
-from dutyflow.domain.disclosure import leaf_paths
+from dutyflow.domain.disclosure import NEVER_DISCLOSED, leaf_paths
 from dutyflow.domain.documents import document_sha256
 
 _DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -99,8 +99,15 @@ class FormLayoutError(ValueError):
 
 
 def layout_paths(layout: FormLayout) -> set[str]:
-    """Every case-file path the layout renders: the allow-list the form needs in full."""
-    return {f.path for section in layout.sections for f in section.fields}
+    """Every case-file path the layout renders that an allow-list may name: the allow-list the
+    form needs in full. (Content marked private, which only a court order can open, is never on
+    an allow-list; `private_layout_paths` names it.)"""
+    return {f.path for section in layout.sections for f in section.fields} - NEVER_DISCLOSED
+
+
+def private_layout_paths(layout: FormLayout) -> set[str]:
+    """The content marked private the layout shows when, and only when, a court order names it."""
+    return {f.path for section in layout.sections for f in section.fields} & NEVER_DISCLOSED
 
 
 def required_layout_paths(layout: FormLayout) -> set[str]:
@@ -237,7 +244,7 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
                     f"{fwhere}: unknown kind {kind!r} "
                     f"(expected one of {', '.join(sorted(FIELD_KINDS))})"
                 )
-            if fpath not in known_leaves:
+            if fpath not in known_leaves | NEVER_DISCLOSED:
                 raise FormLayoutError(f"{fwhere}: path {fpath!r} is not a case-file field")
             if fpath in seen_paths:
                 raise FormLayoutError(f"{fwhere}: duplicate path {fpath!r}")
@@ -256,6 +263,11 @@ def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:
             optional = raw_field.get("optional", False)
             if not isinstance(optional, bool):
                 raise FormLayoutError(f"{fwhere}: 'optional' must be true or false")
+            if fpath in NEVER_DISCLOSED and not optional:
+                raise FormLayoutError(
+                    f"{fwhere}: path {fpath!r} is content marked private, disclosed only where a "
+                    f"court order names it; it must be 'optional: true'"
+                )
             fields.append(FormField(path=fpath, label=label, kind=kind, optional=optional))
         sections.append(
             FormSection(

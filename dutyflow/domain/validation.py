@@ -302,7 +302,24 @@ def _threat(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -
     return problems
 
 
-def _scope_problems(fields: list[str], where: str, rules: GroundsRules) -> list[FieldProblem]:
+def _scope_problems(
+    fields: list[str], where: str, rules: GroundsRules, *, court_order: bool = False
+) -> list[FieldProblem]:
+    """What an order or request names must be fields of the case within the recipient's
+    allow-list. Content marked private is outside every allow-list: only a court order that names
+    it expressly may reach it, never a request."""
+    private = [f for f in fields if f in NEVER_DISCLOSED]
+    if private and not court_order:
+        return [
+            FieldProblem(
+                field=where,
+                problem=(
+                    f"names content marked private by the practitioner ({', '.join(private)}); "
+                    "only a court order that expressly names it may reach it"
+                ),
+            )
+        ]
+    fields = [f for f in fields if f not in NEVER_DISCLOSED]
     known = known_paths()
     unknown = [f for f in fields if f not in known]
     if unknown:
@@ -344,7 +361,9 @@ def _court_order(submission: GroundsSubmission, now: datetime, rules: GroundsRul
         problems.append(
             FieldProblem(field="court_order.comply_by", problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)")
         )
-    problems += _scope_problems(order.authorised_fields, "court_order.authorised_fields", rules)
+    problems += _scope_problems(
+        order.authorised_fields, "court_order.authorised_fields", rules, court_order=True
+    )
     return problems
 
 

@@ -218,6 +218,32 @@ async def test_california_court_order_discloses_only_what_the_order_authorises(
     assert not [m for m in MARKERS if m in json.dumps(review)]
 
 
+async def test_content_marked_private_reaches_the_court_only_when_the_order_names_it_and_is_recorded(
+    api: httpx.AsyncClient, stack, callers
+) -> None:
+    private = "MARKER-PRIVATE-ORDERED dreams of the flood"
+    case_id = await open_report(api, kind="court-order")
+    body = bodies.court_order(["client.name", "clinical_context.treatment_dates", "private_content"])
+    body["private_content"] = private
+    await document_grounds(api, case_id, body)
+    supervisor = callers.new("supervisor", clinic_id=scenario.opening_request()["clinic_id"])
+    consultation = ok(await supervisor.http.get(f"/supervision/consultations/{case_id}"))
+    assert "MARKER-PRIVATE" not in json.dumps(consultation)  # supervision never shows it
+
+    await supervisor_approves(callers, case_id)
+    status = await wait_for_stage(api, case_id, "awaiting-confirmation")
+    [disclosure] = status["disclosures"]
+    assert "private_content" in disclosure["disclosed_fields"]  # before confirming, the practitioner sees it goes
+    [document] = ok(await api.get(f"/reports/{case_id}/review"))["documents"]
+    assert private in document["text"]
+    with stack.sessions() as session:
+        [limited] = [e for e in audit_log.entries_for_case(session, case_id) if e.step == "fields-limited"]
+    assert limited.details["private_content_by_court_order"] == ["private_content"]
+    assert "MARKER-PRIVATE" not in json.dumps(limited.details)
+    export = ok(await api.get(f"/reports/{case_id}/deidentified"))
+    assert "MARKER-PRIVATE" not in json.dumps(export)  # nor a teaching export
+
+
 async def test_a_subpoena_without_satisfactory_assurance_is_a_hard_stop(api: httpx.AsyncClient, stack) -> None:
     case_id = await open_report(api, kind="subpoena")
     await document_grounds(api, case_id, bodies.subpoena(assured=False))

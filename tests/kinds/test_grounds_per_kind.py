@@ -98,6 +98,21 @@ def test_an_order_naming_a_field_beyond_the_allow_list_needs_an_exception() -> N
     assert "beyond the recipient's allow-list" in problem and "second reviewer" in problem
 
 
+def test_an_order_may_name_the_content_marked_private_expressly() -> None:
+    body = bodies.court_order(["client.name", "private_content"])
+
+    assert "court_order.authorised_fields" not in problems_of(body, "US-CA", "court-order")
+
+
+def test_a_subpoena_may_not_ask_for_the_content_marked_private() -> None:
+    body = bodies.subpoena(assured=True)
+    body["subpoena"]["requested_fields"] = ["client.name", "private_content"]
+
+    problem = problems_of(body, "US-CA", "subpoena")["subpoena.requested_fields"]
+
+    assert "marked private" in problem and "only a court order" in problem
+
+
 def test_elder_abuse_asks_about_the_care_setting() -> None:
     body = bodies.elder_abuse()
     del body["care_setting"]

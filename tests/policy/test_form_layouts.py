@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dutyflow.domain.disclosure import limit_fields
+from dutyflow.domain.disclosure import limit_fields, limit_for_recipient
 from dutyflow.domain.rendering import (
     TEMPLATES_DIR,
     FormLayoutError,
@@ -18,6 +18,7 @@ from dutyflow.domain.rendering import (
     WithheldFieldError,
     layout_paths,
     load_form_layout,
+    private_layout_paths,
     render_report,
     required_layout_paths,
 )
@@ -45,6 +46,38 @@ def test_optional_fields_outside_the_scope_say_so_on_the_document() -> None:
     assert "Diagnosis: Not disclosed: not authorised by the order" in report.text
     assert "Name: Taylor Client" in report.text
     assert DIAGNOSIS not in report.html
+
+
+def test_content_marked_private_is_printed_only_where_the_order_names_it() -> None:
+    layout = load_form_layout("court-order-response")
+    case = sample_case().model_copy(update={"private_content": "MARKER-PRIVATE-FORM"})
+    shown = sorted(required_layout_paths(layout))
+    label = "Content the practitioner marked private (only where the order names it expressly)"
+
+    unnamed = render_report(layout, limit_for_recipient(case, shown, scope=shown, court_order=True).fields, CONTEXT)
+    named = render_report(
+        layout,
+        limit_for_recipient(case, shown, scope=[*shown, "private_content"], court_order=True).fields,
+        CONTEXT,
+    )
+
+    assert private_layout_paths(layout) == {"private_content"}
+    assert "private_content" not in layout_paths(layout)  # never on an allow-list
+    assert f"{label}: Not disclosed: not authorised by the order" in unnamed.text
+    assert "MARKER-PRIVATE-FORM" not in unnamed.html
+    assert "MARKER-PRIVATE-FORM" in named.text and "MARKER-PRIVATE-FORM" in named.html
+
+
+def test_a_layout_may_show_private_content_only_as_an_optional_field(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    form = templates / "forms" / "court-order-response.yaml"
+    source = form.read_text()
+    old = "label: \"Content the practitioner marked private (only where the order names it expressly)\", kind: narrative, optional: true}"
+    assert old in source
+    form.write_text(source.replace(old, old.replace(", optional: true", ""), 1))
+
+    with pytest.raises(FormLayoutError, match="private_content.*must be 'optional: true'"):
+        load_form_layout("court-order-response", templates)
 
 
 def test_a_required_field_outside_the_fields_still_refuses_to_render() -> None:

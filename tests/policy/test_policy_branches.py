@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from dutyflow.domain.disclosure import (
+    NeverDisclosedError,
     OutsideScopeError,
     ProtectedDataError,
     limit_for_recipient,
+    private_by_court_order,
 )
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT
@@ -210,6 +212,44 @@ def test_part2_records_go_only_under_a_part2_court_order() -> None:
     limited = limit_for_recipient(case, allowed, scope=scope, permitted_classes=permitted)
     assert permitted == ["part2"]
     assert limited.fields["clinical_context"]["substance_use_records"] == PART2
+
+
+# --- content the practitioner marked private: only where a court order names it -----------------
+
+PRIVATE = "MARKER-PRIVATE-DREAM-R4"
+
+
+def test_private_content_goes_only_where_a_court_order_names_it_expressly() -> None:
+    order = policy("US-CA", "court-order")
+    case = sample_case().model_copy(update={"private_content": PRIVATE})
+    allowed = order.recipient("court").allowed_fields
+    scope = order.scope_for("court", case.model_dump(mode="json"))
+    assert scope is not None and "private_content" not in scope
+
+    unnamed = limit_for_recipient(case, allowed, scope=scope, court_order=True)
+    assert "private_content" in unnamed.withheld_paths
+    assert PRIVATE not in str(unnamed.fields) and private_by_court_order(unnamed) == []
+
+    named = limit_for_recipient(case, allowed, scope=[*scope, "private_content"], court_order=True)
+    assert named.fields["private_content"] == PRIVATE
+    assert private_by_court_order(named) == ["private_content"]
+
+
+@pytest.mark.parametrize(
+    "way",
+    ["allow-list", "justified addition", "a request's scope (a subpoena)"],
+)
+def test_private_content_never_goes_by_an_allow_list_an_exception_or_a_request(way: str) -> None:
+    case = sample_case().model_copy(update={"private_content": PRIVATE})
+    allowed = policy("US-CA", "subpoena").recipient("requesting-party").allowed_fields
+    asks = {
+        "allow-list": {"allowed": [*allowed, "private_content"]},
+        "justified addition": {"additions": ["private_content"]},
+        "a request's scope (a subpoena)": {"scope": ["client.name", "private_content"]},
+    }[way]
+
+    with pytest.raises(NeverDisclosedError, match="private_content"):
+        limit_for_recipient(case, asks.pop("allowed", allowed), **asks)
 
 
 # --- subpoena without an order: satisfactory assurance or a hard stop --------------------------

@@ -123,6 +123,19 @@ def test_a_broken_policy_is_named_by_file_rule_and_problem(
     assert "Policy check FAILED" in err
 
 
+def test_only_a_court_orders_response_may_show_the_content_marked_private(
+    run: Run, library: Path
+) -> None:
+    path = edit(library, Path("us-ca/subpoena/2026.1.yaml"),
+                replace("    form: subpoena-response", "    form: court-order-response"))
+
+    status, out, _ = check(run, library)
+
+    assert status == 1
+    assert f"{path}: recipients[requesting-party].form: form court-order-response shows content " \
+        "marked private (private_content); only the response to a court order that names it may" in out
+
+
 def test_every_problem_is_reported_not_only_the_first(run: Run, library: Path) -> None:
     first = edit(library, CA_CHILD, replace("- victim.name\n", "- victim.favourite_colour\n"))
     second = edit(
