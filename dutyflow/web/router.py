@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dutyflow.auth.store import parse_token, revoke_token, sign_in
 from dutyflow.contracts import Actor
+from dutyflow.domain import privacy_notice
 from dutyflow.domain.policy import NoPolicyError, Policy, PolicyError, PolicyLibrary
 from dutyflow.domain.policy_explain import explain_policy
 from dutyflow.settings import REPO_ROOT
@@ -127,6 +128,8 @@ def _errors_of(response: httpx.Response) -> list[dict[str, str]]:
     if isinstance(body, dict) and isinstance(body.get("errors"), list):
         return body["errors"]
     detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list) and all(isinstance(d, dict) and "problem" in d for d in detail):
+        return [{"field": str(d.get("field", "")), "problem": str(d["problem"])} for d in detail]
     if isinstance(detail, str):
         field, sep, problem = detail.partition(": ")
         return [{"field": field, "problem": problem} if sep else {"field": "", "problem": detail}]
@@ -400,7 +403,10 @@ def web_router(
                 return refused(session, "There is no such case, or it is not yours to see.",
                                answer.status_code if answer.status_code in (403, 404) else 404)
             status = answer.json()
-            supervision = await client.get(f"/reports/{case_id}/supervision")
+            supervision, notice = await asyncio.gather(
+                client.get(f"/reports/{case_id}/supervision"),
+                client.get(f"/reports/{case_id}/privacy-notice"),
+            )
         policy = policy_of(status)
         stage = status["stage"]
         writer = session.role in ("practitioner", "supervisor")
@@ -413,6 +419,9 @@ def web_router(
             states=step_states or {},
             empty=FormState(),
             supervision=supervision.json() if supervision.status_code == 200 else None,
+            notice=notice.json() if notice.status_code == 200 else None,
+            current_notice=notice_in_effect(status["jurisdiction"]),
+            today=date.today().isoformat(),
             now_local=datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M"),
             zone=forms.zone_name(),
         )
@@ -525,6 +534,67 @@ def web_router(
             "practitioner_id": s.user_id, "recipient_id": _first(f, "recipient_id"),
         }, [])
 
+    # --- the client's acknowledgement of the privacy notice ----------------------------------
+
+    def notice_in_effect(jurisdiction: str) -> privacy_notice.Notice | None:
+        try:
+            return privacy_notice.current(jurisdiction, date.today())
+        except privacy_notice.UnknownNotice:
+            return None
+
+    async def case_client(client: httpx.AsyncClient, case_id: str) -> tuple[str, str] | None:
+        """The case's client id and jurisdiction, if the caller may read the case."""
+        state, status = await asyncio.gather(
+            client.get(f"/reports/{case_id}/privacy-notice"), client.get(f"/reports/{case_id}"),
+        )
+        if state.status_code != 200 or status.status_code != 200:
+            return None
+        return state.json()["client_id"], status.json()["jurisdiction"]
+
+    @router.get("/cases/{case_id}/privacy-notice")
+    async def notice_for_client(request: Request, case_id: str) -> Response:
+        """The notice in effect for the case's jurisdiction, to print or show the client."""
+        session = await page_session(request, "practitioner", "supervisor")
+        if isinstance(session, Response):
+            return session
+        async with api(request, session.token) as client:
+            found = await case_client(client, case_id)
+            if found is None:
+                return refused(session, "There is no such case, or it is not yours to see.", 404)
+            client_id, jurisdiction = found
+            answer = await client.get(f"/clients/{client_id}/privacy-notice",
+                                      params={"jurisdiction": jurisdiction})
+        if answer.status_code != 200:
+            problems = "; ".join(e.get("problem", "") for e in _errors_of(answer))
+            return refused(session, f"No privacy notice can be given: {problems}", answer.status_code)
+        return HTMLResponse(answer.text, headers=PAGE_HEADERS)
+
+    @router.post("/cases/{case_id}/privacy-notice-acknowledgement")
+    async def record_notice_acknowledgement(request: Request, case_id: str) -> Response:
+        """That the client was given the notice and acknowledged it (signed or orally). It never
+        holds up a report; it is recorded for the client, for every case of theirs."""
+        result = await posted(request)
+        if isinstance(result, Response):
+            return result
+        session, form = result
+        inputs = [FormInput(name, name, "text")
+                  for name in ("notice_version", "given_on", "how", "note")]
+        async with api(request, session.token) as client:
+            found = await case_client(client, case_id)
+            if found is None:
+                return refused(session, "There is no such case, or it is not yours.", 404)
+            client_id, jurisdiction = found
+            answer = await client.post(f"/clients/{client_id}/privacy-notice-acknowledgements", json={
+                "jurisdiction": jurisdiction, "notice_version": _first(form, "notice_version"),
+                "given_on": _first(form, "given_on") or None, "how": _first(form, "how") or None,
+                "note": _optional(form, "note"),
+            })
+        if answer.status_code != 201:
+            state = forms.state_from(form, _errors_of(answer), inputs)
+            return await case_page(request, session, case_id, step_states={"privacy-notice:": state},
+                                   status_code=answer.status_code)
+        return redirect(f"/cases/{case_id}")
+
     @router.get("/cases/{case_id}/review")
     async def review(request: Request, case_id: str) -> Response:
         session = await page_session(request, "practitioner", "supervisor", "compliance")
@@ -546,11 +616,13 @@ def web_router(
         if isinstance(session, Response):
             return session
         async with api(request, session.token) as client:
-            queue, cases = await asyncio.gather(
+            queue, cases, unacknowledged = await asyncio.gather(
                 client.get("/supervision/consultations"), client.get("/compliance/cases"),
+                client.get("/compliance/cases-without-privacy-notice"),
             )
         return render("supervisor/home.html.j2", session, title="Consultations and cases",
                       queue=queue.json() if queue.status_code == 200 else [],
+                      unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
                       cases=cases.json() if cases.status_code == 200 else [],
                       cases_problem=None if cases.status_code == 200 else _errors_of(cases))
 
@@ -595,10 +667,11 @@ def web_router(
     async def compliance_page(request: Request, session: WebSession, state: FormState,
                               status_code: int = 200) -> Response:
         async with api(request, session.token) as client:
-            open_cases, overdue, at_risk = await asyncio.gather(
+            open_cases, overdue, at_risk, unacknowledged = await asyncio.gather(
                 client.get("/compliance/cases"),
                 client.get("/compliance/cases", params={"overdue": "true"}),
                 client.get("/compliance/cases", params={"at_risk_within_hours": "24"}),
+                client.get("/compliance/cases-without-privacy-notice"),
             )
 
         def verify() -> Any:
@@ -611,6 +684,7 @@ def web_router(
             open_cases=open_cases.json() if open_cases.status_code == 200 else [],
             overdue=overdue.json() if overdue.status_code == 200 else [],
             at_risk=at_risk.json() if at_risk.status_code == 200 else [],
+            unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
             chain=chain, state=state, catalogue=catalogue,
         )
 
