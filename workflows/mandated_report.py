@@ -31,12 +31,15 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from activities.case_records import CaseRecordActivities
     from activities.delivery import DeliveryActivities
     from activities.obligations import ObligationActivities
@@ -111,6 +114,8 @@ with workflow.unsafe.imports_passed_through():
         phone_report_problems,
     )
 
+Received = TypeVar("Received", bound=BaseModel)
+
 NOT_RETRYABLE = [
     "InvalidInput",
     "RecipientNotAuthorised",
@@ -150,6 +155,13 @@ def invalid_input(problems: list[FieldProblem]) -> ApplicationError:
         type="InvalidInput",
         non_retryable=True,
     )
+
+
+def received(model: type[Received], value: Received | dict[str, Any]) -> Received:
+    """An Update's first argument as its model. The SDK decodes arguments with their type hints
+    only when every parameter was sent (temporalio/sdk-python#360): a call from before the
+    optional ``actor`` existed (and its history, replayed) brings the first one as plain JSON."""
+    return model.model_validate(value)
 
 
 def wrong_stage(step: str, stage: Stage) -> ApplicationError:
@@ -416,8 +428,13 @@ class MandatedReportWorkflow:
     # --- clinician steps: Updates with validators ------------------------------------------
 
     @workflow.update(name="document_grounds")
-    async def document_grounds(self, submission: GroundsSubmission) -> CaseStatus:
-        """The grounds, or (while a supervisor's return awaits them) their revision."""
+    async def document_grounds(
+        self, submission: GroundsSubmission, actor: Actor | None = None
+    ) -> CaseStatus:
+        """The grounds, or (while a supervisor's return awaits them) their revision. ``actor``:
+        who documents them (the case's practitioner, or a supervisor of its clinic), as the API
+        authenticated them; a caller that does not say is taken to be the case's practitioner."""
+        submission = received(GroundsSubmission, submission)
         revising = self._status.stage == Stage.AWAITING_GROUNDS_REVISION
         if revising:
             self._revision_claimed = True
@@ -435,7 +452,7 @@ class MandatedReportWorkflow:
         await workflow.execute_activity_method(
             CaseRecordActivities.record_grounds,
             RecordGroundsInput(
-                case_id=self._case_id, actor=self._practitioner, submission=submission,
+                case_id=self._case_id, actor=actor or self._practitioner, submission=submission,
                 revision=revision,
             ),
             **RECORDING,
@@ -455,7 +472,9 @@ class MandatedReportWorkflow:
         return self._status
 
     @document_grounds.validator
-    def _validate_grounds(self, submission: GroundsSubmission) -> None:
+    def _validate_grounds(self, submission: GroundsSubmission, actor: Actor | None = None) -> None:
+        submission = received(GroundsSubmission, submission)
+        self._refuse_another_practitioner(actor)
         revising = self._status.stage == Stage.AWAITING_GROUNDS_REVISION and not self._revision_claimed
         if not revising and (
             self._grounds_claimed or self._status.stage not in (Stage.OPENING, Stage.AWAITING_GROUNDS)
@@ -469,12 +488,16 @@ class MandatedReportWorkflow:
             raise invalid_input(problems)
 
     @workflow.update(name="record_phone_report")
-    async def record_phone_report(self, phone_report: PhoneReport) -> CaseStatus:
+    async def record_phone_report(
+        self, phone_report: PhoneReport, actor: Actor | None = None
+    ) -> CaseStatus:
+        """The statutory call, made. ``actor`` as for `document_grounds`."""
+        phone_report = received(PhoneReport, phone_report)
         self._phone_claimed = True
         await workflow.execute_activity_method(
             CaseRecordActivities.record_phone_report,
             RecordPhoneReportInput(
-                case_id=self._case_id, actor=self._practitioner, phone_report=phone_report,
+                case_id=self._case_id, actor=actor or self._practitioner, phone_report=phone_report,
                 recipient_id=self._phone_recipient, discharges=self._phone_discharges(),
             ),
             **RECORDING,
@@ -497,12 +520,29 @@ class MandatedReportWorkflow:
         )
 
     @record_phone_report.validator
-    def _validate_phone_report(self, phone_report: PhoneReport) -> None:
+    def _validate_phone_report(self, phone_report: PhoneReport, actor: Actor | None = None) -> None:
+        phone_report = received(PhoneReport, phone_report)
+        self._refuse_another_practitioner(actor)
         if self._phone_claimed or self._status.stage != Stage.AWAITING_PHONE_REPORT:
             raise wrong_stage("record the phone report", self._status.stage)
         problems = phone_report_problems(phone_report, workflow.now(), self._suspicion_formed_at)
         if problems:
             raise invalid_input(problems)
+
+    def _refuse_another_practitioner(self, actor: Actor | None) -> None:
+        """The API lets only the case's practitioner or a supervisor of its clinic act on it;
+        should another practitioner ever be named, the step is refused, never recorded."""
+        if actor is None:
+            return
+        if actor.role not in ("practitioner", "supervisor") or (
+            actor.role == "practitioner" and actor.actor_id != self._practitioner.actor_id
+        ):
+            raise invalid_input(
+                [FieldProblem(
+                    field="actor",
+                    problem="only the case's practitioner or a supervisor may take this step",
+                )]
+            )
 
     @workflow.update(name="confirm_report")
     async def confirm_report(self, confirmation: Confirmation) -> CaseStatus:

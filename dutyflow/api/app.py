@@ -55,6 +55,7 @@ from dutyflow.contracts import (
     JURISDICTION,
     REPORT_KIND,
     STAGE,
+    Actor,
     CaseStatus,
     RetryDelivery,
     Stage,
@@ -261,9 +262,15 @@ def create_app(
     def handle(temporal_client: Client, case_id: str) -> WorkflowHandle[Any, Any]:
         return temporal_client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
 
-    async def update(handle_: WorkflowHandle[Any, Any], method: Any, arg: Any, key: str | None) -> CaseStatus:
+    async def update(
+        handle_: WorkflowHandle[Any, Any], method: Any, arg: Any, key: str | None,
+        actor: Actor | None = None,
+    ) -> CaseStatus:
+        """``actor``: who acts, for a step whose body names nobody (the grounds, the phone
+        report)."""
+        args = [arg] if actor is None else [arg, actor]
         try:
-            return await handle_.execute_update(method, arg, id=key or str(uuid.uuid4()))
+            return await handle_.execute_update(method, args=args, id=key or str(uuid.uuid4()))
         except WorkflowUpdateFailedError as err:
             raise _refusal_from(err) from None
         except RPCError as err:
@@ -363,8 +370,10 @@ def create_app(
         body: GroundsSubmission,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
-        _grant: CaseGrant = Depends(writable),  # noqa: B008
+        grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
+        """The case's practitioner, or a supervisor of its clinic, documents the grounds; the
+        audit names whoever did."""
         # The questions are the case's kind's, under the policy version it was opened with.
         current = await query_status(temporal_client, case_id)
         rules = GroundsRules(kind=current.kind)
@@ -376,7 +385,8 @@ def create_app(
         if problems:
             raise Refusal(problems)
         return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.document_grounds, body, idempotency_key
+            handle(temporal_client, case_id), MandatedReportWorkflow.document_grounds, body,
+            idempotency_key, acting(grant.principal),
         )
 
     @app.post("/reports/{case_id}/phone-report", response_model=CaseStatus)
@@ -385,13 +395,16 @@ def create_app(
         body: PhoneReport,
         temporal_client: TemporalDep,
         idempotency_key: IdempotencyKey = None,
-        _grant: CaseGrant = Depends(writable),  # noqa: B008
+        grant: CaseGrant = Depends(writable),  # noqa: B008
     ) -> CaseStatus:
+        """The statutory call, recorded by whoever made it: the case's practitioner, or a
+        supervisor of its clinic; the audit names them."""
         problems = phone_report_problems(body, datetime.now(UTC), None)
         if problems:
             raise Refusal(problems)
         return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.record_phone_report, body, idempotency_key
+            handle(temporal_client, case_id), MandatedReportWorkflow.record_phone_report, body,
+            idempotency_key, acting(grant.principal),
         )
 
     @app.post("/reports/{case_id}/confirm", response_model=CaseStatus)
@@ -560,6 +573,11 @@ def create_app(
         ]
 
     return app
+
+
+def acting(principal: Principal) -> Actor:
+    """The authenticated caller, as the audit names them."""
+    return Actor(actor_id=principal.user_id, role=principal.role)
 
 
 def refuse_acting_for_another(practitioner_id: str, principal: Principal) -> None:
