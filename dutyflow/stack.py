@@ -94,7 +94,7 @@ async def wait_for_temporal(
 
 def api_app(settings: Settings) -> Any:
     from dutyflow.api.app import create_app
-    from dutyflow.crypto.keys import case_database
+    from dutyflow.crypto.keys import case_database, web_form_secret
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
     from dutyflow.store.db import create_schema
@@ -111,6 +111,7 @@ def api_app(settings: Settings) -> Any:
         secrets=agency_secrets(settings),
         payload_codec=settings_codec(settings),
         codec_cors_origins=settings.resolved_codec_cors_origins,
+        web_form_secret=web_form_secret(settings),
     )
 
 

@@ -193,11 +193,13 @@ def create_app(
     tracer_provider: TracerProvider | None = None,
     payload_codec: PayloadCodec | None = None,
     codec_cors_origins: Sequence[str] = (),
+    web_form_secret: bytes | None = None,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
-    process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``)."""
+    process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
+    the web forms' CSRF tokens, the same in every API process (default: random, this process's)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
 
@@ -249,7 +251,7 @@ def create_app(
     app.include_router(deidentified_router(sessions, authenticator))
     app.include_router(clients_router(sessions, authenticator))
     # The server-rendered web app (/app/): it acts through this API in-process, as the signed-in user.
-    app.include_router(web_router(sessions, policies=policies))
+    app.include_router(web_router(sessions, policies=policies, csrf_secret=web_form_secret))
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         app.include_router(codec_router(sessions, payload_codec, cors_origins=list(codec_cors_origins)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import Engine
 
 from dutyflow.crypto.keyring import (
@@ -36,6 +38,14 @@ def _keyring(encoded_keys: tuple[bytes, ...], key_store_url: str) -> CaseKeyring
 
 def case_keyring(settings: Settings) -> CaseKeyring:
     return _keyring(tuple(master_key_list(settings)), settings.resolved_key_store_url)
+
+
+def web_form_secret(settings: Settings) -> bytes:
+    """The key of the web forms' CSRF tokens, derived (HKDF-SHA256) from the newest master key:
+    every API process sharing the master keys accepts the others' forms, and nothing new is kept.
+    A master key rotation makes the forms open at that moment ask to be sent again."""
+    newest = master_key_list(settings)[0]
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"dutyflow web forms v1").derive(newest)
 
 
 def case_database(settings: Settings, url: str | None = None) -> Engine:

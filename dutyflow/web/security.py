@@ -25,8 +25,9 @@ MAX_FORM_BYTES = 256 * 1024
 
 
 class CsrfGuard:
-    """Makes and checks the forms' CSRF tokens. The secret is the server's own (random per
-    process unless given): a token from another server or an earlier run is refused."""
+    """Makes and checks the forms' CSRF tokens: an HMAC of the session under the server's secret
+    (`dutyflow.crypto.keys.web_form_secret`, shared by every API process with the same master
+    keys; random per process when none is given). A token of another session is refused."""
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
