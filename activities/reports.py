@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlmodel import Session
 from temporalio import activity
 
+from activities.supervision import approved_additions
 from dutyflow.contracts import SYSTEM, DocumentSummary, PhoneTask, RecipientStep
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.disclosure import limit_fields
@@ -119,6 +120,7 @@ class ReportActivities:
             case = load_case(session, request.case_id)
             disclosure = session.get(DisclosureRecord, document_id)
             obligation = session.get(ObligationRecord, document_id)
+            additions = approved_additions(session, request.case_id, request.recipient_id)
         if disclosure is None or obligation is None:
             raise LookupError(f"case {request.case_id}: fields not yet limited for this recipient")
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
@@ -140,6 +142,7 @@ class ReportActivities:
                 policy_citation=recipient.allowed_fields_citation,
                 generated_at=datetime.now(UTC).replace(microsecond=0),
             ),
+            additions=additions,
         )
 
         def write(session: Session) -> None:

@@ -27,6 +27,7 @@ import re
 import types
 import typing
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -579,17 +580,83 @@ def _environment(templates_dir: Path) -> Environment:
     )
 
 
+# Fields a second person approved beyond the allow-list that the form has no place for: they go
+# in a section of their own at the end, so an approved disclosure is never silently dropped.
+ADDITIONS_SECTION_ID = "approved-additions"
+ADDITIONS_SECTION_TITLE = "Additional information disclosed under an approved exception"
+
+
+def _leaf_values(node: Any, parts: list[str], full_path: str) -> list[Any]:
+    """The values at a dotted path, across lists (``guardians.phone``: one per guardian)."""
+    if isinstance(node, list):
+        return [value for item in node for value in _leaf_values(item, parts, full_path)]
+    if not parts:
+        return [node]
+    if not isinstance(node, dict) or parts[0] not in node:
+        raise WithheldFieldError(full_path)
+    return _leaf_values(node[parts[0]], parts[1:], full_path)
+
+
+def _as_lines(value: Any) -> tuple[str, ...]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return (NOT_KNOWN,)
+    if isinstance(value, bool):
+        return ("Yes" if value else "No",)
+    if isinstance(value, list):
+        items = [" ".join(_lines(str(item))) for item in value if str(item).strip()]
+        return (", ".join(items) if items else NONE_RECORDED,)
+    return _lines(str(value)) or (NOT_KNOWN,)
+
+
+def readable_path(path: str) -> str:
+    """``clinical_context.treatment_summary`` as ``Clinical context: treatment summary``."""
+    words = [part.replace("_", " ") for part in path.split(".")]
+    return ": ".join([words[0].capitalize(), *words[1:]])
+
+
+def _additions_section(
+    layout: FormLayout, fields: dict[str, Any], additions: Iterable[str]
+) -> _Section | None:
+    shown = {f.path for section in layout.sections for f in section.fields}
+    extra = sorted(set(additions) - shown)
+    if not extra:
+        return None
+    rows = []
+    for path in extra:
+        values = _leaf_values(fields, path.split("."), path)
+        if len(values) == 1:
+            paragraphs: tuple[tuple[str, ...], ...] = (_as_lines(values[0]),)
+        else:
+            paragraphs = tuple(
+                (f"{number}: {lines[0]}", *lines[1:])
+                for number, lines in enumerate((_as_lines(v) for v in values), start=1)
+            ) or ((NONE_RECORDED,),)
+        rows.append(_Row(label=readable_path(path), kind="narrative", paragraphs=paragraphs, block=True))
+    return _Section(
+        id=ADDITIONS_SECTION_ID, title=ADDITIONS_SECTION_TITLE,
+        groups=(_Group(title=None, rows=tuple(rows)),),
+    )
+
+
 def render_report(
     layout: FormLayout,
     fields: dict[str, Any],
     context: RenderContext,
     templates_dir: Path = TEMPLATES_DIR,
+    *,
+    additions: Iterable[str] = (),
 ) -> RenderedReport:
     """Render the limited ``fields`` into the layout's form as HTML and plain text.
 
-    Raises `WithheldFieldError` if any layout field is absent from ``fields``.
+    ``additions``: fields a second person approved beyond the recipient's allow-list (they are
+    in ``fields``); those the layout has no place for are shown in a last section of their own.
+
+    Raises `WithheldFieldError` if any layout field (or addition) is absent from ``fields``.
     """
     sections = _sections(layout, fields)
+    extra = _additions_section(layout, fields, additions)
+    if extra is not None:
+        sections = (*sections, extra)
     notice = _clean(layout.confidentiality_notice).replace(
         POLICY_CITATION_PLACEHOLDER, _clean(context.policy_citation)
     )

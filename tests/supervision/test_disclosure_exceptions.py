@@ -82,6 +82,11 @@ async def test_an_approved_exception_reaches_the_agency_and_refused_or_undecided
     [disclosure] = status["disclosures"]
     assert "clinical_context.diagnosis" in disclosure["disclosed_fields"]
     assert "clinical_context.treatment_summary" in disclosure["withheld_fields"]
+    [document] = ok(await api.get(f"/reports/{case_id}/review"))["documents"]
+    # The form has no place for it: it is printed in a section of its own, never dropped.
+    assert "Additional information disclosed under an approved exception" in document["text"]
+    assert f"Clinical context: diagnosis: {DIAGNOSIS}" in " ".join(document["text"].split())
+    assert DIAGNOSIS in document["html"]
     status = ok(await supervisor.http.post(
         f"/reports/{case_id}/exceptions/exception-2/refuse", json={"note": "Not needed for intake."}))
     assert status["exceptions"][1]["state"] == "refused"
