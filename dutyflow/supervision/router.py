@@ -5,6 +5,7 @@ practitioner's reveals, and disclosure exceptions with a second person's approva
     GET  /supervision/consultations/{case_id}           the de-identified view (audited: field paths)
     POST /supervision/consultations/{case_id}/decision  approve, or return with comments
     GET  /reports/{case_id}/supervision                 rounds, comments, reveals, exceptions (audited)
+    GET  /reports/{case_id}/supervision/revealable      what the practitioner may reveal (paths only)
     POST /reports/{case_id}/supervision/reveals         the practitioner shows a field, with a reason
     POST /reports/{case_id}/exceptions                  a field beyond an allow-list, justified
     POST /reports/{case_id}/exceptions/{id}/approve     a second person: the clinic's supervisor or
@@ -56,7 +57,7 @@ from dutyflow.store.tables import (
     SupervisionConsultation,
     SupervisionReveal,
 )
-from dutyflow.supervision.views import reveal_problems, supervision_view, view_paths
+from dutyflow.supervision.views import reveal_problems, revealable, supervision_view, view_paths
 
 APPROVER_ROLES = ("supervisor", "compliance")
 
@@ -95,6 +96,20 @@ class ConsultationAnswer(BaseModel):
 class RevealRequest(BaseModel):
     fields: list[str]
     reason: str
+
+
+class RevealableField(BaseModel):
+    """A field the supervisor's view hides or changes: its path, what the view does to it
+    (removed, coarsened or masked) and the category that made it do so; never its value."""
+
+    path: str
+    what: str
+    reason: str
+
+
+class RevealableFields(BaseModel):
+    case_id: str
+    fields: list[RevealableField]
 
 
 class RevealRecorded(BaseModel):
@@ -292,6 +307,33 @@ def supervision_router(
         return await execute(request, case_id, MandatedReportWorkflow.decide_consultation, decision)
 
     # --- the practitioner's side ------------------------------------------------------------
+
+    @router.get("/reports/{case_id}/supervision/revealable", response_model=RevealableFields)
+    async def revealable_to_supervisor(
+        case_id: str,
+        grant: CaseGrant = Depends(writable),  # noqa: B008
+    ) -> RevealableFields:
+        """The fields the practitioner may reveal to the supervisor (as `reveal_problems` judges
+        them), so a page offers a choice rather than a path to type. Paths and categories only,
+        to the case's own practitioner: no content is served, so no content read is audited."""
+        if grant.principal.role != "practitioner":
+            raise forbidden("only the case's practitioner reveals a field to the supervisor")
+
+        def read() -> RevealableFields:
+            with sessions() as session:
+                try:
+                    case_file = load_case_file(session, case_id)
+                except CaseNotFound:
+                    raise refusal("case", "has no documented grounds yet", 409) from None
+            return RevealableFields(
+                case_id=case_id,
+                fields=[
+                    RevealableField(path=c.path, what=c.what, reason=c.reason)
+                    for c in revealable(case_file, date.today())
+                ],
+            )
+
+        return await run_in_threadpool(read)
 
     @router.post(
         "/reports/{case_id}/supervision/reveals", status_code=201, response_model=RevealRecorded

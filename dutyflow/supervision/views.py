@@ -1,6 +1,7 @@
 """What a supervisor sees of a case: the de-identified view (`dutyflow.domain.deidentify`) of the
-case file, plus only the fields the practitioner revealed with a recorded reason; and the field
-paths of that view (shown, removed, coarsened, masked, revealed) for the audit, never values.
+case file, plus only the fields the practitioner revealed with a recorded reason; the fields they
+may reveal; and the field paths of that view (shown, removed, coarsened, masked, revealed) for the
+audit, never values.
 
 Content marked private and psychotherapy notes are never in the view: `deidentify` removes them
 before it looks at what was revealed, and a reveal naming them is refused.
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dutyflow.domain.case import CaseFile
-from dutyflow.domain.deidentify import PRIVATE_KEYS, DeidentifiedView, deidentify
+from dutyflow.domain.deidentify import PRIVATE_KEYS, Change, DeidentifiedView, deidentify
 from dutyflow.domain.validation import SHORT_TEXT_LIMIT, FieldProblem
 
 
@@ -57,6 +58,16 @@ def view_paths(view: DeidentifiedView, revealed: set[str]) -> ViewPaths:
     )
 
 
+def revealable(case_file: CaseFile, on: date) -> list[Change]:
+    """What the practitioner may reveal: each field the de-identified view hides or changes (its
+    first change, in the view's order), never private content. Paths and categories, no value."""
+    found: dict[str, Change] = {}
+    for change in supervision_view(case_file, on, set()).changes:
+        if not _private(change.path):
+            found.setdefault(change.path, change)
+    return list(found.values())
+
+
 def reveal_problems(
     fields: list[str], reason: str, case_file: CaseFile, on: date
 ) -> list[FieldProblem]:
@@ -69,8 +80,7 @@ def reveal_problems(
         problems.append(FieldProblem(field="reason", problem="is longer than 5000 characters"))
     if not fields:
         problems.append(FieldProblem(field="fields", problem="must name at least one field"))
-    hidden = supervision_view(case_file, on, set()).changes
-    revealable = {c.path for c in hidden if not _private(c.path)}
+    paths = {c.path for c in revealable(case_file, on)}
     for path in fields:
         if len(path) > SHORT_TEXT_LIMIT:
             problems.append(FieldProblem(field="fields", problem="names a path that is too long"))
@@ -78,7 +88,7 @@ def reveal_problems(
             problems.append(
                 FieldProblem(field="fields", problem=f"{path} is private content and is never shown in supervision")
             )
-        elif path not in revealable:
+        elif path not in paths:
             problems.append(
                 FieldProblem(field="fields", problem=f"{path} is not hidden or changed in the supervisor's view")
             )

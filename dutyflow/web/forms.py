@@ -280,3 +280,19 @@ def state_from(form: dict[str, list[str]], errors: list[dict[str, str]],
         else:
             state.errors.setdefault(target, []).append(problem)
     return state
+
+
+# --- a case-file path as a person reads it ---------------------------------------------------------
+
+
+def field_label(path: str) -> str:
+    """``guardians[0].phone`` as ``Guardian 1: phone``, ``victim.medical_record_number`` as
+    ``Victim: medical record number``: the path's parts in words, a list's item by its number."""
+    words: list[str] = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        text, number = name.replace("_", " "), index.rstrip("]")
+        if number.isdigit():
+            text = f"{text.removesuffix('s')} {int(number) + 1}"
+        words.append(text)
+    return ": ".join([words[0].capitalize(), *words[1:]]) if words else path

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Request
@@ -30,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from dutyflow.auth.store import parse_token, revoke_token, sign_in
 from dutyflow.contracts import Actor
 from dutyflow.domain import privacy_notice
+from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import NoPolicyError, Policy, PolicyError, PolicyLibrary
 from dutyflow.domain.policy_explain import explain_policy
 from dutyflow.settings import REPO_ROOT
@@ -54,6 +56,9 @@ WEB_PREFIX = "/app"
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
 # Stages in which Dutyflow itself is busy: the case page reloads itself (a meta refresh).
 BUSY_STAGES = frozenset({"opening", "determining-obligations", "preparing-report", "delivering"})
+# Stages in which the case awaits its supervisor: the practitioner may reveal a field to them.
+SUPERVISION_STAGES = frozenset({"awaiting-supervisor", "awaiting-grounds-revision"})
+APPROVER_ROLES = ("supervisor", "compliance")
 HOME_BY_ROLE = {
     "practitioner": "/cases",
     "supervisor": "/supervision",
@@ -162,7 +167,8 @@ def web_router(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(prefix=WEB_PREFIX, remaining=remaining, when=_when, csrf_field=CSRF_FIELD)
+    env.globals.update(prefix=WEB_PREFIX, remaining=remaining, when=_when, csrf_field=CSRF_FIELD,
+                       field_label=forms.field_label)
     catalogue = jurisdictions_and_kinds(policies)
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -407,10 +413,18 @@ def web_router(
                 client.get(f"/reports/{case_id}/supervision"),
                 client.get(f"/reports/{case_id}/privacy-notice"),
             )
+            revealable = None
+            if session.role == "practitioner" and status["stage"] in SUPERVISION_STAGES:
+                offered = await client.get(f"/reports/{case_id}/supervision/revealable")
+                revealable = offered.json()["fields"] if offered.status_code == 200 else None
         policy = policy_of(status)
         stage = status["stage"]
         writer = session.role in ("practitioner", "supervisor")
         grounds_inputs = forms.grounds_inputs(policy, forms.zone_name()) if policy else []
+        # What may be asked beyond each recipient's allow-list: what its report withholds, less
+        # the content marked private, which no exception ever sends (the API refuses it).
+        beyond = {d["recipient_id"]: [f for f in d["withheld_fields"] if f not in NEVER_DISCLOSED]
+                  for d in status["disclosures"]}
         return render(
             "practitioner/case.html.j2", session, status_code=status_code,
             title=f"Case {case_id}", refresh=3 if stage in BUSY_STAGES else None,
@@ -419,6 +433,9 @@ def web_router(
             states=step_states or {},
             empty=FormState(),
             supervision=supervision.json() if supervision.status_code == 200 else None,
+            revealable=revealable, beyond=beyond,
+            recipients={o["recipient_id"]: o["agency_name"] for o in status["obligations"]},
+            approver=session.role in APPROVER_ROLES,
             notice=notice.json() if notice.status_code == 200 else None,
             current_notice=notice_in_effect(status["jurisdiction"]),
             today=date.today().isoformat(),
@@ -533,6 +550,52 @@ def web_router(
         return await case_step(request, case_id, "retry-delivery", lambda s, f: {
             "practitioner_id": s.user_id, "recipient_id": _first(f, "recipient_id"),
         }, [])
+
+    # --- supervision: reveals to the supervisor, disclosure exceptions ------------------------
+
+    def _chosen(form: dict[str, list[str]], name: str) -> list[str]:
+        return [v.strip() for v in form.get(name, []) if v.strip()]
+
+    @router.post("/cases/{case_id}/supervision-reveals")
+    async def reveal_to_supervisor(request: Request, case_id: str) -> Response:
+        """The practitioner shows their supervisor fields the de-identified view hides."""
+        return await case_step(request, case_id, "supervision/reveals", lambda _s, f: {
+            "fields": _chosen(f, "fields"), "reason": _first(f, "reason"),
+        }, ["fields", "reason"])
+
+    @router.post("/cases/{case_id}/exceptions")
+    async def ask_for_exception(request: Request, case_id: str) -> Response:
+        """Fields beyond a recipient's allow-list, with a written justification: pending until a
+        second person decides."""
+        return await case_step(request, case_id, "exceptions", lambda _s, f: {
+            "recipient_id": _first(f, "recipient_id"), "fields": _chosen(f, "fields"),
+            "justification": _first(f, "justification"),
+        }, ["fields", "justification"])
+
+    @router.post("/cases/{case_id}/exceptions/{exception_id}/decision")
+    async def decide_exception(request: Request, case_id: str, exception_id: str) -> Response:
+        """A second person (the clinic's supervisor or compliance) approves or refuses; the API
+        refuses whoever asked, and its refusal is shown with that exception."""
+        result = await posted(request)
+        if isinstance(result, Response):
+            return result
+        session, form = result
+        key = f"exception-decision:{exception_id}"
+        decision = _first(form, "decision")
+        if decision not in ("approve", "refuse"):
+            state = FormState(values=form, general=["Choose whether to approve or refuse it."])
+            return await case_page(request, session, case_id, step_states={key: state},
+                                   status_code=422)
+        async with api(request, session.token) as client:
+            answer = await client.post(
+                f"/reports/{case_id}/exceptions/{quote(exception_id, safe='')}/{decision}",
+                json={"note": _optional(form, "note")},
+            )
+        if answer.status_code >= 300:
+            state = forms.state_from(form, _errors_of(answer), [FormInput("note", "note", "text")])
+            return await case_page(request, session, case_id, step_states={key: state},
+                                   status_code=answer.status_code)
+        return redirect(f"/cases/{case_id}")
 
     # --- the client's acknowledgement of the privacy notice ----------------------------------
 

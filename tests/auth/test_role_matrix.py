@@ -115,6 +115,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /supervision/consultations/{case_id}/decision":  (403,  404,    409,  404,   403,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/supervision":                  (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "POST /reports/{case_id}/supervision/reveals":         (201,  404,    403,  404,   403,    403,  403,   403,   401,   401),
+    # What the practitioner may reveal (paths only), asked like the reveal itself.
+    "GET /reports/{case_id}/supervision/revealable":       (200,  404,    403,  404,   403,    403,  403,   403,   401,   401),
     # A field beyond an allow-list: asked by whoever acts on the case, approved or refused by a
     # second person, the clinic's supervisor or compliance.
     "POST /reports/{case_id}/exceptions":                  (200,  404,    200,  404,   403,    403,  403,   403,   401,   401),
@@ -396,6 +398,8 @@ async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClien
                                    "/decision", json={"decision": "approve"})
         case "GET /reports/{case_id}/supervision":
             return await http.get(f"/reports/{case}/supervision")
+        case "GET /reports/{case_id}/supervision/revealable":
+            return await http.get(f"/reports/{case}/supervision/revealable")
         case "POST /reports/{case_id}/supervision/reveals":
             return await http.post(f"/reports/{case}/supervision/reveals", json={
                 "fields": ["victim.school"], "reason": "The supervisor knows the school's lead."})

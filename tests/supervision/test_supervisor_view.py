@@ -129,3 +129,24 @@ async def test_a_revealed_field_appears_only_after_a_recorded_reason_and_the_aud
     assert last_read.details["revealed"] == ["victim.school"]
     assert school not in json.dumps(last_read.details)
     assert ok(await api.get(f"/reports/{case_id}/supervision"))["reveals"][0]["reason"] == reason
+
+
+async def test_the_revealable_fields_are_paths_without_values_and_never_private_content(
+    api: httpx.AsyncClient, callers: Callers
+) -> None:
+    supervisor = callers.new("supervisor", clinic_id=CLINIC)
+    case_id = await open_report(api, jurisdiction="GB-ENG", county="Demo Borough")
+    await document_grounds(api, case_id, marked_grounds())
+
+    offered = ok(await api.get(f"/reports/{case_id}/supervision/revealable"))
+
+    paths = [f["path"] for f in offered["fields"]]
+    assert {"victim.school", "guardians[0].phone", "grounds.observations"} <= set(paths)
+    assert "private_content" not in paths and "clinical_context.psychotherapy_notes" not in paths
+    assert {"path": "victim.school", "what": "removed", "reason": "a school"} in offered["fields"]
+    assert [m for m in markers() if m in json.dumps(offered)] == []
+    # Each is one the reveal accepts; the supervisor may not ask which there are.
+    every = await api.post(f"/reports/{case_id}/supervision/reveals",
+                           json={"fields": paths, "reason": "To test that each may be revealed."})
+    assert every.status_code == 201, every.text
+    assert (await supervisor.http.get(f"/reports/{case_id}/supervision/revealable")).status_code == 403
