@@ -213,6 +213,8 @@ class MandatedReportWorkflow:
         self._danger: list[str] = []
         self._consultation_round = 0
         self._consultation_claimed = False
+        # Who documented (or last revised) the grounds under review: never their own supervisor.
+        self._grounds_by: str | None = None
         self._consultation: ConsultationDecision | None = None
         self._revision = 0
         self._revision_claimed = False
@@ -457,6 +459,7 @@ class MandatedReportWorkflow:
             ),
             **RECORDING,
         )
+        self._grounds_by = (actor or self._practitioner).actor_id
         self._suspicion_formed_at = submission.grounds.suspicion_formed_at
         self._danger = imminent_danger(submission)
         if revising:
@@ -755,6 +758,13 @@ class MandatedReportWorkflow:
         if decision.supervisor_id == self._practitioner.actor_id:
             problems.append(
                 FieldProblem(field="supervisor_id", problem="the case's practitioner cannot supervise it")
+            )
+        elif decision.supervisor_id == self._grounds_by:
+            problems.append(
+                FieldProblem(
+                    field="supervisor_id",
+                    problem="documented the grounds under review; another supervisor of the clinic decides",
+                )
             )
         if problems:
             raise invalid_input(problems)

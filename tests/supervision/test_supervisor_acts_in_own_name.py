@@ -17,6 +17,7 @@ from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AuditEntry, GroundsRecord
 from tests.conftest import Callers
+from tests.kinds import bodies
 from tests.reporting import (
     PRACTITIONER,
     document_grounds,
@@ -122,3 +123,23 @@ async def test_the_workflow_refuses_grounds_in_another_practitioners_name(
     with stack.sessions() as session:
         assert session.get(GroundsRecord, case_id) is None
         assert domain_steps(audit_log.entries_for_case(session, case_id)) == ["case-opened"]
+
+
+async def test_a_supervisor_who_documented_the_grounds_cannot_approve_them_another_supervisor_does(
+    api: httpx.AsyncClient, stack, callers: Callers
+) -> None:
+    author = callers.new("supervisor", clinic_id=CLINIC)
+    colleague = callers.new("supervisor", clinic_id=CLINIC)
+    case_id = await open_report(api, jurisdiction="GB-ENG", county="Demo Borough")
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+    status = await document_grounds(author.http, case_id, bodies.gb_child_abuse())
+    assert status["stage"] == "awaiting-supervisor"  # England's policy asks for a consultation
+
+    own = await author.http.post(f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"})
+    assert own.status_code == 422
+    assert [p["field"] for p in own.json()["errors"]] == ["supervisor_id"]
+
+    answer = await colleague.http.post(f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"})
+    assert answer.status_code == 200, answer.text
+    approved = entry_for(stack, case_id, "supervisor-consultation-approved")
+    assert approved.actor_id == colleague.user_id
