@@ -6,6 +6,7 @@ practitioner's reveals, and disclosure exceptions with a second person's approva
     POST /supervision/consultations/{case_id}/decision  approve, or return with comments
     GET  /reports/{case_id}/supervision                 rounds, comments, reveals, exceptions (audited)
     GET  /reports/{case_id}/supervision/revealable      what the practitioner may reveal (paths only)
+    GET  /supervision/exceptions                        exceptions awaiting a second person (ids, paths)
     POST /reports/{case_id}/supervision/reveals         the practitioner shows a field, with a reason
     POST /reports/{case_id}/exceptions                  a field beyond an allow-list, justified
     POST /reports/{case_id}/exceptions/{id}/approve     a second person: the clinic's supervisor or
@@ -60,6 +61,19 @@ from dutyflow.store.tables import (
 from dutyflow.supervision.views import reveal_problems, revealable, supervision_view, view_paths
 
 APPROVER_ROLES = ("supervisor", "compliance")
+
+
+class PendingException(BaseModel):
+    """A disclosure exception awaiting a second person: ids, the recipient and the field paths,
+    who asked and when; never the justification."""
+
+    case_id: str
+    clinic_id: str
+    exception_id: str
+    recipient_id: str
+    fields: list[str]
+    requested_by: str
+    requested_at: datetime
 
 
 class QueuedConsultation(BaseModel):
@@ -211,6 +225,39 @@ def supervision_router(
             raise _not_found_or(err) from None
 
     # --- the supervisor's side --------------------------------------------------------------
+
+    @router.get("/supervision/exceptions", response_model=list[PendingException])
+    async def pending_exceptions(
+        principal: Principal = Depends(authenticator),  # noqa: B008
+    ) -> list[PendingException]:
+        """Disclosure exceptions awaiting a second person: a supervisor's clinic's, or every
+        clinic's for compliance. Ids and field paths only, no content."""
+        if principal.role not in APPROVER_ROLES:
+            raise forbidden("this needs the role supervisor or compliance")
+
+        def read() -> list[PendingException]:
+            query = (
+                select(DisclosureException.case_id, CaseRecord.clinic_id, DisclosureException.exception_id,
+                       DisclosureException.recipient_id, DisclosureException.fields,
+                       DisclosureException.requested_by, DisclosureException.requested_at)
+                .join(CaseRecord, CaseRecord.case_id == DisclosureException.case_id)
+                .where(DisclosureException.state == "pending")
+                .order_by(DisclosureException.requested_at)
+            )
+            if principal.role == "supervisor":
+                query = query.where(CaseRecord.clinic_id == principal.clinic_id)
+            with sessions() as session:
+                rows = session.exec(query).all()
+            return [
+                PendingException(
+                    case_id=case_id, clinic_id=clinic_id, exception_id=exception_id.rsplit("/", 1)[-1],
+                    recipient_id=recipient_id, fields=fields, requested_by=requested_by,
+                    requested_at=_utc(requested_at),  # type: ignore[arg-type]
+                )
+                for case_id, clinic_id, exception_id, recipient_id, fields, requested_by, requested_at in rows
+            ]
+
+        return await run_in_threadpool(read)
 
     @router.get("/supervision/consultations", response_model=list[QueuedConsultation])
     async def consultation_queue(

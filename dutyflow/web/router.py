@@ -679,13 +679,15 @@ def web_router(
         if isinstance(session, Response):
             return session
         async with api(request, session.token) as client:
-            queue, cases, unacknowledged = await asyncio.gather(
+            queue, cases, unacknowledged, pending = await asyncio.gather(
                 client.get("/supervision/consultations"), client.get("/compliance/cases"),
                 client.get("/compliance/cases-without-privacy-notice"),
+                client.get("/supervision/exceptions"),
             )
         return render("supervisor/home.html.j2", session, title="Consultations and cases",
                       queue=queue.json() if queue.status_code == 200 else [],
                       unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
+                      pending=pending.json() if pending.status_code == 200 else [],
                       cases=cases.json() if cases.status_code == 200 else [],
                       cases_problem=None if cases.status_code == 200 else _errors_of(cases))
 
@@ -730,11 +732,12 @@ def web_router(
     async def compliance_page(request: Request, session: WebSession, state: FormState,
                               status_code: int = 200) -> Response:
         async with api(request, session.token) as client:
-            open_cases, overdue, at_risk, unacknowledged = await asyncio.gather(
+            open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
                 client.get("/compliance/cases"),
                 client.get("/compliance/cases", params={"overdue": "true"}),
                 client.get("/compliance/cases", params={"at_risk_within_hours": "24"}),
                 client.get("/compliance/cases-without-privacy-notice"),
+                client.get("/supervision/exceptions"),
             )
 
         def verify() -> Any:
@@ -748,6 +751,7 @@ def web_router(
             overdue=overdue.json() if overdue.status_code == 200 else [],
             at_risk=at_risk.json() if at_risk.status_code == 200 else [],
             unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
+            pending=pending.json() if pending.status_code == 200 else [],
             chain=chain, state=state, catalogue=catalogue,
         )
 

@@ -122,6 +122,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /reports/{case_id}/exceptions":                  (200,  404,    200,  404,   403,    403,  403,   403,   401,   401),
     "POST /reports/{case_id}/exceptions/{exception_id}/approve": (403, 404, 200, 404,  200,    403,  403,   403,   401,   401),
     "POST /reports/{case_id}/exceptions/{exception_id}/refuse":  (403, 404, 200, 404,  200,    403,  403,   403,   401,   401),
+    # The second persons' list of exceptions awaiting them (ids and paths): their clinic's, or all.
+    "GET /supervision/exceptions":                         (403,  403,    200,  200,   200,    403,  403,   403,   401,   401),
     # The de-identified export reads like the case (and is audited).
     "GET /reports/{case_id}/deidentified":                 (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # The privacy notice: given and acknowledged in a clinic (a client is no one clinic's), read
@@ -426,6 +428,8 @@ async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClien
             return await http.get("/clients/client-matrix-01/privacy-notice-acknowledgements")
         case "GET /reports/{case_id}/privacy-notice":
             return await http.get(f"/reports/{case}/privacy-notice")
+        case "GET /supervision/exceptions":
+            return await http.get("/supervision/exceptions")
         case "GET /compliance/cases-without-privacy-notice":
             return await http.get("/compliance/cases-without-privacy-notice")
         case "GET /admin/users":

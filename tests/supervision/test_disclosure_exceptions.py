@@ -121,12 +121,21 @@ async def test_the_same_person_can_never_approve_and_compliance_may_be_the_secon
     case_id = await case_under_review(api)
     ok(await supervisor.http.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"])))
 
+    def pending(listed: list[dict]) -> list[tuple[str, str, list[str]]]:
+        return [(e["exception_id"], e["recipient_id"], e["fields"]) for e in listed if e["case_id"] == case_id]
+
+    awaiting = [("exception-1", RECIPIENT, ["clinical_context.diagnosis"])]
+    assert pending(ok(await officer.http.get("/supervision/exceptions"))) == awaiting
+    assert pending(ok(await supervisor.http.get("/supervision/exceptions"))) == awaiting
+    assert pending(ok(await callers.new("supervisor").http.get("/supervision/exceptions"))) == []  # another clinic
+    assert "investigator" not in json.dumps(ok(await officer.http.get("/supervision/exceptions")))
     same = await supervisor.http.post(f"/reports/{case_id}/exceptions/exception-1/approve")
     assert same.status_code == 403
     assert [p["field"] for p in same.json()["errors"]] == ["decided_by"]
     status = ok(await officer.http.post(f"/reports/{case_id}/exceptions/exception-1/approve"))
     assert status["exceptions"][0]["state"] == "approved"
     assert status["exceptions"][0]["decided_by"] == officer.user_id
+    assert pending(ok(await officer.http.get("/supervision/exceptions"))) == []
 
     await confirm(api, case_id)
     status = await wait_for_stage(api, case_id, "closed")

@@ -226,6 +226,10 @@ async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_a
         assert "a supervisor of the clinic or compliance" in section(own.text, "decision-refused-title")
 
     async with signed_in(stack, supervisor) as lead:
+        # The supervisor's start page lists it (ids and paths only), linking to the case.
+        home = section((await lead.get("/app/supervision")).text, "pending-exceptions-title")
+        assert f'href="/app/cases/{case_id}"' in home and "clinical_context.diagnosis" in home
+        assert JUSTIFICATION not in home
         case_page = await lead.get(f"/app/cases/{case_id}")
         pending = section(case_page.text, "decide-exceptions-title")
         assert JUSTIFICATION in pending and practitioner.user_id in pending
@@ -240,6 +244,7 @@ async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_a
         assert approved.status_code == 303, approved.text[-3000:]
         after = (await lead.get(f"/app/cases/{case_id}")).text
         assert 'id="decide-exceptions-title"' not in after  # nothing left to decide
+        assert case_id not in section((await lead.get("/app/supervision")).text, "pending-exceptions-title")
 
     async with signed_in(stack, practitioner) as http:
         row = section((await http.get(f"/app/cases/{case_id}")).text, "exceptions-title")
