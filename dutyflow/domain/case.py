@@ -350,30 +350,13 @@ class Confirmation(Model):
     review_sha256: str
 
 
-class CaseFile(Model):
-    """Everything known about a case, as the disclosure limiter sees it. Its dotted field paths
-    (e.g. ``victim.name``, ``guardians.address``) are what policy allow-lists name."""
+class CaseFile(GroundsSubmission):
+    """Everything known about a case, as the disclosure limiter sees it: the reporter, every
+    section the practitioner documented (`GroundsSubmission`) and the statutory call. Its dotted
+    field paths (e.g. ``victim.name``, ``guardians.address``) are what policy allow-lists name."""
 
     reporter: Reporter
-    grounds: Grounds
-    victim: Victim | None = None
-    guardians: list[Guardian] = Field(default_factory=list)
-    suspect: Suspect | None = None
-    incident: Incident = Field(default_factory=lambda: Incident())
-    clinical_context: ClinicalContext = Field(default_factory=lambda: ClinicalContext())
     phone_report: PhoneReport | None = None
-    # Grounds of the other kinds (see the policies' grounds_questions); absent for child abuse.
-    client: ClientIdentity | None = None
-    threat: Threat | None = None
-    potential_victims: list[PotentialVictim] = Field(default_factory=list)
-    support_contacts: list[SupportContact] = Field(default_factory=list)
-    care_setting: CareSetting | None = None
-    elder_abuse: ElderAbuse | None = None
-    court_order: CourtOrder | None = None
-    subpoena: Subpoena | None = None
-    client_informed: ClientInformed | None = None
-    sharing_decision: SharingDecision | None = None
-    private_content: str | None = None  # never disclosed, never shown in supervision
 
 
 # --- the practitioner's decisions and contacts beyond the report itself ---------------------------
