@@ -175,7 +175,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_phone_report")
     def record_phone_report(self, request: RecordPhoneReportInput) -> StepRecorded:
@@ -214,7 +214,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     def _contact_accounting(
         self, case_id: str, recipient_id: str, disclosed_at: datetime, channel: str
@@ -276,7 +276,7 @@ class CaseRecordActivities:
             details={"recipient_id": decision.recipient_id, "decision": decision.decision.value},
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_inform_client_decision")
     def record_inform_client_decision(self, request: RecordInformClientInput) -> StepRecorded:
@@ -307,7 +307,7 @@ class CaseRecordActivities:
             details={"decision": decision, "exception": step.exception},
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_contact_attempt")
     def record_contact_attempt(self, request: RecordContactAttemptInput) -> StepRecorded:
@@ -361,7 +361,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_confirmation")
     def record_confirmation(self, request: ConfirmationInput) -> StepRecorded:
@@ -373,7 +373,7 @@ class CaseRecordActivities:
             content_sha256=request.review_sha256,
             details={"review_sha256": request.review_sha256},
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="escalate_deadline")
     def escalate_deadline(self, request: EscalationInput) -> Escalation:
@@ -425,7 +425,7 @@ class CaseRecordActivities:
             content_sha256=content_sha256(request.message),
             details={"recipient_id": request.recipient_id, "task_for": "practitioner"},
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_acknowledgement")
     def record_acknowledgement(self, request: AcknowledgementInput) -> StepRecorded:
@@ -460,7 +460,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_outcome")
     def record_outcome(self, request: CaseRef) -> CaseOutcome:

@@ -90,7 +90,7 @@ class SupervisionActivities:
             details=details,
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_consultation_decision")
     def record_consultation_decision(self, request: ConsultationInput) -> StepRecorded:
@@ -120,7 +120,7 @@ class SupervisionActivities:
                      "with_comments": bool(decision.comments and decision.comments.strip())},
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_exception_request")
     def record_exception_request(self, request: ExceptionRequestInput) -> StepRecorded:
@@ -179,7 +179,7 @@ class SupervisionActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
     @activity.defn(name="record_exception_decision")
     def record_exception_decision(self, request: ExceptionDecisionInput) -> StepRecorded:
@@ -213,7 +213,7 @@ class SupervisionActivities:
             },
             write=write,
         )
-        return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
+        return StepRecorded.of(entry)
 
 
 def _invalid(field: str, problem: str) -> ApplicationError:

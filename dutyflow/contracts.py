@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from temporalio.common import SearchAttributeKey
@@ -26,6 +27,9 @@ from dutyflow.domain.case import (
 )
 from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.domain.validation import GroundsRules
+
+if TYPE_CHECKING:
+    from dutyflow.store.tables import AuditEntry
 
 TASK_QUEUE = "dutyflow-reports"
 WORKFLOW_TYPE = "MandatedReport"
@@ -135,6 +139,11 @@ class StepRecorded(BaseModel):
     step: str
     audit_seq: int
     content_sha256: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> StepRecorded:
+        """What an activity returns for the audit entry it wrote (or found already written)."""
+        return cls(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
 
 
 class CaseRef(BaseModel):
