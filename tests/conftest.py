@@ -138,15 +138,21 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'dutyflow.db'}"
+def empty_database(kind: str, sqlite_file: Path) -> Iterator[str]:
+    """The URL of an empty database of ``kind``: the SQLite file ``sqlite_file``, or a PostgreSQL
+    schema of its own (dropped afterwards; the test is skipped when no PostgreSQL URL is given)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
         return
     base = os.environ.get(POSTGRES_URL_ENV)
     if not base:
         pytest.skip(f"{POSTGRES_URL_ENV} is not set")
     yield from _postgres_schema_url(base)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from empty_database(request.param, tmp_path_factory.mktemp("db") / "dutyflow.db")
 
 
 @pytest.fixture(scope="session")

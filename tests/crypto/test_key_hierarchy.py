@@ -3,7 +3,6 @@ destroying a case's key. Each key store runs on SQLite, and on PostgreSQL when i
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,20 +21,14 @@ from dutyflow.crypto.keyring import (
     key_store_engine,
     parse_master_keys,
 )
-from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
+from tests.conftest import empty_database
 
 OLD, NEW = AESGCM.generate_key(bit_length=256), AESGCM.generate_key(bit_length=256)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def key_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'keys.db'}"
-        return
-    base = os.environ.get(POSTGRES_URL_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    yield from _postgres_schema_url(base)
+    yield from empty_database(request.param, tmp_path / "keys.db")
 
 
 def ring(url: str, *masters: bytes) -> CaseKeyring:

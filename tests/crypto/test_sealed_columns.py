@@ -3,7 +3,6 @@ only as ciphertext under the case's own key. Runs on SQLite, and on PostgreSQL w
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from dutyflow.crypto.sealing import PREFIX, SealingError, bind_keyring
 from dutyflow.store import migrate
 from dutyflow.store.db import make_engine, session_factory
 from dutyflow.store.tables import CaseRecord, GroundsRecord
-from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
+from tests.conftest import empty_database
 from tests.raw_files import database_files
 
 
@@ -107,13 +106,7 @@ def test_once_a_case_key_is_destroyed_its_content_cannot_be_loaded_but_other_cas
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    base = os.environ.get(POSTGRES_URL_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    yield from _postgres_schema_url(base)
+    yield from empty_database(request.param, tmp_path / "fresh.db")
 
 
 def test_the_migration_seals_content_stored_in_clear_before_it_and_refuses_without_keys(

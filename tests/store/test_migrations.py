@@ -26,13 +26,13 @@ import dutyflow.cli
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log, migrate
 from dutyflow.store.accounting import accounting_tables
-from dutyflow.store.notices import notice_tables
 from dutyflow.store.db import create_schema, is_postgres, make_engine, session_factory
 from dutyflow.store.db_cli import add_db_commands
 from dutyflow.store.migrations import append_only
+from dutyflow.store.notices import notice_tables
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import all_tables
-from tests.conftest import POSTGRES_URL_ENV, _postgres_schema_url
+from tests.conftest import empty_database
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 DUTYFLOW_TABLES = {table.name for table in all_tables() + accounting_tables() + notice_tables()}
@@ -42,13 +42,7 @@ HEAD = migrate.head()
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of this test's own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    base = os.environ.get(POSTGRES_URL_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    yield from _postgres_schema_url(base)
+    yield from empty_database(request.param, tmp_path / "fresh.db")
 
 
 @pytest.fixture
