@@ -3,9 +3,11 @@ of the served app, and Debian's Chromium driven by Playwright (never a downloade
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,21 @@ async def sign_in(http: httpx.AsyncClient, user: WebUser) -> httpx.Response:
     return await http.post("/app/sign-in", data={
         "csrf": csrf_of(form.text), "user_id": user.user_id, "password": user.password,
     })
+
+
+@asynccontextmanager
+async def signed_in(stack: Harness, user: WebUser) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client of the pages, signed in as ``user`` through the sign-in form."""
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http:
+        answer = await sign_in(http, user)
+        assert answer.status_code == 303, answer.text[:500]
+        yield http
+
+
+def section(page: str, heading_id: str) -> str:
+    """The text of the part of ``page`` that the heading ``heading_id`` opens."""
+    assert f'id="{heading_id}"' in page, f"the page has no {heading_id}"
+    return html.unescape(page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0])
 
 
 @pytest.fixture

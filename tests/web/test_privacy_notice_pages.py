@@ -5,8 +5,6 @@ compliance officer's and the supervisor's lists show the cases still without one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,17 +13,11 @@ import httpx
 
 from dutyflow.domain import privacy_notice
 from tests.conftest import Harness
-from tests.web.conftest import WebUser, csrf_of, sign_in
+from tests.web.conftest import csrf_of, section, signed_in
 from tests.web.test_pages import guided_report_form
 from tests.web.test_personas import reload_until, shot, signed_in_page
 
 NO_ACKNOWLEDGEMENT = "No acknowledgement of the privacy notice is on record for this client"
-
-
-def without_notice(page: httpx.Response) -> str:
-    """The list of open cases whose client has no acknowledgement, on a start page."""
-    assert page.status_code == 200
-    return page.text.split('id="without-notice-title"', 1)[1].split("</section>", 1)[0]
 
 
 async def open_case_through_the_forms(http: httpx.AsyncClient, client_id: str) -> str:
@@ -34,13 +26,6 @@ async def open_case_through_the_forms(http: httpx.AsyncClient, client_id: str) -
     opened = await http.post("/app/reports", data=form)
     assert opened.status_code == 303, opened.text[:2000]
     return opened.headers["location"].rsplit("/", 1)[1]
-
-
-@asynccontextmanager
-async def signed_in(stack: Harness, user: WebUser) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http:
-        await sign_in(http, user)
-        yield http
 
 
 async def test_a_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_until_one_is_recorded(
@@ -58,8 +43,8 @@ async def test_a_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_u
     # The report is not held up: it goes on to the phone call the law asks for first.
     await reload_until(page, lambda: page.get_by_role("heading", name="Script").is_visible())
     async with signed_in(stack, officer) as desk, signed_in(stack, supervisor) as lead:
-        assert case_id in without_notice(await desk.get("/app/compliance"))
-        assert case_id in without_notice(await lead.get("/app/supervision"))
+        assert case_id in section((await desk.get("/app/compliance")).text, "without-notice-title")
+        assert case_id in section((await lead.get("/app/supervision")).text, "without-notice-title")
 
     # The notice to give the client, in effect today for the case's jurisdiction.
     notice = privacy_notice.current("US-CA", date.today())
@@ -77,7 +62,7 @@ async def test_a_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_u
     assert f"given on {date.today().isoformat()} (signed)" in status
     await shot(page, tmp_path, "2-acknowledged")
     async with signed_in(stack, officer) as desk:
-        assert case_id not in without_notice(await desk.get("/app/compliance"))
+        assert case_id not in section((await desk.get("/app/compliance")).text, "without-notice-title")
 
 
 async def test_a_refused_acknowledgement_names_the_input_and_records_nothing(

@@ -9,7 +9,6 @@ step under test goes through the pages, as a browser without JavaScript sends th
 
 from __future__ import annotations
 
-import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +25,7 @@ from tests.reporting import document_grounds, ok, open_report, record_phone_repo
 from tests.supervision.test_disclosure_exceptions import DIAGNOSIS
 from tests.supervision.test_disclosure_exceptions import grounds as grounds_with_clinical_context
 from tests.supervision.test_supervisor_view import IDENTIFYING, PRIVATE, marked_grounds
-from tests.web.conftest import WebUser, csrf_of, sign_in
+from tests.web.conftest import WebUser, csrf_of, section, signed_in
 from tests.web.test_pages import assert_accessible, facts
 from tests.web.test_personas import shot, signed_in_page
 
@@ -35,15 +34,6 @@ REASON = "The safeguarding lead at this school already knows the family and my s
 JUSTIFICATION = "The investigator needs the diagnosis to judge how urgent the risk is."
 RECIPIENT = "county-child-welfare"
 VICTIM = scenario.grounds_submission()["victim"]["name"]
-
-
-@asynccontextmanager
-async def signed_in(stack: Harness, user: WebUser) -> AsyncIterator[httpx.AsyncClient]:
-    """A cookie-keeping client of the pages, signed in as ``user`` through the sign-in form."""
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http:
-        answer = await sign_in(http, user)
-        assert answer.status_code == 303, answer.text[:500]
-        yield http
 
 
 @asynccontextmanager
@@ -72,12 +62,6 @@ async def case_under_review(api: httpx.AsyncClient, practitioner: WebUser) -> st
     await record_phone_report(api, case_id)
     await wait_for_stage(api, case_id, "awaiting-confirmation")
     return case_id
-
-
-def section(page: str, heading_id: str) -> str:
-    """The text of the part of ``page`` that the heading ``heading_id`` opens."""
-    assert f'id="{heading_id}"' in page, f"the page has no {heading_id}"
-    return html.unescape(page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0])
 
 
 def every_post_form_has_its_csrf_token(page: str) -> bool:
