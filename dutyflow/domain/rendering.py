@@ -597,15 +597,10 @@ def _leaf_values(node: Any, parts: list[str], full_path: str) -> list[Any]:
     return _leaf_values(node[parts[0]], parts[1:], full_path)
 
 
-def _as_lines(value: Any) -> tuple[str, ...]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return (NOT_KNOWN,)
-    if isinstance(value, bool):
-        return ("Yes" if value else "No",)
-    if isinstance(value, list):
-        items = [" ".join(_lines(str(item))) for item in value if str(item).strip()]
-        return (", ".join(items) if items else NONE_RECORDED,)
-    return _lines(str(value)) or (NOT_KNOWN,)
+def _addition_lines(value: Any, path: str) -> tuple[str, ...]:
+    """One value of an addition, shown as the layouts' kinds show it (the kind from the value)."""
+    kind = "flag" if isinstance(value, bool) else "list" if isinstance(value, list) else "text"
+    return tuple(line for paragraph in _display(FormField(path, path, kind), value, path) for line in paragraph)
 
 
 def readable_path(path: str) -> str:
@@ -625,11 +620,11 @@ def _additions_section(
     for path in extra:
         values = _leaf_values(fields, path.split("."), path)
         if len(values) == 1:
-            paragraphs: tuple[tuple[str, ...], ...] = (_as_lines(values[0]),)
+            paragraphs: tuple[tuple[str, ...], ...] = (_addition_lines(values[0], path),)
         else:
             paragraphs = tuple(
                 (f"{number}: {lines[0]}", *lines[1:])
-                for number, lines in enumerate((_as_lines(v) for v in values), start=1)
+                for number, lines in enumerate((_addition_lines(v, path) for v in values), start=1)
             ) or ((NONE_RECORDED,),)
         rows.append(_Row(label=readable_path(path), kind="narrative", paragraphs=paragraphs, block=True))
     return _Section(
