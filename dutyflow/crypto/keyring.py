@@ -38,6 +38,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_e
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from dutyflow.store.db import use_wal
+
 KEY_STORE_METADATA = MetaData()
 
 CASE_KEYS = Table(
@@ -168,8 +170,8 @@ def key_store_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            use_wal(cursor)
             cursor.close()
 
     else:

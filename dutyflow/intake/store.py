@@ -41,6 +41,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, select
 
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
+from dutyflow.store.db import use_wal
 
 ENGINE_LOGGING_NAME = "dutyflow-intake"
 _ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
@@ -120,7 +121,7 @@ def create_intake_engine(database_url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _use_wal(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            use_wal(cursor)
             cursor.close()
 
     return engine

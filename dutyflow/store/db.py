@@ -4,6 +4,8 @@ the audit chain are serialised across threads and processes."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,9 +40,9 @@ def make_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -48,6 +50,24 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def use_wal(cursor: sqlite3.Cursor, wait_seconds: float = 30) -> None:
+    """Put the database file in WAL mode (it stays so). The switch needs the file to itself and
+    SQLite refuses it at once, without its busy handler, while another connection holds it: on a
+    new file opened by several processes at once (``dutyflow up``), it is tried again until one
+    of them has made it."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays "memory"
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return  # another connection made the switch
+        time.sleep(0.05)
 
 
 def is_postgres(engine: Engine) -> bool:
