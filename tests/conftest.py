@@ -42,6 +42,20 @@ POSTGRES_URL_ENV = "DUTYFLOW_TEST_POSTGRES_URL"
 _exit_status: int | None = None
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``one_database`` runs on SQLite only: what it checks does not depend on the
+    database, which the other tests exercise on both (keeps the suite within its time)."""
+    on_postgres = [
+        item for item in items
+        if item.get_closest_marker("one_database") is not None
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "postgresql"  # type: ignore[attr-defined]
+    ]
+    if on_postgres:
+        config.hook.pytest_deselected(items=on_postgres)
+        items[:] = [item for item in items if item not in on_postgres]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     global _exit_status
     _exit_status = int(exitstatus)

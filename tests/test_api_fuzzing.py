@@ -26,6 +26,9 @@ from dutyflow.serving import bind
 from dutyflow.temporal_connection import data_converter
 from tests.auth.helpers import bearer, scenario_practitioner_token
 
+# HTTP input validation does not depend on the database; the other tests run on both.
+pytestmark = pytest.mark.one_database
+
 
 @dataclass
 class FuzzedApi:

@@ -4,10 +4,14 @@ reference number their agency gave, recorded by the case as the signed callback 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from dutyflow.store import audit_log
 from tests.conftest import Callers, Harness
 from tests.reporting import report_end_to_end
+
+# The pages act through the API, which the other tests run on both databases.
+pytestmark = pytest.mark.one_database
 
 
 async def test_an_agency_acknowledges_only_under_its_own_reference_number(

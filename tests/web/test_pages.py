@@ -8,11 +8,15 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from dutyflow import scenario
 from dutyflow.auth.api import TOKEN_COOKIE
 from tests.conftest import Harness
 from tests.web.conftest import WebUser, csrf_of, sign_in
+
+# The pages act through the API, which the other tests run on both databases.
+pytestmark = pytest.mark.one_database
 
 CONTENT = ("Sam", "Example", "Elm", "Bruising", "Dad", "Rivera", "Counselling")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from dutyflow import scenario
@@ -20,6 +21,9 @@ from tests.conftest import Harness
 from tests.kinds import bodies
 from tests.reporting import document_grounds, open_report, wait_for_stage
 from tests.web.conftest import WebUser
+
+# The pages act through the API, which the other tests run on both databases.
+pytestmark = pytest.mark.one_database
 
 SCENARIO_CLINIC = "clinic-demo-01"
 

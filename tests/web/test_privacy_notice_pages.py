@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from dutyflow.domain import privacy_notice
 from tests.conftest import Harness
 from tests.web.conftest import csrf_of, section, signed_in
 from tests.web.test_pages import guided_report_form
 from tests.web.test_personas import reload_until, shot, signed_in_page
+
+# The pages act through the API, which the other tests run on both databases.
+pytestmark = pytest.mark.one_database
 
 NO_ACKNOWLEDGEMENT = "No acknowledgement of the privacy notice is on record for this client"
 

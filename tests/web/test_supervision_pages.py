@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from dutyflow import scenario
 from dutyflow.auth.api import TOKEN_COOKIE
@@ -28,6 +29,9 @@ from tests.supervision.test_supervisor_view import IDENTIFYING, PRIVATE, marked_
 from tests.web.conftest import WebUser, csrf_of, section, signed_in
 from tests.web.test_pages import assert_accessible, facts
 from tests.web.test_personas import shot, signed_in_page
+
+# The pages act through the API, which the other tests run on both databases.
+pytestmark = pytest.mark.one_database
 
 SCHOOL = IDENTIFYING["victim.school"]
 REASON = "The safeguarding lead at this school already knows the family and my supervisor."
