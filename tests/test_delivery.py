@@ -116,7 +116,7 @@ async def test_unsigned_or_replayed_acknowledgements_are_refused(api, stack) -> 
         "Content-Type": "application/json", **signed_headers(b"not-the-agency-secret", body)})
 
     assert unsigned.status_code == 401 and "Dutyflow-Timestamp" in unsigned.json()["detail"]
-    assert first.status_code == 200  # already acknowledged: recorded once, not changed
+    assert first.status_code == 200, first.text  # already acknowledged: recorded once, not changed
     assert replayed.status_code == 401 and "replay" in replayed.json()["detail"]
     assert forged.status_code == 401 and "does not match" in forged.json()["detail"]
     assert ok(await api.get(f"/reports/{status['case_id']}"))["acknowledgements"][0]["decision"] == "accepted"

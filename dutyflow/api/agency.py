@@ -128,7 +128,9 @@ async def record_acknowledgement(
             ) from None
         raise refusal from None
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            # The report was delivered, so its case existed: closed (or its history already past
+            # retention), it can take nothing more.
             return {"status": "already recorded"}
         raise _not_found_or(err) from None
     return {"status": "recorded"}
