@@ -1,13 +1,12 @@
 """A real intake server on a free local port, over SQLite and (when configured) PostgreSQL.
 
 Set ``DUTYFLOW_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
-to run every intake test against PostgreSQL too; the ``intake_`` tables there are dropped first.
+to run every intake test against PostgreSQL too, each in a schema of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -18,9 +17,9 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from sqlalchemy import MetaData, create_engine
 
 from dutyflow.intake.app import create_app
+from tests.conftest import empty_database
 
 DEMO_AGENCIES = {"demo-cws": "Demo County Child Welfare Services", "other-cws": "Other County CWS"}
 
@@ -39,25 +38,11 @@ class _ThreadedServer(uvicorn.Server):
             self.ready.set()
 
 
-def _drop_intake_tables(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        tables = MetaData()
-        tables.reflect(engine, only=lambda name, _metadata: name.startswith("intake_"))
-        tables.drop_all(engine)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'intake.db'}"
-    url = os.environ.get("DUTYFLOW_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("DUTYFLOW_TEST_POSTGRES_URL is not set")
-    _drop_intake_tables(url)
-    return url
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty database of this test's own (a PostgreSQL schema of its own: the two test
+    sessions run side by side)."""
+    yield from empty_database(request.param, tmp_path / "intake.db")
 
 
 class Servers:
