@@ -78,7 +78,9 @@ def build_worker(
         activity_executor=executor,
         interceptors=[ActivityAuditInterceptor(sessions)],
         workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "dutyflow")
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                "pydantic", "dutyflow"
+            )
         ),
     )
 

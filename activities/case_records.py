@@ -46,15 +46,14 @@ from dutyflow.store.tables import (
     CaseDecision,
     CaseRecord,
     ContactAttemptRecord,
-    DisclosureRecord,
-    ObligationRecord,
     DeliveryRecord,
+    DisclosureRecord,
     EscalationRecord,
     GroundsRecord,
+    ObligationRecord,
     OutcomeRecord,
     PhoneReportRecord,
 )
-
 
 ACCOUNTING_NAMESPACE = uuid.UUID("0b5f6d0e-9a43-4d7c-8f3e-2f1d7c6a9b21")
 
@@ -86,9 +85,13 @@ class CaseRecordActivities:
         with self._sessions() as session:
             existing = session.get(CaseRecord, opening.case_id)
         if existing is not None:
-            policy = self._policies.version(existing.jurisdiction, existing.kind, existing.policy_version)
+            policy = self._policies.version(
+                existing.jurisdiction, existing.kind, existing.policy_version
+            )
         else:
-            policy = self._policies.in_effect(opening.jurisdiction, opening.kind, datetime.now(UTC).date())
+            policy = self._policies.in_effect(
+                opening.jurisdiction, opening.kind, datetime.now(UTC).date()
+            )
 
         def write(session: Session) -> None:
             session.add(
@@ -168,7 +171,8 @@ class CaseRecordActivities:
                 "statutory_basis": submission.grounds.statutory_basis,
                 "source_of_information": submission.grounds.source_of_information,
                 "sections": sorted(
-                    name for name in type(submission).model_fields
+                    name
+                    for name in type(submission).model_fields
                     if getattr(submission, name) not in (None, [])
                 ),
                 "suspicion_formed_at": submission.grounds.suspicion_formed_at.isoformat(),
@@ -230,7 +234,9 @@ class CaseRecordActivities:
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
         rule = policy.recipient(obligation.rule_id)
         layout = load_form_layout(rule.form)
-        fields = disclosure.disclosed_fields if disclosure is not None else sorted(rule.allowed_fields)
+        fields = (
+            disclosure.disclosed_fields if disclosure is not None else sorted(rule.allowed_fields)
+        )
         entry = AccountingEntry(
             entry_id=str(uuid.uuid5(ACCOUNTING_NAMESPACE, f"{case_id}/{recipient_id}/{channel}")),
             client_id=case.client_id,
@@ -476,7 +482,9 @@ class CaseRecordActivities:
             decisions = {
                 a.report_id: a.decision
                 for a in session.exec(
-                    select(AcknowledgementRecord).where(AcknowledgementRecord.case_id == request.case_id)
+                    select(AcknowledgementRecord).where(
+                        AcknowledgementRecord.case_id == request.case_id
+                    )
                 )
             }
             attempts = session.exec(
@@ -488,9 +496,15 @@ class CaseRecordActivities:
             stopped = audit_log.recorded_step(session, f"{request.case_id}/disclosure-stopped")
         results = []
 
-        def outcome_for(recipient_id: str, reference: str, at: datetime, how: str, decision: str | None = None) -> None:
+        def outcome_for(
+            recipient_id: str, reference: str, at: datetime, how: str, decision: str | None = None
+        ) -> None:
             obligation = obligations[recipient_id]
-            due = _as_utc(obligation.written_report_due_at) if obligation.written_report_due_at else None
+            due = (
+                _as_utc(obligation.written_report_due_at)
+                if obligation.written_report_due_at
+                else None
+            )
             done = _as_utc(at)
             results.append(
                 DeliveryOutcome(
@@ -507,27 +521,42 @@ class CaseRecordActivities:
 
         for delivery in deliveries:
             outcome_for(
-                delivery.recipient_id, delivery.reference_number, delivery.received_at, "intake",
+                delivery.recipient_id,
+                delivery.reference_number,
+                delivery.received_at,
+                "intake",
                 decisions.get(delivery.report_id),
             )
         for obligation in obligations.values():
             if obligation.delivery == "phone-report" and phone is not None:
                 made = PhoneReport.model_validate(phone.phone_report)
-                outcome_for(obligation.recipient_id, made.reference_number or "", made.made_at, "phone-report")
+                outcome_for(
+                    obligation.recipient_id,
+                    made.reference_number or "",
+                    made.made_at,
+                    "phone-report",
+                )
         reached: set[str] = set()
         for attempt in attempts:
-            if attempt.recipient_id in reached or attempt.outcome == ContactOutcome.NOT_REACHED.value:
+            if (
+                attempt.recipient_id in reached
+                or attempt.outcome == ContactOutcome.NOT_REACHED.value
+            ):
                 continue
             reached.add(attempt.recipient_id)
             outcome_for(
-                attempt.recipient_id, attempt.details.get("reference_number") or "",
-                attempt.attempted_at, f"contact:{attempt.channel}",
+                attempt.recipient_id,
+                attempt.details.get("reference_number") or "",
+                attempt.attempted_at,
+                f"contact:{attempt.channel}",
             )
         outcome = CaseOutcome(
             case_id=request.case_id,
             result=(
-                "reported" if results
-                else "stopped-no-satisfactory-assurance" if stopped is not None
+                "reported"
+                if results
+                else "stopped-no-satisfactory-assurance"
+                if stopped is not None
                 else "not-reported"
             ),
             deliveries=results,
@@ -535,7 +564,9 @@ class CaseRecordActivities:
         )
 
         def write(session: Session) -> None:
-            session.add(OutcomeRecord(case_id=request.case_id, outcome=outcome.model_dump(mode="json")))
+            session.add(
+                OutcomeRecord(case_id=request.case_id, outcome=outcome.model_dump(mode="json"))
+            )
 
         record_step(
             self._sessions,

@@ -78,7 +78,9 @@ class DeliveryActivities:
                 session.get(ReportDocument, key),
             )
 
-    def _refuse(self, request: RecipientStep, reason: str = "not among the case's obligations") -> None:
+    def _refuse(
+        self, request: RecipientStep, reason: str = "not among the case's obligations"
+    ) -> None:
         record_step(
             self._sessions,
             case_id=request.case_id,
@@ -116,7 +118,8 @@ class DeliveryActivities:
         if refusal is not None:
             await asyncio.to_thread(self._refuse, request, refusal)
             raise ApplicationError(
-                f"recipient_id: {refusal}; delivery refused", type="RecipientNotAuthorised",
+                f"recipient_id: {refusal}; delivery refused",
+                type="RecipientNotAuthorised",
                 non_retryable=True,
             )
         if disclosure is None or document is None:
@@ -134,7 +137,9 @@ class DeliveryActivities:
             policy_version=case.policy_version,
             sent_at=datetime.now(UTC),
             fields=disclosure.fields,
-            document=TransmittedDocument(html=document.html, text=document.text, sha256=document.sha256),
+            document=TransmittedDocument(
+                html=document.html, text=document.text, sha256=document.sha256
+            ),
             acknowledgement_url=(
                 f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
                 f"{obligation.agency_id}/acknowledgements"
@@ -218,7 +223,9 @@ class DeliveryActivities:
             decision=receipt.decision.value if receipt.decision else None,
         )
 
-    async def _post(self, url: str, transmission: ReportTransmission, secret: bytes) -> IntakeReceipt:
+    async def _post(
+        self, url: str, transmission: ReportTransmission, secret: bytes
+    ) -> IntakeReceipt:
         body = transmission.model_dump_json().encode()
         headers = {
             "Content-Type": "application/json",

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.supervision import approved_additions
 from dutyflow.contracts import (
     SYSTEM,
     DeadlinePlan,
@@ -33,7 +34,6 @@ from dutyflow.domain.disclosure import (
     private_by_court_order,
 )
 from dutyflow.domain.policy import Deadline, Policy, PolicyLibrary, RecipientRule, fact_value
-from activities.supervision import approved_additions
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, load_case_file, obligations_for
 from dutyflow.store.db import SessionFactory
@@ -272,7 +272,9 @@ class ObligationActivities:
                 recipient_type=rule.recipient_type,
                 delivery=delivery,
                 obligation_mode=policy.obligation_of(rule.id),
-                deadline_ids=list(dict.fromkeys([*deadline_ids, *(["phone-report"] if phone_due else [])])),
+                deadline_ids=list(
+                    dict.fromkeys([*deadline_ids, *(["phone-report"] if phone_due else [])])
+                ),
             )
             if rule.recipient_type == "agency":
                 assert rule.agency_role is not None
@@ -366,7 +368,8 @@ class ObligationActivities:
             additions = approved_additions(session, request.case_id, request.recipient_id)
         if obligation is None:
             raise ApplicationError(
-                "recipient_id: not among the case's obligations", type="RecipientNotAuthorised",
+                "recipient_id: not among the case's obligations",
+                type="RecipientNotAuthorised",
                 non_retryable=True,
             )
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
@@ -375,7 +378,8 @@ class ObligationActivities:
         # A protected class opens only for a field a second person approved, and only where an
         # exception of the policy (justified-addition) gives it to this recipient.
         justified = [
-            c for c in policy.permitted_classes(rule.id, facts, "justified-addition")
+            c
+            for c in policy.permitted_classes(rule.id, facts, "justified-addition")
             if set(PROTECTED_DATA_CLASSES[c]) & set(additions)
         ]
         scope = policy.scope_for(rule.id, facts)
@@ -391,11 +395,15 @@ class ObligationActivities:
                 court_order=policy.order_scope is not None,
             )
         except ProtectedDataError as err:
-            raise ApplicationError(str(err), type="ProtectedDataError", non_retryable=True) from None
+            raise ApplicationError(
+                str(err), type="ProtectedDataError", non_retryable=True
+            ) from None
         except OutsideScopeError as err:
             raise ApplicationError(str(err), type="OutsideScopeError", non_retryable=True) from None
         except NeverDisclosedError as err:
-            raise ApplicationError(str(err), type="NeverDisclosedError", non_retryable=True) from None
+            raise ApplicationError(
+                str(err), type="NeverDisclosedError", non_retryable=True
+            ) from None
         digest = content_sha256(limited.fields)
 
         def write(session: Session) -> None:

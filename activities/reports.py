@@ -21,7 +21,9 @@ from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DisclosureRecord, ObligationRecord, ReportDocument
 
 _PHONE_SCRIPT = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR), autoescape=False, undefined=StrictUndefined,
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=False,
+    undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
 

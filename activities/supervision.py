@@ -83,7 +83,9 @@ class SupervisionActivities:
         entry = record_step(
             self._sessions,
             case_id=request.case_id,
-            step="supervisor-consultation-bypassed" if bypassed else "supervisor-consultation-requested",
+            step="supervisor-consultation-bypassed"
+            if bypassed
+            else "supervisor-consultation-requested",
             key_suffix=str(request.round),
             actor=SYSTEM,
             content_sha256=content_sha256(details),
@@ -100,7 +102,9 @@ class SupervisionActivities:
         digest = content_sha256(decision)
 
         def write(session: Session) -> None:
-            row = session.get(SupervisionConsultation, consultation_id(request.case_id, request.round))
+            row = session.get(
+                SupervisionConsultation, consultation_id(request.case_id, request.round)
+            )
             if row is None:
                 raise LookupError(f"case {request.case_id}: no consultation round {request.round}")
             row.state = "approved" if approved else "returned"
@@ -112,12 +116,17 @@ class SupervisionActivities:
         entry = record_step(
             self._sessions,
             case_id=request.case_id,
-            step="supervisor-consultation-approved" if approved else "supervisor-consultation-returned",
+            step="supervisor-consultation-approved"
+            if approved
+            else "supervisor-consultation-returned",
             key_suffix=str(request.round),
             actor=Actor(actor_id=decision.supervisor_id, role="supervisor"),
             content_sha256=digest,
-            details={"round": request.round, "decision": decision.decision.value,
-                     "with_comments": bool(decision.comments and decision.comments.strip())},
+            details={
+                "round": request.round,
+                "decision": decision.decision.value,
+                "with_comments": bool(decision.comments and decision.comments.strip()),
+            },
             write=write,
         )
         return StepRecorded.of(entry)
@@ -218,6 +227,8 @@ class SupervisionActivities:
 
 def _invalid(field: str, problem: str) -> ApplicationError:
     return ApplicationError(
-        f"{field}: {problem}", [{"field": field, "problem": problem}], type="InvalidInput",
+        f"{field}: {problem}",
+        [{"field": field, "problem": problem}],
+        type="InvalidInput",
         non_retryable=True,
     )

@@ -187,10 +187,10 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
     from dutyflow.cli import _exit, _settings
+    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import accounting_view, end_of_day, render
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import entries_for_client, suspensions_for_client
-    from dutyflow.crypto.keys import case_database
     from dutyflow.store.db import session_factory
 
     if not args.client:
@@ -237,7 +237,7 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
 def _default_recorder() -> str:
     try:
         login = getpass.getuser()
-    except Exception:  # noqa: BLE001  (no login name in some containers)
+    except Exception:
         login = "unknown"
     return ("cli:" + re.sub(r"[^A-Za-z0-9_.:-]", "-", login))[:64]
 
@@ -247,11 +247,11 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
 
     from dutyflow.cli import _exit, _settings
     from dutyflow.contracts import Actor
+    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import Suspension, SuspensionRefused
     from dutyflow.domain.rendering import format_datetime
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import record_suspension
-    from dutyflow.crypto.keys import case_database
     from dutyflow.store.db import session_factory
 
     recorded_by = args.recorded_by or _default_recorder()

@@ -58,7 +58,9 @@ class _AuditedActivity(ActivityInboundInterceptor):
         try:
             result = await self.next.execute_activity(input)
         except BaseException as err:
-            error_type = err.type if isinstance(err, ApplicationError) and err.type else type(err).__name__
+            error_type = (
+                err.type if isinstance(err, ApplicationError) and err.type else type(err).__name__
+            )
             retryable = not (isinstance(err, ApplicationError) and err.non_retryable)
             await self._record("failed", error_type=error_type, retryable=retryable)
             raise

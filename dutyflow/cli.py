@@ -54,7 +54,7 @@ def run_until_interrupted(main: Callable[[asyncio.Event], Awaitable[None]]) -> N
 
     try:
         asyncio.run(runner())
-    except Exception as err:  # noqa: BLE001  (the one place that turns failures into exit codes)
+    except Exception as err:
         print(f"dutyflow: {err}", file=sys.stderr)
         _exit(1)
     _exit(0)
@@ -65,7 +65,8 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as err:
         problems = "; ".join(
-            f"DUTYFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in err.errors()
+            f"DUTYFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in err.errors()
         )
         print(f"dutyflow: invalid settings: {problems}", file=sys.stderr)
         _exit(2)
@@ -127,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     except DemoRefused as refused:
         print(f"dutyflow demo: {refused}", file=sys.stderr)
         _exit(2)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         print(f"dutyflow demo: failed: {err}", file=sys.stderr)
         _exit(1)
     _exit(status)
@@ -163,23 +164,34 @@ def cmd_cases(args: argparse.Namespace) -> None:
     settings = _settings()
     try:
         filters = CaseFilter(
-            stage=args.stage, clinic=args.clinic, jurisdiction=args.jurisdiction, kind=args.kind,
-            open_only=not args.include_closed, overdue=args.overdue,
+            stage=args.stage,
+            clinic=args.clinic,
+            jurisdiction=args.jurisdiction,
+            kind=args.kind,
+            open_only=not args.include_closed,
+            overdue=args.overdue,
             at_risk_within_hours=args.at_risk_hours,
         )
     except ValidationError as err:
         for e in err.errors():
-            print(f"dutyflow cases: --{str(e['loc'][0]).replace('_', '-')}: {e['msg']}", file=sys.stderr)
+            print(
+                f"dutyflow cases: --{str(e['loc'][0]).replace('_', '-')}: {e['msg']}",
+                file=sys.stderr,
+            )
         _exit(2)
 
     async def run() -> None:
         listings = await list_cases(await connect(settings), filters)
-        print(f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} written report due")
+        print(
+            f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} written report due"
+        )
         for c in listings:
             due = f"{c.written_report_due:%Y-%m-%d %H:%M} UTC" if c.written_report_due else "-"
             flag = "  OVERDUE" if c.overdue else ""
-            print(f"{c.case_id:<38} {c.stage or '-':<24} {c.clinic or '-':<16} "
-                  f"{c.jurisdiction or '-':<12} {c.kind or '-':<12} {due}{flag}")
+            print(
+                f"{c.case_id:<38} {c.stage or '-':<24} {c.clinic or '-':<16} "
+                f"{c.jurisdiction or '-':<12} {c.kind or '-':<12} {due}{flag}"
+            )
         print(f"{len(listings)} case(s).")
 
     _run_once(run)
@@ -187,8 +199,8 @@ def cmd_cases(args: argparse.Namespace) -> None:
 
 def cmd_timeline(args: argparse.Namespace) -> None:
     from dutyflow.compliance.timeline import case_timeline, timeline_text
-    from dutyflow.store.case_file import CaseNotFound
     from dutyflow.crypto.keys import case_database
+    from dutyflow.store.case_file import CaseNotFound
     from dutyflow.store.db import session_factory
     from dutyflow.temporal_connection import connect
 
@@ -197,7 +209,9 @@ def cmd_timeline(args: argparse.Namespace) -> None:
     async def run() -> None:
         engine = case_database(settings)
         try:
-            timeline = await case_timeline(await connect(settings), session_factory(engine), args.case_id)
+            timeline = await case_timeline(
+                await connect(settings), session_factory(engine), args.case_id
+            )
         except CaseNotFound:
             print(f"dutyflow timeline: CASE_ID: no case {args.case_id}", file=sys.stderr)
             _exit(2)
@@ -215,7 +229,9 @@ def cmd_bench(args: argparse.Namespace) -> None:
         postgres_url = settings.database_url
     for name in ("reports", "concurrency", "compliance_cases", "audit_entries"):
         if getattr(args, name) < 1:
-            print(f"dutyflow bench: --{name.replace('_', '-')}: must be at least 1", file=sys.stderr)
+            print(
+                f"dutyflow bench: --{name.replace('_', '-')}: must be at least 1", file=sys.stderr
+            )
             _exit(2)
     options = BenchOptions(
         reports=args.reports,
@@ -237,7 +253,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 def _run_once(run: Callable[[], Awaitable[None]]) -> None:
     try:
         asyncio.run(run())
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         print(f"dutyflow: {err}", file=sys.stderr)
         _exit(1)
     _exit(0)
@@ -253,17 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
         run=cmd_intake
     )
     demo = commands.add_parser(
-        "demo", help="run a whole report and print its timeline",
+        "demo",
+        help="run a whole report and print its timeline",
         description="Run a whole report through the API. Without --token (development only), "
         "the demo provisions its own accounts and tokens for the run.",
     )
-    demo.add_argument("--token", metavar="TOKEN", default=None,
-                      help="a practitioner's API token (default: DUTYFLOW_TOKEN)")
+    demo.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=None,
+        help="a practitioner's API token (default: DUTYFLOW_TOKEN)",
+    )
     demo.set_defaults(run=cmd_demo)
     cases = commands.add_parser("cases", help="open, overdue and at-risk cases")
     cases.add_argument("--overdue", action="store_true", help="written report deadline passed")
-    cases.add_argument("--at-risk-hours", type=float, metavar="HOURS",
-                       help="written report due within HOURS")
+    cases.add_argument(
+        "--at-risk-hours", type=float, metavar="HOURS", help="written report due within HOURS"
+    )
     cases.add_argument("--stage")
     cases.add_argument("--clinic")
     cases.add_argument("--jurisdiction")
@@ -290,15 +312,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_commands(commands)
     add_export_command(commands)
     bench = commands.add_parser("bench", help="throughput and latency against bare Temporal")
-    bench.add_argument("--reports", type=int, default=200, help="complete reports (and bare workflows)")
+    bench.add_argument(
+        "--reports", type=int, default=200, help="complete reports (and bare workflows)"
+    )
     bench.add_argument("--concurrency", type=int, default=20, help="reports in flight at once")
-    bench.add_argument("--database-url", help="Dutyflow database for the run (default: a temporary SQLite file)")
-    bench.add_argument("--postgres-url", help="PostgreSQL for the compliance queries "
-                       "(default: DUTYFLOW_BENCH_POSTGRES_URL, or DUTYFLOW_DATABASE_URL if PostgreSQL)")
+    bench.add_argument(
+        "--database-url", help="Dutyflow database for the run (default: a temporary SQLite file)"
+    )
+    bench.add_argument(
+        "--postgres-url",
+        help="PostgreSQL for the compliance queries "
+        "(default: DUTYFLOW_BENCH_POSTGRES_URL, or DUTYFLOW_DATABASE_URL if PostgreSQL)",
+    )
     bench.add_argument("--compliance-cases", type=int, default=100_000)
     bench.add_argument("--audit-entries", type=int, default=1_000_000)
-    bench.add_argument("--in-memory-server", action="store_true",
-                       help="in-memory dev server instead of a persistent one")
+    bench.add_argument(
+        "--in-memory-server",
+        action="store_true",
+        help="in-memory dev server instead of a persistent one",
+    )
     bench.set_defaults(run=cmd_bench)
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(
         dest="audit_command", required=True, metavar="AUDIT_COMMAND"

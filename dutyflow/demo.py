@@ -161,7 +161,9 @@ async def _practitioner(api: httpx.AsyncClient) -> dict[str, Any]:
         )
     me = _check(answer, "find who the token stands for")
     if me["role"] != "practitioner":
-        raise DemoFailed(f"--token: the demo reports as a practitioner; this token is a {me['role']}'s")
+        raise DemoFailed(
+            f"--token: the demo reports as a practitioner; this token is a {me['role']}'s"
+        )
     return dict(me)
 
 
@@ -186,12 +188,16 @@ async def run_scenario(
             await api.post(f"/reports/{case_id}/grounds", json=scenario.grounds_submission()),
             "document the grounds",
         )
-        print(f"2. Grounds documented under policy {status['jurisdiction']} {status['kind']} "
-              f"{status['policy_version']}.")
+        print(
+            f"2. Grounds documented under policy {status['jurisdiction']} {status['kind']} "
+            f"{status['policy_version']}."
+        )
         for obligation in status["obligations"]:
-            print(f"3. Obligation: report to {obligation['agency_name']} ({obligation['recipient_id']}); "
-                  f"phone report due {obligation['phone_report_due_at']}, written report due "
-                  f"{obligation['written_report_due_at']}")
+            print(
+                f"3. Obligation: report to {obligation['agency_name']} ({obligation['recipient_id']}); "
+                f"phone report due {obligation['phone_report_due_at']}, written report due "
+                f"{obligation['written_report_due_at']}"
+            )
             print(f"   Citations: {'; '.join(obligation['citations'])}")
 
         status = _check(
@@ -200,14 +206,18 @@ async def run_scenario(
         )
         print("4. Phone report to the hotline recorded.")
         for disclosure in status["disclosures"]:
-            print(f"5. Fields limited for {disclosure['recipient_id']}: "
-                  f"{len(disclosure['disclosed_fields'])} disclosed, withheld: "
-                  f"{', '.join(disclosure['withheld_fields']) or 'none'}")
+            print(
+                f"5. Fields limited for {disclosure['recipient_id']}: "
+                f"{len(disclosure['disclosed_fields'])} disclosed, withheld: "
+                f"{', '.join(disclosure['withheld_fields']) or 'none'}"
+            )
 
         review = _check(await api.get(f"/reports/{case_id}/review"), "review the report")
         for document in review["documents"]:
-            print(f"6. Report rendered for {document['agency_name']}: form {document['form_id']}, "
-                  f"sha256 {document['sha256'][:16]}...")
+            print(
+                f"6. Report rendered for {document['agency_name']}: form {document['form_id']}, "
+                f"sha256 {document['sha256'][:16]}..."
+            )
         _check(
             await api.post(
                 f"/reports/{case_id}/confirm",
@@ -219,8 +229,10 @@ async def run_scenario(
 
         status = await wait_until_closed(api, case_id, timeout)
         for delivery in status["deliveries"]:
-            print(f"8. Delivered to {delivery['agency_id']}; acknowledged with reference "
-                  f"{delivery['reference_number']} at {delivery['received_at']}")
+            print(
+                f"8. Delivered to {delivery['agency_id']}; acknowledged with reference "
+                f"{delivery['reference_number']} at {delivery['received_at']}"
+            )
         outcome = status["outcome"]
         print(f"9. Outcome: {outcome['result']}; written report on time: {outcome['all_on_time']}")
 
@@ -232,18 +244,23 @@ async def run_scenario(
         received = []
         for delivery in status["deliveries"]:
             reports = _check(
-                await intake.get(f"/agencies/{delivery['agency_id']}/reports"), "read the agency inbox"
+                await intake.get(f"/agencies/{delivery['agency_id']}/reports"),
+                "read the agency inbox",
             )
             received += [r for r in reports if r["case_reference"] == case_id]
     if len(received) != len(status["deliveries"]):
-        raise DemoFailed(f"the agency holds {len(received)} reports for this case, expected "
-                         f"{len(status['deliveries'])}")
+        raise DemoFailed(
+            f"the agency holds {len(received)} reports for this case, expected "
+            f"{len(status['deliveries'])}"
+        )
 
     print("\n== What the agency received ==")
     for report in received:
         transmission = report["transmission"]
-        print(f"Reference {report['reference_number']}, form {report['form']}, "
-              f"received {report['received_at']}")
+        print(
+            f"Reference {report['reference_number']}, form {report['form']}, "
+            f"received {report['received_at']}"
+        )
         print(f"Structured fields: {', '.join(sorted(_leaf_names(transmission['fields'])))}")
         print("Rendered report (plain text):")
         print("    " + transmission["document"]["text"].replace("\n", "\n    "))
@@ -255,14 +272,14 @@ async def run_scenario(
 
     print("\n== Audit trail (hash-chained; content hashes, never content) ==")
     for entry in timeline:
-        print(f"  #{entry['seq']:<4} {entry['recorded_at']}  {entry['step']:<26} "
-              f"{entry['actor_role']}:{entry['actor_id']:<20} sha256 {entry['content_sha256'][:12]}...")
+        print(
+            f"  #{entry['seq']:<4} {entry['recorded_at']}  {entry['step']:<26} "
+            f"{entry['actor_role']}:{entry['actor_id']:<20} sha256 {entry['content_sha256'][:12]}..."
+        )
     return case_id
 
 
-async def _agency_account_view(
-    api_url: str, token: str, deliveries: list[dict[str, Any]]
-) -> None:
+async def _agency_account_view(api_url: str, token: str, deliveries: list[dict[str, Any]]) -> None:
     """The agency's own account at Dutyflow lists what was delivered to it, nothing else."""
     async with httpx.AsyncClient(base_url=api_url, timeout=60, headers=_bearer(token)) as agency:
         listed = {
@@ -273,11 +290,14 @@ async def _agency_account_view(
             if delivery["report_id"] not in listed:
                 raise DemoFailed("the agency's account does not list the report delivered to it")
             document = _check(
-                await agency.get(f"/agency/reports/{delivery['report_id']}"), "read the agency's report"
+                await agency.get(f"/agency/reports/{delivery['report_id']}"),
+                "read the agency's report",
             )
-            print(f"10. The agency's account at Dutyflow lists report {delivery['report_id']} "
-                  f"(form {document['form_id']}, sha256 {document['sha256'][:16]}...), "
-                  "and no case.")
+            print(
+                f"10. The agency's account at Dutyflow lists report {delivery['report_id']} "
+                f"(form {document['form_id']}, sha256 {document['sha256'][:16]}...), "
+                "and no case."
+            )
 
 
 async def wait_until_closed(api: httpx.AsyncClient, case_id: str, timeout: float) -> dict[str, Any]:

@@ -41,30 +41,49 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
     ).add_subparsers(dest="policy_command", required=True, metavar="ACTION")
 
     check = policy.add_parser(
-        "check", help="validate every policy file; non-zero exit naming file, rule and problem",
+        "check",
+        help="validate every policy file; non-zero exit naming file, rule and problem",
         description="Validate every policy file and calendar. Prints each problem as "
         "'file: rule: problem' and exits 1 if there is any.",
     )
-    check.add_argument("--policies-dir", type=Path, metavar="DIR",
-                       help="the policy library (default: the settings' policies folder)")
-    check.add_argument("--templates-dir", type=Path, metavar="DIR",
-                       help="the templates folder holding forms/ (default: Dutyflow's)")
-    check.add_argument("--agencies-dir", type=Path, metavar="DIR",
-                       help="the agency directory to check recipients against "
-                       "(default: the settings' agency directory)")
+    check.add_argument(
+        "--policies-dir",
+        type=Path,
+        metavar="DIR",
+        help="the policy library (default: the settings' policies folder)",
+    )
+    check.add_argument(
+        "--templates-dir",
+        type=Path,
+        metavar="DIR",
+        help="the templates folder holding forms/ (default: Dutyflow's)",
+    )
+    check.add_argument(
+        "--agencies-dir",
+        type=Path,
+        metavar="DIR",
+        help="the agency directory to check recipients against "
+        "(default: the settings' agency directory)",
+    )
     check.set_defaults(run=cmd_policy_check)
 
     explain = policy.add_parser(
-        "explain", help="who receives what, by when, by which channel, and why",
+        "explain",
+        help="who receives what, by when, by which channel, and why",
         description="Explain one policy in plain words, with the citation of every rule.",
     )
     explain.add_argument("--jurisdiction", required=True, metavar="CODE", help="e.g. US-CA")
     explain.add_argument("--kind", required=True, metavar="KIND", help="e.g. child-abuse")
-    explain.add_argument("--on", metavar="YYYY-MM-DD",
-                         help="the policy in effect on this date (default: today)")
+    explain.add_argument(
+        "--on", metavar="YYYY-MM-DD", help="the policy in effect on this date (default: today)"
+    )
     explain.add_argument("--version", metavar="VERSION", help="a given version, e.g. 2026.1")
-    explain.add_argument("--policies-dir", type=Path, metavar="DIR",
-                         help="the policy library (default: the settings' policies folder)")
+    explain.add_argument(
+        "--policies-dir",
+        type=Path,
+        metavar="DIR",
+        help="the policy library (default: the settings' policies folder)",
+    )
     explain.set_defaults(run=cmd_policy_explain)
 
 
@@ -76,8 +95,10 @@ def cmd_policy_check(args: argparse.Namespace) -> None:
     policies_dir, agencies_dir = _defaults()
     policies_dir = args.policies_dir or policies_dir
     if not policies_dir.is_dir():
-        print(f"dutyflow policy check: --policies-dir: {policies_dir} is not a folder",
-              file=sys.stderr)
+        print(
+            f"dutyflow policy check: --policies-dir: {policies_dir} is not a folder",
+            file=sys.stderr,
+        )
         _exit(2)
     result = check_policies(
         policies_dir,

@@ -69,7 +69,10 @@ def grounds_submission(now: datetime | None = None, **changes: Any) -> dict[str,
             }
         ],
         "suspect": {"name": "Casey Example", "address": "12 Elm Street, Demo City, CA 90000"},
-        "incident": {"occurred_on": (now - timedelta(days=2)).date().isoformat(), "place": "Family home"},
+        "incident": {
+            "occurred_on": (now - timedelta(days=2)).date().isoformat(),
+            "place": "Family home",
+        },
         "clinical_context": {
             "diagnosis": "Adjustment disorder with anxiety (demo)",
             "psychotherapy_notes": "Session notes that no agency receives (demo).",

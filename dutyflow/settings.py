@@ -31,14 +31,17 @@ class Settings(BaseSettings):
     )
 
     temporal_address: str | None = Field(
-        default=None, description="host:port of an existing Temporal cluster; unset: embedded server"
+        default=None,
+        description="host:port of an existing Temporal cluster; unset: embedded server",
     )
     temporal_namespace: str = "default"
     task_queue: str = "dutyflow-reports"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     history_retention_days: int = Field(
-        default=30, ge=1, le=3650,
+        default=30,
+        ge=1,
+        le=3650,
         description="Temporal history retention set on the embedded server's namespace",
     )
 
@@ -75,7 +78,9 @@ class Settings(BaseSettings):
         "default: a SQLite file under the data directory's keys/",
     )
     record_retention_days: int = Field(
-        default=7 * 366, ge=1, le=100 * 366,
+        default=7 * 366,
+        ge=1,
+        le=100 * 366,
         description="how long a closed case's content is kept before its key may be destroyed",
     )
 
@@ -101,7 +106,9 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("api_port", "intake_port", "temporal_port", "temporal_ui_port", "worker_metrics_port")
+    @field_validator(
+        "api_port", "intake_port", "temporal_port", "temporal_ui_port", "worker_metrics_port"
+    )
     @classmethod
     def _port_in_range(cls, value: int | None) -> int | None:
         if value is None:
@@ -111,7 +118,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _production_needs_explicit_secrets(self) -> "Settings":
+    def _production_needs_explicit_secrets(self) -> Settings:
         if self.environment == "production" and not self.master_keys:
             raise ValueError("DUTYFLOW_MASTER_KEYS must be set in production (no generated keys)")
         if self.environment == "production" and not self.key_store_url:
@@ -124,7 +131,9 @@ class Settings(BaseSettings):
 
     @cached_property
     def resolved_key_store_url(self) -> str:
-        return self.key_store_url or f"sqlite:///{self.data_dir.resolve() / 'keys' / 'case-keys.db'}"
+        return (
+            self.key_store_url or f"sqlite:///{self.data_dir.resolve() / 'keys' / 'case-keys.db'}"
+        )
 
     @cached_property
     def resolved_intake_database_url(self) -> str:
@@ -154,7 +163,7 @@ class Settings(BaseSettings):
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
 
 
-def agency_secrets(settings: Settings) -> "AgencySecrets":
+def agency_secrets(settings: Settings) -> AgencySecrets:
     """Per-agency signing secrets: ``DUTYFLOW_AGENCY_SECRET_<AGENCY>`` variables; in development
     also generated once into the data directory, shared by the embedded intake service."""
     from dutyflow.crypto.signing import AgencySecrets

@@ -106,7 +106,9 @@ def api_app(settings: Settings) -> Any:
         connect_client=lambda: connect(settings),
         engine=engine,
         policies=PolicyLibrary(settings.policies_dir),
-        directory=AgencyDirectory.load(settings.agency_directory, settings.resolved_intake_base_url),
+        directory=AgencyDirectory.load(
+            settings.agency_directory, settings.resolved_intake_base_url
+        ),
         task_queue=settings.task_queue,
         secrets=agency_secrets(settings),
         payload_codec=settings_codec(settings),
@@ -130,7 +132,12 @@ async def _serve_until(app: Any, sock: socket.socket, name: str, stop: asyncio.E
 
 async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
     """The API alone (production: one container per part)."""
-    await _serve_until(api_app(settings), bind(settings.api_host, settings.api_port, "DUTYFLOW_API_PORT"), "api", stop)
+    await _serve_until(
+        api_app(settings),
+        bind(settings.api_host, settings.api_port, "DUTYFLOW_API_PORT"),
+        "api",
+        stop,
+    )
 
 
 async def serve_intake(settings: Settings, stop: asyncio.Event) -> None:
@@ -209,7 +216,9 @@ class Stack:
             run_worker(self.settings, self._worker_stop, ready=ready), name="worker"
         )
         ready_wait = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({ready_wait, self._worker_task}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready_wait, self._worker_task}, return_when=asyncio.FIRST_COMPLETED
+        )
         if self._worker_task in done:
             ready_wait.cancel()
             self._worker_task.result()
@@ -244,4 +253,3 @@ class Stack:
                 self._temporal.kill()
                 await asyncio.to_thread(self._temporal.wait)
         self._temporal = None
-

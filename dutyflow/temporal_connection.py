@@ -25,7 +25,9 @@ from dutyflow.crypto.keys import case_keyring, master_key_list
 from dutyflow.settings import Settings
 
 
-def data_converter(master_keys: Sequence[bytes], keyring: CaseKeyring | None = None) -> DataConverter:
+def data_converter(
+    master_keys: Sequence[bytes], keyring: CaseKeyring | None = None
+) -> DataConverter:
     """Pydantic payloads, encrypted: a case's with its data key from ``keyring``, anything else
     (and everything, without a keyring) with the newest master key."""
     return dataclasses.replace(
@@ -35,7 +37,9 @@ def data_converter(master_keys: Sequence[bytes], keyring: CaseKeyring | None = N
     )
 
 
-def payload_codec(master_keys: Sequence[bytes], keyring: CaseKeyring | None = None) -> EncryptionCodec:
+def payload_codec(
+    master_keys: Sequence[bytes], keyring: CaseKeyring | None = None
+) -> EncryptionCodec:
     return EncryptionCodec(master_keys, keyring=keyring)
 
 
@@ -94,4 +98,3 @@ async def ensure_search_attributes(client: Client) -> None:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
         )
-

@@ -46,7 +46,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """A test marked ``one_database`` runs on SQLite only: what it checks does not depend on the
     database, which the other tests exercise on both (keeps the suite within its time)."""
     on_postgres = [
-        item for item in items
+        item
+        for item in items
         if item.get_closest_marker("one_database") is not None
         and getattr(item, "callspec", None) is not None
         and item.callspec.params.get("database_url") == "postgresql"  # type: ignore[attr-defined]
@@ -116,7 +117,9 @@ def _commands_use_the_session_keys(key_environment: dict[str, str]) -> Iterator[
 
 
 @pytest.fixture(scope="session")
-async def temporal_env(payload_key: bytes, keyring: CaseKeyring) -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_env(
+    payload_key: bytes, keyring: CaseKeyring
+) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         data_converter=data_converter([payload_key], keyring),
@@ -165,7 +168,9 @@ def empty_database(kind: str, sqlite_file: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     yield from empty_database(request.param, tmp_path_factory.mktemp("db") / "dutyflow.db")
 
 
@@ -359,7 +364,11 @@ class Callers:
         return self.with_token(user.user_id, role, token, user.clinic_id, user.agency_id)
 
     def with_token(
-        self, user_id: str, role: str, token: str, clinic_id: str | None = None,
+        self,
+        user_id: str,
+        role: str,
+        token: str,
+        clinic_id: str | None = None,
         agency_id: str | None = None,
     ) -> Caller:
         http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120, headers=bearer(token))

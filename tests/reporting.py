@@ -28,12 +28,16 @@ async def open_report(api: httpx.AsyncClient, **changes: Any) -> str:
 async def open_report_as(practitioner: Any, **changes: Any) -> str:
     """Open the scenario's report as this `tests.conftest.Caller`, in their name and clinic."""
     return await open_report(
-        practitioner.http, practitioner_id=practitioner.user_id, clinic_id=practitioner.clinic_id,
+        practitioner.http,
+        practitioner_id=practitioner.user_id,
+        clinic_id=practitioner.clinic_id,
         **changes,
     )
 
 
-async def document_grounds(api: httpx.AsyncClient, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
+async def document_grounds(
+    api: httpx.AsyncClient, case_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     return ok(await api.post(f"/reports/{case_id}/grounds", json=body))
 
 
@@ -52,12 +56,17 @@ async def confirm(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
     return ok(
         await api.post(
             f"/reports/{case_id}/confirm",
-            json={"practitioner_id": await caller_id(api), "review_sha256": review["review_sha256"]},
+            json={
+                "practitioner_id": await caller_id(api),
+                "review_sha256": review["review_sha256"],
+            },
         )
     )
 
 
-async def wait_for_stage(api: httpx.AsyncClient, case_id: str, stage: str, timeout: float = 60) -> dict[str, Any]:
+async def wait_for_stage(
+    api: httpx.AsyncClient, case_id: str, stage: str, timeout: float = 60
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -79,7 +88,9 @@ async def submit_report(
     return case_id
 
 
-async def report_end_to_end(api: httpx.AsyncClient, grounds: dict[str, Any] | None = None) -> dict[str, Any]:
+async def report_end_to_end(
+    api: httpx.AsyncClient, grounds: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return await wait_for_stage(api, await submit_report(api, grounds), "closed")
 
 

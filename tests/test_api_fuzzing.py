@@ -39,18 +39,30 @@ class FuzzedApi:
 
 @pytest.fixture(scope="module")
 def fuzzed_api(
-    engine: Engine, sessions, policies, directory, agency_secrets, temporal_address: str,
-    payload_key: bytes, keyring: CaseKeyring,
+    engine: Engine,
+    sessions,
+    policies,
+    directory,
+    agency_secrets,
+    temporal_address: str,
+    payload_key: bytes,
+    keyring: CaseKeyring,
 ) -> Iterator[FuzzedApi]:
     from dutyflow.api.app import create_app
 
     async def connect() -> Client:
-        return await Client.connect(temporal_address, data_converter=data_converter([payload_key], keyring))
+        return await Client.connect(
+            temporal_address, data_converter=data_converter([payload_key], keyring)
+        )
 
     app = create_app(
-        connect_client=connect, engine=engine, policies=policies, directory=directory,
+        connect_client=connect,
+        engine=engine,
+        policies=policies,
+        directory=directory,
         # No worker serves this queue: an opened case waits there, and nothing else is run.
-        task_queue=f"fuzzing-{uuid.uuid4()}", secrets=agency_secrets,
+        task_queue=f"fuzzing-{uuid.uuid4()}",
+        secrets=agency_secrets,
     )
     sock = bind("127.0.0.1", 0, "fuzzed api")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -78,7 +90,9 @@ ANSWERS: Counter[tuple[str, int]] = Counter()
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
-        return {t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in tables}
+        return {
+            t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in tables
+        }
 
 
 def _described_api() -> dict[str, Any]:
@@ -90,9 +104,12 @@ def _described_api() -> dict[str, Any]:
     from dutyflow.store.db import make_engine
 
     app = create_app(
-        connect_client=None, engine=make_engine("sqlite://"), policies=PolicyLibrary(REPO_ROOT / "policies"),
+        connect_client=None,
+        engine=make_engine("sqlite://"),
+        policies=PolicyLibrary(REPO_ROOT / "policies"),
         directory=AgencyDirectory.load(REPO_ROOT / "agencies", "http://127.0.0.1:9"),
-        task_queue="unused", secrets=lambda agency: b"",
+        task_queue="unused",
+        secrets=lambda agency: b"",
     )
     return app.openapi()
 
@@ -102,11 +119,18 @@ schema = schemathesis.openapi.from_dict(_described_api())
 
 @schema.parametrize()
 @settings(
-    max_examples=15, deadline=None, derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
-def test_no_input_gets_a_server_error_or_leaves_a_partial_write(case, fuzzed_api: FuzzedApi) -> None:
+def test_no_input_gets_a_server_error_or_leaves_a_partial_write(
+    case, fuzzed_api: FuzzedApi
+) -> None:
     before = row_counts(fuzzed_api.engine)
 
     case.headers = {**(case.headers or {}), **fuzzed_api.headers}  # the caller is authenticated

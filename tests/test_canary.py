@@ -17,23 +17,33 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from dutyflow import scenario
+from tests.raw_files import database_files
 from tests.reporting import (
     agency_inbox,
     confirm,
     document_grounds,
     ok,
-    open_report,
     wait_for_stage,
 )
-from tests.raw_files import database_files
 from tests.test_confidentiality import raw_history
 
 # Structured values (ids, codes, dates, enums, flags) keep their real values: they are checked
 # by the validators and carry nothing of the story. Every other string is a free-text field.
 STRUCTURED = {
-    "jurisdiction", "kind", "county", "clinic_id", "practitioner_id", "client_id",
-    "grounds.suspicion_formed_at", "grounds.statutory_basis", "grounds.source_of_information",
-    "grounds.abuse_types", "victim.birth_date", "victim.sex", "incident.occurred_on", "made_at",
+    "jurisdiction",
+    "kind",
+    "county",
+    "clinic_id",
+    "practitioner_id",
+    "client_id",
+    "grounds.suspicion_formed_at",
+    "grounds.statutory_basis",
+    "grounds.source_of_information",
+    "grounds.abuse_types",
+    "victim.birth_date",
+    "victim.sex",
+    "incident.occurred_on",
+    "made_at",
 }
 
 
@@ -62,6 +72,7 @@ class Canaries:
 
     def not_allowed(self, disclosed_fields: list[str]) -> dict[str, str]:
         """The markers of fields outside an allow-list (by leaf path, or a parent of it)."""
+
         def allowed(field: str) -> bool:
             leaf = field.split(":", 1)[1]
             return any(leaf == d or leaf.startswith(d + ".") for d in disclosed_fields)
@@ -80,7 +91,10 @@ def stored_rows(engine: Engine) -> str:
 
 
 async def test_no_marker_leaks_from_a_whole_report(
-    api: httpx.AsyncClient, stack, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+    api: httpx.AsyncClient,
+    stack,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
     database_url: str,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -124,6 +138,8 @@ async def test_no_marker_leaks_from_a_whole_report(
         forbidden = canaries.not_allowed(disclosure["disclosed_fields"])
         assert forbidden, "the allow-list withholds something"
         leaked = {f: m for f, m in forbidden.items() if m in received}
-        assert not leaked, f"{obligation['agency_id']} received fields beyond its allow-list: {sorted(leaked)}"
+        assert not leaked, (
+            f"{obligation['agency_id']} received fields beyond its allow-list: {sorted(leaked)}"
+        )
         allowed = set(canaries.markers()) - set(forbidden.values())
         assert any(m in received for m in allowed), "the agency received the allowed fields"

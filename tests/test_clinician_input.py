@@ -38,14 +38,17 @@ async def assert_nothing_recorded(stack, case_id: str) -> None:
         assert event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
 
 
-async def test_workflow_refuses_invalid_grounds_naming_each_field(api: httpx.AsyncClient, stack) -> None:
+async def test_workflow_refuses_invalid_grounds_naming_each_field(
+    api: httpx.AsyncClient, stack
+) -> None:
     case_id = await open_report(api)
     await wait_for_stage(api, case_id, "awaiting-grounds")
     handle = stack.client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(
-            MandatedReportWorkflow.document_grounds, GroundsSubmission.model_validate(invalid_grounds())
+            MandatedReportWorkflow.document_grounds,
+            GroundsSubmission.model_validate(invalid_grounds()),
         )
 
     cause = refused.value.cause
@@ -73,7 +76,9 @@ async def test_api_refuses_invalid_grounds_naming_each_field(api: httpx.AsyncCli
     await assert_nothing_recorded(stack, case_id)
 
 
-async def test_a_statutory_basis_outside_the_policy_is_refused(api: httpx.AsyncClient, stack) -> None:
+async def test_a_statutory_basis_outside_the_policy_is_refused(
+    api: httpx.AsyncClient, stack
+) -> None:
     case_id = await open_report(api)
     await wait_for_stage(api, case_id, "awaiting-grounds")
     body = scenario.grounds_submission()
@@ -88,10 +93,14 @@ async def test_a_statutory_basis_outside_the_policy_is_refused(api: httpx.AsyncC
     await assert_nothing_recorded(stack, case_id)
 
 
-async def test_after_a_refusal_the_corrected_grounds_are_accepted(api: httpx.AsyncClient, stack) -> None:
+async def test_after_a_refusal_the_corrected_grounds_are_accepted(
+    api: httpx.AsyncClient, stack
+) -> None:
     case_id = await open_report(api)
     await wait_for_stage(api, case_id, "awaiting-grounds")
-    assert (await api.post(f"/reports/{case_id}/grounds", json=invalid_grounds())).status_code == 422
+    assert (
+        await api.post(f"/reports/{case_id}/grounds", json=invalid_grounds())
+    ).status_code == 422
 
     status = await document_grounds(api, case_id, scenario.grounds_submission())
 
@@ -99,7 +108,9 @@ async def test_after_a_refusal_the_corrected_grounds_are_accepted(api: httpx.Asy
     assert status["obligations"][0]["agency_id"] == "demo-county-cws"
 
 
-async def test_wrongly_typed_input_is_refused_without_echoing_the_value(api: httpx.AsyncClient) -> None:
+async def test_wrongly_typed_input_is_refused_without_echoing_the_value(
+    api: httpx.AsyncClient,
+) -> None:
     case_id = await open_report(api)
     body = scenario.grounds_submission()
     body["grounds"]["suspicion_formed_at"] = "SECRET-NOT-A-DATE"
@@ -113,7 +124,9 @@ async def test_wrongly_typed_input_is_refused_without_echoing_the_value(api: htt
     assert "SECRET" not in response.text
 
 
-async def test_an_unknown_field_is_refused_rather_than_silently_dropped(api: httpx.AsyncClient) -> None:
+async def test_an_unknown_field_is_refused_rather_than_silently_dropped(
+    api: httpx.AsyncClient,
+) -> None:
     case_id = await open_report(api)
     body = scenario.grounds_submission()
     body["victim"]["nickname"] = "Sammy"
@@ -124,7 +137,9 @@ async def test_an_unknown_field_is_refused_rather_than_silently_dropped(api: htt
     assert [p["field"] for p in response.json()["errors"]] == ["victim.nickname"]
 
 
-async def test_opening_is_refused_for_a_county_without_a_known_agency(api: httpx.AsyncClient) -> None:
+async def test_opening_is_refused_for_a_county_without_a_known_agency(
+    api: httpx.AsyncClient,
+) -> None:
     response = await api.post("/reports", json=scenario.opening_request(county="Nowhere County"))
 
     assert response.status_code == 422
@@ -178,7 +193,9 @@ async def test_a_closed_case_takes_no_further_steps(api: httpx.AsyncClient) -> N
 
     status = await report_end_to_end(api)
 
-    response = await api.post(f"/reports/{status['case_id']}/grounds", json=scenario.grounds_submission())
+    response = await api.post(
+        f"/reports/{status['case_id']}/grounds", json=scenario.grounds_submission()
+    )
 
     assert response.status_code == 409
     assert response.json()["errors"] == [{"field": "case", "problem": "the case is closed"}]

@@ -40,19 +40,24 @@ from tests.reporting import (
 )
 
 
-async def test_a_recipient_not_among_the_obligations_is_refused_and_audited(api, stack, http) -> None:
+async def test_a_recipient_not_among_the_obligations_is_refused_and_audited(
+    api, stack, http
+) -> None:
     case_id = await open_report(api)
     await document_grounds(api, case_id, scenario.grounds_submission())
     deliveries = DeliveryActivities(stack.sessions, stack.policies, http, stack.secrets, None)
 
     with pytest.raises(ApplicationError) as refused:
         await ActivityEnvironment().run(
-            deliveries.deliver_report, RecipientStep(case_id=case_id, recipient_id="law-enforcement")
+            deliveries.deliver_report,
+            RecipientStep(case_id=case_id, recipient_id="law-enforcement"),
         )
 
     assert refused.value.type == "RecipientNotAuthorised" and refused.value.non_retryable
     with stack.sessions() as session:
-        [entry] = [e for e in audit_log.entries_for_case(session, case_id) if e.step == "delivery-refused"]
+        [entry] = [
+            e for e in audit_log.entries_for_case(session, case_id) if e.step == "delivery-refused"
+        ]
     assert entry.details["recipient_id"] == "law-enforcement"
 
 
@@ -74,7 +79,8 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
     db = tmp_path / "agency.db"
     agency = await serve(
         create_app(f"sqlite:///{db}", secrets=stack.secrets, auto_acknowledge=False),
-        bind("127.0.0.1", 0, "agency"), "agency",
+        bind("127.0.0.1", 0, "agency"),
+        "agency",
     )
     stack = dataclasses.replace(
         stack, directory=directory_for(tmp_path, f"{agency.url}/agencies/demo-county-cws/reports")
@@ -86,10 +92,15 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
                 status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
                 [delivery] = status["deliveries"]
 
-                ok(await http.post(
-                    f"{agency.url}/agencies/demo-county-cws/reports/{delivery['reference_number']}/decision",
-                    json={"decision": "screened-out", "note": "does not meet the intake criteria"},
-                ))
+                ok(
+                    await http.post(
+                        f"{agency.url}/agencies/demo-county-cws/reports/{delivery['reference_number']}/decision",
+                        json={
+                            "decision": "screened-out",
+                            "note": "does not meet the intake criteria",
+                        },
+                    )
+                )
                 status = await wait_for_stage(api, case_id, "closed")
     finally:
         await agency.stop()
@@ -101,25 +112,40 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
 async def test_unsigned_or_replayed_acknowledgements_are_refused(api, stack) -> None:
     status = await report_end_to_end(api)
     [delivery] = status["deliveries"]
-    body = json.dumps({
-        "report_id": delivery["report_id"], "reference_number": delivery["reference_number"],
-        "decision": "screened-out", "decided_at": "2026-11-26T12:00:00Z",
-    }).encode()
+    body = json.dumps(
+        {
+            "report_id": delivery["report_id"],
+            "reference_number": delivery["reference_number"],
+            "decision": "screened-out",
+            "decided_at": "2026-11-26T12:00:00Z",
+        }
+    ).encode()
     url = f"/agency-callbacks/{delivery['agency_id']}/acknowledgements"
 
     unsigned = await api.post(url, content=body, headers={"Content-Type": "application/json"})
-    headers = {"Content-Type": "application/json",
-               **signed_headers(stack.secrets(delivery["agency_id"]), body)}
+    headers = {
+        "Content-Type": "application/json",
+        **signed_headers(stack.secrets(delivery["agency_id"]), body),
+    }
     first = await api.post(url, content=body, headers=headers)
     replayed = await api.post(url, content=body, headers=headers)
-    forged = await api.post(url, content=body, headers={
-        "Content-Type": "application/json", **signed_headers(b"not-the-agency-secret", body)})
+    forged = await api.post(
+        url,
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            **signed_headers(b"not-the-agency-secret", body),
+        },
+    )
 
     assert unsigned.status_code == 401 and "Dutyflow-Timestamp" in unsigned.json()["detail"]
     assert first.status_code == 200, first.text  # already acknowledged: recorded once, not changed
     assert replayed.status_code == 401 and "replay" in replayed.json()["detail"]
     assert forged.status_code == 401 and "does not match" in forged.json()["detail"]
-    assert ok(await api.get(f"/reports/{status['case_id']}"))["acknowledgements"][0]["decision"] == "accepted"
+    assert (
+        ok(await api.get(f"/reports/{status['case_id']}"))["acknowledgements"][0]["decision"]
+        == "accepted"
+    )
 
 
 class Refusing(BaseHTTPRequestHandler):
@@ -128,7 +154,7 @@ class Refusing(BaseHTTPRequestHandler):
     refusals = 1
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if Refusing.refusals > 0:
             Refusing.refusals -= 1
@@ -159,7 +185,9 @@ def directory_for(tmp_path: Path, url: str) -> AgencyDirectory:
     return AgencyDirectory.load(folder, "unused")
 
 
-async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(stack, http, executor, tmp_path) -> None:
+async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(
+    stack, http, executor, tmp_path
+) -> None:
     Refusing.refusals, Refusing.received = 1, []
     agency = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
     threading.Thread(target=agency.serve_forever, daemon=True).start()
@@ -174,8 +202,15 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(stack, http
                 [problem] = status["delivery_problems"]
                 assert "our intake needs a street address" in problem["message"]
 
-                ok(await api.post(f"/reports/{case_id}/retry-delivery", json={
-                    "practitioner_id": PRACTITIONER, "recipient_id": problem["recipient_id"]}))
+                ok(
+                    await api.post(
+                        f"/reports/{case_id}/retry-delivery",
+                        json={
+                            "practitioner_id": PRACTITIONER,
+                            "recipient_id": problem["recipient_id"],
+                        },
+                    )
+                )
                 status = await wait_for_stage(api, case_id, "closed")
     finally:
         agency.shutdown()
@@ -183,9 +218,13 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(stack, http
 
 
 def test_retry_after_is_read_in_seconds_or_as_a_date() -> None:
-    assert _retry_after(httpx.Response(503, headers={"Retry-After": "120"})) == timedelta(seconds=120)
+    assert _retry_after(httpx.Response(503, headers={"Retry-After": "120"})) == timedelta(
+        seconds=120
+    )
     assert _retry_after(httpx.Response(503, headers={"Retry-After": "99999"})) == timedelta(hours=1)
-    assert _retry_after(httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == timedelta(seconds=1)
+    assert _retry_after(
+        httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    ) == timedelta(seconds=1)
     assert _retry_after(httpx.Response(503)) is None
 
 
@@ -197,9 +236,11 @@ class HoldingProxy(BaseHTTPRequestHandler):
     reached = threading.Event()
     release = threading.Event()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+        }
         answer = httpx.post(HoldingProxy.target, content=body, headers=headers, timeout=30)
         if not HoldingProxy.reached.is_set():
             HoldingProxy.reached.set()
@@ -244,7 +285,9 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
     try:
         case_id = await submit_report(api)
         assert await asyncio.to_thread(HoldingProxy.reached.wait, 60), "the report never left"
-        first.send_signal(signal.SIGKILL)  # the POST reached the agency; the activity never completed
+        first.send_signal(
+            signal.SIGKILL
+        )  # the POST reached the agency; the activity never completed
         await asyncio.to_thread(first.wait)
         HoldingProxy.release.set()
 

@@ -52,7 +52,9 @@ class RunningStack:
         return found
 
 
-async def _read_until(process: subprocess.Popen[str], output: list[str], marker: str, timeout: float) -> None:
+async def _read_until(
+    process: subprocess.Popen[str], output: list[str], marker: str, timeout: float
+) -> None:
     async def read() -> None:
         while True:
             line = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
@@ -80,8 +82,12 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
 
 async def start_up(env: dict[str, str]) -> RunningStack:
     process = subprocess.Popen(
-        [str(DUTYFLOW), "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, text=True,
+        [str(DUTYFLOW), "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     output: list[str] = []
     await _read_until(process, output, "Press Ctrl-C to stop.", timeout=120)
@@ -108,7 +114,9 @@ async def up(stack_env: dict[str, str]) -> AsyncIterator[RunningStack]:
         stack.process.wait()
 
 
-async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStack, stack_env) -> None:
+async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(
+    up: RunningStack, stack_env
+) -> None:
     printed = "".join(up.output)
     for name in ("Temporal:", "Temporal Web UI:", "API:", "API docs:", "Agency intake service:"):
         assert name in printed
@@ -117,11 +125,18 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStac
         ui = await http.get(f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/")
         assert ui.status_code == 200
         assert (await http.get(f"{up.api_url}/openapi.json")).json()["info"]["title"] == "Dutyflow"
-        ui_settings = (await http.get(
-            f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/api/v1/settings")).json()
+        ui_settings = (
+            await http.get(
+                f"http://127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_UI_PORT']}/api/v1/settings"
+            )
+        ).json()
         assert ui_settings["Codec"]["Endpoint"] == f"{up.api_url}/codec"
-        assert (await http.post(f"{up.api_url}/codec/decode", json={"payloads": []})).status_code == 401
-        assert (await http.post(f"{up.api_url}/reports", json=scenario.opening_request())).status_code == 401
+        assert (
+            await http.post(f"{up.api_url}/codec/decode", json={"payloads": []})
+        ).status_code == 401
+        assert (
+            await http.post(f"{up.api_url}/reports", json=scenario.opening_request())
+        ).status_code == 401
     client = await Client.connect(f"127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_PORT']}")
     assert await history_retention_days(client) == 30  # set on purpose, see README "Retention"
 
@@ -130,7 +145,11 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(up: RunningStac
 
 async def test_demo_shows_the_agency_receiving_the_report(up: RunningStack, stack_env) -> None:
     demo = await asyncio.to_thread(
-        subprocess.run, [str(DUTYFLOW), "demo"], env=stack_env, capture_output=True, text=True,
+        subprocess.run,
+        [str(DUTYFLOW), "demo"],
+        env=stack_env,
+        capture_output=True,
+        text=True,
         timeout=180,
     )
 
@@ -146,9 +165,24 @@ def scenario_practitioner(env: dict[str, str]) -> dict[str, str]:
     """``dutyflow users add`` the scenario's practitioner to the stack's database: the
     Authorization header of the token it prints."""
     added = subprocess.run(
-        [str(DUTYFLOW), "users", "add", "--id", SCENARIO_PRACTITIONER, "--name", "Dr. Alex Rivera",
-         "--role", "practitioner", "--clinic", SCENARIO_CLINIC],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        [
+            str(DUTYFLOW),
+            "users",
+            "add",
+            "--id",
+            SCENARIO_PRACTITIONER,
+            "--name",
+            "Dr. Alex Rivera",
+            "--role",
+            "practitioner",
+            "--clinic",
+            SCENARIO_CLINIC,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert added.returncode == 0, added.stderr
     [token] = re.findall(r"Token \(id [0-9a-f]+\): (\S+)", added.stdout)
@@ -167,7 +201,9 @@ async def test_an_open_case_survives_a_restart_of_the_stack(up: RunningStack, st
         async with httpx.AsyncClient(
             base_url=restarted.api_url, timeout=120, headers=practitioner
         ) as api:
-            assert (await wait_for_stage(api, case_id, "awaiting-phone-report"))["case_id"] == case_id
+            assert (await wait_for_stage(api, case_id, "awaiting-phone-report"))[
+                "case_id"
+            ] == case_id
             await record_phone_report(api, case_id)
             await confirm(api, case_id)
             status = await wait_for_stage(api, case_id, "closed")

@@ -22,7 +22,7 @@ class AgencyEndpoint(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], dict]] = []
     unavailable_for: int = 0  # answer 503 to this many requests first
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if AgencyEndpoint.unavailable_for > 0:
             AgencyEndpoint.unavailable_for -= 1

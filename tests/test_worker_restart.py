@@ -26,8 +26,14 @@ from tests.reporting import (
 from tests.test_mandated_report import EXPECTED_STEPS
 
 
-def start_worker_process(stack, database_url: str, temporal_address: str, key_environment: dict[str, str],
-                         repo_root: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_worker_process(
+    stack,
+    database_url: str,
+    temporal_address: str,
+    key_environment: dict[str, str],
+    repo_root: Path,
+    log: Path,
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,

@@ -58,8 +58,8 @@ with workflow.unsafe.imports_passed_through():
         ConfirmationInput,
         ConsultationInput,
         ContactSummary,
-        DecisionSummary,
         DeadlinePlan,
+        DecisionSummary,
         DeliveryProblem,
         DeliveryProblemInput,
         DeliveryReceipt,
@@ -166,7 +166,9 @@ def received(model: type[Received], value: Received | dict[str, Any]) -> Receive
 
 def wrong_stage(step: str, stage: Stage) -> ApplicationError:
     return ApplicationError(
-        f"{step}: not possible while the case is {stage.value}", type="InvalidState", non_retryable=True
+        f"{step}: not possible while the case is {stage.value}",
+        type="InvalidState",
+        non_retryable=True,
     )
 
 
@@ -255,13 +257,19 @@ class MandatedReportWorkflow:
             return await self._close()
         self._status.obligations = obligation_set.obligations
         self._status.deadlines = obligation_set.deadlines
-        dues = [o.written_report_due_at for o in obligation_set.obligations if o.written_report_due_at]
+        dues = [
+            o.written_report_due_at for o in obligation_set.obligations if o.written_report_due_at
+        ]
         if dues:
             self._index(WRITTEN_REPORT_DUE.value_set(min(dues)))
         for plan in obligation_set.deadlines:
             self._watch(plan, self._deadline_met(plan.deadline_id))
-        self._undecided = {o.recipient_id for o in self._status.obligations if o.obligation == "permitted"}
-        self._contact_open = {o.recipient_id for o in self._status.obligations if o.delivery == "contact"}
+        self._undecided = {
+            o.recipient_id for o in self._status.obligations if o.obligation == "permitted"
+        }
+        self._contact_open = {
+            o.recipient_id for o in self._status.obligations if o.delivery == "contact"
+        }
         self._status.awaiting_decisions = sorted(self._undecided)
         self._status.awaiting_contacts = sorted(self._contact_open)
         self._obligations_known = True
@@ -275,7 +283,12 @@ class MandatedReportWorkflow:
         active = [o for o in self._status.obligations if o.recipient_id not in self._declined]
 
         phone = next(
-            (o for o in active if o.phone_report_due_at is not None or o.delivery == "phone-report"), None
+            (
+                o
+                for o in active
+                if o.phone_report_due_at is not None or o.delivery == "phone-report"
+            ),
+            None,
         )
         if opened.phone_report_first and phone is not None:
             self._phone_recipient = phone.recipient_id
@@ -354,7 +367,9 @@ class MandatedReportWorkflow:
         self._status.obligations = obligation_set.obligations
         return obligation_set
 
-    async def _consult_supervisor(self, obligation_set: ObligationSet, citation: str | None) -> ObligationSet:
+    async def _consult_supervisor(
+        self, obligation_set: ObligationSet, citation: str | None
+    ) -> ObligationSet:
         """Round by round until the clinic's supervisor approves; a returned case comes back with
         revised grounds (and obligations determined afresh). Imminent danger never waits: the
         consultation is recorded as bypassed, with the grounds' paths that say so."""
@@ -368,7 +383,8 @@ class MandatedReportWorkflow:
                     SupervisionActivities.request_consultation, consultation, **RECORDING
                 )
                 self._status.supervision = SupervisionSummary(
-                    state="bypassed-imminent-danger", round=self._consultation_round,
+                    state="bypassed-imminent-danger",
+                    round=self._consultation_round,
                     bypass_grounds=list(self._danger),
                 )
                 self._status.steps_completed.append("supervisor-consultation-bypassed")
@@ -443,7 +459,9 @@ class MandatedReportWorkflow:
         else:
             self._grounds_claimed = True
         await workflow.wait_condition(lambda: self._statutory_bases is not None)
-        problems = grounds_problems(submission, workflow.now(), self._statutory_bases, self._grounds_rules)
+        problems = grounds_problems(
+            submission, workflow.now(), self._statutory_bases, self._grounds_rules
+        )
         if problems:  # only reachable when the grounds arrived before the case finished opening
             if revising:
                 self._revision_claimed = False
@@ -454,7 +472,9 @@ class MandatedReportWorkflow:
         await workflow.execute_activity_method(
             CaseRecordActivities.record_grounds,
             RecordGroundsInput(
-                case_id=self._case_id, actor=actor or self._practitioner, submission=submission,
+                case_id=self._case_id,
+                actor=actor or self._practitioner,
+                submission=submission,
                 revision=revision,
             ),
             **RECORDING,
@@ -470,7 +490,9 @@ class MandatedReportWorkflow:
             self._status.steps_completed.append("grounds-documented")
             self._grounds_recorded = True
         await workflow.wait_condition(
-            lambda: self._status.stage not in (*_BUSY_AFTER_GROUNDS, Stage.AWAITING_GROUNDS_REVISION)
+            lambda: (
+                self._status.stage not in (*_BUSY_AFTER_GROUNDS, Stage.AWAITING_GROUNDS_REVISION)
+            )
         )
         return self._status
 
@@ -478,13 +500,18 @@ class MandatedReportWorkflow:
     def _validate_grounds(self, submission: GroundsSubmission, actor: Actor | None = None) -> None:
         submission = received(GroundsSubmission, submission)
         self._refuse_another_practitioner(actor)
-        revising = self._status.stage == Stage.AWAITING_GROUNDS_REVISION and not self._revision_claimed
+        revising = (
+            self._status.stage == Stage.AWAITING_GROUNDS_REVISION and not self._revision_claimed
+        )
         if not revising and (
-            self._grounds_claimed or self._status.stage not in (Stage.OPENING, Stage.AWAITING_GROUNDS)
+            self._grounds_claimed
+            or self._status.stage not in (Stage.OPENING, Stage.AWAITING_GROUNDS)
         ):
             raise wrong_stage("document grounds", self._status.stage)
         problems = grounds_problems(
-            submission, workflow.now(), self._statutory_bases,
+            submission,
+            workflow.now(),
+            self._statutory_bases,
             self._grounds_rules or GroundsRules(kind=self._status.kind),
         )
         if problems:
@@ -500,8 +527,11 @@ class MandatedReportWorkflow:
         await workflow.execute_activity_method(
             CaseRecordActivities.record_phone_report,
             RecordPhoneReportInput(
-                case_id=self._case_id, actor=actor or self._practitioner, phone_report=phone_report,
-                recipient_id=self._phone_recipient, discharges=self._phone_discharges(),
+                case_id=self._case_id,
+                actor=actor or self._practitioner,
+                phone_report=phone_report,
+                recipient_id=self._phone_recipient,
+                discharges=self._phone_discharges(),
             ),
             **RECORDING,
         )
@@ -541,10 +571,12 @@ class MandatedReportWorkflow:
             actor.role == "practitioner" and actor.actor_id != self._practitioner.actor_id
         ):
             raise invalid_input(
-                [FieldProblem(
-                    field="actor",
-                    problem="only the case's practitioner or a supervisor may take this step",
-                )]
+                [
+                    FieldProblem(
+                        field="actor",
+                        problem="only the case's practitioner or a supervisor may take this step",
+                    )
+                ]
             )
 
     @workflow.update(name="confirm_report")
@@ -571,7 +603,9 @@ class MandatedReportWorkflow:
         if self._exceptions_busy:
             raise ApplicationError(
                 "confirm the report: a disclosure exception is being recorded; review the report "
-                "again", type="InvalidState", non_retryable=True,
+                "again",
+                type="InvalidState",
+                non_retryable=True,
             )
         problems = confirmation_problems(
             confirmation, self._status.review_sha256, self._practitioner.actor_id
@@ -580,7 +614,9 @@ class MandatedReportWorkflow:
             raise invalid_input(problems)
 
     @workflow.update(name="record_agency_acknowledgement")
-    async def record_agency_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> CaseStatus:
+    async def record_agency_acknowledgement(
+        self, acknowledgement: AgencyAcknowledgement
+    ) -> CaseStatus:
         self._acknowledging.add(acknowledgement.report_id)
         await self._record_acknowledgement(acknowledgement)
         return self._status
@@ -590,12 +626,18 @@ class MandatedReportWorkflow:
         delivered = {r.report_id: r for r in self._status.deliveries}
         receipt = delivered.get(acknowledgement.report_id)
         if receipt is None:
-            raise invalid_input([FieldProblem(field="report_id", problem="no report delivered under this id")])
+            raise invalid_input(
+                [FieldProblem(field="report_id", problem="no report delivered under this id")]
+            )
         if acknowledgement.report_id in self._acknowledging | self._acknowledged:
             raise wrong_stage("acknowledge this report again", self._status.stage)
         if acknowledgement.reference_number != receipt.reference_number:
             raise invalid_input(
-                [FieldProblem(field="reference_number", problem="is not the reference the agency gave")]
+                [
+                    FieldProblem(
+                        field="reference_number", problem="is not the reference the agency gave"
+                    )
+                ]
             )
 
     @workflow.update(name="retry_delivery")
@@ -610,7 +652,11 @@ class MandatedReportWorkflow:
             raise wrong_stage("retry the delivery", self._status.stage)
         problems = []
         if request.practitioner_id != self._practitioner.actor_id:
-            problems.append(FieldProblem(field="practitioner_id", problem="only the case's practitioner may retry"))
+            problems.append(
+                FieldProblem(
+                    field="practitioner_id", problem="only the case's practitioner may retry"
+                )
+            )
         if request.recipient_id not in {p.recipient_id for p in self._status.delivery_problems}:
             problems.append(FieldProblem(field="recipient_id", problem="has no refused delivery"))
         if problems:
@@ -631,7 +677,9 @@ class MandatedReportWorkflow:
         finally:
             self._deciding.discard(decision.recipient_id)
         self._status.decisions.append(
-            DecisionSummary(topic="disclosure", subject=decision.recipient_id, decision=decision.decision.value)
+            DecisionSummary(
+                topic="disclosure", subject=decision.recipient_id, decision=decision.decision.value
+            )
         )
         if decision.decision == DisclosureChoice.DECLINE:
             self._declined.add(decision.recipient_id)
@@ -641,8 +689,11 @@ class MandatedReportWorkflow:
         self._status.steps_completed.append("disclosure-decided")
         # The last decision answers once the case waits on someone again (e.g. the review).
         await workflow.wait_condition(
-            lambda: bool(self._undecided)
-            or self._status.stage not in (*_BUSY_AFTER_GROUNDS, Stage.AWAITING_DISCLOSURE_DECISIONS)
+            lambda: (
+                bool(self._undecided)
+                or self._status.stage
+                not in (*_BUSY_AFTER_GROUNDS, Stage.AWAITING_DISCLOSURE_DECISIONS)
+            )
         )
         return self._status
 
@@ -650,7 +701,9 @@ class MandatedReportWorkflow:
     def _validate_disclosure_decision(self, decision: DisclosureDecision) -> None:
         if not self._obligations_known:
             raise wrong_stage("decide on a disclosure", self._status.stage)
-        problems = disclosure_decision_problems(decision, self._practitioner.actor_id, self._undecided)
+        problems = disclosure_decision_problems(
+            decision, self._practitioner.actor_id, self._undecided
+        )
         if problems:
             raise invalid_input(problems)
 
@@ -665,15 +718,21 @@ class MandatedReportWorkflow:
         await workflow.execute_activity_method(
             CaseRecordActivities.record_contact_attempt,
             RecordContactAttemptInput(
-                case_id=self._case_id, actor=self._practitioner, attempt_id=attempt_id,
-                attempt=attempt, discharges=discharges,
+                case_id=self._case_id,
+                actor=self._practitioner,
+                attempt_id=attempt_id,
+                attempt=attempt,
+                discharges=discharges,
             ),
             **RECORDING,
         )
         self._status.contact_attempts.append(
             ContactSummary(
-                attempt_id=attempt_id, recipient_id=attempt.recipient_id, channel=attempt.channel.value,
-                outcome=attempt.outcome.value, attempted_at=attempt.attempted_at,
+                attempt_id=attempt_id,
+                recipient_id=attempt.recipient_id,
+                channel=attempt.channel.value,
+                outcome=attempt.outcome.value,
+                attempted_at=attempt.attempted_at,
                 efforts_exhausted=attempt.efforts_exhausted,
             )
         )
@@ -687,8 +746,11 @@ class MandatedReportWorkflow:
         if not self._obligations_known or self._status.stage == Stage.CLOSED:
             raise wrong_stage("log a contact attempt", self._status.stage)
         problems = contact_attempt_problems(
-            attempt, workflow.now(), self._practitioner.actor_id,
-            self._contact_open - self._undecided, self._suspicion_formed_at,
+            attempt,
+            workflow.now(),
+            self._practitioner.actor_id,
+            self._contact_open - self._undecided,
+            self._suspicion_formed_at,
         )
         if problems:
             raise invalid_input(problems)
@@ -703,7 +765,8 @@ class MandatedReportWorkflow:
         )
         self._status.decisions.append(
             DecisionSummary(
-                topic="inform-client", decision="informed" if step.informed else "not-informed",
+                topic="inform-client",
+                decision="informed" if step.informed else "not-informed",
                 exception=step.exception,
             )
         )
@@ -733,12 +796,15 @@ class MandatedReportWorkflow:
         self._consultation_claimed = True
         await workflow.execute_activity_method(
             SupervisionActivities.record_consultation_decision,
-            ConsultationInput(case_id=self._case_id, round=self._consultation_round, decision=decision),
+            ConsultationInput(
+                case_id=self._case_id, round=self._consultation_round, decision=decision
+            ),
             **RECORDING,
         )
         approved = decision.decision == ConsultationChoice.APPROVE
         self._status.supervision = SupervisionSummary(
-            state="approved" if approved else "returned", round=self._consultation_round,
+            state="approved" if approved else "returned",
+            round=self._consultation_round,
             decided_by=decision.supervisor_id,
         )
         self._status.steps_completed.append(
@@ -757,7 +823,9 @@ class MandatedReportWorkflow:
         problems = consultation_decision_problems(decision)
         if decision.supervisor_id == self._practitioner.actor_id:
             problems.append(
-                FieldProblem(field="supervisor_id", problem="the case's practitioner cannot supervise it")
+                FieldProblem(
+                    field="supervisor_id", problem="the case's practitioner cannot supervise it"
+                )
             )
         elif decision.supervisor_id == self._grounds_by:
             problems.append(
@@ -797,8 +865,11 @@ class MandatedReportWorkflow:
             self._exceptions_busy -= 1
         self._status.exceptions.append(
             ExceptionSummary(
-                exception_id=exception_id, recipient_id=request.recipient_id,
-                fields=list(request.fields), state="pending", requested_by=request.requested_by,
+                exception_id=exception_id,
+                recipient_id=request.recipient_id,
+                fields=list(request.fields),
+                state="pending",
+                requested_by=request.requested_by,
             )
         )
         self._status.steps_completed.append("disclosure-exception-requested")
@@ -806,17 +877,25 @@ class MandatedReportWorkflow:
 
     @request_disclosure_exception.validator
     def _validate_exception_request(self, request: DisclosureExceptionRequest) -> None:
-        if not self._obligations_known or self._confirm_claimed or self._status.stage == Stage.CLOSED:
+        if (
+            not self._obligations_known
+            or self._confirm_claimed
+            or self._status.stage == Stage.CLOSED
+        ):
             raise wrong_stage("ask for a disclosure exception", self._status.stage)
         problems = exception_request_problems(request)
         active = {o.recipient_id for o in self._status.obligations} - self._declined
         if request.recipient_id not in active:
-            problems.append(FieldProblem(field="recipient_id", problem="is not a recipient of this case"))
+            problems.append(
+                FieldProblem(field="recipient_id", problem="is not a recipient of this case")
+            )
         if problems:
             raise invalid_input(problems)
 
     @workflow.update(name="decide_disclosure_exception")
-    async def decide_disclosure_exception(self, decision: DisclosureExceptionDecision) -> CaseStatus:
+    async def decide_disclosure_exception(
+        self, decision: DisclosureExceptionDecision
+    ) -> CaseStatus:
         """A second person approves or refuses. Once approved, a recipient whose fields were
         already limited has them limited and its report rendered again: the review changes and
         the practitioner confirms the new one."""
@@ -830,7 +909,9 @@ class MandatedReportWorkflow:
                 ExceptionDecisionInput(
                     case_id=self._case_id,
                     actor=Actor(actor_id=decision.decided_by, role=decision.decided_role),
-                    decision=decision, recipient_id=summary.recipient_id, fields=summary.fields,
+                    decision=decision,
+                    recipient_id=summary.recipient_id,
+                    fields=summary.fields,
                 ),
                 **RECORDING,
             )
@@ -841,8 +922,13 @@ class MandatedReportWorkflow:
                 recipient = summary.recipient_id
                 self._approved[recipient] = self._approved.get(recipient, 0) + 1
                 await workflow.wait_condition(lambda: self._status.stage != Stage.PREPARING_REPORT)
-                obligation = next(o for o in self._status.obligations if o.recipient_id == recipient)
-                if recipient in self._limited_with and self._limited_with[recipient] < self._approved[recipient]:
+                obligation = next(
+                    o for o in self._status.obligations if o.recipient_id == recipient
+                )
+                if (
+                    recipient in self._limited_with
+                    and self._limited_with[recipient] < self._approved[recipient]
+                ):
                     await self._limit_and_render(obligation)
                     self._status.review_sha256 = review_sha256(self._status)
         finally:
@@ -883,12 +969,16 @@ class MandatedReportWorkflow:
                 )
             except ActivityError as err:
                 cause = err.cause
-                if not (isinstance(cause, ApplicationError) and cause.type == "AgencyRefusedReport"):
+                if not (
+                    isinstance(cause, ApplicationError) and cause.type == "AgencyRefusedReport"
+                ):
                     raise
                 await workflow.execute_activity_method(
                     CaseRecordActivities.record_delivery_problem,
                     DeliveryProblemInput(
-                        case_id=self._case_id, recipient_id=obligation.recipient_id, message=cause.message
+                        case_id=self._case_id,
+                        recipient_id=obligation.recipient_id,
+                        message=cause.message,
                     ),
                     **RECORDING,
                 )
@@ -901,17 +991,25 @@ class MandatedReportWorkflow:
                 )
                 self._retry_requested.discard(obligation.recipient_id)
                 self._set_stage(Stage.DELIVERY_REFUSED)
-                await workflow.wait_condition(lambda: obligation.recipient_id in self._retry_requested)
+                await workflow.wait_condition(
+                    lambda: obligation.recipient_id in self._retry_requested
+                )
                 self._status.delivery_problems = [
-                    p for p in self._status.delivery_problems if p.recipient_id != obligation.recipient_id
+                    p
+                    for p in self._status.delivery_problems
+                    if p.recipient_id != obligation.recipient_id
                 ]
 
     async def _record_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> None:
-        receipt = next(r for r in self._status.deliveries if r.report_id == acknowledgement.report_id)
+        receipt = next(
+            r for r in self._status.deliveries if r.report_id == acknowledgement.report_id
+        )
         self._acknowledging.add(acknowledgement.report_id)
         await workflow.execute_activity_method(
             CaseRecordActivities.record_acknowledgement,
-            AcknowledgementInput(case_id=self._case_id, receipt=receipt, acknowledgement=acknowledgement),
+            AcknowledgementInput(
+                case_id=self._case_id, receipt=receipt, acknowledgement=acknowledgement
+            ),
             **RECORDING,
         )
         self._status.acknowledgements.append(acknowledgement)
@@ -938,15 +1036,18 @@ class MandatedReportWorkflow:
             if remaining > timedelta(0):
                 try:
                     await workflow.wait_condition(met, timeout=remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if met():
                 return
             escalation = await workflow.execute_activity_method(
                 CaseRecordActivities.escalate_deadline,
                 EscalationInput(
-                    case_id=self._case_id, deadline_id=plan.deadline_id, notify=point.notify,
-                    due_at=plan.due_at, escalated_at=workflow.now(),
+                    case_id=self._case_id,
+                    deadline_id=plan.deadline_id,
+                    notify=point.notify,
+                    due_at=plan.due_at,
+                    escalated_at=workflow.now(),
                 ),
                 **RECORDING,
             )
@@ -985,7 +1086,7 @@ def review_sha256(status: CaseStatus) -> str:
     exactly these reports and fields."""
     lines = sorted(f"{d.recipient_id}:{d.sha256}" for d in status.documents)
     lines += sorted(
-        f"{d.recipient_id}:fields:{','.join(sorted(d.disclosed_fields))}" for d in status.disclosures
+        f"{d.recipient_id}:fields:{','.join(sorted(d.disclosed_fields))}"
+        for d in status.disclosures
     )
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-

@@ -138,8 +138,13 @@ def accounting_router(sessions: SessionFactory) -> APIRouter:
             served = to_json(statement)
             answer = Response(served, media_type="application/json", headers=NO_STORE)
         audit_content_read(
-            sessions, principal, audit_subject(client_id), "accounting", served,
-            accounting_view=view, format=format,
+            sessions,
+            principal,
+            audit_subject(client_id),
+            "accounting",
+            served,
+            accounting_view=view,
+            format=format,
         )
         return answer
 

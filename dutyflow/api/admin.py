@@ -92,7 +92,9 @@ def _public(listing: UserListing) -> UserPublic:
 
 
 def _refused(refused: AccountRefused) -> Response:
-    return problems_response([FieldProblem(field=p.field, problem=p.problem) for p in refused.problems])
+    return problems_response(
+        [FieldProblem(field=p.field, problem=p.problem) for p in refused.problems]
+    )
 
 
 def _once(model: BaseModel, status_code: int = 201) -> JSONResponse:
@@ -121,8 +123,13 @@ def admin_router(sessions: SessionFactory) -> APIRouter:
         """Create an account and its first token, which this answer shows once."""
         try:
             user, token = add_user(
-                sessions, user_id=body.user_id, display_name=body.display_name, role=body.role,
-                clinic_id=body.clinic_id, agency_id=body.agency_id, actor=actor(principal),
+                sessions,
+                user_id=body.user_id,
+                display_name=body.display_name,
+                role=body.role,
+                clinic_id=body.clinic_id,
+                agency_id=body.agency_id,
+                actor=actor(principal),
             )
         except AccountRefused as refused:
             return _refused(refused)

@@ -151,15 +151,21 @@ def agency_router(sessions: SessionFactory) -> APIRouter:
                 .where(DeliveryRecord.agency_id == principal.agency_id)
                 .order_by(col(DeliveryRecord.delivered_at).desc())
             ).all()
-            forms = {
-                (row[0], row[1], row[2]): row[3]
-                for row in session.exec(
-                    select(
-                        ReportDocument.case_id, ReportDocument.recipient_id, ReportDocument.sha256,
-                        ReportDocument.form_id,
-                    ).where(col(ReportDocument.case_id).in_({d.case_id for d in deliveries}))
-                ).all()
-            } if deliveries else {}
+            forms = (
+                {
+                    (row[0], row[1], row[2]): row[3]
+                    for row in session.exec(
+                        select(
+                            ReportDocument.case_id,
+                            ReportDocument.recipient_id,
+                            ReportDocument.sha256,
+                            ReportDocument.form_id,
+                        ).where(col(ReportDocument.case_id).in_({d.case_id for d in deliveries}))
+                    ).all()
+                }
+                if deliveries
+                else {}
+            )
         listing = [
             DeliveredReport(
                 report_id=d.report_id,
@@ -171,8 +177,12 @@ def agency_router(sessions: SessionFactory) -> APIRouter:
             for d in deliveries
         ]
         audit_content_read(
-            sessions, principal, agency_subject(principal.agency_id or ""), "agency-reports",
-            [r.model_dump(mode="json") for r in listing], count=len(listing),
+            sessions,
+            principal,
+            agency_subject(principal.agency_id or ""),
+            "agency-reports",
+            [r.model_dump(mode="json") for r in listing],
+            count=len(listing),
         )
         return listing
 
@@ -201,7 +211,11 @@ def agency_router(sessions: SessionFactory) -> APIRouter:
                 html=document.html,
             )
         audit_content_read(
-            sessions, principal, delivery.case_id, "agency-report", answer.model_dump(mode="json"),
+            sessions,
+            principal,
+            delivery.case_id,
+            "agency-report",
+            answer.model_dump(mode="json"),
             report_id=report_id,
         )
         return answer
@@ -225,12 +239,20 @@ def agency_router(sessions: SessionFactory) -> APIRouter:
         if delivery is None or delivery.agency_id != principal.agency_id:
             raise HTTPException(status_code=404, detail="report_id: no such report")
         if body.reference_number.strip() != delivery.reference_number:
-            raise Refusal([FieldProblem(
-                field="reference_number", problem="is not the reference number your agency gave"
-            )])
+            raise Refusal(
+                [
+                    FieldProblem(
+                        field="reference_number",
+                        problem="is not the reference number your agency gave",
+                    )
+                ]
+            )
         acknowledgement = AgencyAcknowledgement(
-            report_id=report_id, reference_number=delivery.reference_number,
-            decision=body.decision, decided_at=datetime.now(UTC), note=body.note,
+            report_id=report_id,
+            reference_number=delivery.reference_number,
+            decision=body.decision,
+            decided_at=datetime.now(UTC),
+            note=body.note,
         )
         # Who at the agency decided: the workflow records the agency's decision, this the person.
         await run_in_threadpool(
@@ -241,8 +263,11 @@ def agency_router(sessions: SessionFactory) -> APIRouter:
             key_suffix=uuid.uuid4().hex,
             actor=Actor(actor_id=principal.user_id, role=principal.role),
             content_sha256=content_sha256(acknowledgement.model_dump(mode="json")),
-            details={"report_id": report_id, "agency_id": delivery.agency_id,
-                     "decision": body.decision.value},
+            details={
+                "report_id": report_id,
+                "agency_id": delivery.agency_id,
+                "decision": body.decision.value,
+            },
         )
         return await record_acknowledgement(
             sessions, request.app.state.temporal, delivery.agency_id, acknowledgement

@@ -246,7 +246,9 @@ def create_app(
     app.include_router(agency_router(sessions))
     app.include_router(admin_router(sessions))
     app.include_router(
-        supervision_router(sessions, authenticator=authenticator, readable=readable, writable=writable)
+        supervision_router(
+            sessions, authenticator=authenticator, readable=readable, writable=writable
+        )
     )
     app.include_router(deidentified_router(sessions, authenticator))
     app.include_router(clients_router(sessions, authenticator))
@@ -254,7 +256,9 @@ def create_app(
     app.include_router(web_router(sessions, policies=policies, csrf_secret=web_form_secret))
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
-        app.include_router(codec_router(sessions, payload_codec, cors_origins=list(codec_cors_origins)))
+        app.include_router(
+            codec_router(sessions, payload_codec, cors_origins=list(codec_cors_origins))
+        )
 
     @app.exception_handler(Refusal)
     async def _refusal(request: Request, exc: Refusal) -> JSONResponse:
@@ -265,7 +269,10 @@ def create_app(
         return temporal_client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
 
     async def update(
-        handle_: WorkflowHandle[Any, Any], method: Any, arg: Any, key: str | None,
+        handle_: WorkflowHandle[Any, Any],
+        method: Any,
+        arg: Any,
+        key: str | None,
         actor: Actor | None = None,
     ) -> CaseStatus:
         """``actor``: who acts, for a step whose body names nobody (the grounds, the phone
@@ -299,7 +306,9 @@ def create_app(
     async def me(principal: Principal = Depends(authenticator)) -> Caller:  # noqa: B008
         """Who the bearer token stands for: user id, role, clinic or agency."""
         return Caller(
-            user_id=principal.user_id, role=principal.role, clinic_id=principal.clinic_id,
+            user_id=principal.user_id,
+            role=principal.role,
+            clinic_id=principal.clinic_id,
             agency_id=principal.agency_id,
         )
 
@@ -313,8 +322,11 @@ def create_app(
         impersonation = [
             FieldProblem(field=field, problem=problem)
             for field, problem, mismatch in (
-                ("practitioner_id", "must be your own user id",
-                 body.practitioner_id != principal.user_id),
+                (
+                    "practitioner_id",
+                    "must be your own user id",
+                    body.practitioner_id != principal.user_id,
+                ),
                 ("clinic_id", "must be your own clinic", body.clinic_id != principal.clinic_id),
             )
             if mismatch
@@ -338,7 +350,9 @@ def create_app(
                 and directory.find(opening.jurisdiction, opening.county, role) is None
             ):
                 problems.append(
-                    FieldProblem(field="county", problem=f"no {role} agency is known for this county")
+                    FieldProblem(
+                        field="county", problem=f"no {role} agency is known for this county"
+                    )
                 )
         if problems:
             raise Refusal(problems)
@@ -387,8 +401,11 @@ def create_app(
         if problems:
             raise Refusal(problems)
         return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.document_grounds, body,
-            idempotency_key, acting(grant.principal),
+            handle(temporal_client, case_id),
+            MandatedReportWorkflow.document_grounds,
+            body,
+            idempotency_key,
+            acting(grant.principal),
         )
 
     @app.post("/reports/{case_id}/phone-report", response_model=CaseStatus)
@@ -405,8 +422,11 @@ def create_app(
         if problems:
             raise Refusal(problems)
         return await update(
-            handle(temporal_client, case_id), MandatedReportWorkflow.record_phone_report, body,
-            idempotency_key, acting(grant.principal),
+            handle(temporal_client, case_id),
+            MandatedReportWorkflow.record_phone_report,
+            body,
+            idempotency_key,
+            acting(grant.principal),
         )
 
     @app.post("/reports/{case_id}/confirm", response_model=CaseStatus)
@@ -446,7 +466,11 @@ def create_app(
         """One attempt to reach a potential victim, a support contact, a telephone-only agency,
         a court or a requesting party: every attempt is logged, reached or not."""
         return await signed_step(
-            grant, temporal_client, MandatedReportWorkflow.record_contact_attempt, body, idempotency_key
+            grant,
+            temporal_client,
+            MandatedReportWorkflow.record_contact_attempt,
+            body,
+            idempotency_key,
         )
 
     @app.post("/reports/{case_id}/inform-client", response_model=CaseStatus)
@@ -460,7 +484,11 @@ def create_app(
         """The decision to tell the client about the report (45 CFR 164.512(c)(2)), recorded
         either way: informed, or the exception that applies and why."""
         return await signed_step(
-            grant, temporal_client, MandatedReportWorkflow.record_inform_client_decision, body, idempotency_key
+            grant,
+            temporal_client,
+            MandatedReportWorkflow.record_inform_client_decision,
+            body,
+            idempotency_key,
         )
 
     @app.post("/reports/{case_id}/retry-delivery", response_model=CaseStatus)
@@ -489,7 +517,10 @@ def create_app(
             raise HTTPException(status_code=404, detail="agency_id: unknown agency") from None
         try:
             stamp = verify(
-                secret, raw, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)
+                secret,
+                raw,
+                request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
             )
             replays.check(request.headers[SIGNATURE_HEADER], stamp)
         except SignatureError as err:
@@ -498,7 +529,10 @@ def create_app(
             acknowledgement = AgencyAcknowledgement.model_validate_json(raw)
         except ValidationError as err:
             raise Refusal(
-                [FieldProblem(field=".".join(map(str, e["loc"])) or "body", problem=e["msg"]) for e in err.errors()]
+                [
+                    FieldProblem(field=".".join(map(str, e["loc"])) or "body", problem=e["msg"])
+                    for e in err.errors()
+                ]
             ) from None
         return await record_acknowledgement(sessions, temporal_client, agency_id, acknowledgement)
 
@@ -529,7 +563,9 @@ def create_app(
         disclosures = {d.recipient_id: d for d in current.disclosures}
         agencies = {o.recipient_id: o.agency_name for o in current.obligations}
         with sessions() as session:
-            rows = session.exec(select(ReportDocument).where(ReportDocument.case_id == case_id)).all()
+            rows = session.exec(
+                select(ReportDocument).where(ReportDocument.case_id == case_id)
+            ).all()
         documents = [
             ReviewedDocument(
                 recipient_id=row.recipient_id,
@@ -546,7 +582,11 @@ def create_app(
         ]
         answer = Review(case_id=case_id, review_sha256=current.review_sha256, documents=documents)
         await run_in_threadpool(
-            audit_content_read, sessions, grant.principal, case_id, "review",
+            audit_content_read,
+            sessions,
+            grant.principal,
+            case_id,
+            "review",
             answer.model_dump(mode="json"),
         )
         return answer
@@ -564,7 +604,9 @@ def create_app(
         return [
             TimelineEntry(
                 seq=e.seq,
-                recorded_at=e.recorded_at if e.recorded_at.tzinfo else e.recorded_at.replace(tzinfo=UTC),
+                recorded_at=e.recorded_at
+                if e.recorded_at.tzinfo
+                else e.recorded_at.replace(tzinfo=UTC),
                 step=e.step,
                 actor_id=e.actor_id,
                 actor_role=e.actor_role,

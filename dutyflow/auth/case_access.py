@@ -90,7 +90,9 @@ def case_scope(sessions: SessionFactory, case_id: str) -> CaseScope | None:
     return CaseScope(recorded[0], recorded[1]) if recorded is not None else None
 
 
-def assign_case(sessions: SessionFactory, case_id: str, clinic_id: str, practitioner_id: str) -> None:
+def assign_case(
+    sessions: SessionFactory, case_id: str, clinic_id: str, practitioner_id: str
+) -> None:
     """Record whose case it is (before its workflow starts)."""
     with sessions() as session, session.begin():
         session.add(

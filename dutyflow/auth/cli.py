@@ -46,19 +46,30 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     ).add_subparsers(dest="users_command", required=True, metavar="ACTION")
 
     add = users.add_parser(
-        "add", help="create a user and print their first token (once)",
+        "add",
+        help="create a user and print their first token (once)",
         description="Create a user. Practitioners and supervisors belong to a clinic (--clinic), "
         "agency users to an agency (--agency). Prints the user's token once.",
     )
-    add.add_argument("--id", dest="user_id", metavar="ID", required=True,
-                     help="the user's opaque id (as practitioner_id in cases)")
+    add.add_argument(
+        "--id",
+        dest="user_id",
+        metavar="ID",
+        required=True,
+        help="the user's opaque id (as practitioner_id in cases)",
+    )
     add.add_argument("--name", metavar="NAME", required=True, help="the name shown to others")
     # Not `choices=`: a refusal is then ours, naming the option, with exit status 2.
     add.add_argument("--role", metavar="ROLE", required=True, help=f"one of {', '.join(ROLES)}")
-    add.add_argument("--clinic", metavar="ID", default=None,
-                     help="the clinic (required for a practitioner or supervisor)")
-    add.add_argument("--agency", metavar="ID", default=None,
-                     help="the agency (required for an agency user)")
+    add.add_argument(
+        "--clinic",
+        metavar="ID",
+        default=None,
+        help="the clinic (required for a practitioner or supervisor)",
+    )
+    add.add_argument(
+        "--agency", metavar="ID", default=None, help="the agency (required for an agency user)"
+    )
     add.set_defaults(run=cmd_users_add)
 
     token = users.add_parser("token", help="issue another token for a user (printed once)")
@@ -66,8 +77,12 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     token.set_defaults(run=cmd_users_token)
 
     revoke = users.add_parser("revoke", help="revoke a token for good")
-    revoke.add_argument("--token-id", metavar="ID", required=True,
-                        help="the token's id: the part after dfy_ (as `users token` prints it)")
+    revoke.add_argument(
+        "--token-id",
+        metavar="ID",
+        required=True,
+        help="the token's id: the part after dfy_ (as `users token` prints it)",
+    )
     revoke.set_defaults(run=cmd_users_revoke)
 
     disable = users.add_parser("disable", help="disable a user (their tokens stop working)")
@@ -75,7 +90,8 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     disable.set_defaults(run=cmd_users_disable)
 
     password = users.add_parser(
-        "password", help="set a user's password for the web app's sign-in",
+        "password",
+        help="set a user's password for the web app's sign-in",
         description="Set (or replace) the password the user signs in to the web app with. The "
         "password is read from standard input (its first line) or, at a terminal, asked for "
         "twice; never from the command line, where other users and the shell history see it.",
@@ -98,7 +114,7 @@ def _cli_actor() -> Actor:
 
     try:
         login = getpass.getuser()
-    except Exception:  # noqa: BLE001  (no login name in some containers)
+    except Exception:
         login = "unknown"
     return Actor(actor_id=("cli:" + re.sub(r"[^A-Za-z0-9_.:-]", "-", login))[:64], role="admin")
 
@@ -135,19 +151,28 @@ def cmd_users_add(args: argparse.Namespace) -> None:
     from dutyflow.auth.store import AccountRefused, add_user, parse_token
 
     problems = account_problems(
-        user_id=args.user_id, display_name=args.name, role=args.role, clinic_id=args.clinic,
+        user_id=args.user_id,
+        display_name=args.name,
+        role=args.role,
+        clinic_id=args.clinic,
         agency_id=args.agency,
     )
     if problems:  # before touching the database
-        _fail("; ".join(f"{_OPTION_FOR_FIELD.get(p.field, p.field)}: {p.problem}"
-                        for p in problems))
+        _fail(
+            "; ".join(f"{_OPTION_FOR_FIELD.get(p.field, p.field)}: {p.problem}" for p in problems)
+        )
         return
 
     def run(sessions: SessionFactory) -> int:
         try:
             user, token = add_user(
-                sessions, user_id=args.user_id, display_name=args.name, role=args.role,
-                clinic_id=args.clinic, agency_id=args.agency, actor=_cli_actor(),
+                sessions,
+                user_id=args.user_id,
+                display_name=args.name,
+                role=args.role,
+                clinic_id=args.clinic,
+                agency_id=args.agency,
+                actor=_cli_actor(),
             )
         except AccountRefused as refused:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
@@ -255,7 +280,11 @@ def cmd_users_list(_args: argparse.Namespace) -> None:
         header = ("ID", "NAME", "ROLE", "CLINIC", "AGENCY", "TOKENS", "LAST USED", "STATUS")
         rows = [
             (
-                u.user_id, u.display_name, u.role, u.clinic_id or "-", u.agency_id or "-",
+                u.user_id,
+                u.display_name,
+                u.role,
+                u.clinic_id or "-",
+                u.agency_id or "-",
                 str(u.active_tokens),
                 u.last_used_at.strftime("%Y-%m-%d %H:%M UTC") if u.last_used_at else "never",
                 "disabled" if u.disabled else "active",

@@ -118,13 +118,19 @@ def add_user(
     """Create the account and its first token. Returns the account and the token in plaintext:
     the only time it exists outside the user's hands. Raises `AccountRefused`."""
     problems = account_problems(
-        user_id=user_id, display_name=display_name, role=role, clinic_id=clinic_id,
+        user_id=user_id,
+        display_name=display_name,
+        role=role,
+        clinic_id=clinic_id,
         agency_id=agency_id,
     )
     if problems:
         raise AccountRefused(problems)
     user = UserAccount(
-        user_id=user_id, display_name=display_name.strip(), role=role, clinic_id=clinic_id,
+        user_id=user_id,
+        display_name=display_name.strip(),
+        role=role,
+        clinic_id=clinic_id,
         agency_id=agency_id,
     )
     token_id, token = new_token()
@@ -206,7 +212,10 @@ def ensure_user(
     another role, clinic or agency, or a disabled one, is refused (`AccountRefused`), never
     changed."""
     problems = account_problems(
-        user_id=user_id, display_name=display_name, role=role, clinic_id=clinic_id,
+        user_id=user_id,
+        display_name=display_name,
+        role=role,
+        clinic_id=clinic_id,
         agency_id=agency_id,
     )
     if problems:
@@ -217,8 +226,13 @@ def ensure_user(
         if existing is None:
             try:
                 return add_user(
-                    sessions, user_id=user_id, display_name=display_name, role=role,
-                    clinic_id=clinic_id, agency_id=agency_id, actor=actor,
+                    sessions,
+                    user_id=user_id,
+                    display_name=display_name,
+                    role=role,
+                    clinic_id=clinic_id,
+                    agency_id=agency_id,
+                    actor=actor,
                 )
             except AccountRefused:
                 continue  # added at this moment by someone else: look again

@@ -100,53 +100,136 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
     case_ids = [f"case-bench-{i:07d}" for i in range(cases)]
     opening = json.dumps({"bench": True})
     _copy(
-        engine, "case_record",
-        ["case_id", "jurisdiction", "kind", "county", "clinic_id", "practitioner_id", "client_id",
-         "policy_version", "opening", "opened_at"],
+        engine,
+        "case_record",
+        [
+            "case_id",
+            "jurisdiction",
+            "kind",
+            "county",
+            "clinic_id",
+            "practitioner_id",
+            "client_id",
+            "policy_version",
+            "opening",
+            "opened_at",
+        ],
         (
-            (cid, "US-CA", "child-abuse", "Demo County", f"clinic-{i % 50}", f"practitioner-{i % 400}",
-             "client-bench-target" if i % 2000 == 0 else f"client-{i}", "2026.1", opening,
-             now - timedelta(days=i % 365))
+            (
+                cid,
+                "US-CA",
+                "child-abuse",
+                "Demo County",
+                f"clinic-{i % 50}",
+                f"practitioner-{i % 400}",
+                "client-bench-target" if i % 2000 == 0 else f"client-{i}",
+                "2026.1",
+                opening,
+                now - timedelta(days=i % 365),
+            )
             for i, cid in enumerate(case_ids)
         ),
     )
     # Every case has an obligation; 2% are overdue (due in the past, never delivered).
     _copy(
-        engine, "obligation_record",
-        ["obligation_id", "case_id", "recipient_id", "agency_id", "agency_name", "intake_url",
-         "form_id", "legal_basis", "purpose", "written_report_due_at", "fulfilled_at",
-         "policy_version", "citations"],
+        engine,
+        "obligation_record",
+        [
+            "obligation_id",
+            "case_id",
+            "recipient_id",
+            "agency_id",
+            "agency_name",
+            "intake_url",
+            "form_id",
+            "legal_basis",
+            "purpose",
+            "written_report_due_at",
+            "fulfilled_at",
+            "policy_version",
+            "citations",
+        ],
         (
-            (f"{cid}/county-child-welfare", cid, "county-child-welfare", "demo-county-cws",
-             "Demo County Child Welfare Services", "http://intake.invalid", "us-ca-ss8572",
-             "45 CFR 164.512(b)(1)(ii)", "Report of suspected child abuse",
-             now - timedelta(hours=1 + i % 48) if i % 50 == 0 else now - timedelta(days=1 + i % 365),
-             None if i % 50 == 0 else now - timedelta(days=1 + i % 365, hours=-1),
-             "2026.1", "[]")
+            (
+                f"{cid}/county-child-welfare",
+                cid,
+                "county-child-welfare",
+                "demo-county-cws",
+                "Demo County Child Welfare Services",
+                "http://intake.invalid",
+                "us-ca-ss8572",
+                "45 CFR 164.512(b)(1)(ii)",
+                "Report of suspected child abuse",
+                now - timedelta(hours=1 + i % 48)
+                if i % 50 == 0
+                else now - timedelta(days=1 + i % 365),
+                None if i % 50 == 0 else now - timedelta(days=1 + i % 365, hours=-1),
+                "2026.1",
+                "[]",
+            )
             for i, cid in enumerate(case_ids)
         ),
     )
     delivered = [cid for i, cid in enumerate(case_ids) if i % 50 != 0]
     _copy(
-        engine, "delivery_record",
-        ["report_id", "case_id", "recipient_id", "agency_id", "document_sha256", "reference_number",
-         "received_at", "delivered_at"],
+        engine,
+        "delivery_record",
+        [
+            "report_id",
+            "case_id",
+            "recipient_id",
+            "agency_id",
+            "document_sha256",
+            "reference_number",
+            "received_at",
+            "delivered_at",
+        ],
         (
-            (str(uuid.uuid5(uuid.NAMESPACE_URL, cid)), cid, "county-child-welfare", "demo-county-cws",
-             "ab" * 32, f"REF-{cid}", now, now)
+            (
+                str(uuid.uuid5(uuid.NAMESPACE_URL, cid)),
+                cid,
+                "county-child-welfare",
+                "demo-county-cws",
+                "ab" * 32,
+                f"REF-{cid}",
+                now,
+                now,
+            )
             for cid in delivered
         ),
     )
     _copy(
-        engine, "accounting_entry",
-        ["entry_id", "client_id", "case_id", "disclosed_at", "recipient_agency_id", "recipient_role",
-         "recipient_name", "recipient_address", "information_disclosed", "purpose", "legal_basis",
-         "policy_version"],
+        engine,
+        "accounting_entry",
+        [
+            "entry_id",
+            "client_id",
+            "case_id",
+            "disclosed_at",
+            "recipient_agency_id",
+            "recipient_role",
+            "recipient_name",
+            "recipient_address",
+            "information_disclosed",
+            "purpose",
+            "legal_basis",
+            "policy_version",
+        ],
         (
-            (str(uuid.uuid5(uuid.NAMESPACE_URL, cid)), "client-bench-target" if i % 2000 == 0 else f"client-{i}",
-             cid, now, "demo-county-cws", "county-child-welfare", "Demo County Child Welfare Services",
-             "100 Main Street", "Suspected Child Abuse Report (SS 8572).", "Report", "45 CFR 164.512(b)",
-             "2026.1")
+            (
+                str(uuid.uuid5(uuid.NAMESPACE_URL, cid)),
+                "client-bench-target" if i % 2000 == 0 else f"client-{i}",
+                cid,
+                now,
+                "demo-county-cws",
+                "county-child-welfare",
+                "Demo County Child Welfare Services",
+                "100 Main Street",
+                "Suspected Child Abuse Report (SS 8572).",
+                "Report",
+                "45 CFR 164.512(b)",
+                "2026.1",
+            )
             for i, cid in enumerate(case_ids)
         ),
     )
@@ -171,16 +254,38 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             }
             digest = entry_hash(prev, entry)
             yield (
-                seq, entry["entry_id"], canonical_time(entry["recorded_at"]), case_id, entry["step"],
-                entry["actor_id"], entry["actor_role"], entry["content_sha256"],
-                canonical_json(entry["details"]).decode(), entry["idempotency_key"], prev, digest,
+                seq,
+                entry["entry_id"],
+                canonical_time(entry["recorded_at"]),
+                case_id,
+                entry["step"],
+                entry["actor_id"],
+                entry["actor_role"],
+                entry["content_sha256"],
+                canonical_json(entry["details"]).decode(),
+                entry["idempotency_key"],
+                prev,
+                digest,
             )
             prev = digest
 
     _copy(
-        engine, "audit_entry",
-        ["seq", "entry_id", "recorded_at", "case_id", "step", "actor_id", "actor_role",
-         "content_sha256", "details", "idempotency_key", "prev_hash", "entry_hash"],
+        engine,
+        "audit_entry",
+        [
+            "seq",
+            "entry_id",
+            "recorded_at",
+            "case_id",
+            "step",
+            "actor_id",
+            "actor_role",
+            "content_sha256",
+            "details",
+            "idempotency_key",
+            "prev_hash",
+            "entry_hash",
+        ],
         chain(),
     )
     with engine.begin() as connection:

@@ -25,6 +25,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from dutyflow import scenario
 from dutyflow.benchmark.baseline import BareBaseline, noop
 from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
@@ -35,8 +37,6 @@ from dutyflow.stack import temporal_cli
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from dutyflow.temporal_connection import data_converter
-from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
-from dutyflow.crypto.sealing import bind_keyring
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -63,7 +63,11 @@ class BenchResult:
 
     @property
     def ratio(self) -> float:
-        return self.reports_per_second / self.bare_workflows_per_second if self.bare_workflows_per_second else 0.0
+        return (
+            self.reports_per_second / self.bare_workflows_per_second
+            if self.bare_workflows_per_second
+            else 0.0
+        )
 
     def percentile(self, share: float) -> float:
         if not self.latencies:
@@ -117,12 +121,15 @@ async def _one_report(client: Client, task_queue: str, latencies: list[float] | 
         GroundsSubmission.model_validate(scenario.grounds_submission()),
     )
     status = await handle.execute_update(
-        MandatedReportWorkflow.record_phone_report, PhoneReport.model_validate(scenario.phone_report())
+        MandatedReportWorkflow.record_phone_report,
+        PhoneReport.model_validate(scenario.phone_report()),
     )
     submitted = datetime.now(UTC)
     await handle.execute_update(
         MandatedReportWorkflow.confirm_report,
-        Confirmation(practitioner_id=opening.practitioner_id, review_sha256=status.review_sha256 or ""),
+        Confirmation(
+            practitioner_id=opening.practitioner_id, review_sha256=status.review_sha256 or ""
+        ),
     )
     outcome = await handle.result()
     if latencies is not None:
@@ -142,21 +149,30 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     workdir = Path(tempfile.mkdtemp(prefix="dutyflow-bench-"))
     key = AESGCM.generate_key(bit_length=256)
     # The product's key hierarchy, as in production: a case key per report, wrapped by the master.
-    keyring = CaseKeyring(key_store_engine(f"sqlite:///{workdir / 'case-keys.db'}"), MasterKeys([key]))
+    keyring = CaseKeyring(
+        key_store_engine(f"sqlite:///{workdir / 'case-keys.db'}"), MasterKeys([key])
+    )
     progress(f"Dutyflow benchmark: {options.reports} reports, {options.concurrency} at a time")
     if settings.temporal_address:
         progress(f"Temporal: existing cluster at {settings.temporal_address}")
         client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace,
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
             data_converter=data_converter([key], keyring),
         )
         env = None
     else:
-        kind = "in-memory" if options.in_memory_server else "persistent (SQLite file, as `dutyflow up`)"
+        kind = (
+            "in-memory"
+            if options.in_memory_server
+            else "persistent (SQLite file, as `dutyflow up`)"
+        )
         progress(f"Temporal: embedded dev server, {kind}")
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(temporal_cli()),
-            dev_server_database_filename=None if options.in_memory_server else str(workdir / "temporal.db"),
+            dev_server_database_filename=None
+            if options.in_memory_server
+            else str(workdir / "temporal.db"),
             data_converter=data_converter([key], keyring),
             search_attributes=SEARCH_ATTRIBUTES,
             dev_server_log_level="error",
@@ -171,7 +187,9 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     from dutyflow.intake.app import create_app as intake_app
 
     intake = await serve(
-        intake_app(f"sqlite:///{workdir / 'intake.db'}", secrets=secrets), bind("127.0.0.1", 0, "intake"), "intake"
+        intake_app(f"sqlite:///{workdir / 'intake.db'}", secrets=secrets),
+        bind("127.0.0.1", 0, "intake"),
+        "intake",
     )
     from worker import build_worker
 
@@ -180,32 +198,50 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         executor = ThreadPoolExecutor(max_workers=16)
         async with httpx.AsyncClient(timeout=30) as http:
             report_worker = build_worker(
-                client, task_queue=report_queue, sessions=sessions,
+                client,
+                task_queue=report_queue,
+                sessions=sessions,
                 policies=PolicyLibrary(REPO_ROOT / "policies"),
                 directory=AgencyDirectory.load(REPO_ROOT / "agencies", intake.url),
-                http=http, executor=executor, secrets=secrets, acknowledgement_base_url=None,
+                http=http,
+                executor=executor,
+                secrets=secrets,
+                acknowledgement_base_url=None,
             )
             bare_worker = Worker(
-                client, task_queue=bare_queue, workflows=[BareBaseline], activities=[noop],
+                client,
+                task_queue=bare_queue,
+                workflows=[BareBaseline],
+                activities=[noop],
                 activity_executor=executor,
                 workflow_runner=SandboxedWorkflowRunner(
-                    restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "dutyflow")
+                    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                        "pydantic", "dutyflow"
+                    )
                 ),
             )
             async with report_worker, bare_worker:
                 progress("Warm-up: one report, to count its activities")
-                result.activities_per_report = await _activities_in_a_report(client, report_queue, sessions)
+                result.activities_per_report = await _activities_in_a_report(
+                    client, report_queue, sessions
+                )
                 progress(f"  a complete report runs {result.activities_per_report} activities")
 
-                progress(f"Bare Temporal: {options.reports} workflows x {result.activities_per_report} no-op activities")
+                progress(
+                    f"Bare Temporal: {options.reports} workflows x {result.activities_per_report} no-op activities"
+                )
 
                 async def bare(_: int) -> None:
                     await client.execute_workflow(
-                        BareBaseline.run, result.activities_per_report,
-                        id=f"bare-{uuid.uuid4()}", task_queue=bare_queue,
+                        BareBaseline.run,
+                        result.activities_per_report,
+                        id=f"bare-{uuid.uuid4()}",
+                        task_queue=bare_queue,
                     )
 
-                seconds = await _run_concurrently(options.reports, options.concurrency, bare, "bare")
+                seconds = await _run_concurrently(
+                    options.reports, options.concurrency, bare, "bare"
+                )
                 result.bare_workflows_per_second = options.reports / seconds
 
                 progress(f"Dutyflow: {options.reports} complete reports")
@@ -213,7 +249,9 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                 async def report(_: int) -> None:
                     await _one_report(client, report_queue, result.latencies)
 
-                seconds = await _run_concurrently(options.reports, options.concurrency, report, "reports")
+                seconds = await _run_concurrently(
+                    options.reports, options.concurrency, report, "reports"
+                )
                 result.reports_per_second = options.reports / seconds
                 result.worker_rss_mib, result.worker_peak_rss_mib = _rss_mib()
         executor.shutdown()
@@ -227,10 +265,15 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         from dutyflow.benchmark.compliance import run_compliance_bench
 
         result.compliance = await asyncio.to_thread(
-            run_compliance_bench, options.postgres_url, options.compliance_cases, options.audit_entries
+            run_compliance_bench,
+            options.postgres_url,
+            options.compliance_cases,
+            options.audit_entries,
         )
     else:
-        progress("Compliance queries: skipped (no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)")
+        progress(
+            "Compliance queries: skipped (no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)"
+        )
     return result
 
 
@@ -263,4 +306,3 @@ def report_text(result: BenchResult, options: BenchOptions) -> str:
             f"(target >= 100,000: {verdict(compliance['verify_per_second'] >= 100_000)})",
         ]
     return "\n".join(lines)
-

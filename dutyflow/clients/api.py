@@ -76,9 +76,15 @@ class CaseWithoutNotice(BaseModel):
 def _on_record(row: notices.PrivacyNoticeAcknowledgement) -> AcknowledgementOnRecord:
     recorded = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
     return AcknowledgementOnRecord(
-        acknowledgement_id=row.acknowledgement_id, client_id=row.client_id, clinic_id=row.clinic_id,
-        jurisdiction=row.jurisdiction, notice_version=row.notice_version, given_on=row.given_on,
-        how=row.how, recorded_by=row.recorded_by, recorded_at=recorded,
+        acknowledgement_id=row.acknowledgement_id,
+        client_id=row.client_id,
+        clinic_id=row.clinic_id,
+        jurisdiction=row.jurisdiction,
+        notice_version=row.notice_version,
+        given_on=row.given_on,
+        how=row.how,
+        recorded_by=row.recorded_by,
+        recorded_at=recorded,
     )
 
 
@@ -89,17 +95,23 @@ def _client_id(client_id: str) -> str:
 
 
 def _refusal(field: str, problem: str, status_code: int = 422) -> HTTPException:
-    return HTTPException(status_code, detail=[FieldProblem(field=field, problem=problem).model_dump()])
+    return HTTPException(
+        status_code, detail=[FieldProblem(field=field, problem=problem).model_dump()]
+    )
 
 
-def clients_router(sessions: SessionFactory, authenticator: Authenticator | None = None) -> APIRouter:
+def clients_router(
+    sessions: SessionFactory, authenticator: Authenticator | None = None
+) -> APIRouter:
     router = APIRouter(tags=["clients"])
     authenticator = authenticator or Authenticator(sessions)
     readable = case_reader(sessions, authenticator)
 
     def clinic_member(principal: Principal = Depends(authenticator)) -> Principal:  # noqa: B008
         if principal.role not in CLINIC_ROLES:
-            raise forbidden("privacy notices are given and recorded by a clinic's practitioners and supervisors")
+            raise forbidden(
+                "privacy notices are given and recorded by a clinic's practitioners and supervisors"
+            )
         return principal
 
     def clinic_member_or_compliance(principal: Principal = Depends(authenticator)) -> Principal:  # noqa: B008
@@ -121,40 +133,64 @@ def clients_router(sessions: SessionFactory, authenticator: Authenticator | None
         except UnknownNotice as err:
             raise _refusal(err.field, err.problem) from None
         rendered = privacy_notice.render(
-            notice, clinic_name=clinic_name or principal.clinic_id or "", given_on=datetime.now(UTC).date()
+            notice,
+            clinic_name=clinic_name or principal.clinic_id or "",
+            given_on=datetime.now(UTC).date(),
         )
         return HTMLResponse(rendered.html, headers={"X-Dutyflow-Notice-Version": rendered.version})
 
-    @router.post("/clients/{client_id}/privacy-notice-acknowledgements", status_code=201,
-                 response_model=AcknowledgementOnRecord)
+    @router.post(
+        "/clients/{client_id}/privacy-notice-acknowledgements",
+        status_code=201,
+        response_model=AcknowledgementOnRecord,
+    )
     async def acknowledge(
-        client_id: str, body: AcknowledgementRequest, principal: Principal = Depends(clinic_member)  # noqa: B008
+        client_id: str,
+        body: AcknowledgementRequest,
+        principal: Principal = Depends(clinic_member),  # noqa: B008
     ) -> AcknowledgementOnRecord:
         _client_id(client_id)
         try:
             notice = privacy_notice.find(body.jurisdiction, body.notice_version)
         except UnknownNotice as err:
-            raise _refusal(err.field if err.field != "jurisdiction" else "jurisdiction", err.problem) from None
+            raise _refusal(
+                err.field if err.field != "jurisdiction" else "jurisdiction", err.problem
+            ) from None
         today = datetime.now(UTC).date()
         if body.given_on > today:
             raise _refusal("given_on", "cannot be in the future")
         if body.given_on < notice.effective_from:
-            raise _refusal("given_on", f"before notice {notice.version} took effect ({notice.effective_from})")
-        rendered = privacy_notice.render(notice, clinic_name=principal.clinic_id or "", given_on=body.given_on)
+            raise _refusal(
+                "given_on", f"before notice {notice.version} took effect ({notice.effective_from})"
+            )
+        rendered = privacy_notice.render(
+            notice, clinic_name=principal.clinic_id or "", given_on=body.given_on
+        )
         row = notices.PrivacyNoticeAcknowledgement(
-            acknowledgement_id=str(uuid.uuid4()), case_id=notices.client_subject(client_id),
-            client_id=client_id, clinic_id=principal.clinic_id or "", jurisdiction=notice.jurisdiction,
-            notice_version=notice.version, notice_sha256=rendered.sha256, given_on=body.given_on,
-            how=body.how, note=body.note, recorded_by=principal.user_id, recorded_role=principal.role,
+            acknowledgement_id=str(uuid.uuid4()),
+            case_id=notices.client_subject(client_id),
+            client_id=client_id,
+            clinic_id=principal.clinic_id or "",
+            jurisdiction=notice.jurisdiction,
+            notice_version=notice.version,
+            notice_sha256=rendered.sha256,
+            given_on=body.given_on,
+            how=body.how,
+            note=body.note,
+            recorded_by=principal.user_id,
+            recorded_role=principal.role,
         )
         actor = Actor(actor_id=principal.user_id, role=principal.role)
         await run_in_threadpool(notices.record_acknowledgement, sessions, row, actor)
         return _on_record(row)
 
-    @router.get("/clients/{client_id}/privacy-notice-acknowledgements",
-                response_model=list[AcknowledgementOnRecord])
+    @router.get(
+        "/clients/{client_id}/privacy-notice-acknowledgements",
+        response_model=list[AcknowledgementOnRecord],
+    )
     def on_record(
-        client_id: str, principal: Principal = Depends(clinic_member_or_compliance)  # noqa: B008
+        client_id: str,
+        principal: Principal = Depends(clinic_member_or_compliance),  # noqa: B008
     ) -> list[AcknowledgementOnRecord]:
         _client_id(client_id)
         clinic = None if principal.role == "compliance" else principal.clinic_id
@@ -169,17 +205,25 @@ def clients_router(sessions: SessionFactory, authenticator: Authenticator | None
         if client_id is None:
             raise HTTPException(404, detail="case_id: no such case")
         rows = notices.acknowledgements(sessions, client_id)
-        return CaseNoticeState(case_id=grant.case_id, client_id=client_id, acknowledged=bool(rows),
-                               latest=_on_record(rows[0]) if rows else None)
+        return CaseNoticeState(
+            case_id=grant.case_id,
+            client_id=client_id,
+            acknowledged=bool(rows),
+            latest=_on_record(rows[0]) if rows else None,
+        )
 
     @router.get("/compliance/cases-without-privacy-notice", response_model=list[CaseWithoutNotice])
-    def cases_without_notice(principal: Principal = Depends(authenticator)) -> list[CaseWithoutNotice]:  # noqa: B008
+    def cases_without_notice(
+        principal: Principal = Depends(authenticator),
+    ) -> list[CaseWithoutNotice]:
         if principal.role not in ("compliance", "supervisor"):
             raise forbidden("this needs the role compliance or supervisor")
         clinic = principal.clinic_id if principal.role == "supervisor" else None
         return [
             CaseWithoutNotice(case_id=case_id, clinic_id=clinic_id, client_id=client_id)
-            for case_id, clinic_id, client_id in notices.open_cases_without_acknowledgement(sessions, clinic)
+            for case_id, clinic_id, client_id in notices.open_cases_without_acknowledgement(
+                sessions, clinic
+            )
         ]
 
     return router

@@ -48,14 +48,22 @@ def compliance_router(sessions: SessionFactory) -> APIRouter:
         if principal.role == "supervisor":
             if clinic is not None and clinic != principal.clinic_id:
                 raise Refusal(
-                    [FieldProblem(field="clinic", problem="a supervisor sees only their own clinic")],
+                    [
+                        FieldProblem(
+                            field="clinic", problem="a supervisor sees only their own clinic"
+                        )
+                    ],
                     status_code=403,
                 )
             clinic = principal.clinic_id
         try:
             filters = CaseFilter(
-                stage=stage, clinic=clinic, jurisdiction=jurisdiction, kind=kind,
-                open_only=not include_closed, overdue=overdue,
+                stage=stage,
+                clinic=clinic,
+                jurisdiction=jurisdiction,
+                kind=kind,
+                open_only=not include_closed,
+                overdue=overdue,
                 at_risk_within_hours=at_risk_within_hours,
             )
         except ValidationError as err:

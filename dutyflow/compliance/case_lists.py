@@ -97,7 +97,13 @@ def _listing(execution: WorkflowExecution, now: datetime) -> CaseListing:
     )
 
 
-async def list_cases(client: Client, filters: CaseFilter, now: datetime | None = None) -> list[CaseListing]:
+async def list_cases(
+    client: Client, filters: CaseFilter, now: datetime | None = None
+) -> list[CaseListing]:
     now = now or datetime.now(UTC)
-    listings = [_listing(e, now) async for e in client.list_workflows(visibility_query(filters, now))]
-    return sorted(listings, key=lambda c: (c.written_report_due is None, c.written_report_due or now))
+    listings = [
+        _listing(e, now) async for e in client.list_workflows(visibility_query(filters, now))
+    ]
+    return sorted(
+        listings, key=lambda c: (c.written_report_due is None, c.written_report_due or now)
+    )

@@ -73,7 +73,9 @@ def _event_name(event_type: int) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-async def _history_event(client: Client, event: HistoryEvent, scheduled: dict[int, str]) -> TimelineEvent:
+async def _history_event(
+    client: Client, event: HistoryEvent, scheduled: dict[int, str]
+) -> TimelineEvent:
     details: dict[str, Any] = {}
     kind = event.WhichOneof("attributes")
     if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -92,11 +94,15 @@ async def _history_event(client: Client, event: HistoryEvent, scheduled: dict[in
             if failure.HasField("application_failure_info"):
                 details["error_type"] = failure.application_failure_info.type
     elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        details["update"] = event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        details["update"] = (
+            event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        )
     elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
         details["workflow"] = event.workflow_execution_started_event_attributes.workflow_type.name
     return TimelineEvent(
-        at=_utc(event.event_time.ToDatetime()), source="temporal", event=_event_name(event.event_type),
+        at=_utc(event.event_time.ToDatetime()),
+        source="temporal",
+        event=_event_name(event.event_type),
         details=details,
     )
 
@@ -109,7 +115,9 @@ async def _history(client: Client, case_id: str) -> list[TimelineEvent] | None:
             return None
         raise
     scheduled: dict[int, str] = {}
-    return [await _history_event(client, e, scheduled) for e in events if e.event_type not in _SKIPPED]
+    return [
+        await _history_event(client, e, scheduled) for e in events if e.event_type not in _SKIPPED
+    ]
 
 
 async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) -> CaseTimeline:
@@ -120,7 +128,9 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
         obligations = obligations_for(session, case_id)
         disclosed = {
             d.recipient_id: d
-            for d in session.exec(select(DisclosureRecord).where(DisclosureRecord.case_id == case_id))
+            for d in session.exec(
+                select(DisclosureRecord).where(DisclosureRecord.case_id == case_id)
+            )
         }
         delivered = {
             d.recipient_id: d
@@ -129,8 +139,11 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
     history = await _history(client, case_id)
     events = [
         TimelineEvent(
-            at=_utc(e.recorded_at), source="audit", event=e.step,
-            actor=f"{e.actor_role}:{e.actor_id}", details=e.details,
+            at=_utc(e.recorded_at),
+            source="audit",
+            event=e.step,
+            actor=f"{e.actor_role}:{e.actor_id}",
+            details=e.details,
         )
         for e in entries
     ]
@@ -193,17 +206,32 @@ def timeline_text(timeline: CaseTimeline) -> str:
         )
         lines += [
             f"Disclosure to {view.agency_name} ({view.recipient_id}): {due}; "
-            + (f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, reference {view.reference_number}"
-               if view.delivered_at else "not delivered")
+            + (
+                f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, reference {view.reference_number}"
+                if view.delivered_at
+                else "not delivered"
+            )
             + f" ({verdict})",
             f"  disclosed: {', '.join(view.disclosed_fields) or 'nothing yet'}",
             f"  withheld:  {', '.join(view.withheld_fields) or 'nothing'}",
         ]
     lines.append("Events:")
     for event in timeline.events:
-        what = ", ".join(f"{k}={v}" for k, v in event.details.items() if k in (
-            "activity", "attempt", "update", "error_type", "recipient_id", "reference_number",
-            "policy_version", "workflow"))
+        what = ", ".join(
+            f"{k}={v}"
+            for k, v in event.details.items()
+            if k
+            in (
+                "activity",
+                "attempt",
+                "update",
+                "error_type",
+                "recipient_id",
+                "reference_number",
+                "policy_version",
+                "workflow",
+            )
+        )
         lines.append(
             f"  {event.at:%Y-%m-%d %H:%M:%S.%f} {event.source:<8} {event.event:<36} "
             f"{event.actor or '':<32} {what}"

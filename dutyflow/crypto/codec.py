@@ -27,7 +27,13 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
-from dutyflow.crypto.keyring import CaseKeyring, KeyringError, decode_key, key_id, load_or_create_key
+from dutyflow.crypto.keyring import (
+    CaseKeyring,
+    KeyringError,
+    decode_key,
+    key_id,
+    load_or_create_key,
+)
 
 __all__ = ["EncryptionCodec", "PayloadKeyError", "decode_key", "key_id", "load_or_create_key"]
 
@@ -65,9 +71,12 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         self._encrypt_key_id = key_id(keys[0]).encode()
         self._ciphers: Mapping[bytes, AESGCM] = {key_id(k).encode(): AESGCM(k) for k in keys}
 
-    def with_context(self, context: SerializationContext) -> "EncryptionCodec":
+    def with_context(self, context: SerializationContext) -> EncryptionCodec:
         workflow_id = getattr(context, "workflow_id", None)
-        if isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext)) and workflow_id:
+        if (
+            isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext))
+            and workflow_id
+        ):
             return EncryptionCodec(self._keys, case_id=workflow_id, keyring=self._keyring)
         return self
 
@@ -80,15 +89,22 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         case_ciphers: dict[bytes, AESGCM] = {}
         for payload in payloads:
-            if payload.metadata.get(KEY_ID_METADATA) == CASE_KEY_ID and payload.metadata.get("encoding") == ENCODING:
+            if (
+                payload.metadata.get(KEY_ID_METADATA) == CASE_KEY_ID
+                and payload.metadata.get("encoding") == ENCODING
+            ):
                 case = payload.metadata.get(CASE_METADATA, b"")
                 if case not in case_ciphers:
-                    case_ciphers[case] = AESGCM(await self._case_key(case.decode(errors="replace"), create=False))
+                    case_ciphers[case] = AESGCM(
+                        await self._case_key(case.decode(errors="replace"), create=False)
+                    )
         return [self._decrypt(p, case_ciphers) for p in payloads]
 
     async def _case_key(self, case_id: str, *, create: bool) -> bytes:
         if self._keyring is None:
-            raise PayloadKeyError(f"case {case_id}: payload encrypted with a case key; no keyring configured")
+            raise PayloadKeyError(
+                f"case {case_id}: payload encrypted with a case key; no keyring configured"
+            )
         try:
             return await asyncio.to_thread(self._keyring.data_key, case_id, create=create)
         except KeyringError as err:
@@ -112,9 +128,13 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             return payload
         wanted = payload.metadata.get(KEY_ID_METADATA, b"")
         case = payload.metadata.get(CASE_METADATA)
-        cipher = case_ciphers.get(case or b"") if wanted == CASE_KEY_ID else self._ciphers.get(wanted)
+        cipher = (
+            case_ciphers.get(case or b"") if wanted == CASE_KEY_ID else self._ciphers.get(wanted)
+        )
         if cipher is None:
-            raise PayloadKeyError(f"payload encrypted with unknown key id {wanted.decode(errors='replace')}")
+            raise PayloadKeyError(
+                f"payload encrypted with unknown key id {wanted.decode(errors='replace')}"
+            )
         # A payload bound to a case decrypts only with that case id (changing it fails the tag).
         plain = cipher.decrypt(payload.data[:12], payload.data[12:], case)
         decoded = Payload()

@@ -128,7 +128,9 @@ class MasterKeys:
         try:
             return self._ciphers[wanted_id]
         except KeyError:
-            raise KeyringError(f"master key {wanted_id} is not configured (DUTYFLOW_MASTER_KEYS)") from None
+            raise KeyringError(
+                f"master key {wanted_id} is not configured (DUTYFLOW_MASTER_KEYS)"
+            ) from None
 
     def wrap(self, data_key: bytes, case_id: str) -> tuple[str, str]:
         nonce = os.urandom(12)
@@ -221,7 +223,9 @@ class CaseKeyring:
 
     def _load(self, case_id: str) -> bytes | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)).first()
+            row = connection.execute(
+                select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)
+            ).first()
         if row is None:
             return None
         if row.shredded_at is not None or row.wrapped_key is None:
@@ -250,7 +254,9 @@ class CaseKeyring:
 
     def state(self, case_id: str) -> CaseKeyState | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)).first()
+            row = connection.execute(
+                select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)
+            ).first()
         if row is None:
             return None
         return CaseKeyState(
@@ -266,22 +272,34 @@ class CaseKeyring:
         """Destroy the case's data key (idempotent: a second call changes nothing)."""
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
-            row = connection.execute(select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)).first()
+            row = connection.execute(
+                select(CASE_KEYS).where(CASE_KEYS.c.case_id == case_id)
+            ).first()
             if row is None:
                 # No payload was ever encrypted for it: record the destruction all the same,
                 # so no key can be made for this case later.
                 connection.execute(
                     CASE_KEYS.insert().values(
-                        case_id=case_id, wrapped_key=None, master_key_id=None, created_at=now,
-                        shredded_at=now, shredded_by=by, shred_reason=reason,
+                        case_id=case_id,
+                        wrapped_key=None,
+                        master_key_id=None,
+                        created_at=now,
+                        shredded_at=now,
+                        shredded_by=by,
+                        shred_reason=reason,
                     )
                 )
             elif row.shredded_at is None:
                 connection.execute(
                     CASE_KEYS.update()
                     .where(CASE_KEYS.c.case_id == case_id)
-                    .values(wrapped_key=None, master_key_id=None, shredded_at=now,
-                            shredded_by=by, shred_reason=reason)
+                    .values(
+                        wrapped_key=None,
+                        master_key_id=None,
+                        shredded_at=now,
+                        shredded_by=by,
+                        shred_reason=reason,
+                    )
                 )
         self.forget(case_id)
         state = self.state(case_id)
@@ -293,7 +311,9 @@ class CaseKeyring:
         changed = 0
         with self.engine.begin() as connection:
             rows = connection.execute(
-                select(CASE_KEYS.c.case_id, CASE_KEYS.c.wrapped_key, CASE_KEYS.c.master_key_id).where(
+                select(
+                    CASE_KEYS.c.case_id, CASE_KEYS.c.wrapped_key, CASE_KEYS.c.master_key_id
+                ).where(
                     CASE_KEYS.c.wrapped_key.is_not(None),
                     CASE_KEYS.c.master_key_id != self.master.newest_id,
                 )
@@ -304,7 +324,9 @@ class CaseKeyring:
                 connection.execute(
                     CASE_KEYS.update()
                     .where(CASE_KEYS.c.case_id == row.case_id)
-                    .values(wrapped_key=wrapped, master_key_id=master_id, rewrapped_at=datetime.now(UTC))
+                    .values(
+                        wrapped_key=wrapped, master_key_id=master_id, rewrapped_at=datetime.now(UTC)
+                    )
                 )
                 changed += 1
         return changed

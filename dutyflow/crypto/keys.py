@@ -45,7 +45,9 @@ def web_form_secret(settings: Settings) -> bytes:
     every API process sharing the master keys accepts the others' forms, and nothing new is kept.
     A master key rotation makes the forms open at that moment ask to be sent again."""
     newest = master_key_list(settings)[0]
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"dutyflow web forms v1").derive(newest)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"dutyflow web forms v1"
+    ).derive(newest)
 
 
 def case_database(settings: Settings, url: str | None = None) -> Engine:

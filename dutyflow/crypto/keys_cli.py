@@ -27,26 +27,36 @@ if TYPE_CHECKING:
 
 def add_keys_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = subparsers.add_parser(
-        "keys", help="master keys, case keys, rotation and crypto-shredding",
+        "keys",
+        help="master keys, case keys, rotation and crypto-shredding",
         description="The key hierarchy: master keys wrap one data key per case.",
     ).add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    keys.add_parser("status", help="master keys and the case keys each wraps").set_defaults(run=cmd_keys_status)
-    keys.add_parser("rotate", help="re-wrap every case key under the newest master key").set_defaults(
-        run=cmd_keys_rotate
+    keys.add_parser("status", help="master keys and the case keys each wraps").set_defaults(
+        run=cmd_keys_status
     )
-    shred = keys.add_parser("shred", help="destroy a closed case's key: its content becomes unreadable")
+    keys.add_parser(
+        "rotate", help="re-wrap every case key under the newest master key"
+    ).set_defaults(run=cmd_keys_rotate)
+    shred = keys.add_parser(
+        "shred", help="destroy a closed case's key: its content becomes unreadable"
+    )
     shred.add_argument("--case", dest="case_id", metavar="ID", required=True, help="the case id")
     shred.add_argument("--reason", required=True, help="why (kept in the audit log)")
-    shred.add_argument("--before-retention-end", action="store_true",
-                       help="allow it before the retention period has run (e.g. a court-ordered erasure)")
+    shred.add_argument(
+        "--before-retention-end",
+        action="store_true",
+        help="allow it before the retention period has run (e.g. a court-ordered erasure)",
+    )
     shred.set_defaults(run=cmd_keys_shred)
-    expired = keys.add_parser("shred-expired", help="destroy the keys of every closed case past retention")
+    expired = keys.add_parser(
+        "shred-expired", help="destroy the keys of every closed case past retention"
+    )
     expired.add_argument("--reason", default="retention period ended", help="kept in the audit log")
     expired.add_argument("--dry-run", action="store_true", help="list them only")
     expired.set_defaults(run=cmd_keys_shred_expired)
 
 
-def _run(action: Callable[["Settings", "CaseKeyring", "SessionFactory"], int]) -> None:
+def _run(action: Callable[[Settings, CaseKeyring, SessionFactory], int]) -> None:
     from dutyflow.cli import _exit, _settings
     from dutyflow.crypto.keys import case_database, case_keyring
     from dutyflow.store.db import create_schema, session_factory
@@ -60,32 +70,36 @@ def _run(action: Callable[["Settings", "CaseKeyring", "SessionFactory"], int]) -
             status = action(settings, case_keyring(settings), session_factory(engine))
         finally:
             engine.dispose()
-    except Exception as err:  # noqa: BLE001  (reported, turned into the exit status)
+    except Exception as err:
         print(f"dutyflow keys: {err}", file=sys.stderr)
     _exit(status)
 
 
 def cmd_keys_status(_args: argparse.Namespace) -> None:
-    def run(settings: "Settings", keyring: "CaseKeyring", _sessions: "SessionFactory") -> int:
+    def run(settings: Settings, keyring: CaseKeyring, _sessions: SessionFactory) -> int:
         counts = keyring.count_by_master_key()
         print(f"Key store: {keyring.engine.url.render_as_string(hide_password=True)}")
         for position, master_id in enumerate(keyring.master.ids):
             role = "wraps new case keys" if position == 0 else "unwraps only"
             print(f"  master key {master_id}  {role:<20}  {counts.pop(master_id, 0)} case keys")
         for master_id, count in sorted(counts.items()):
-            print(f"  master key {master_id}  NOT CONFIGURED         {count} case keys (unreadable!)")
+            print(
+                f"  master key {master_id}  NOT CONFIGURED         {count} case keys (unreadable!)"
+            )
         return 0
 
     _run(run)
 
 
 def cmd_keys_rotate(_args: argparse.Namespace) -> None:
-    def run(_settings: "Settings", keyring: "CaseKeyring", _sessions: "SessionFactory") -> int:
+    def run(_settings: Settings, keyring: CaseKeyring, _sessions: SessionFactory) -> int:
         changed = keyring.rewrap_all()
         print(f"Re-wrapped {changed} case keys under master key {keyring.master.newest_id}.")
         older = [m for m in keyring.master.ids[1:]]
         if older:
-            print(f"The older master keys ({', '.join(older)}) now wrap nothing and can be retired.")
+            print(
+                f"The older master keys ({', '.join(older)}) now wrap nothing and can be retired."
+            )
         return 0
 
     _run(run)
@@ -95,10 +109,14 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
     from dutyflow.auth.cli import _cli_actor
     from dutyflow.crypto.shredding import ShredRefused, shred_case
 
-    def run(settings: "Settings", keyring: "CaseKeyring", sessions: "SessionFactory") -> int:
+    def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
         try:
             state = shred_case(
-                sessions, keyring, args.case_id, actor=_cli_actor(), reason=args.reason,
+                sessions,
+                keyring,
+                args.case_id,
+                actor=_cli_actor(),
+                reason=args.reason,
                 retention_days=settings.record_retention_days,
                 before_retention_end=args.before_retention_end,
             )
@@ -107,8 +125,10 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
             print(f"dutyflow keys shred: {option}: {refused.problem}", file=sys.stderr)
             return 2
         assert state.shredded_at is not None
-        print(f"Destroyed the key of {args.case_id} at {state.shredded_at.isoformat()}: its Temporal "
-              "history and stored content are now unreadable.")
+        print(
+            f"Destroyed the key of {args.case_id} at {state.shredded_at.isoformat()}: its Temporal "
+            "history and stored content are now unreadable."
+        )
         return 0
 
     _run(run)
@@ -118,17 +138,25 @@ def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
     from dutyflow.auth.cli import _cli_actor
     from dutyflow.crypto.shredding import cases_past_retention, shred_case
 
-    def run(settings: "Settings", keyring: "CaseKeyring", sessions: "SessionFactory") -> int:
+    def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
         due = cases_past_retention(sessions, keyring, settings.record_retention_days)
         if not due:
             print("No closed case is past its retention.")
             return 0
         for case in due:
             if args.dry_run:
-                print(f"{case.case_id}  closed {case.closed_at.date()}  retained until {case.retained_until.date()}")
+                print(
+                    f"{case.case_id}  closed {case.closed_at.date()}  retained until {case.retained_until.date()}"
+                )
                 continue
-            shred_case(sessions, keyring, case.case_id, actor=_cli_actor(), reason=args.reason,
-                       retention_days=settings.record_retention_days)
+            shred_case(
+                sessions,
+                keyring,
+                case.case_id,
+                actor=_cli_actor(),
+                reason=args.reason,
+                retention_days=settings.record_retention_days,
+            )
             print(f"Destroyed the key of {case.case_id} (closed {case.closed_at.date()}).")
         return 0
 

@@ -67,19 +67,23 @@ class ContentSealer:
     def seal(self, case_id: str, where: str, value: Any) -> str:
         cipher = AESGCM(self.keyring.data_key(case_id, create=True))
         nonce = os.urandom(12)
-        plain = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+        plain = json.dumps(
+            value, separators=(",", ":"), sort_keys=True, ensure_ascii=False
+        ).encode()
         sealed = nonce + cipher.encrypt(nonce, plain, _associated(case_id, where))
         return PREFIX + base64.b64encode(sealed).decode()
 
     def open(self, case_id: str, where: str, token: str) -> Any:
         if not token.startswith(PREFIX):
             raise SealingError(f"{where}: the stored value is not sealed")
-        raw = base64.b64decode(token[len(PREFIX):])
+        raw = base64.b64decode(token[len(PREFIX) :])
         cipher = AESGCM(self.keyring.data_key(case_id, create=False))
         try:
             plain = cipher.decrypt(raw[:12], raw[12:], _associated(case_id, where))
-        except Exception:  # noqa: BLE001  (InvalidTag: moved or tampered)
-            raise SealingError(f"{where}: the sealed value does not open for case {case_id}") from None
+        except Exception:
+            raise SealingError(
+                f"{where}: the sealed value does not open for case {case_id}"
+            ) from None
         return json.loads(plain)
 
 
@@ -87,7 +91,7 @@ def _associated(case_id: str, where: str) -> bytes:
     return f"{case_id}\x00{where}".encode()
 
 
-_SEALERS: "WeakKeyDictionary[Engine, ContentSealer]" = WeakKeyDictionary()
+_SEALERS: WeakKeyDictionary[Engine, ContentSealer] = WeakKeyDictionary()
 
 
 def bind_keyring(engine: Engine, keyring: CaseKeyring) -> Engine:
@@ -104,7 +108,9 @@ def bound_sealer(engine: Engine) -> ContentSealer | None:
 def sealer_for(engine: Engine | None) -> ContentSealer:
     sealer = _SEALERS.get(engine) if engine is not None else None  # type: ignore[arg-type]
     if sealer is None:
-        raise SealingError("no keyring is bound to this engine (dutyflow.crypto.sealing.bind_keyring)")
+        raise SealingError(
+            "no keyring is bound to this engine (dutyflow.crypto.sealing.bind_keyring)"
+        )
     return sealer
 
 
@@ -130,7 +136,10 @@ def _seal_before_write(mapper: Any, connection: Any, target: Any) -> None:
         value = getattr(target, column)
         if value is None or (isinstance(value, str) and value.startswith(PREFIX)):
             continue
-        if sa_inspect(target).persistent and not attributes.get_history(target, column).has_changes():
+        if (
+            sa_inspect(target).persistent
+            and not attributes.get_history(target, column).has_changes()
+        ):
             continue
         sealer = sealer or sealer_for(_engine_of_connection(connection))
         setattr(target, column, sealer.seal(target.case_id, _where(target, column), value))

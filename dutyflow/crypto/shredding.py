@@ -48,7 +48,9 @@ def closed_case(sessions: SessionFactory, case_id: str, retention_days: int) -> 
     """The case as retention sees it, or None when it is not closed. Reads ids and dates only
     (never the sealed content), so it works for a shredded case too."""
     with sessions() as session:
-        closed_at = session.exec(select(OutcomeRecord.recorded_at).where(OutcomeRecord.case_id == case_id)).first()
+        closed_at = session.exec(
+            select(OutcomeRecord.recorded_at).where(OutcomeRecord.case_id == case_id)
+        ).first()
     if closed_at is None:
         return None
     closed = _aware(closed_at)
@@ -75,7 +77,9 @@ def shred_case(
     if len(reason) > 500:
         raise ShredRefused("reason", "at most 500 characters")
     with sessions() as session:
-        known = session.exec(select(CaseRecord.case_id).where(CaseRecord.case_id == case_id)).first()
+        known = session.exec(
+            select(CaseRecord.case_id).where(CaseRecord.case_id == case_id)
+        ).first()
     if known is None:
         raise ShredRefused("case_id", "no such case")
     closed = closed_case(sessions, case_id, retention_days)
@@ -95,8 +99,12 @@ def shred_case(
         "closed_at": closed.closed_at.isoformat(),
     }
     record_step(
-        sessions, case_id=case_id, step=DESTROYED_STEP, actor=actor,
-        content_sha256=content_sha256(details), details=details,
+        sessions,
+        case_id=case_id,
+        step=DESTROYED_STEP,
+        actor=actor,
+        content_sha256=content_sha256(details),
+        details=details,
     )
     return state
 
@@ -109,7 +117,9 @@ def cases_past_retention(
     cutoff = now - timedelta(days=retention_days)
     with sessions() as session:
         rows = session.exec(
-            select(OutcomeRecord.case_id, OutcomeRecord.recorded_at).where(OutcomeRecord.recorded_at <= cutoff)
+            select(OutcomeRecord.case_id, OutcomeRecord.recorded_at).where(
+                OutcomeRecord.recorded_at <= cutoff
+            )
         ).all()
     due = []
     for case_id, closed_at in rows:

@@ -39,7 +39,11 @@ def signed_headers(secret: bytes, body: bytes, now: float | None = None) -> dict
 
 
 def verify(
-    secret: bytes, body: bytes, timestamp: str | None, presented: str | None, now: float | None = None
+    secret: bytes,
+    body: bytes,
+    timestamp: str | None,
+    presented: str | None,
+    now: float | None = None,
 ) -> int:
     """Check a request's signature and freshness; returns its timestamp."""
     if not timestamp or not re.fullmatch(r"[0-9]{1,12}", timestamp):
@@ -70,7 +74,9 @@ class ReplayGuard:
                 if current - stamp > 2 * TOLERANCE_SECONDS:
                     del self._seen[old]
             if presented in self._seen:
-                raise SignatureError(f"{SIGNATURE_HEADER}: this request was already received (replay)")
+                raise SignatureError(
+                    f"{SIGNATURE_HEADER}: this request was already received (replay)"
+                )
             self._seen[presented] = timestamp
 
 

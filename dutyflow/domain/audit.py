@@ -70,16 +70,26 @@ def _hash_with_stored_details(prev_hash: str, entry: Mapping[str, Any]) -> str:
     """`entry_hash` for an entry whose ``details`` is the canonical JSON text as stored: the
     canonical form is assembled around it instead of parsing and re-serialising it."""
     text = (
-        '{"actor_id":' + _encode(entry["actor_id"])
-        + ',"actor_role":' + _encode(entry["actor_role"])
-        + ',"case_id":' + _encode(entry["case_id"])
-        + ',"content_sha256":' + _encode(entry["content_sha256"])
-        + ',"details":' + entry["details"]
-        + ',"entry_id":' + _encode(entry["entry_id"])
-        + ',"idempotency_key":' + _encode(entry["idempotency_key"])
-        + ',"recorded_at":' + _encode(canonical_time(entry["recorded_at"]))
-        + ',"seq":' + str(int(entry["seq"]))
-        + ',"step":' + _encode(entry["step"])
+        '{"actor_id":'
+        + _encode(entry["actor_id"])
+        + ',"actor_role":'
+        + _encode(entry["actor_role"])
+        + ',"case_id":'
+        + _encode(entry["case_id"])
+        + ',"content_sha256":'
+        + _encode(entry["content_sha256"])
+        + ',"details":'
+        + entry["details"]
+        + ',"entry_id":'
+        + _encode(entry["entry_id"])
+        + ',"idempotency_key":'
+        + _encode(entry["idempotency_key"])
+        + ',"recorded_at":'
+        + _encode(canonical_time(entry["recorded_at"]))
+        + ',"seq":'
+        + str(int(entry["seq"]))
+        + ',"step":'
+        + _encode(entry["step"])
         + "}"
     )
     return hashlib.sha256(prev_hash.encode("ascii") + text.encode("utf-8")).hexdigest()

@@ -420,11 +420,15 @@ class ContactAttempt(Model):
     reference_number: str | None = None
     notes: str | None = None
 
+
 # --- supervision and disclosure exceptions ----------------------------------------------------
 
 # Facts of the grounds that say the danger is imminent: then the report never waits on a
 # supervisor (the policies' ``supervisor_consultation.imminent_danger_proceeds``).
-IMMINENT_DANGER_PATHS: tuple[str, ...] = ("incident.immediate_danger", "threat.serious_and_imminent")
+IMMINENT_DANGER_PATHS: tuple[str, ...] = (
+    "incident.immediate_danger",
+    "threat.serious_and_imminent",
+)
 
 
 def imminent_danger(submission: GroundsSubmission) -> list[str]:

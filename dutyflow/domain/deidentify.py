@@ -79,12 +79,22 @@ PERSON_ROLES: dict[str, str] = {
 }
 # Values found anywhere in the case that are masked in free text.
 MASKED_VALUE_KEYS = {
-    "name": None, "address": "address", "phone": "phone", "phone_number": "phone", "school": "school",
-    "employer": "employer", "business_name": "employer", "business_address": "address",
-    "facility_name": "facility", "facility_address": "address", "official_name": "person",
+    "name": None,
+    "address": "address",
+    "phone": "phone",
+    "phone_number": "phone",
+    "school": "school",
+    "employer": "employer",
+    "business_name": "employer",
+    "business_address": "address",
+    "facility_name": "facility",
+    "facility_address": "address",
+    "official_name": "person",
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][0-9:.+\-Z]*)?$")
-_MIN_NAME_PART = 3  # shorter parts ("Al", "Jo") would mask ordinary words; the full name still masks
+_MIN_NAME_PART = (
+    3  # shorter parts ("Al", "Jo") would mask ordinary words; the full name still masks
+)
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,9 @@ def mask_text(text: str, identifiers: list[_Identifier]) -> tuple[str, int]:
     return text, total
 
 
-def deidentify(case: dict[str, Any], *, on: date, reveal: frozenset[str] = frozenset()) -> DeidentifiedView:
+def deidentify(
+    case: dict[str, Any], *, on: date, reveal: frozenset[str] = frozenset()
+) -> DeidentifiedView:
     """The de-identified view of ``case`` as of ``on`` (for ages). ``reveal``: field paths the
     practitioner chose to show (with a recorded reason, see the caller); private content is never
     revealed here."""
@@ -217,7 +229,9 @@ def deidentify(case: dict[str, Any], *, on: date, reveal: frozenset[str] = froze
             changes.append(Change(path, "removed", IDENTIFYING_KEYS[key]))
             return _REMOVED
         if key in AGE_KEYS and node is not None:
-            changes.append(Change(path, "coarsened", "an age band instead of an age or a date of birth"))
+            changes.append(
+                Change(path, "coarsened", "an age band instead of an age or a date of birth")
+            )
             if isinstance(node, str):
                 return age_band(_age_on(date.fromisoformat(node[:10]), on))
             return age_band(int(node))
@@ -229,7 +243,11 @@ def deidentify(case: dict[str, Any], *, on: date, reveal: frozenset[str] = froze
                     result[child_key] = walked
             return result
         if isinstance(node, list):
-            return [w for i, item in enumerate(node) if (w := walk(item, f"{path}[{i}]", None)) is not _REMOVED]
+            return [
+                w
+                for i, item in enumerate(node)
+                if (w := walk(item, f"{path}[{i}]", None)) is not _REMOVED
+            ]
         if isinstance(node, (date, datetime)):
             changes.append(Change(path, "coarsened", "a date shown as its month"))
             return node.isoformat()[:7]
@@ -244,7 +262,9 @@ def deidentify(case: dict[str, Any], *, on: date, reveal: frozenset[str] = froze
         return node
 
     content = walk(case, "", None)
-    return DeidentifiedView(content=content, changes=changes, residual_risks=residual_risks(content))
+    return DeidentifiedView(
+        content=content, changes=changes, residual_risks=residual_risks(content)
+    )
 
 
 class _Removed:

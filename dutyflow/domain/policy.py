@@ -213,10 +213,8 @@ class RecipientRule(Rule):
             raise ValueError("agency_role: an agency recipient needs the role to find it by")
         if self.recipient_type != "agency" and self.contact_from is None:
             raise ValueError(
-                
-                    f"contact_from: a {self.recipient_type} recipient needs the case-file section "
-                    f"that holds its contact"
-                
+                f"contact_from: a {self.recipient_type} recipient needs the case-file section "
+                f"that holds its contact"
             )
         return self
 
@@ -270,7 +268,12 @@ class EscalationStep(BaseModel):
 
 
 DeadlineId = Literal[
-    "phone-report", "written-report", "report", "notification", "referral", "response",
+    "phone-report",
+    "written-report",
+    "report",
+    "notification",
+    "referral",
+    "response",
     "inform-client",
 ]
 Clock = Literal["immediately", "clock-hours", "working-days", "as-soon-as-possible", "as-ordered"]
@@ -692,9 +695,10 @@ def consistency_problems(policy: Policy) -> list[tuple[str, str]]:
                         ),
                     )
                 )
-        if recipient.contact_from is not None and (
-            problem := _path_problem(recipient.contact_from, known)
-        ) is not None:
+        if (
+            recipient.contact_from is not None
+            and (problem := _path_problem(recipient.contact_from, known)) is not None
+        ):
             problems.append((f"{where}.contact_from", problem))
         for channel in recipient.channels:
             if channel.deadline is not None and channel.deadline not in deadline_ids:
@@ -734,7 +738,9 @@ def consistency_problems(policy: Policy) -> list[tuple[str, str]]:
     for index, deadline in enumerate(policy.deadlines):
         where = f"deadlines[{deadline.id}]"
         if deadline.id in seen_fallback:
-            problems.append((where, "comes after this id's unconditional deadline: it never applies"))
+            problems.append(
+                (where, "comes after this id's unconditional deadline: it never applies")
+            )
         if not deadline.applies_when:
             seen_fallback.add(deadline.id)
         for condition in deadline.applies_when:
@@ -744,10 +750,15 @@ def consistency_problems(policy: Policy) -> list[tuple[str, str]]:
             problems.append((f"{where}.counted_from", problem))
     for deadline_id in deadline_ids - seen_fallback:
         problems.append(
-            (f"deadlines[{deadline_id}]", "needs one deadline without conditions, last, as fallback")
+            (
+                f"deadlines[{deadline_id}]",
+                "needs one deadline without conditions, last, as fallback",
+            )
         )
     if policy.phone_report_first.required and "phone-report" not in deadline_ids:
-        problems.append(("phone_report_first", "a phone report first needs a phone-report deadline"))
+        problems.append(
+            ("phone_report_first", "a phone report first needs a phone-report deadline")
+        )
 
     if policy.jurisdiction.startswith("US-") and policy.legal_basis.hipaa_route is None:
         problems.append(("legal_basis.hipaa_route", "a US policy names its HIPAA route"))
@@ -773,7 +784,9 @@ def consistency_problems(policy: Policy) -> list[tuple[str, str]]:
                     problems.append((f"{where}.requires", problem))
 
     if policy.kind == "court-order" and policy.order_scope is None:
-        problems.append(("order_scope", "a court-order policy says how the order limits disclosure"))
+        problems.append(
+            ("order_scope", "a court-order policy says how the order limits disclosure")
+        )
     if policy.order_scope is not None:
         scope = policy.order_scope
         for path in [scope.authorised_fields, *scope.captures, *scope.always_disclosed]:
@@ -853,7 +866,9 @@ def load_policy_file(path: Path) -> Policy:
     try:
         policy = Policy.model_validate(raw)
     except ValidationError as err:
-        problems = "; ".join(f"{rule}: {problem}" for rule, problem in validation_problems(raw, err))
+        problems = "; ".join(
+            f"{rule}: {problem}" for rule, problem in validation_problems(raw, err)
+        )
         raise PolicyError(f"{path}: {problems}") from err
     expected = Path(policy.jurisdiction.lower()) / policy.kind / f"{policy.version}.yaml"
     if not path.as_posix().endswith(expected.as_posix()):

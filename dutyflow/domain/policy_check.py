@@ -85,7 +85,9 @@ def check_policy(
     if not path.as_posix().endswith(expected.as_posix()):
         problems.append(("(file)", f"must live at policies/{expected.as_posix()}"))
     if policy.kind not in REPORT_KINDS:
-        problems.append(("kind", f"'{policy.kind}' is not a report kind ({', '.join(REPORT_KINDS)})"))
+        problems.append(
+            ("kind", f"'{policy.kind}' is not a report kind ({', '.join(REPORT_KINDS)})")
+        )
 
     for name, rule in policy.rules():
         if rule.effective_from > policy.effective_from:
@@ -99,7 +101,9 @@ def check_policy(
                 )
             )
         if rule.citation.strip().casefold() in PLACEHOLDER_CITATIONS:
-            problems.append((f"{name}.citation", f"'{rule.citation}' is a placeholder, not a citation"))
+            problems.append(
+                (f"{name}.citation", f"'{rule.citation}' is a placeholder, not a citation")
+            )
 
     for recipient in policy.recipients:
         where = f"recipients[{recipient.id}]"
@@ -148,7 +152,9 @@ def check_policy(
                     )
                 )
         private = sorted(private_layout_paths(layout))
-        if private and not (recipient.field_standard == "order-scope" and policy.order_scope is not None):
+        if private and not (
+            recipient.field_standard == "order-scope" and policy.order_scope is not None
+        ):
             problems.append(
                 (
                     f"{where}.form",
@@ -161,7 +167,10 @@ def check_policy(
         denied = sorted(p for p in needed if protected_class_of(p) is not None)
         if denied:
             problems.append(
-                (f"{where}.form", f"form {layout.id} requires default-denied data: {', '.join(denied)}")
+                (
+                    f"{where}.form",
+                    f"form {layout.id} requires default-denied data: {', '.join(denied)}",
+                )
             )
         if recipient.recipient_type == "agency" and directory is not None:
             assert recipient.agency_role is not None
@@ -236,7 +245,8 @@ def check_policies(
             policy = Policy.model_validate(raw)
         except ValidationError as err:
             result.problems.extend(
-                PolicyProblem(path, rule, problem) for rule, problem in validation_problems(raw, err)
+                PolicyProblem(path, rule, problem)
+                for rule, problem in validation_problems(raw, err)
             )
             continue
         result.problems.extend(

@@ -17,13 +17,26 @@ from dutyflow.domain.policy import Condition, Deadline, Policy, RecipientRule, R
 from dutyflow.domain.rendering import TEMPLATES_DIR, FormLayoutError, load_form_layout
 
 WIDTH = 96
-_NOTIFY = {"practitioner": "the practitioner", "supervisor": "the supervisor",
-           "compliance": "the compliance officer"}
-_CHANNEL = {"phone": "by telephone", "written": "in writing", "online": "online",
-            "in-person": "in person"}
-_DEADLINE = {"phone-report": "Telephone report", "written-report": "Written report",
-             "report": "Report", "notification": "Warning or notification",
-             "referral": "Referral", "response": "Response", "inform-client": "Telling the client"}
+_NOTIFY = {
+    "practitioner": "the practitioner",
+    "supervisor": "the supervisor",
+    "compliance": "the compliance officer",
+}
+_CHANNEL = {
+    "phone": "by telephone",
+    "written": "in writing",
+    "online": "online",
+    "in-person": "in person",
+}
+_DEADLINE = {
+    "phone-report": "Telephone report",
+    "written-report": "Written report",
+    "report": "Report",
+    "notification": "Warning or notification",
+    "referral": "Referral",
+    "response": "Response",
+    "inform-client": "Telling the client",
+}
 _STANDARD = {
     "required-by-law": "the statute's field set, nothing more",
     "minimum-necessary": "the minimum necessary",
@@ -79,8 +92,11 @@ def _fields(paths: Iterable[str]) -> str:
 
 
 def _deadline_when(deadline: Deadline, calendars: CalendarLibrary | None) -> str:
-    start = "the moment the suspicion was formed" if deadline.start_path == (
-        "grounds.suspicion_formed_at") else f"{deadline.start_path}"
+    start = (
+        "the moment the suspicion was formed"
+        if deadline.start_path == ("grounds.suspicion_formed_at")
+        else f"{deadline.start_path}"
+    )
     if deadline.clock == "working-days":
         name = deadline.calendar or "?"
         if calendars is not None and deadline.calendar is not None:
@@ -89,8 +105,10 @@ def _deadline_when(deadline: Deadline, calendars: CalendarLibrary | None) -> str
             except CalendarError:
                 name = f"{deadline.calendar} (calendar missing)"
         days = deadline.working_days
-        return (f"within {days} working day{'s' * (days != 1)} of {start}, to the end of the "
-                f"last day, counted on: {name}")
+        return (
+            f"within {days} working day{'s' * (days != 1)} of {start}, to the end of the "
+            f"last day, counted on: {name}"
+        )
     if deadline.clock == "as-ordered":
         extra = f" plus {duration(deadline.within)}" if deadline.within else ""
         return f"by the time recorded in {deadline.start_path}{extra}"
@@ -111,11 +129,15 @@ def _recipient(
     may = "It may be told: the practitioner decides, and the decision is recorded."
     mode = policy.recipient_selection.mode
     if mode == "any-one":
-        role = ("A report to this recipient, or to any other one listed, discharges the duty."
-                if must else may)
+        role = (
+            "A report to this recipient, or to any other one listed, discharges the duty."
+            if must
+            else may
+        )
     elif mode == "routed":
         role = "Receives the report when the case's facts lead to it (see above)." + (
-            "" if must else " " + may)
+            "" if must else " " + may
+        )
     else:
         role = "Must be told, in every case." if must else may
     lines += _para(role, "     ")
@@ -185,9 +207,10 @@ def explain_policy(
 
     section("Required or permitted")
     out += _para(
-        "Verdict: REQUIRED by law." if policy.disclosure.mode == "required"
+        "Verdict: REQUIRED by law."
+        if policy.disclosure.mode == "required"
         else "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow records the "
-             "decision and the reasons either way."
+        "decision and the reasons either way."
     )
     out += _para(policy.disclosure.description)
     out += _para(_why(policy.disclosure))
@@ -204,18 +227,19 @@ def explain_policy(
         out += _para("All of the recipients below. " + selection.description)
     elif selection.mode == "any-one":
         out += _para(
-            
-                f"Any one of the recipients below discharges the duty; Dutyflow proposes "
-                f"'{selection.default}'. {selection.description}"
-            
+            f"Any one of the recipients below discharges the duty; Dutyflow proposes "
+            f"'{selection.default}'. {selection.description}"
         )
     else:
         out += _para(f"It depends on the case. {selection.description}")
         for route in selection.routes:
             when = f"If {_conditions(route.when)}" if route.when else "Otherwise"
-            who = (f"all of {', '.join(route.recipients)}" if route.mode == "all"
-                   else f"any one of {', '.join(route.recipients)} "
-                        f"(Dutyflow proposes '{route.default}')")
+            who = (
+                f"all of {', '.join(route.recipients)}"
+                if route.mode == "all"
+                else f"any one of {', '.join(route.recipients)} "
+                f"(Dutyflow proposes '{route.default}')"
+            )
             out += _para(f"- {when}: {who}. {route.description}", "    ")
             out += _para(_why(route), "      ")
     out += _para(_why(selection))
@@ -234,7 +258,8 @@ def explain_policy(
         out += _para(f"- {name}{applies}: {_deadline_when(deadline, calendars)}.", "  ")
         out += _para(deadline.description, "    ")
         reminders = ", ".join(
-            f"{_NOTIFY[step.notify]} {duration(step.before_due)} before" for step in deadline.escalation
+            f"{_NOTIFY[step.notify]} {duration(step.before_due)} before"
+            for step in deadline.escalation
         )
         out += _para(f"Reminders before it is due: {reminders}.", "    ")
         out += _para(_why(deadline), "    ")
@@ -256,21 +281,31 @@ def explain_policy(
         extra.append("may be oral")
     out += _para(f"{told}{' (' + '; '.join(extra) + ')' if extra else ''}. {inform.description}")
     for exception in inform.exceptions:
-        out += _para(f"- Exception '{exception.id}': {exception.description} {_why(exception)}", "    ")
+        out += _para(
+            f"- Exception '{exception.id}': {exception.description} {_why(exception)}", "    "
+        )
     out += _para(_why(inform))
 
     section("Supervisor")
     consult = policy.supervisor_consultation
     out += _para(
-        ("A supervisor is asked to approve or return with comments. "
-         if consult.asked else "No supervisor approval is asked for. ")
-        + "Imminent danger never waits on a supervisor. " + consult.description
+        (
+            "A supervisor is asked to approve or return with comments. "
+            if consult.asked
+            else "No supervisor approval is asked for. "
+        )
+        + "Imminent danger never waits on a supervisor. "
+        + consult.description
     )
     out += _para(_why(consult))
     if policy.delegation is not None:
         out += _para(
-            ("The report may be delegated. " if policy.delegation.allowed
-             else "The report may not be delegated. ") + policy.delegation.description
+            (
+                "The report may be delegated. "
+                if policy.delegation.allowed
+                else "The report may not be delegated. "
+            )
+            + policy.delegation.description
         )
         out += _para(_why(policy.delegation))
 
@@ -280,14 +315,19 @@ def explain_policy(
         out += _para(f"- {question.asks}{need} -> {question.answer}. {_why(question)}", "  ")
 
     section("Protected records")
-    names = {"psychotherapy-notes": "Psychotherapy notes", "part2": "Substance-use treatment "
-             "records (42 CFR Part 2)"}
+    names = {
+        "psychotherapy-notes": "Psychotherapy notes",
+        "part2": "Substance-use treatment records (42 CFR Part 2)",
+    }
     for rule in policy.protected_data:
         out += _para(f"{names[rule.data_class]}: denied by default. {rule.description}")
         out += _para(_why(rule))
         for allowed in rule.exceptions:
-            how = ("with a written justification and a second person's approval, field by field"
-                   if allowed.route == "justified-addition" else "under a Part 2 court order")
+            how = (
+                "with a written justification and a second person's approval, field by field"
+                if allowed.route == "justified-addition"
+                else "under a Part 2 court order"
+            )
             cond = f" when {_conditions(allowed.requires)}" if allowed.requires else ""
             out += _para(
                 (
@@ -301,16 +341,21 @@ def explain_policy(
         section("The court order")
         scope = policy.order_scope
         out += _para(scope.description)
-        out += _para(f"Captured: {_fields(scope.captures)}. The order's fields are listed in "
-                     f"{scope.authorised_fields}.")
+        out += _para(
+            f"Captured: {_fields(scope.captures)}. The order's fields are listed in "
+            f"{scope.authorised_fields}."
+        )
         out += _para(_why(scope))
     if policy.satisfactory_assurance is not None:
         section("Before anything is sent (satisfactory assurance)")
         assurance = policy.satisfactory_assurance
         out += _para(assurance.description)
         for option in assurance.any_of:
-            out += _para(f"- '{option.id}': {option.description} Needs: "
-                         f"{_conditions(option.requires)}. {_why(option)}", "    ")
+            out += _para(
+                f"- '{option.id}': {option.description} Needs: "
+                f"{_conditions(option.requires)}. {_why(option)}",
+                "    ",
+            )
         out += _para("Otherwise: a hard stop, nothing is sent.")
         out += _para(_why(assurance))
     if policy.excluded_routes:

@@ -26,7 +26,11 @@ NOTICES = Path(__file__).resolve().parents[2] / "templates" / "privacy-notices"
 _FILE = re.compile(r"^(?P<jurisdiction>[a-z]{2}-[a-z]{2,3})-(?P<version>\d{4}\.\d+)\.yaml$")
 # The exceptions every notice must name.
 Topic = Literal[
-    "danger-to-self", "danger-to-others", "child-abuse", "elder-abuse", "dependent-adult-abuse",
+    "danger-to-self",
+    "danger-to-others",
+    "child-abuse",
+    "elder-abuse",
+    "dependent-adult-abuse",
     "court-order",
 ]
 REQUIRED_TOPICS: tuple[Topic, ...] = get_args(Topic)
@@ -109,7 +113,9 @@ def find(jurisdiction: str, version: str, folder: Path = NOTICES) -> Notice:
     raise UnknownNotice("notice_version", f"no notice version {version!r} for {jurisdiction!r}")
 
 
-def render(notice: Notice, *, clinic_name: str, given_on: date, folder: Path = NOTICES) -> RenderedNotice:
+def render(
+    notice: Notice, *, clinic_name: str, given_on: date, folder: Path = NOTICES
+) -> RenderedNotice:
     """The notice as the client reads it: HTML (autoescaped) and text (to print or read aloud)."""
     environment = Environment(
         loader=FileSystemLoader(folder),
@@ -119,10 +125,20 @@ def render(notice: Notice, *, clinic_name: str, given_on: date, folder: Path = N
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    context = {"notice": notice, "clinic_name": clinic_name, "given_on": given_on.isoformat(),
-               "version": notice.version}
+    context = {
+        "notice": notice,
+        "clinic_name": clinic_name,
+        "given_on": given_on.isoformat(),
+        "version": notice.version,
+    }
     text = environment.get_template("notice.txt.j2").render(context)
     html = environment.get_template("notice.html.j2").render(context)
     digest = hashlib.sha256(text.encode() + b"\x00" + html.encode()).hexdigest()
-    return RenderedNotice(notice_id=notice.notice_id, jurisdiction=notice.jurisdiction,
-                          version=notice.version, html=html, text=text, sha256=digest)
+    return RenderedNotice(
+        notice_id=notice.notice_id,
+        jurisdiction=notice.jurisdiction,
+        version=notice.version,
+        html=html,
+        text=text,
+        sha256=digest,
+    )

@@ -510,7 +510,9 @@ def _sections(layout: FormLayout, fields: dict[str, Any]) -> tuple[_Section, ...
             groups.append(_Group(title=None, rows=rows))
         elif all(f.optional for f in section.fields) and not _has_any(section, fields):
             groups.append(
-                _Group(title=None, rows=(_withheld_row(section.item_title or section.title, layout),))
+                _Group(
+                    title=None, rows=(_withheld_row(section.item_title or section.title, layout),)
+                )
             )
         else:
             items = _repeat_items(section, fields)
@@ -600,7 +602,11 @@ def _leaf_values(node: Any, parts: list[str], full_path: str) -> list[Any]:
 def _addition_lines(value: Any, path: str) -> tuple[str, ...]:
     """One value of an addition, shown as the layouts' kinds show it (the kind from the value)."""
     kind = "flag" if isinstance(value, bool) else "list" if isinstance(value, list) else "text"
-    return tuple(line for paragraph in _display(FormField(path, path, kind), value, path) for line in paragraph)
+    return tuple(
+        line
+        for paragraph in _display(FormField(path, path, kind), value, path)
+        for line in paragraph
+    )
 
 
 def readable_path(path: str) -> str:
@@ -626,9 +632,12 @@ def _additions_section(
                 (f"{number}: {lines[0]}", *lines[1:])
                 for number, lines in enumerate((_addition_lines(v, path) for v in values), start=1)
             ) or ((NONE_RECORDED,),)
-        rows.append(_Row(label=readable_path(path), kind="narrative", paragraphs=paragraphs, block=True))
+        rows.append(
+            _Row(label=readable_path(path), kind="narrative", paragraphs=paragraphs, block=True)
+        )
     return _Section(
-        id=ADDITIONS_SECTION_ID, title=ADDITIONS_SECTION_TITLE,
+        id=ADDITIONS_SECTION_ID,
+        title=ADDITIONS_SECTION_TITLE,
         groups=(_Group(title=None, rows=tuple(rows)),),
     )
 

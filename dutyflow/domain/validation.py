@@ -91,7 +91,9 @@ def _text_problems(model: BaseModel, prefix: str) -> list[FieldProblem]:
         elif isinstance(value, str):
             limit = NARRATIVE_LIMIT if name in NARRATIVE_FIELDS else SHORT_TEXT_LIMIT
             if len(value) > limit:
-                problems.append(FieldProblem(field=path, problem=f"is longer than {limit} characters"))
+                problems.append(
+                    FieldProblem(field=path, problem=f"is longer than {limit} characters")
+                )
             if "\x00" in value:
                 problems.append(FieldProblem(field=path, problem="contains a NUL character"))
 
@@ -101,7 +103,9 @@ def _text_problems(model: BaseModel, prefix: str) -> list[FieldProblem]:
 
 def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem]:
     if value.tzinfo is None:
-        return [FieldProblem(field=field, problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)")]
+        return [
+            FieldProblem(field=field, problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)")
+        ]
     if value > now + CLOCK_SKEW:
         return [FieldProblem(field=field, problem="is in the future")]
     return []
@@ -173,7 +177,11 @@ def _answer(dumped: dict[str, Any], path: str) -> Any:
     node: Any = dumped
     for part in path.split("."):
         if isinstance(node, list):
-            node = [item.get(part) for item in node if isinstance(item, dict) and _recorded(item.get(part))]
+            node = [
+                item.get(part)
+                for item in node
+                if isinstance(item, dict) and _recorded(item.get(part))
+            ]
         elif isinstance(node, dict):
             node = node.get(part)
         else:
@@ -209,12 +217,14 @@ def grounds_problems(
     dumped = submission.model_dump(mode="json")
     named = {p.field for p in problems}
     for required in rules.required_answers:
-        if required.answer in named or not required.answer.split(".")[0] in dumped:
+        if required.answer in named or required.answer.split(".")[0] not in dumped:
             continue
         value = _answer(dumped, required.answer)
         if not _recorded(value) and not isinstance(value, bool):
             problems.append(
-                FieldProblem(field=required.answer, problem="must be answered for this kind of report")
+                FieldProblem(
+                    field=required.answer, problem="must be answered for this kind of report"
+                )
             )
             named.add(required.answer)
     for name, value in (
@@ -226,46 +236,67 @@ def grounds_problems(
     return problems
 
 
-def _child_abuse(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -> list[FieldProblem]:
+def _child_abuse(
+    submission: GroundsSubmission, now: datetime, rules: GroundsRules
+) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     grounds = submission.grounds
     if _blank(grounds.observations):
         problems.append(
-            FieldProblem(field="grounds.observations", problem="must describe what was observed or said")
+            FieldProblem(
+                field="grounds.observations", problem="must describe what was observed or said"
+            )
         )
     if grounds.source_of_information is None:
         problems.append(
-            FieldProblem(field="grounds.source_of_information", problem="must say where the suspicion comes from")
+            FieldProblem(
+                field="grounds.source_of_information",
+                problem="must say where the suspicion comes from",
+            )
         )
     if not grounds.abuse_types:
-        problems.append(FieldProblem(field="grounds.abuse_types", problem="must name at least one type"))
+        problems.append(
+            FieldProblem(field="grounds.abuse_types", problem="must name at least one type")
+        )
     victim = submission.victim
     if victim is None or (_blank(victim.name) and _blank(victim.present_location)):
         problems.append(
-            FieldProblem(field="victim.name", problem="name the child, or at least where the child is now")
+            FieldProblem(
+                field="victim.name", problem="name the child, or at least where the child is now"
+            )
         )
     return problems
 
 
-def _elder_abuse(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -> list[FieldProblem]:
+def _elder_abuse(
+    submission: GroundsSubmission, now: datetime, rules: GroundsRules
+) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if _blank(submission.grounds.observations):
         problems.append(
-            FieldProblem(field="grounds.observations", problem="must describe what was observed or said")
+            FieldProblem(
+                field="grounds.observations", problem="must describe what was observed or said"
+            )
         )
     victim = submission.victim
     if victim is None or (_blank(victim.name) and _blank(victim.present_location)):
         problems.append(
-            FieldProblem(field="victim.name", problem="name the adult, or at least where they are now")
+            FieldProblem(
+                field="victim.name", problem="name the adult, or at least where they are now"
+            )
         )
     return problems
 
 
-def _threat(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -> list[FieldProblem]:
+def _threat(
+    submission: GroundsSubmission, now: datetime, rules: GroundsRules
+) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     threat = submission.threat
     if threat is None or _blank(threat.description):
-        problems.append(FieldProblem(field="threat.description", problem="must say what was threatened"))
+        problems.append(
+            FieldProblem(field="threat.description", problem="must say what was threatened")
+        )
         return problems
     if threat.communicated_at is not None:
         problems += _not_future(threat.communicated_at, now, "threat.communicated_at")
@@ -323,7 +354,12 @@ def _scope_problems(
     known = known_paths()
     unknown = [f for f in fields if f not in known]
     if unknown:
-        return [FieldProblem(field=where, problem=f"names fields the case model does not have: {', '.join(unknown)}")]
+        return [
+            FieldProblem(
+                field=where,
+                problem=f"names fields the case model does not have: {', '.join(unknown)}",
+            )
+        ]
     protected = [f for f in fields if protected_class_of(f) is not None]
     if protected:
         return [
@@ -350,16 +386,26 @@ def _scope_problems(
     return []
 
 
-def _court_order(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -> list[FieldProblem]:
+def _court_order(
+    submission: GroundsSubmission, now: datetime, rules: GroundsRules
+) -> list[FieldProblem]:
     order = submission.court_order
     if order is None:
-        return [FieldProblem(field="court_order", problem="must describe the order (court, case number, date, scope)")]
+        return [
+            FieldProblem(
+                field="court_order",
+                problem="must describe the order (court, case number, date, scope)",
+            )
+        ]
     problems: list[FieldProblem] = []
     if order.issued_on is not None and order.issued_on > now.date():
         problems.append(FieldProblem(field="court_order.issued_on", problem="is in the future"))
     if order.comply_by is not None and order.comply_by.tzinfo is None:
         problems.append(
-            FieldProblem(field="court_order.comply_by", problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)")
+            FieldProblem(
+                field="court_order.comply_by",
+                problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)",
+            )
         )
     problems += _scope_problems(
         order.authorised_fields, "court_order.authorised_fields", rules, court_order=True
@@ -367,17 +413,28 @@ def _court_order(submission: GroundsSubmission, now: datetime, rules: GroundsRul
     return problems
 
 
-def _subpoena(submission: GroundsSubmission, now: datetime, rules: GroundsRules) -> list[FieldProblem]:
+def _subpoena(
+    submission: GroundsSubmission, now: datetime, rules: GroundsRules
+) -> list[FieldProblem]:
     request = submission.subpoena
     if request is None:
-        return [FieldProblem(field="subpoena", problem="must describe the request (who asks, for what, by when)")]
+        return [
+            FieldProblem(
+                field="subpoena", problem="must describe the request (who asks, for what, by when)"
+            )
+        ]
     problems: list[FieldProblem] = []
     if request.respond_by is not None and request.respond_by.tzinfo is None:
         problems.append(
-            FieldProblem(field="subpoena.respond_by", problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)")
+            FieldProblem(
+                field="subpoena.respond_by",
+                problem="needs a time zone (e.g. 2026-11-24T14:30:00-08:00)",
+            )
         )
     if request.written_notice_given_on is not None and request.written_notice_given_on > now.date():
-        problems.append(FieldProblem(field="subpoena.written_notice_given_on", problem="is in the future"))
+        problems.append(
+            FieldProblem(field="subpoena.written_notice_given_on", problem="is in the future")
+        )
     problems += _scope_problems(request.requested_fields, "subpoena.requested_fields", rules)
     return problems
 
@@ -417,10 +474,14 @@ def confirmation_problems(
     problems: list[FieldProblem] = []
     if confirmation.practitioner_id != practitioner_id:
         problems.append(
-            FieldProblem(field="practitioner_id", problem="only the case's practitioner may confirm")
+            FieldProblem(
+                field="practitioner_id", problem="only the case's practitioner may confirm"
+            )
         )
     if review_sha256 is None:
-        problems.append(FieldProblem(field="review_sha256", problem="there is no report to confirm yet"))
+        problems.append(
+            FieldProblem(field="review_sha256", problem="there is no report to confirm yet")
+        )
     elif confirmation.review_sha256 != review_sha256:
         problems.append(
             FieldProblem(
@@ -433,7 +494,11 @@ def confirmation_problems(
 
 def _own_step(practitioner_id: str, expected: str) -> list[FieldProblem]:
     if practitioner_id != expected:
-        return [FieldProblem(field="practitioner_id", problem="only the case's practitioner may take this step")]
+        return [
+            FieldProblem(
+                field="practitioner_id", problem="only the case's practitioner may take this step"
+            )
+        ]
     return []
 
 
@@ -445,10 +510,14 @@ def disclosure_decision_problems(
     problems += _text_problems(decision, "")
     if decision.recipient_id not in undecided:
         problems.append(
-            FieldProblem(field="recipient_id", problem="is not a permitted recipient awaiting a decision")
+            FieldProblem(
+                field="recipient_id", problem="is not a permitted recipient awaiting a decision"
+            )
         )
     if _blank(decision.reasons):
-        problems.append(FieldProblem(field="reasons", problem="must say why, also when you decline"))
+        problems.append(
+            FieldProblem(field="reasons", problem="must say why, also when you decline")
+        )
     return problems
 
 
@@ -460,18 +529,23 @@ def inform_client_problems(
     problems += _text_problems(step, "")
     if step.informed:
         if step.informed_at is None:
-            problems.append(FieldProblem(field="informed_at", problem="say when the client was told"))
+            problems.append(
+                FieldProblem(field="informed_at", problem="say when the client was told")
+            )
         else:
             problems += _not_future(step.informed_at, now, "informed_at")
         if _blank(step.method):
             problems.append(FieldProblem(field="method", problem="say how the client was told"))
         if step.exception is not None:
-            problems.append(FieldProblem(field="exception", problem="applies only when the client is not told"))
+            problems.append(
+                FieldProblem(field="exception", problem="applies only when the client is not told")
+            )
     else:
         if step.exception is None and exceptions:
             problems.append(
                 FieldProblem(
-                    field="exception", problem=f"name the exception that applies: {', '.join(exceptions)}"
+                    field="exception",
+                    problem=f"name the exception that applies: {', '.join(exceptions)}",
                 )
             )
         elif step.exception is not None and step.exception not in exceptions:
@@ -486,7 +560,9 @@ def inform_client_problems(
                 )
             )
         if _blank(step.reasons):
-            problems.append(FieldProblem(field="reasons", problem="must say why the client is not told"))
+            problems.append(
+                FieldProblem(field="reasons", problem="must say why the client is not told")
+            )
     return problems
 
 
@@ -505,15 +581,26 @@ def contact_attempt_problems(
             FieldProblem(field="recipient_id", problem="has no contact outstanding in this case")
         )
     problems += _not_future(attempt.attempted_at, now, "attempted_at")
-    if not_before is not None and attempt.attempted_at.tzinfo is not None and attempt.attempted_at < not_before:
-        problems.append(FieldProblem(field="attempted_at", problem="is before the case's grounds arose"))
+    if (
+        not_before is not None
+        and attempt.attempted_at.tzinfo is not None
+        and attempt.attempted_at < not_before
+    ):
+        problems.append(
+            FieldProblem(field="attempted_at", problem="is before the case's grounds arose")
+        )
     if attempt.efforts_exhausted and attempt.outcome != ContactOutcome.NOT_REACHED:
         problems.append(
-            FieldProblem(field="efforts_exhausted", problem="applies only to an attempt that did not reach them")
+            FieldProblem(
+                field="efforts_exhausted",
+                problem="applies only to an attempt that did not reach them",
+            )
         )
     if attempt.efforts_exhausted and _blank(attempt.notes):
         problems.append(
-            FieldProblem(field="notes", problem="describe the reasonable efforts made before giving up")
+            FieldProblem(
+                field="notes", problem="describe the reasonable efforts made before giving up"
+            )
         )
     return problems
 
@@ -537,7 +624,9 @@ def exception_request_problems(request: DisclosureExceptionRequest) -> list[Fiel
     problems = _text_problems(request, "")
     if _blank(request.justification):
         problems.append(
-            FieldProblem(field="justification", problem="must say in writing why the recipient needs it")
+            FieldProblem(
+                field="justification", problem="must say in writing why the recipient needs it"
+            )
         )
     if not request.fields:
         problems.append(FieldProblem(field="fields", problem="must name at least one field"))
@@ -547,10 +636,14 @@ def exception_request_problems(request: DisclosureExceptionRequest) -> list[Fiel
     for path in request.fields:
         if path in NEVER_DISCLOSED:
             problems.append(
-                FieldProblem(field="fields", problem=f"{path} is marked private and is never disclosed")
+                FieldProblem(
+                    field="fields", problem=f"{path} is marked private and is never disclosed"
+                )
             )
         elif path not in known:
-            problems.append(FieldProblem(field="fields", problem=f"{path} is not a field of the case file"))
+            problems.append(
+                FieldProblem(field="fields", problem=f"{path} is not a field of the case file")
+            )
     return problems
 
 
@@ -577,7 +670,9 @@ def exception_field_problems(
     for path in fields:
         data_class = protected_class_of(path)
         if path in allowed_fields:
-            problems.append(FieldProblem(field="fields", problem=f"{path} is already on the allow-list"))
+            problems.append(
+                FieldProblem(field="fields", problem=f"{path} is already on the allow-list")
+            )
         elif data_class is not None and data_class not in justified_classes:
             problems.append(
                 FieldProblem(
@@ -595,7 +690,9 @@ def exception_decision_problems(
     """``requested_by`` and ``state``: of the exception named (None when there is none)."""
     problems = _text_problems(decision, "")
     if requested_by is None:
-        return [FieldProblem(field="exception_id", problem="no such disclosure exception in this case")]
+        return [
+            FieldProblem(field="exception_id", problem="no such disclosure exception in this case")
+        ]
     if state != "pending":
         problems.append(FieldProblem(field="exception_id", problem=f"is already {state}"))
     if decision.decided_by == requested_by:
@@ -607,6 +704,8 @@ def exception_decision_problems(
         )
     if decision.decided_role not in ("supervisor", "compliance"):
         problems.append(
-            FieldProblem(field="decided_by", problem="must be a supervisor of the clinic or compliance")
+            FieldProblem(
+                field="decided_by", problem="must be a supervisor of the clinic or compliance"
+            )
         )
     return problems

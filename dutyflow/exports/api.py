@@ -14,7 +14,9 @@ from dutyflow.store.case_file import CaseNotFound
 from dutyflow.store.db import SessionFactory
 
 
-def deidentified_router(sessions: SessionFactory, authenticator: Authenticator | None = None) -> APIRouter:
+def deidentified_router(
+    sessions: SessionFactory, authenticator: Authenticator | None = None
+) -> APIRouter:
     router = APIRouter(tags=["exports"])
     readable = case_reader(sessions, authenticator)
 
@@ -24,6 +26,8 @@ def deidentified_router(sessions: SessionFactory, authenticator: Authenticator |
         try:
             return await run_in_threadpool(export_case, sessions, grant.case_id, actor=actor)
         except CaseNotFound:
-            raise HTTPException(status_code=404, detail="case_id: no such case, or no grounds documented yet") from None
+            raise HTTPException(
+                status_code=404, detail="case_id: no such case, or no grounds documented yet"
+            ) from None
 
     return router

@@ -9,11 +9,17 @@ import sys
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     export = subparsers.add_parser(
-        "export", help="a de-identified case summary for teaching, research or quality review",
+        "export",
+        help="a de-identified case summary for teaching, research or quality review",
         description="A case's content without identities: what was removed, and the residual risk.",
     )
-    export.add_argument("--deidentified", dest="case_id", metavar="CASE_ID", required=True,
-                        help="the case to export, de-identified (the only kind of export there is)")
+    export.add_argument(
+        "--deidentified",
+        dest="case_id",
+        metavar="CASE_ID",
+        required=True,
+        help="the case to export, de-identified (the only kind of export there is)",
+    )
     export.add_argument("--json", action="store_true", help="JSON instead of text")
     export.set_defaults(run=cmd_export)
 
@@ -35,7 +41,10 @@ def cmd_export(args: argparse.Namespace) -> None:
     try:
         export = export_case(session_factory(engine), args.case_id, actor=_cli_actor())
     except CaseNotFound:
-        print("dutyflow export: --deidentified: no such case, or no grounds documented yet", file=sys.stderr)
+        print(
+            "dutyflow export: --deidentified: no such case, or no grounds documented yet",
+            file=sys.stderr,
+        )
         engine.dispose()
         _exit(2)
         return

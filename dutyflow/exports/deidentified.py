@@ -42,7 +42,9 @@ class DeidentifiedExport(BaseModel):
     residual_risks: list[str]
 
 
-def export_case(sessions: SessionFactory, case_id: str, *, actor: Actor, on: date | None = None) -> DeidentifiedExport:
+def export_case(
+    sessions: SessionFactory, case_id: str, *, actor: Actor, on: date | None = None
+) -> DeidentifiedExport:
     """The de-identified export of the case, audited. Raises `CaseNotFound` for a case without
     documented grounds."""
     on = on or datetime.now(UTC).date()
@@ -72,7 +74,11 @@ def export_case(sessions: SessionFactory, case_id: str, *, actor: Actor, on: dat
         key_suffix=uuid.uuid4().hex,  # every export is an event of its own
         actor=actor,
         content_sha256=content_sha256(export.model_dump(mode="json")),
-        details={"removed": export.removed, "masked": export.masked, "coarsened": len(export.coarsened)},
+        details={
+            "removed": export.removed,
+            "masked": export.masked,
+            "coarsened": len(export.coarsened),
+        },
     )
     return export
 

@@ -625,7 +625,7 @@ class _Acknowledger:
                     if not last:
                         await asyncio.sleep(CALLBACK_FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
             logger.error("acknowledgement failed %s after %d attempts", where, attempt)
-        except Exception as err:  # noqa: BLE001  (the client broke: give up, staff may resend)
+        except Exception as err:
             logger.error("acknowledgement failed %s: %s", where, type(err).__name__)
             await run_in_threadpool(record_callback_attempt, self._engine, report_id, False, True)
 

@@ -27,7 +27,8 @@ def fhir_router(sessions: SessionFactory, system: ExportingSystem = DUTYFLOW) ->
         summary="The case's disclosures as a FHIR Bundle",
     )
     def case_fhir(  # sync: FastAPI runs it in its thread pool
-        case_id: str, grant: CaseGrant = Depends(readable)  # noqa: B008
+        case_id: str,
+        grant: CaseGrant = Depends(readable),  # noqa: B008
     ) -> JSONResponse:
         try:
             with sessions() as session:

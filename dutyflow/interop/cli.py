@@ -32,10 +32,10 @@ def cmd_export_fhir(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
     from dutyflow.cli import _exit
+    from dutyflow.crypto.keys import case_database
     from dutyflow.interop.export import CaseNotFound, ExportInconsistent, export_case
     from dutyflow.interop.fhir import ExportingSystem
     from dutyflow.settings import Settings
-    from dutyflow.crypto.keys import case_database
     from dutyflow.store.db import session_factory
 
     try:

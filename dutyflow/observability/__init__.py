@@ -39,7 +39,7 @@ _configured = False
 _lock = threading.Lock()
 
 
-def configure_process(settings: "Settings", service_name: str = SERVICE_NAME) -> None:
+def configure_process(settings: Settings, service_name: str = SERVICE_NAME) -> None:
     """Logging and tracing for this process, from the settings; once per process (later calls,
     e.g. the API's and the worker's in ``dutyflow up``, do nothing)."""
     global _configured
@@ -51,7 +51,7 @@ def configure_process(settings: "Settings", service_name: str = SERVICE_NAME) ->
     configure_tracing(service_name, settings.otlp_endpoint)
 
 
-def runtime_for(settings: "Settings") -> "Runtime | None":
+def runtime_for(settings: Settings) -> Runtime | None:
     """The process's Temporal runtime with Prometheus metrics, when a metrics port is set."""
     if settings.worker_metrics_port is None:
         return None

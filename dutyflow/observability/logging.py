@@ -74,9 +74,11 @@ ALLOWED_FIELDS: frozenset[str] = frozenset(
 or states, counts, durations and status codes: never for anything a clinician or client wrote."""
 
 _MAX_VALUE_LENGTH = 200
-_STANDARD_ATTRIBUTES = frozenset(
-    logging.LogRecord("", 0, "", 0, "", (), None).__dict__
-) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 _TEMPORAL_CONTEXTS = {
     "temporal_workflow": {
         "workflow_id": "workflow_id",
@@ -147,7 +149,9 @@ def _exception_fields(record: logging.LogRecord) -> dict[str, Any]:
     exc_type, _exc, tb = record.exc_info
     return {
         "exception_type": f"{exc_type.__module__}.{exc_type.__qualname__}",
-        "stack": [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(tb)],
+        "stack": [
+            f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(tb)
+        ],
     }
 
 

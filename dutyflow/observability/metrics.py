@@ -88,7 +88,9 @@ def temporal_runtime(bind_address: str) -> Runtime:
     global _runtime, _runtime_address
     with _runtime_lock:
         if _runtime is None:
-            _runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address)))
+            _runtime = Runtime(
+                telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind_address))
+            )
             _runtime_address = bind_address
         elif bind_address != _runtime_address:
             raise RuntimeError(

@@ -51,7 +51,9 @@ _ERROR_TYPE = re.compile(r"^[A-Za-z_][\w.]*")
 
 
 def _attributes(attributes: Any) -> dict[str, Any]:
-    return {key: value for key, value in (attributes or {}).items() if key in ALLOWED_SPAN_ATTRIBUTES}
+    return {
+        key: value for key, value in (attributes or {}).items() if key in ALLOWED_SPAN_ATTRIBUTES
+    }
 
 
 def _status(status: Status) -> Status:
@@ -70,7 +72,10 @@ def redact(span: ReadableSpan) -> ReadableSpan:
         parent=span.parent,
         resource=span.resource,
         attributes=_attributes(span.attributes),
-        events=[Event(event.name, _attributes(event.attributes), event.timestamp) for event in span.events],
+        events=[
+            Event(event.name, _attributes(event.attributes), event.timestamp)
+            for event in span.events
+        ],
         links=[Link(link.context, _attributes(link.attributes)) for link in span.links],
         kind=span.kind,
         status=_status(span.status),
@@ -121,7 +126,9 @@ def configure_tracing(
 
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME") or service_name})
     provider = TracerProvider(resource=resource)
-    provider.add_span_processor(span_processor(OTLPSpanExporter(endpoint=otlp_traces_url(otlp_endpoint))))
+    provider.add_span_processor(
+        span_processor(OTLPSpanExporter(endpoint=otlp_traces_url(otlp_endpoint)))
+    )
     if set_global:
         trace.set_tracer_provider(provider)
     return provider

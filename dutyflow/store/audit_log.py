@@ -131,14 +131,35 @@ def _verify_chunk(url: str, low: int, high: int) -> _ChunkResult:
                 if first_seq is None:
                     first_seq, first_prev = seq, link["prev_hash"]
                 elif seq != last_seq + 1:  # type: ignore[operator]
-                    return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash, seq,
-                                        f"expected entry {last_seq + 1}, found {seq}")  # type: ignore[operator]
+                    return _ChunkResult(
+                        checked,
+                        first_seq,
+                        first_prev,
+                        last_seq,
+                        last_hash,
+                        seq,
+                        f"expected entry {last_seq + 1}, found {seq}",
+                    )  # type: ignore[operator]
                 elif link["prev_hash"] != last_hash:
-                    return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash, seq,
-                                        "does not link to the previous entry")
+                    return _ChunkResult(
+                        checked,
+                        first_seq,
+                        first_prev,
+                        last_seq,
+                        last_hash,
+                        seq,
+                        "does not link to the previous entry",
+                    )
                 if not link_holds(link["prev_hash"], link):
-                    return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash, seq,
-                                        "content does not match its hash")
+                    return _ChunkResult(
+                        checked,
+                        first_seq,
+                        first_prev,
+                        last_seq,
+                        last_hash,
+                        seq,
+                        "content does not match its hash",
+                    )
                 last_seq, last_hash = seq, link["entry_hash"]
                 checked += 1
             return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash)
@@ -153,7 +174,9 @@ def verify_parallel(url: str, processes: int | None = None) -> ChainVerification
     try:
         with engine.connect() as connection:
             table = AuditEntry.__table__  # type: ignore[attr-defined]
-            low, high = connection.execute(sa_select(func.min(table.c.seq), func.max(table.c.seq))).one()
+            low, high = connection.execute(
+                sa_select(func.min(table.c.seq), func.max(table.c.seq))
+            ).one()
     finally:
         engine.dispose()
     if low is None:
@@ -168,10 +191,15 @@ def verify_parallel(url: str, processes: int | None = None) -> ChainVerification
     for chunk in chunks:
         if chunk.first_seq is not None:
             if chunk.first_seq != expected_seq:
-                return ChainVerification(checked, chunk.first_seq,
-                                         f"expected entry {expected_seq}, found {chunk.first_seq}")
+                return ChainVerification(
+                    checked,
+                    chunk.first_seq,
+                    f"expected entry {expected_seq}, found {chunk.first_seq}",
+                )
             if chunk.first_prev_hash != expected_prev:
-                return ChainVerification(checked, chunk.first_seq, "does not link to the previous entry")
+                return ChainVerification(
+                    checked, chunk.first_seq, "does not link to the previous entry"
+                )
         if chunk.broken_seq is not None:
             return ChainVerification(checked + chunk.checked, chunk.broken_seq, chunk.problem)
         checked += chunk.checked

@@ -21,14 +21,24 @@ def add_db_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ig
         dest="db_command", required=True, metavar="DB_COMMAND"
     )
     upgrade = db.add_parser("upgrade", help="migrate the database up to the newest revision")
-    upgrade.add_argument("revision", nargs="?", default="head", metavar="REVISION",
-                         help="revision to migrate to (default: head)")
+    upgrade.add_argument(
+        "revision",
+        nargs="?",
+        default="head",
+        metavar="REVISION",
+        help="revision to migrate to (default: head)",
+    )
     upgrade.set_defaults(run=cmd_db_upgrade)
     db.add_parser("current", help="the database's revision").set_defaults(run=cmd_db_current)
     downgrade = db.add_parser("downgrade", help="migrate down to REVISION (destroys data)")
-    downgrade.add_argument("revision", metavar="REVISION", help="revision to go back to; base: none")
-    downgrade.add_argument("--yes", action="store_true",
-                           help="confirm: the tables of the revisions undone are dropped with their data")
+    downgrade.add_argument(
+        "revision", metavar="REVISION", help="revision to go back to; base: none"
+    )
+    downgrade.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm: the tables of the revisions undone are dropped with their data",
+    )
     downgrade.set_defaults(run=cmd_db_downgrade)
 
 
@@ -45,7 +55,7 @@ def _with_engine(command: str, action: Callable[[Engine], int]) -> None:
         # Sealing bound: revision 0006 seals existing case content (and downgrading opens it).
         engine = case_database(_settings())
         status = action(engine)
-    except Exception as err:  # noqa: BLE001  (reported, and turned into the exit status)
+    except Exception as err:
         print(f"dutyflow db {command}: {err}", file=sys.stderr)
         status = 1
     finally:
@@ -66,8 +76,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
         if before == after:
             print(f"Database {_where(engine)} already at revision {_name(after)}: nothing to do.")
         else:
-            print(f"Database {_where(engine)} upgraded from revision {_name(before)} "
-                  f"to {_name(after)}.")
+            print(
+                f"Database {_where(engine)} upgraded from revision {_name(before)} "
+                f"to {_name(after)}."
+            )
         return 0
 
     _with_engine("upgrade", run)
@@ -104,8 +116,10 @@ def cmd_db_downgrade(args: argparse.Namespace) -> None:
         if before == after:
             print(f"Database {_where(engine)} already at revision {_name(after)}: nothing to do.")
         else:
-            print(f"Database {_where(engine)} downgraded from revision {_name(before)} "
-                  f"to {_name(after)}.")
+            print(
+                f"Database {_where(engine)} downgraded from revision {_name(before)} "
+                f"to {_name(after)}."
+            )
         return 0
 
     _with_engine("downgrade", run)

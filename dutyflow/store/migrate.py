@@ -54,7 +54,9 @@ def target_metadata() -> MetaData:
     return SQLModel.metadata
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic's filter: everything but the intake service's tables (and what hangs off them)."""
     table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
     return not (table or "").startswith(_EXCLUDED_PREFIXES)
@@ -71,7 +73,11 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def compare_type(
-    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: Any,
+    metadata_type: Any,
 ) -> bool | None:
     """Alembic's type comparison, except that on SQLite a sealed column declared JSON or VARCHAR
     before revision 0006 matches the model's `Sealed` (text): SQLite stores them alike, and

@@ -57,40 +57,59 @@ def record_acknowledgement(
     sessions: SessionFactory, row: PrivacyNoticeAcknowledgement, actor: Actor
 ) -> PrivacyNoticeAcknowledgement:
     details = {
-        "jurisdiction": row.jurisdiction, "notice_version": row.notice_version,
-        "given_on": row.given_on.isoformat(), "how": row.how, "clinic_id": row.clinic_id,
+        "jurisdiction": row.jurisdiction,
+        "notice_version": row.notice_version,
+        "given_on": row.given_on.isoformat(),
+        "how": row.how,
+        "clinic_id": row.clinic_id,
     }
 
     def write(session: Any) -> None:
         session.add(row)
 
     record_step(
-        sessions, case_id=client_subject(row.client_id), step=ACKNOWLEDGED_STEP,
-        key_suffix=row.acknowledgement_id, actor=actor, content_sha256=content_sha256(details),
-        details=details, write=write,
+        sessions,
+        case_id=client_subject(row.client_id),
+        step=ACKNOWLEDGED_STEP,
+        key_suffix=row.acknowledgement_id,
+        actor=actor,
+        content_sha256=content_sha256(details),
+        details=details,
+        write=write,
     )
     return row
 
 
-def acknowledgements(sessions: SessionFactory, client_id: str, clinic_id: str | None = None) -> list[PrivacyNoticeAcknowledgement]:
+def acknowledgements(
+    sessions: SessionFactory, client_id: str, clinic_id: str | None = None
+) -> list[PrivacyNoticeAcknowledgement]:
     """A client's acknowledgements, newest first (only those recorded in ``clinic_id`` if given)."""
     with sessions() as session:
-        query = select(PrivacyNoticeAcknowledgement).where(PrivacyNoticeAcknowledgement.client_id == client_id)
+        query = select(PrivacyNoticeAcknowledgement).where(
+            PrivacyNoticeAcknowledgement.client_id == client_id
+        )
         if clinic_id is not None:
             query = query.where(PrivacyNoticeAcknowledgement.clinic_id == clinic_id)
-        return list(session.exec(query.order_by(col(PrivacyNoticeAcknowledgement.given_on).desc())).all())
+        return list(
+            session.exec(query.order_by(col(PrivacyNoticeAcknowledgement.given_on).desc())).all()
+        )
 
 
 def has_acknowledged(sessions: SessionFactory, client_id: str) -> bool:
     with sessions() as session:
-        return session.exec(
-            select(PrivacyNoticeAcknowledgement.acknowledgement_id).where(
-                PrivacyNoticeAcknowledgement.client_id == client_id
-            )
-        ).first() is not None
+        return (
+            session.exec(
+                select(PrivacyNoticeAcknowledgement.acknowledgement_id).where(
+                    PrivacyNoticeAcknowledgement.client_id == client_id
+                )
+            ).first()
+            is not None
+        )
 
 
-def open_cases_without_acknowledgement(sessions: SessionFactory, clinic_id: str | None = None) -> list[tuple[str, str, str]]:
+def open_cases_without_acknowledgement(
+    sessions: SessionFactory, clinic_id: str | None = None
+) -> list[tuple[str, str, str]]:
     """(case_id, clinic_id, client_id) of open cases whose client has no acknowledgement on record
     (ids only, never content)."""
     acknowledged = select(PrivacyNoticeAcknowledgement.client_id)

@@ -346,7 +346,9 @@ class SupervisionConsultation(SQLModel, table=True):
     case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
     clinic_id: str = Field(index=True, max_length=64)
     round: int
-    state: str = Field(index=True, max_length=32)  # awaiting-supervisor | approved | returned | bypassed-imminent-danger
+    state: str = Field(
+        index=True, max_length=32
+    )  # awaiting-supervisor | approved | returned | bypassed-imminent-danger
     bypass_grounds: list[str] = Field(sa_column=Column(JSON, nullable=False))
     requested_at: datetime = _time(default_factory=utcnow)
     decided_by: str | None = Field(default=None, max_length=64)

@@ -237,9 +237,15 @@ def supervision_router(
 
         def read() -> list[PendingException]:
             query = (
-                select(DisclosureException.case_id, CaseRecord.clinic_id, DisclosureException.exception_id,
-                       DisclosureException.recipient_id, DisclosureException.fields,
-                       DisclosureException.requested_by, DisclosureException.requested_at)
+                select(
+                    DisclosureException.case_id,
+                    CaseRecord.clinic_id,
+                    DisclosureException.exception_id,
+                    DisclosureException.recipient_id,
+                    DisclosureException.fields,
+                    DisclosureException.requested_by,
+                    DisclosureException.requested_at,
+                )
                 .join(CaseRecord, CaseRecord.case_id == DisclosureException.case_id)
                 .where(DisclosureException.state == "pending")
                 .order_by(DisclosureException.requested_at)
@@ -250,8 +256,12 @@ def supervision_router(
                 rows = session.exec(query).all()
             return [
                 PendingException(
-                    case_id=case_id, clinic_id=clinic_id, exception_id=exception_id.rsplit("/", 1)[-1],
-                    recipient_id=recipient_id, fields=fields, requested_by=requested_by,
+                    case_id=case_id,
+                    clinic_id=clinic_id,
+                    exception_id=exception_id.rsplit("/", 1)[-1],
+                    recipient_id=recipient_id,
+                    fields=fields,
+                    requested_by=requested_by,
                     requested_at=_utc(requested_at),  # type: ignore[arg-type]
                 )
                 for case_id, clinic_id, exception_id, recipient_id, fields, requested_by, requested_at in rows
@@ -278,7 +288,10 @@ def supervision_router(
                 ).all()
             return [
                 QueuedConsultation(
-                    case_id=row.case_id, jurisdiction=jurisdiction, kind=kind, round=row.round,
+                    case_id=row.case_id,
+                    jurisdiction=jurisdiction,
+                    kind=kind,
+                    round=row.round,
                     requested_at=_utc(row.requested_at),  # type: ignore[arg-type]
                 )
                 for row, jurisdiction, kind in rows
@@ -316,10 +329,17 @@ def supervision_router(
             view = supervision_view(case_file, date.today(), revealed)
             paths = view_paths(view, revealed)
             answer = ConsultationView(
-                case_id=case_id, jurisdiction=case.jurisdiction, kind=case.kind,
-                round=latest.round if latest else None, state=latest.state if latest else None,
-                content=view.content, removed=paths.removed, coarsened=paths.coarsened,
-                masked=paths.masked, revealed=paths.revealed, residual_risks=view.residual_risks,
+                case_id=case_id,
+                jurisdiction=case.jurisdiction,
+                kind=case.kind,
+                round=latest.round if latest else None,
+                state=latest.state if latest else None,
+                content=view.content,
+                removed=paths.removed,
+                coarsened=paths.coarsened,
+                masked=paths.masked,
+                revealed=paths.revealed,
+                residual_risks=view.residual_risks,
             )
             # Exactly what the supervisor saw, by path; never a value.
             record_step(
@@ -413,7 +433,10 @@ def supervision_router(
             def write(session: Any) -> None:
                 session.add(
                     SupervisionReveal(
-                        reveal_id=reveal_id, case_id=case_id, fields=fields, reason=body.reason,
+                        reveal_id=reveal_id,
+                        case_id=case_id,
+                        fields=fields,
+                        reason=body.reason,
                         revealed_by=principal.user_id,
                     )
                 )
@@ -463,31 +486,47 @@ def supervision_router(
                 case_id=case_id,
                 consultations=[
                     ConsultationRound(
-                        round=r.round, state=r.state, bypass_grounds=r.bypass_grounds,
+                        round=r.round,
+                        state=r.state,
+                        bypass_grounds=r.bypass_grounds,
                         requested_at=_utc(r.requested_at),  # type: ignore[arg-type]
-                        decided_by=r.decided_by, decided_at=_utc(r.decided_at), comments=r.comments,
+                        decided_by=r.decided_by,
+                        decided_at=_utc(r.decided_at),
+                        comments=r.comments,
                     )
                     for r in rounds
                 ],
                 reveals=[
                     RevealEntry(
-                        reveal_id=r.reveal_id, fields=r.fields, reason=r.reason,
-                        revealed_by=r.revealed_by, revealed_at=_utc(r.revealed_at),  # type: ignore[arg-type]
+                        reveal_id=r.reveal_id,
+                        fields=r.fields,
+                        reason=r.reason,
+                        revealed_by=r.revealed_by,
+                        revealed_at=_utc(r.revealed_at),  # type: ignore[arg-type]
                     )
                     for r in reveals
                 ],
                 exceptions=[
                     ExceptionEntry(
-                        exception_id=e.exception_id.rsplit("/", 1)[-1], recipient_id=e.recipient_id,
-                        fields=e.fields, justification=e.justification, state=e.state,
-                        requested_by=e.requested_by, decided_by=e.decided_by,
-                        decided_role=e.decided_role, note=e.decision_note,
+                        exception_id=e.exception_id.rsplit("/", 1)[-1],
+                        recipient_id=e.recipient_id,
+                        fields=e.fields,
+                        justification=e.justification,
+                        state=e.state,
+                        requested_by=e.requested_by,
+                        decided_by=e.decided_by,
+                        decided_role=e.decided_role,
+                        note=e.decision_note,
                     )
                     for e in exceptions
                 ],
             )
             audit_content_read(
-                sessions, grant.principal, case_id, "supervision-record", answer.model_dump(mode="json")
+                sessions,
+                grant.principal,
+                case_id,
+                "supervision-record",
+                answer.model_dump(mode="json"),
             )
             return answer
 
@@ -505,14 +544,23 @@ def supervision_router(
         from workflows.mandated_report import MandatedReportWorkflow
 
         asked = DisclosureExceptionRequest(
-            requested_by=grant.principal.user_id, requested_role=grant.principal.role,
-            recipient_id=body.recipient_id, fields=body.fields, justification=body.justification,
+            requested_by=grant.principal.user_id,
+            requested_role=grant.principal.role,
+            recipient_id=body.recipient_id,
+            fields=body.fields,
+            justification=body.justification,
         )
-        return await execute(request, case_id, MandatedReportWorkflow.request_disclosure_exception, asked)
+        return await execute(
+            request, case_id, MandatedReportWorkflow.request_disclosure_exception, asked
+        )
 
     async def decide_exception(
-        request: Request, case_id: str, exception_id: str, body: ExceptionAnswer,
-        principal: Principal, approve: bool,
+        request: Request,
+        case_id: str,
+        exception_id: str,
+        body: ExceptionAnswer,
+        principal: Principal,
+        approve: bool,
     ) -> CaseStatus:
         from workflows.mandated_report import MandatedReportWorkflow
 
@@ -521,17 +569,25 @@ def supervision_router(
         current = await status_of(request, case_id)
         asked = next((e for e in current.exceptions if e.exception_id == exception_id), None)
         if asked is None:
-            raise HTTPException(status_code=404, detail="exception_id: no such disclosure exception")
+            raise HTTPException(
+                status_code=404, detail="exception_id: no such disclosure exception"
+            )
         if asked.requested_by == principal.user_id:
             raise refusal(
-                "decided_by", "must be a second person: whoever asked for the exception cannot approve it",
+                "decided_by",
+                "must be a second person: whoever asked for the exception cannot approve it",
                 403,
             )
         decision = DisclosureExceptionDecision(
-            exception_id=exception_id, decided_by=principal.user_id, decided_role=principal.role,
-            approve=approve, note=body.note,
+            exception_id=exception_id,
+            decided_by=principal.user_id,
+            decided_role=principal.role,
+            approve=approve,
+            note=body.note,
         )
-        return await execute(request, case_id, MandatedReportWorkflow.decide_disclosure_exception, decision)
+        return await execute(
+            request, case_id, MandatedReportWorkflow.decide_disclosure_exception, decision
+        )
 
     @router.post("/reports/{case_id}/exceptions/{exception_id}/approve", response_model=CaseStatus)
     async def approve_exception(

@@ -54,7 +54,9 @@ def view_paths(view: DeidentifiedView, revealed: set[str]) -> ViewPaths:
         removed=sorted({c.path for c in view.changes if c.what == "removed"}),
         coarsened=sorted({c.path for c in view.changes if c.what == "coarsened"}),
         masked=sorted({c.path for c in view.changes if c.what == "masked"}),
-        revealed=sorted(p for p in revealed if any(s == p or s.startswith((f"{p}.", f"{p}[")) for s in shown)),
+        revealed=sorted(
+            p for p in revealed if any(s == p or s.startswith((f"{p}.", f"{p}[")) for s in shown)
+        ),
     )
 
 
@@ -75,7 +77,9 @@ def reveal_problems(
     it, never if it is private, and only with a reason."""
     problems: list[FieldProblem] = []
     if not reason or not reason.strip():
-        problems.append(FieldProblem(field="reason", problem="must say why the supervisor needs to see it"))
+        problems.append(
+            FieldProblem(field="reason", problem="must say why the supervisor needs to see it")
+        )
     elif len(reason) > 5_000:
         problems.append(FieldProblem(field="reason", problem="is longer than 5000 characters"))
     if not fields:
@@ -86,11 +90,17 @@ def reveal_problems(
             problems.append(FieldProblem(field="fields", problem="names a path that is too long"))
         elif _private(path):
             problems.append(
-                FieldProblem(field="fields", problem=f"{path} is private content and is never shown in supervision")
+                FieldProblem(
+                    field="fields",
+                    problem=f"{path} is private content and is never shown in supervision",
+                )
             )
         elif path not in paths:
             problems.append(
-                FieldProblem(field="fields", problem=f"{path} is not hidden or changed in the supervisor's view")
+                FieldProblem(
+                    field="fields",
+                    problem=f"{path} is not hidden or changed in the supervisor's view",
+                )
             )
     return problems
 

@@ -28,12 +28,29 @@ from dutyflow.domain.policy import Policy
 InputKind = Literal["text", "textarea", "datetime", "date", "yes-no", "choice", "choices", "lines"]
 
 # Free text that may run to sentences gets a text area.
-_LONG_TEXT = frozenset({
-    "observations", "statements", "past_incidents", "source_description", "description",
-    "reasons", "scope", "requested_records", "worker_safety_concerns", "others_with_knowledge",
-    "other_relevant_information", "treatment_summary", "consent", "business_address", "address",
-    "notes", "comments", "justification", "method",
-})
+_LONG_TEXT = frozenset(
+    {
+        "observations",
+        "statements",
+        "past_incidents",
+        "source_description",
+        "description",
+        "reasons",
+        "scope",
+        "requested_records",
+        "worker_safety_concerns",
+        "others_with_knowledge",
+        "other_relevant_information",
+        "treatment_summary",
+        "consent",
+        "business_address",
+        "address",
+        "notes",
+        "comments",
+        "justification",
+        "method",
+    }
+)
 SUSPICION_FORMED_AT = "grounds.suspicion_formed_at"
 STATUTORY_BASIS = "grounds.statutory_basis"
 
@@ -111,8 +128,9 @@ def _humanise(value: str) -> str:
     return value.replace("-", " ").replace("_", " ").capitalize()
 
 
-def input_for(path: str, label: str, *, required: bool, citation: str | None,
-              zone: str) -> FormInput:
+def input_for(
+    path: str, label: str, *, required: bool, citation: str | None, zone: str
+) -> FormInput:
     kind_of, is_list, _ = field_type(path)
     name = path.rsplit(".", 1)[-1]
     choices: tuple[Choice, ...] = ()
@@ -131,8 +149,15 @@ def input_for(path: str, label: str, *, required: bool, citation: str | None,
         kind = "date"
     else:
         kind = "textarea" if name in _LONG_TEXT else "text"
-    return FormInput(name=path, label=label, kind=kind, required=required, citation=citation,
-                     choices=choices, hint=hint)
+    return FormInput(
+        name=path,
+        label=label,
+        kind=kind,
+        required=required,
+        citation=citation,
+        choices=choices,
+        hint=hint,
+    )
 
 
 def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
@@ -145,15 +170,22 @@ def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
             kind="choice",
             required=True,
             citation=", ".join(b.citation for b in policy.statutory_bases),
-            choices=tuple(Choice(b.code, f"{b.code}: {b.description}") for b in policy.statutory_bases),
+            choices=tuple(
+                Choice(b.code, f"{b.code}: {b.description}") for b in policy.statutory_bases
+            ),
         )
     ]
     asked = {q.answer for q in policy.grounds_questions}
     if SUSPICION_FORMED_AT not in asked:
-        inputs.append(input_for(
-            SUSPICION_FORMED_AT, "When did the duty arise (for an order or a subpoena: when you "
-            "received it)?", required=True, citation=None, zone=zone,
-        ))
+        inputs.append(
+            input_for(
+                SUSPICION_FORMED_AT,
+                "When did the duty arise (for an order or a subpoena: when you received it)?",
+                required=True,
+                citation=None,
+                zone=zone,
+            )
+        )
     inputs += [
         input_for(q.answer, q.asks, required=q.required, citation=q.citation, zone=zone)
         for q in policy.grounds_questions
@@ -174,19 +206,31 @@ REPORTER_INPUTS: tuple[tuple[str, str, bool], ...] = (
 def opening_inputs() -> list[FormInput]:
     """The opening of a report besides kind and jurisdiction: where, whose record, who reports."""
     inputs = [
-        FormInput("county", "County (or local authority) where the case is", "text", required=True,
-                  hint="It decides which agency receives the report."),
-        FormInput("client_id", "The client's id in your clinic's records", "text", required=True,
-                  hint="An opaque id such as client-0007, never a name: the accounting of "
-                  "disclosures is kept under it."),
+        FormInput(
+            "county",
+            "County (or local authority) where the case is",
+            "text",
+            required=True,
+            hint="It decides which agency receives the report.",
+        ),
+        FormInput(
+            "client_id",
+            "The client's id in your clinic's records",
+            "text",
+            required=True,
+            hint="An opaque id such as client-0007, never a name: the accounting of "
+            "disclosures is kept under it.",
+        ),
     ]
     for path, label, required in REPORTER_INPUTS:
         name = path.split(".", 1)[1]
         assert name in Reporter.model_fields
-        inputs.append(FormInput(path, label, "textarea" if name in _LONG_TEXT else "text",
-                                required=required))
-    inputs.append(FormInput("reporter.witnessed_incident", "Did you witness the incident yourself?",
-                            "yes-no"))
+        inputs.append(
+            FormInput(path, label, "textarea" if name in _LONG_TEXT else "text", required=required)
+        )
+    inputs.append(
+        FormInput("reporter.witnessed_incident", "Did you witness the incident yourself?", "yes-no")
+    )
     return inputs
 
 
@@ -259,12 +303,13 @@ def input_name(field: str) -> str:
     while "[" in name:
         start = name.index("[")
         end = name.index("]", start)
-        name = name[:start] + name[end + 1:]
+        name = name[:start] + name[end + 1 :]
     return name
 
 
-def state_from(form: dict[str, list[str]], errors: list[dict[str, str]],
-               inputs: list[FormInput]) -> FormState:
+def state_from(
+    form: dict[str, list[str]], errors: list[dict[str, str]], inputs: list[FormInput]
+) -> FormState:
     """The form to show again: the values as submitted, each problem next to its input, and the
     problems of no input on their own."""
     state = FormState(values=form)
@@ -272,8 +317,12 @@ def state_from(form: dict[str, list[str]], errors: list[dict[str, str]],
     for error in errors:
         name = input_name(str(error.get("field", "")))
         problem = str(error.get("problem", "is not valid"))
-        target = name if name in names else next(
-            (n for n in names if n.startswith(name + ".") or name.startswith(n + ".")), None
+        target = (
+            name
+            if name in names
+            else next(
+                (n for n in names if n.startswith(name + ".") or name.startswith(n + ".")), None
+            )
         )
         if target is None:
             state.general.append(f"{name}: {problem}" if name else problem)

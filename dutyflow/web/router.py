@@ -144,7 +144,9 @@ def _errors_of(response: httpx.Response) -> list[dict[str, str]]:
 def jurisdictions_and_kinds(policies: PolicyLibrary) -> dict[str, list[str]]:
     """The jurisdictions the policy library has, each with its report kinds."""
     found: dict[str, list[str]] = {}
-    for folder in sorted(p for p in policies.root.iterdir() if p.is_dir() and p.name != "calendars"):
+    for folder in sorted(
+        p for p in policies.root.iterdir() if p.is_dir() and p.name != "calendars"
+    ):
         kinds = sorted(k.name for k in folder.iterdir() if k.is_dir() and any(k.glob("*.yaml")))
         if kinds:
             found[folder.name.upper()] = kinds
@@ -167,8 +169,13 @@ def web_router(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(prefix=WEB_PREFIX, remaining=remaining, when=_when, csrf_field=CSRF_FIELD,
-                       field_label=forms.field_label)
+    env.globals.update(
+        prefix=WEB_PREFIX,
+        remaining=remaining,
+        when=_when,
+        csrf_field=CSRF_FIELD,
+        field_label=forms.field_label,
+    )
     catalogue = jurisdictions_and_kinds(policies)
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -178,18 +185,28 @@ def web_router(
         """The JSON API, in-process, as the signed-in user."""
         transport = httpx.ASGITransport(app=request.app)
         async with httpx.AsyncClient(
-            transport=transport, base_url=_INTERNAL_BASE, timeout=120,
+            transport=transport,
+            base_url=_INTERNAL_BASE,
+            timeout=120,
             headers={"Authorization": f"Bearer {token}"},
         ) as client:
             yield client
 
     def render(
-        template: str, session: WebSession | None, *, status_code: int = 200,
-        title: str, refresh: int | None = None, **context: Any,
+        template: str,
+        session: WebSession | None,
+        *,
+        status_code: int = 200,
+        title: str,
+        refresh: int | None = None,
+        **context: Any,
     ) -> HTMLResponse:
         page = env.get_template(template).render(
-            session=session, nav=NAV_BY_ROLE.get(session.role, []) if session else [],
-            title=title, refresh=refresh, **context,
+            session=session,
+            nav=NAV_BY_ROLE.get(session.role, []) if session else [],
+            title=title,
+            refresh=refresh,
+            **context,
         )
         return HTMLResponse(page, status_code=status_code, headers=PAGE_HEADERS)
 
@@ -208,20 +225,30 @@ def web_router(
         if answer.status_code != 200:
             return None
         me = answer.json()
-        return WebSession(token=token, user_id=me["user_id"], role=me["role"],
-                          clinic_id=me.get("clinic_id"), agency_id=me.get("agency_id"),
-                          csrf=guard.token_for(token))
+        return WebSession(
+            token=token,
+            user_id=me["user_id"],
+            role=me["role"],
+            clinic_id=me.get("clinic_id"),
+            agency_id=me.get("agency_id"),
+            csrf=guard.token_for(token),
+        )
 
     def refused(session: WebSession | None, message: str, status_code: int) -> HTMLResponse:
-        return render("error.html.j2", session, status_code=status_code, title="Not possible",
-                      message=message)
+        return render(
+            "error.html.j2", session, status_code=status_code, title="Not possible", message=message
+        )
 
     async def posted(request: Request) -> tuple[WebSession, dict[str, list[str]]] | Response:
         """The form of a POST from a signed-in user, its CSRF token checked first."""
         form = await read_form(request)
         if not guard.valid(session_token(request), _first(form, CSRF_FIELD)):
-            return refused(None, "This form has expired or did not come from this site. Go back, "
-                           "reload the page and send it again.", 403)
+            return refused(
+                None,
+                "This form has expired or did not come from this site. Go back, "
+                "reload the page and send it again.",
+                403,
+            )
         session = await current(request)
         if session is None:
             return to_sign_in()
@@ -238,7 +265,9 @@ def web_router(
     def policy_of(status: dict[str, Any]) -> Policy | None:
         try:
             if status.get("policy_version"):
-                return policies.version(status["jurisdiction"], status["kind"], status["policy_version"])
+                return policies.version(
+                    status["jurisdiction"], status["kind"], status["policy_version"]
+                )
             return policies.in_effect(status["jurisdiction"], status["kind"], date.today())
         except (NoPolicyError, PolicyError):
             return None
@@ -254,8 +283,14 @@ def web_router(
 
     def sign_in_page(request: Request, state: FormState, status_code: int = 200) -> HTMLResponse:
         value, new = presession(request)
-        response = render("sign_in.html.j2", None, status_code=status_code, title="Sign in",
-                          state=state, signin_csrf=guard.token_for("signin:" + value))
+        response = render(
+            "sign_in.html.j2",
+            None,
+            status_code=status_code,
+            title="Sign in",
+            state=state,
+            signin_csrf=guard.token_for("signin:" + value),
+        )
         if new:
             keep_presession(response, request, value)
         return response
@@ -269,8 +304,9 @@ def web_router(
         form = await read_form(request)
         pre = request.cookies.get(PRESESSION_COOKIE)
         if not guard.valid("signin:" + pre if pre else None, _first(form, CSRF_FIELD)):
-            return refused(None, "This sign-in form has expired. Reload the page and sign in "
-                           "again.", 403)
+            return refused(
+                None, "This sign-in form has expired. Reload the page and sign in again.", 403
+            )
         user_id, password = _first(form, "user_id"), (form.get("password") or [""])[0]
         state = FormState(values={"user_id": [user_id]})
         if not user_id:
@@ -281,8 +317,10 @@ def web_router(
             return sign_in_page(request, state, 422)
         signed = await run_in_threadpool(sign_in, sessions, user_id, password)
         if signed is None:
-            state.general.append("The user id or the password is not right, or the account is "
-                                 "disabled. Check both and try again.")
+            state.general.append(
+                "The user id or the password is not right, or the account is "
+                "disabled. Check both and try again."
+            )
             return sign_in_page(request, state, 401)
         principal, token = signed
         response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
@@ -298,7 +336,9 @@ def web_router(
         parsed = parse_token(session.token)
         if parsed is not None:
             await run_in_threadpool(
-                revoke_token, sessions, parsed[0],
+                revoke_token,
+                sessions,
+                parsed[0],
                 actor=Actor(actor_id=session.user_id, role=session.role),
             )
         response = redirect("/sign-in")
@@ -323,12 +363,14 @@ def web_router(
         def own_case_ids() -> list[str]:
             # Only ids, and only the caller's own; each status is then asked of the API.
             with sessions() as db:
-                return list(db.exec(
-                    select(CaseAssignment.case_id)
-                    .where(CaseAssignment.practitioner_id == session.user_id)
-                    .order_by(col(CaseAssignment.assigned_at).desc())
-                    .limit(50)
-                ).all())
+                return list(
+                    db.exec(
+                        select(CaseAssignment.case_id)
+                        .where(CaseAssignment.practitioner_id == session.user_id)
+                        .order_by(col(CaseAssignment.assigned_at).desc())
+                        .limit(50)
+                    ).all()
+                )
 
         case_ids = await run_in_threadpool(own_case_ids)
         async with api(request, session.token) as client:
@@ -345,17 +387,30 @@ def web_router(
         kind = request.query_params.get("kind", "")
         if jurisdiction in catalogue and kind in catalogue[jurisdiction]:
             return details_page(session, jurisdiction, kind, FormState())
-        return render("practitioner/choose.html.j2", session, title="New report",
-                      catalogue=catalogue, jurisdiction=jurisdiction, kind=kind)
+        return render(
+            "practitioner/choose.html.j2",
+            session,
+            title="New report",
+            catalogue=catalogue,
+            jurisdiction=jurisdiction,
+            kind=kind,
+        )
 
-    def details_page(session: WebSession, jurisdiction: str, kind: str, state: FormState,
-                     status_code: int = 200) -> HTMLResponse:
+    def details_page(
+        session: WebSession, jurisdiction: str, kind: str, state: FormState, status_code: int = 200
+    ) -> HTMLResponse:
         policy = policies.in_effect(jurisdiction, kind, date.today())
         return render(
-            "practitioner/report_form.html.j2", session, status_code=status_code,
-            title=f"New report: {policy.title}", policy=policy, jurisdiction=jurisdiction,
-            kind=kind, opening=forms.opening_inputs(),
-            grounds=forms.grounds_inputs(policy, forms.zone_name()), state=state,
+            "practitioner/report_form.html.j2",
+            session,
+            status_code=status_code,
+            title=f"New report: {policy.title}",
+            policy=policy,
+            jurisdiction=jurisdiction,
+            kind=kind,
+            opening=forms.opening_inputs(),
+            grounds=forms.grounds_inputs(policy, forms.zone_name()),
+            state=state,
         )
 
     async def wait_for_grounds_stage(client: httpx.AsyncClient, case_id: str) -> None:
@@ -382,8 +437,15 @@ def web_router(
         grounds_inputs = forms.grounds_inputs(policy, forms.zone_name())
         opening = forms.nest(opening_inputs, form)
         opening.setdefault("reporter", {})
-        body = {"jurisdiction": jurisdiction, "kind": kind, "practitioner_id": session.user_id,
-                "clinic_id": session.clinic_id, "county": "", "client_id": "", **opening}
+        body = {
+            "jurisdiction": jurisdiction,
+            "kind": kind,
+            "practitioner_id": session.user_id,
+            "clinic_id": session.clinic_id,
+            "county": "",
+            "client_id": "",
+            **opening,
+        }
         async with api(request, session.token) as client:
             answer = await client.post("/reports", json=body)
             if answer.status_code != 201:
@@ -391,8 +453,9 @@ def web_router(
                 return details_page(session, jurisdiction, kind, state, 422)
             case_id = answer.json()["case_id"]
             await wait_for_grounds_stage(client, case_id)
-            grounds = await client.post(f"/reports/{case_id}/grounds",
-                                        json=forms.nest(grounds_inputs, form))
+            grounds = await client.post(
+                f"/reports/{case_id}/grounds", json=forms.nest(grounds_inputs, form)
+            )
         if grounds.status_code != 200:
             # The case is open; its grounds are asked again on the case's own page.
             state = forms.state_from(form, _errors_of(grounds), grounds_inputs)
@@ -400,14 +463,22 @@ def web_router(
         return redirect(f"/cases/{case_id}")
 
     async def case_page(
-        request: Request, session: WebSession, case_id: str, *, status_code: int = 200,
-        grounds_state: FormState | None = None, step_states: dict[str, FormState] | None = None,
+        request: Request,
+        session: WebSession,
+        case_id: str,
+        *,
+        status_code: int = 200,
+        grounds_state: FormState | None = None,
+        step_states: dict[str, FormState] | None = None,
     ) -> Response:
         async with api(request, session.token) as client:
             answer = await client.get(f"/reports/{case_id}")
             if answer.status_code != 200:
-                return refused(session, "There is no such case, or it is not yours to see.",
-                               answer.status_code if answer.status_code in (403, 404) else 404)
+                return refused(
+                    session,
+                    "There is no such case, or it is not yours to see.",
+                    answer.status_code if answer.status_code in (403, 404) else 404,
+                )
             status = answer.json()
             supervision, notice = await asyncio.gather(
                 client.get(f"/reports/{case_id}/supervision"),
@@ -423,17 +494,27 @@ def web_router(
         grounds_inputs = forms.grounds_inputs(policy, forms.zone_name()) if policy else []
         # What may be asked beyond each recipient's allow-list: what its report withholds, less
         # the content marked private, which no exception ever sends (the API refuses it).
-        beyond = {d["recipient_id"]: [f for f in d["withheld_fields"] if f not in NEVER_DISCLOSED]
-                  for d in status["disclosures"]}
+        beyond = {
+            d["recipient_id"]: [f for f in d["withheld_fields"] if f not in NEVER_DISCLOSED]
+            for d in status["disclosures"]
+        }
         return render(
-            "practitioner/case.html.j2", session, status_code=status_code,
-            title=f"Case {case_id}", refresh=3 if stage in BUSY_STAGES else None,
-            case_id=case_id, status=status, policy=policy, writer=writer,
-            grounds=grounds_inputs, grounds_state=grounds_state or FormState(),
+            "practitioner/case.html.j2",
+            session,
+            status_code=status_code,
+            title=f"Case {case_id}",
+            refresh=3 if stage in BUSY_STAGES else None,
+            case_id=case_id,
+            status=status,
+            policy=policy,
+            writer=writer,
+            grounds=grounds_inputs,
+            grounds_state=grounds_state or FormState(),
             states=step_states or {},
             empty=FormState(),
             supervision=supervision.json() if supervision.status_code == 200 else None,
-            revealable=revealable, beyond=beyond,
+            revealable=revealable,
+            beyond=beyond,
             recipients={o["recipient_id"]: o["agency_name"] for o in status["obligations"]},
             approver=session.role in APPROVER_ROLES,
             notice=notice.json() if notice.status_code == 200 else None,
@@ -465,12 +546,17 @@ def web_router(
             answer = await client.post(f"/reports/{case_id}/grounds", json=forms.nest(inputs, form))
         if answer.status_code != 200:
             state = forms.state_from(form, _errors_of(answer), inputs)
-            return await case_page(request, session, case_id, grounds_state=state,
-                                   status_code=answer.status_code)
+            return await case_page(
+                request, session, case_id, grounds_state=state, status_code=answer.status_code
+            )
         return redirect(f"/cases/{case_id}")
 
     async def case_step(
-        request: Request, case_id: str, step: str, build: Any, inputs: list[str],
+        request: Request,
+        case_id: str,
+        step: str,
+        build: Any,
+        inputs: list[str],
     ) -> Response:
         """A clinician step's form, sent to ``POST /reports/{case_id}/{step}``; refusals are
         shown next to the inputs of that step's form on the case page."""
@@ -485,8 +571,9 @@ def web_router(
             key = f"{step}:{_first(form, 'recipient_id')}"
             fake_inputs = [FormInput(name, name, "text") for name in inputs]
             state = forms.state_from(form, _errors_of(answer), fake_inputs)
-            return await case_page(request, session, case_id, step_states={key: state},
-                                   status_code=answer.status_code)
+            return await case_page(
+                request, session, case_id, step_states={key: state}, status_code=answer.status_code
+            )
         return redirect(f"/cases/{case_id}")
 
     def _instant(form: dict[str, list[str]], name: str) -> str | None:
@@ -498,38 +585,76 @@ def web_router(
 
     @router.post("/cases/{case_id}/phone-report")
     async def phone_report(request: Request, case_id: str) -> Response:
-        names = ["agency_name", "official_name", "official_title", "phone_number",
-                 "reference_number", "made_at"]
-        return await case_step(request, case_id, "phone-report", lambda _s, f: {
-            "agency_name": _first(f, "agency_name"), "official_name": _first(f, "official_name"),
-            "official_title": _optional(f, "official_title"),
-            "phone_number": _first(f, "phone_number"),
-            "reference_number": _optional(f, "reference_number"), "made_at": _instant(f, "made_at"),
-        }, names)
+        names = [
+            "agency_name",
+            "official_name",
+            "official_title",
+            "phone_number",
+            "reference_number",
+            "made_at",
+        ]
+        return await case_step(
+            request,
+            case_id,
+            "phone-report",
+            lambda _s, f: {
+                "agency_name": _first(f, "agency_name"),
+                "official_name": _first(f, "official_name"),
+                "official_title": _optional(f, "official_title"),
+                "phone_number": _first(f, "phone_number"),
+                "reference_number": _optional(f, "reference_number"),
+                "made_at": _instant(f, "made_at"),
+            },
+            names,
+        )
 
     @router.post("/cases/{case_id}/confirm")
     async def confirm(request: Request, case_id: str) -> Response:
-        return await case_step(request, case_id, "confirm", lambda s, f: {
-            "practitioner_id": s.user_id, "review_sha256": _first(f, "review_sha256"),
-        }, ["review_sha256"])
+        return await case_step(
+            request,
+            case_id,
+            "confirm",
+            lambda s, f: {
+                "practitioner_id": s.user_id,
+                "review_sha256": _first(f, "review_sha256"),
+            },
+            ["review_sha256"],
+        )
 
     @router.post("/cases/{case_id}/disclosure-decisions")
     async def disclosure_decision(request: Request, case_id: str) -> Response:
-        return await case_step(request, case_id, "disclosure-decisions", lambda s, f: {
-            "practitioner_id": s.user_id, "recipient_id": _first(f, "recipient_id"),
-            "decision": _first(f, "decision"), "reasons": _first(f, "reasons"),
-        }, ["decision", "reasons"])
+        return await case_step(
+            request,
+            case_id,
+            "disclosure-decisions",
+            lambda s, f: {
+                "practitioner_id": s.user_id,
+                "recipient_id": _first(f, "recipient_id"),
+                "decision": _first(f, "decision"),
+                "reasons": _first(f, "reasons"),
+            },
+            ["decision", "reasons"],
+        )
 
     @router.post("/cases/{case_id}/contact-attempts")
     async def contact_attempt(request: Request, case_id: str) -> Response:
-        return await case_step(request, case_id, "contact-attempts", lambda s, f: {
-            "practitioner_id": s.user_id, "recipient_id": _first(f, "recipient_id"),
-            "channel": _first(f, "channel"), "outcome": _first(f, "outcome"),
-            "attempted_at": _instant(f, "attempted_at"),
-            "efforts_exhausted": _first(f, "efforts_exhausted") == "yes",
-            "spoke_with": _optional(f, "spoke_with"),
-            "reference_number": _optional(f, "reference_number"), "notes": _optional(f, "notes"),
-        }, ["channel", "outcome", "attempted_at", "spoke_with", "reference_number", "notes"])
+        return await case_step(
+            request,
+            case_id,
+            "contact-attempts",
+            lambda s, f: {
+                "practitioner_id": s.user_id,
+                "recipient_id": _first(f, "recipient_id"),
+                "channel": _first(f, "channel"),
+                "outcome": _first(f, "outcome"),
+                "attempted_at": _instant(f, "attempted_at"),
+                "efforts_exhausted": _first(f, "efforts_exhausted") == "yes",
+                "spoke_with": _optional(f, "spoke_with"),
+                "reference_number": _optional(f, "reference_number"),
+                "notes": _optional(f, "notes"),
+            },
+            ["channel", "outcome", "attempted_at", "spoke_with", "reference_number", "notes"],
+        )
 
     @router.post("/cases/{case_id}/inform-client")
     async def inform_client(request: Request, case_id: str) -> Response:
@@ -538,18 +663,32 @@ def web_router(
             return {
                 "practitioner_id": s.user_id,
                 "informed": {"yes": True, "no": False}.get(informed, informed or None),
-                "informed_at": _instant(f, "informed_at"), "method": _optional(f, "method"),
-                "exception": _optional(f, "exception"), "reasons": _optional(f, "reasons"),
+                "informed_at": _instant(f, "informed_at"),
+                "method": _optional(f, "method"),
+                "exception": _optional(f, "exception"),
+                "reasons": _optional(f, "reasons"),
             }
 
-        return await case_step(request, case_id, "inform-client", body,
-                               ["informed", "informed_at", "method", "exception", "reasons"])
+        return await case_step(
+            request,
+            case_id,
+            "inform-client",
+            body,
+            ["informed", "informed_at", "method", "exception", "reasons"],
+        )
 
     @router.post("/cases/{case_id}/retry-delivery")
     async def retry_delivery(request: Request, case_id: str) -> Response:
-        return await case_step(request, case_id, "retry-delivery", lambda s, f: {
-            "practitioner_id": s.user_id, "recipient_id": _first(f, "recipient_id"),
-        }, [])
+        return await case_step(
+            request,
+            case_id,
+            "retry-delivery",
+            lambda s, f: {
+                "practitioner_id": s.user_id,
+                "recipient_id": _first(f, "recipient_id"),
+            },
+            [],
+        )
 
     # --- supervision: reveals to the supervisor, disclosure exceptions ------------------------
 
@@ -559,18 +698,32 @@ def web_router(
     @router.post("/cases/{case_id}/supervision-reveals")
     async def reveal_to_supervisor(request: Request, case_id: str) -> Response:
         """The practitioner shows their supervisor fields the de-identified view hides."""
-        return await case_step(request, case_id, "supervision/reveals", lambda _s, f: {
-            "fields": _chosen(f, "fields"), "reason": _first(f, "reason"),
-        }, ["fields", "reason"])
+        return await case_step(
+            request,
+            case_id,
+            "supervision/reveals",
+            lambda _s, f: {
+                "fields": _chosen(f, "fields"),
+                "reason": _first(f, "reason"),
+            },
+            ["fields", "reason"],
+        )
 
     @router.post("/cases/{case_id}/exceptions")
     async def ask_for_exception(request: Request, case_id: str) -> Response:
         """Fields beyond a recipient's allow-list, with a written justification: pending until a
         second person decides."""
-        return await case_step(request, case_id, "exceptions", lambda _s, f: {
-            "recipient_id": _first(f, "recipient_id"), "fields": _chosen(f, "fields"),
-            "justification": _first(f, "justification"),
-        }, ["fields", "justification"])
+        return await case_step(
+            request,
+            case_id,
+            "exceptions",
+            lambda _s, f: {
+                "recipient_id": _first(f, "recipient_id"),
+                "fields": _chosen(f, "fields"),
+                "justification": _first(f, "justification"),
+            },
+            ["fields", "justification"],
+        )
 
     @router.post("/cases/{case_id}/exceptions/{exception_id}/decision")
     async def decide_exception(request: Request, case_id: str, exception_id: str) -> Response:
@@ -584,8 +737,9 @@ def web_router(
         decision = _first(form, "decision")
         if decision not in ("approve", "refuse"):
             state = FormState(values=form, general=["Choose whether to approve or refuse it."])
-            return await case_page(request, session, case_id, step_states={key: state},
-                                   status_code=422)
+            return await case_page(
+                request, session, case_id, step_states={key: state}, status_code=422
+            )
         async with api(request, session.token) as client:
             answer = await client.post(
                 f"/reports/{case_id}/exceptions/{quote(exception_id, safe='')}/{decision}",
@@ -593,8 +747,9 @@ def web_router(
             )
         if answer.status_code >= 300:
             state = forms.state_from(form, _errors_of(answer), [FormInput("note", "note", "text")])
-            return await case_page(request, session, case_id, step_states={key: state},
-                                   status_code=answer.status_code)
+            return await case_page(
+                request, session, case_id, step_states={key: state}, status_code=answer.status_code
+            )
         return redirect(f"/cases/{case_id}")
 
     # --- the client's acknowledgement of the privacy notice ----------------------------------
@@ -608,7 +763,8 @@ def web_router(
     async def case_client(client: httpx.AsyncClient, case_id: str) -> tuple[str, str] | None:
         """The case's client id and jurisdiction, if the caller may read the case."""
         state, status = await asyncio.gather(
-            client.get(f"/reports/{case_id}/privacy-notice"), client.get(f"/reports/{case_id}"),
+            client.get(f"/reports/{case_id}/privacy-notice"),
+            client.get(f"/reports/{case_id}"),
         )
         if state.status_code != 200 or status.status_code != 200:
             return None
@@ -625,11 +781,14 @@ def web_router(
             if found is None:
                 return refused(session, "There is no such case, or it is not yours to see.", 404)
             client_id, jurisdiction = found
-            answer = await client.get(f"/clients/{client_id}/privacy-notice",
-                                      params={"jurisdiction": jurisdiction})
+            answer = await client.get(
+                f"/clients/{client_id}/privacy-notice", params={"jurisdiction": jurisdiction}
+            )
         if answer.status_code != 200:
             problems = "; ".join(e.get("problem", "") for e in _errors_of(answer))
-            return refused(session, f"No privacy notice can be given: {problems}", answer.status_code)
+            return refused(
+                session, f"No privacy notice can be given: {problems}", answer.status_code
+            )
         return HTMLResponse(answer.text, headers=PAGE_HEADERS)
 
     @router.post("/cases/{case_id}/privacy-notice-acknowledgement")
@@ -640,22 +799,33 @@ def web_router(
         if isinstance(result, Response):
             return result
         session, form = result
-        inputs = [FormInput(name, name, "text")
-                  for name in ("notice_version", "given_on", "how", "note")]
+        inputs = [
+            FormInput(name, name, "text") for name in ("notice_version", "given_on", "how", "note")
+        ]
         async with api(request, session.token) as client:
             found = await case_client(client, case_id)
             if found is None:
                 return refused(session, "There is no such case, or it is not yours.", 404)
             client_id, jurisdiction = found
-            answer = await client.post(f"/clients/{client_id}/privacy-notice-acknowledgements", json={
-                "jurisdiction": jurisdiction, "notice_version": _first(form, "notice_version"),
-                "given_on": _first(form, "given_on") or None, "how": _first(form, "how") or None,
-                "note": _optional(form, "note"),
-            })
+            answer = await client.post(
+                f"/clients/{client_id}/privacy-notice-acknowledgements",
+                json={
+                    "jurisdiction": jurisdiction,
+                    "notice_version": _first(form, "notice_version"),
+                    "given_on": _first(form, "given_on") or None,
+                    "how": _first(form, "how") or None,
+                    "note": _optional(form, "note"),
+                },
+            )
         if answer.status_code != 201:
             state = forms.state_from(form, _errors_of(answer), inputs)
-            return await case_page(request, session, case_id, step_states={"privacy-notice:": state},
-                                   status_code=answer.status_code)
+            return await case_page(
+                request,
+                session,
+                case_id,
+                step_states={"privacy-notice:": state},
+                status_code=answer.status_code,
+            )
         return redirect(f"/cases/{case_id}")
 
     @router.get("/cases/{case_id}/review")
@@ -668,8 +838,14 @@ def web_router(
             status = await client.get(f"/reports/{case_id}")
         if answer.status_code != 200 or status.status_code != 200:
             return refused(session, "There is no such case, or it is not yours to see.", 404)
-        return render("practitioner/review.html.j2", session, title="Review before sending",
-                      case_id=case_id, review=answer.json(), status=status.json())
+        return render(
+            "practitioner/review.html.j2",
+            session,
+            title="Review before sending",
+            case_id=case_id,
+            review=answer.json(),
+            status=status.json(),
+        )
 
     # --- the supervisor ---------------------------------------------------------------------
 
@@ -680,29 +856,48 @@ def web_router(
             return session
         async with api(request, session.token) as client:
             queue, cases, unacknowledged, pending = await asyncio.gather(
-                client.get("/supervision/consultations"), client.get("/compliance/cases"),
+                client.get("/supervision/consultations"),
+                client.get("/compliance/cases"),
                 client.get("/compliance/cases-without-privacy-notice"),
                 client.get("/supervision/exceptions"),
             )
-        return render("supervisor/home.html.j2", session, title="Consultations and cases",
-                      queue=queue.json() if queue.status_code == 200 else [],
-                      unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
-                      pending=pending.json() if pending.status_code == 200 else [],
-                      cases=cases.json() if cases.status_code == 200 else [],
-                      cases_problem=None if cases.status_code == 200 else _errors_of(cases))
+        return render(
+            "supervisor/home.html.j2",
+            session,
+            title="Consultations and cases",
+            queue=queue.json() if queue.status_code == 200 else [],
+            unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
+            pending=pending.json() if pending.status_code == 200 else [],
+            cases=cases.json() if cases.status_code == 200 else [],
+            cases_problem=None if cases.status_code == 200 else _errors_of(cases),
+        )
 
-    async def consultation_page(request: Request, session: WebSession, case_id: str,
-                                state: FormState | None = None, status_code: int = 200) -> Response:
+    async def consultation_page(
+        request: Request,
+        session: WebSession,
+        case_id: str,
+        state: FormState | None = None,
+        status_code: int = 200,
+    ) -> Response:
         async with api(request, session.token) as client:
             view = await client.get(f"/supervision/consultations/{case_id}")
             record = await client.get(f"/reports/{case_id}/supervision")
         if view.status_code != 200:
-            return refused(session, "There is no such consultation for your clinic.",
-                           view.status_code if view.status_code in (403, 404, 409) else 404)
-        return render("supervisor/consultation.html.j2", session, status_code=status_code,
-                      title=f"Consultation on case {case_id}", case_id=case_id, view=view.json(),
-                      record=record.json() if record.status_code == 200 else None,
-                      state=state or FormState())
+            return refused(
+                session,
+                "There is no such consultation for your clinic.",
+                view.status_code if view.status_code in (403, 404, 409) else 404,
+            )
+        return render(
+            "supervisor/consultation.html.j2",
+            session,
+            status_code=status_code,
+            title=f"Consultation on case {case_id}",
+            case_id=case_id,
+            view=view.json(),
+            record=record.json() if record.status_code == 200 else None,
+            state=state or FormState(),
+        )
 
     @router.get("/supervision/{case_id}")
     async def consultation(request: Request, case_id: str) -> Response:
@@ -721,16 +916,22 @@ def web_router(
         async with api(request, session.token) as client:
             answer = await client.post(f"/supervision/consultations/{case_id}/decision", json=body)
         if answer.status_code != 200:
-            state = forms.state_from(form, _errors_of(answer), [
-                FormInput("decision", "decision", "choice"), FormInput("comments", "comments", "text"),
-            ])
+            state = forms.state_from(
+                form,
+                _errors_of(answer),
+                [
+                    FormInput("decision", "decision", "choice"),
+                    FormInput("comments", "comments", "text"),
+                ],
+            )
             return await consultation_page(request, session, case_id, state, answer.status_code)
         return redirect("/supervision")
 
     # --- the compliance officer -------------------------------------------------------------
 
-    async def compliance_page(request: Request, session: WebSession, state: FormState,
-                              status_code: int = 200) -> Response:
+    async def compliance_page(
+        request: Request, session: WebSession, state: FormState, status_code: int = 200
+    ) -> Response:
         async with api(request, session.token) as client:
             open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
                 client.get("/compliance/cases"),
@@ -746,13 +947,18 @@ def web_router(
 
         chain = await run_in_threadpool(verify)
         return render(
-            "compliance/home.html.j2", session, status_code=status_code, title="Cases and audit",
+            "compliance/home.html.j2",
+            session,
+            status_code=status_code,
+            title="Cases and audit",
             open_cases=open_cases.json() if open_cases.status_code == 200 else [],
             overdue=overdue.json() if overdue.status_code == 200 else [],
             at_risk=at_risk.json() if at_risk.status_code == 200 else [],
             unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
             pending=pending.json() if pending.status_code == 200 else [],
-            chain=chain, state=state, catalogue=catalogue,
+            chain=chain,
+            state=state,
+            catalogue=catalogue,
         )
 
     @router.get("/compliance")
@@ -771,8 +977,13 @@ def web_router(
             answer = await client.get(f"/compliance/cases/{case_id}/timeline")
         if answer.status_code != 200:
             return refused(session, "There is no such case, or it is not yours to see.", 404)
-        return render("compliance/timeline.html.j2", session, title=f"Timeline of case {case_id}",
-                      case_id=case_id, timeline=answer.json())
+        return render(
+            "compliance/timeline.html.j2",
+            session,
+            title=f"Timeline of case {case_id}",
+            case_id=case_id,
+            timeline=answer.json(),
+        )
 
     @router.post("/compliance/accounting")
     async def accounting_export(request: Request) -> Response:
@@ -797,9 +1008,12 @@ def web_router(
             return await compliance_page(request, session, state, answer.status_code)
         extension = {"csv": "csv", "html": "html", "json": "json"}[format_]
         return Response(
-            answer.content, media_type=answer.headers.get("content-type"),
-            headers={**PAGE_HEADERS,
-                     "Content-Disposition": f'attachment; filename="accounting.{extension}"'},
+            answer.content,
+            media_type=answer.headers.get("content-type"),
+            headers={
+                **PAGE_HEADERS,
+                "Content-Disposition": f'attachment; filename="accounting.{extension}"',
+            },
         )
 
     @router.get("/policies")
@@ -813,9 +1027,15 @@ def web_router(
         if kind in catalogue.get(jurisdiction, []):
             policy = policies.in_effect(jurisdiction, kind, date.today())
             explained = explain_policy(policy, calendars=policies.calendars)
-        return render("policies.html.j2", session, title="Policies explained",
-                      catalogue=catalogue, jurisdiction=jurisdiction, kind=kind,
-                      explained=explained)
+        return render(
+            "policies.html.j2",
+            session,
+            title="Policies explained",
+            catalogue=catalogue,
+            jurisdiction=jurisdiction,
+            kind=kind,
+            explained=explained,
+        )
 
     # --- the agency -------------------------------------------------------------------------
 
@@ -826,19 +1046,34 @@ def web_router(
             return session
         async with api(request, session.token) as client:
             answer = await client.get("/agency/reports")
-        return render("agency/inbox.html.j2", session, title="Reports received",
-                      reports=answer.json() if answer.status_code == 200 else [])
+        return render(
+            "agency/inbox.html.j2",
+            session,
+            title="Reports received",
+            reports=answer.json() if answer.status_code == 200 else [],
+        )
 
-    async def agency_report_page(request: Request, session: WebSession, report_id: str,
-                                 state: FormState | None = None, status_code: int = 200,
-                                 outcome: str | None = None) -> Response:
+    async def agency_report_page(
+        request: Request,
+        session: WebSession,
+        report_id: str,
+        state: FormState | None = None,
+        status_code: int = 200,
+        outcome: str | None = None,
+    ) -> Response:
         async with api(request, session.token) as client:
             answer = await client.get(f"/agency/reports/{report_id}")
         if answer.status_code != 200:
             return refused(session, "There is no such report for your agency.", 404)
-        return render("agency/report.html.j2", session, status_code=status_code,
-                      title=f"Report {report_id}", report=answer.json(),
-                      state=state or FormState(), outcome=outcome)
+        return render(
+            "agency/report.html.j2",
+            session,
+            status_code=status_code,
+            title=f"Report {report_id}",
+            report=answer.json(),
+            state=state or FormState(),
+            outcome=outcome,
+        )
 
     @router.get("/agency/reports/{report_id}")
     async def agency_report(request: Request, report_id: str) -> Response:
@@ -853,19 +1088,27 @@ def web_router(
         if isinstance(result, Response):
             return result
         session, form = result
-        body = {"reference_number": _first(form, "reference_number"),
-                "decision": _first(form, "decision"), "note": _optional(form, "note")}
+        body = {
+            "reference_number": _first(form, "reference_number"),
+            "decision": _first(form, "decision"),
+            "note": _optional(form, "note"),
+        }
         async with api(request, session.token) as client:
             answer = await client.post(f"/agency/reports/{report_id}/acknowledgement", json=body)
         if answer.status_code != 200:
-            state = forms.state_from(form, _errors_of(answer), [
-                FormInput(n, n, "text") for n in ("reference_number", "decision", "note")
-            ])
+            state = forms.state_from(
+                form,
+                _errors_of(answer),
+                [FormInput(n, n, "text") for n in ("reference_number", "decision", "note")],
+            )
             return await agency_report_page(request, session, report_id, state, answer.status_code)
         recorded = answer.json().get("status") == "recorded"
         return await agency_report_page(
-            request, session, report_id,
-            outcome="Your acknowledgement is recorded with the case." if recorded
+            request,
+            session,
+            report_id,
+            outcome="Your acknowledgement is recorded with the case."
+            if recorded
             else "This report's acknowledgement was already recorded; nothing changed.",
         )
 

@@ -47,7 +47,11 @@ def session_token(request: Request) -> str | None:
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
         path="/",
     )
 
@@ -59,7 +63,10 @@ def set_session(response: Response, request: Request, token: str) -> None:
 
 def clear_session(response: Response, request: Request) -> None:
     response.delete_cookie(
-        TOKEN_COOKIE, path="/", httponly=True, samesite="strict",
+        TOKEN_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
         secure=request.url.scheme == "https",
     )
 

@@ -43,7 +43,9 @@ async def api(
     app.include_router(accounting_router(accounting_sessions))
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     server = await serve(app, bind("127.0.0.1", 0, "api"), "api")
-    async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=bearer(officer[1])) as client:
+    async with httpx.AsyncClient(
+        base_url=server.url, timeout=30, headers=bearer(officer[1])
+    ) as client:
         yield client
     await server.stop()
 
@@ -203,7 +205,8 @@ async def test_a_suspension_in_someone_elses_name_is_refused_naming_recorded_by(
     api: httpx.AsyncClient,
 ) -> None:
     refused = await api.post(
-        f"/accounting/{new_client()}/suspensions", json=suspension_body(recorded_by="compliance-007")
+        f"/accounting/{new_client()}/suspensions",
+        json=suspension_body(recorded_by="compliance-007"),
     )
 
     assert refused.status_code == 403
@@ -220,11 +223,14 @@ async def test_every_read_of_an_accounting_is_audited_with_the_reader_and_no_con
     disclosures.add(entry(client, AS_OF - timedelta(days=30)))
 
     for format in ("json", "csv"):
-        assert (await api.get(f"/accounting/{client}", params={"format": format})).status_code == 200
+        assert (
+            await api.get(f"/accounting/{client}", params={"format": format})
+        ).status_code == 200
 
     with accounting_sessions() as session:
         reads = [
-            e for e in audit_log.entries_for_case(session, audit_subject(client))
+            e
+            for e in audit_log.entries_for_case(session, audit_subject(client))
             if e.step == CONTENT_READ_STEP
         ]
     assert [(e.actor_id, e.details["view"], e.details["format"]) for e in reads] == [

@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from dutyflow import scenario
 from dutyflow.store import audit_log
 from dutyflow.store.notices import client_subject
-from tests.reporting import document_grounds, ok, open_report, report_end_to_end, wait_for_stage
-
-from dutyflow import scenario
+from tests.reporting import document_grounds, ok, open_report, wait_for_stage
 
 
 def new_client() -> str:
@@ -27,10 +26,18 @@ async def test_an_acknowledgement_is_recorded_with_its_version_date_and_how_and_
     assert page.status_code == 200 and "court order" in page.text.lower()
     version = page.headers["X-Dutyflow-Notice-Version"]
 
-    recorded = ok(await api.post(f"/clients/{client_id}/privacy-notice-acknowledgements", json={
-        "jurisdiction": "US-CA", "notice_version": version,
-        "given_on": datetime.now(UTC).date().isoformat(), "how": "signed", "note": "MARKER-NOTE-ACK",
-    }))
+    recorded = ok(
+        await api.post(
+            f"/clients/{client_id}/privacy-notice-acknowledgements",
+            json={
+                "jurisdiction": "US-CA",
+                "notice_version": version,
+                "given_on": datetime.now(UTC).date().isoformat(),
+                "how": "signed",
+                "note": "MARKER-NOTE-ACK",
+            },
+        )
+    )
 
     assert recorded["notice_version"] == version and recorded["how"] == "signed"
     listed = ok(await api.get(f"/clients/{client_id}/privacy-notice-acknowledgements"))
@@ -53,8 +60,13 @@ async def test_bad_acknowledgements_are_refused_naming_the_field(api: httpx.Asyn
         ({"how": "telepathy"}, "how"),
     ]
     for change, field in cases:
-        body = {"jurisdiction": "US-CA", "notice_version": "2026.1", "given_on": today.isoformat(),
-                "how": "oral", **change}
+        body = {
+            "jurisdiction": "US-CA",
+            "notice_version": "2026.1",
+            "given_on": today.isoformat(),
+            "how": "oral",
+            **change,
+        }
         refused = await api.post(f"/clients/{client_id}/privacy-notice-acknowledgements", json=body)
         assert refused.status_code == 422, refused.text
         assert field in refused.text
@@ -70,22 +82,38 @@ async def test_a_missing_acknowledgement_never_blocks_a_report_but_the_case_and_
     await document_grounds(api, case_id, scenario.grounds_submission())  # the report goes on
 
     state = ok(await api.get(f"/reports/{case_id}/privacy-notice"))
-    assert state == {"case_id": case_id, "client_id": client_id, "acknowledged": False, "latest": None}
+    assert state == {
+        "case_id": case_id,
+        "client_id": client_id,
+        "acknowledged": False,
+        "latest": None,
+    }
     officer = callers.new("compliance")
     listed = ok(await officer.http.get("/compliance/cases-without-privacy-notice"))
     assert case_id in [c["case_id"] for c in listed]
 
-    ok(await api.post(f"/clients/{client_id}/privacy-notice-acknowledgements", json={
-        "jurisdiction": "US-CA", "notice_version": "2026.1",
-        "given_on": datetime.now(UTC).date().isoformat(), "how": "oral",
-    }))
+    ok(
+        await api.post(
+            f"/clients/{client_id}/privacy-notice-acknowledgements",
+            json={
+                "jurisdiction": "US-CA",
+                "notice_version": "2026.1",
+                "given_on": datetime.now(UTC).date().isoformat(),
+                "how": "oral",
+            },
+        )
+    )
     assert ok(await api.get(f"/reports/{case_id}/privacy-notice"))["acknowledged"] is True
     listed = ok(await officer.http.get("/compliance/cases-without-privacy-notice"))
     assert case_id not in [c["case_id"] for c in listed]
 
 
-async def test_an_agency_user_or_admin_never_sees_a_clients_notice_record(api: httpx.AsyncClient, callers) -> None:
+async def test_an_agency_user_or_admin_never_sees_a_clients_notice_record(
+    api: httpx.AsyncClient, callers
+) -> None:
     client_id = new_client()
     for role in ("agency", "admin"):
         caller = callers.new(role)
-        assert (await caller.http.get(f"/clients/{client_id}/privacy-notice-acknowledgements")).status_code == 403
+        assert (
+            await caller.http.get(f"/clients/{client_id}/privacy-notice-acknowledgements")
+        ).status_code == 403

@@ -15,7 +15,9 @@ JURISDICTIONS = ["US-CA", "US-NY", "US-TX", "GB-ENG"]
 
 
 @pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
-def test_each_jurisdiction_has_a_notice_naming_every_exception_with_a_citation(jurisdiction: str) -> None:
+def test_each_jurisdiction_has_a_notice_naming_every_exception_with_a_citation(
+    jurisdiction: str,
+) -> None:
     notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
 
     assert notice.jurisdiction == jurisdiction
@@ -27,7 +29,9 @@ def test_each_jurisdiction_has_a_notice_naming_every_exception_with_a_citation(j
 def test_the_notice_renders_for_the_client_as_a_page_and_as_text(jurisdiction: str) -> None:
     notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
 
-    rendered = privacy_notice.render(notice, clinic_name="Demo <Family> Counselling", given_on=date(2026, 11, 26))
+    rendered = privacy_notice.render(
+        notice, clinic_name="Demo <Family> Counselling", given_on=date(2026, 11, 26)
+    )
 
     assert "Demo &lt;Family&gt; Counselling" in rendered.html and "<Family>" not in rendered.html
     assert "Demo <Family> Counselling" in rendered.text
@@ -47,7 +51,11 @@ def test_a_jurisdiction_without_a_notice_is_refused_naming_the_field() -> None:
 
 def test_a_notice_missing_an_exception_is_caught(tmp_path) -> None:
     source = (privacy_notice.NOTICES / "us-ca-2026.1.yaml").read_text()
-    trimmed = source.split("  - heading: \"A court order.\"")[0] + source.split("what_is_shared:")[1].join(["what_is_shared:", ""])
-    (tmp_path / "us-ca-2026.2.yaml").write_text(trimmed.replace('version: "2026.1"', 'version: "2026.2"'))
+    trimmed = source.split('  - heading: "A court order."')[0] + source.split("what_is_shared:")[
+        1
+    ].join(["what_is_shared:", ""])
+    (tmp_path / "us-ca-2026.2.yaml").write_text(
+        trimmed.replace('version: "2026.1"', 'version: "2026.2"')
+    )
     notice = privacy_notice.find("US-CA", "2026.2", folder=tmp_path)
     assert notice.missing_topics() == ["court-order"]

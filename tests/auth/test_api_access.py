@@ -54,12 +54,16 @@ async def delivered(api: httpx.AsyncClient, callers: Callers) -> DeliveredCase:
     await confirm(owner.http, case_id)
     status = await wait_for_stage(owner.http, case_id, "closed")
     [delivery] = status["deliveries"]
-    return DeliveredCase(owner, clinic, case_id, delivery["report_id"], delivery["reference_number"])
+    return DeliveredCase(
+        owner, clinic, case_id, delivery["report_id"], delivery["reference_number"]
+    )
 
 
 def content_reads(stack: Harness, subject: str) -> list[AuditEntry]:
     with stack.sessions() as session:
-        return [e for e in audit_log.entries_for_case(session, subject) if e.step == CONTENT_READ_STEP]
+        return [
+            e for e in audit_log.entries_for_case(session, subject) if e.step == CONTENT_READ_STEP
+        ]
 
 
 def holds_no_content(entries: list[AuditEntry]) -> bool:
@@ -120,7 +124,9 @@ async def listing_with(supervisor: Caller, case_id: str) -> list[dict]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
     while True:
-        listed = ok(await supervisor.http.get("/compliance/cases", params={"include_closed": "true"}))
+        listed = ok(
+            await supervisor.http.get("/compliance/cases", params={"include_closed": "true"})
+        )
         if case_id in {c["case_id"] for c in listed}:
             return list(listed)
         assert loop.time() < deadline, f"{case_id} is not in the supervisor's list"
@@ -254,7 +260,8 @@ async def test_an_agency_sees_its_report_exactly_as_it_was_delivered(
     assert mine["reference_number"] == delivered.reference_number
     assert "case_id" not in mine and "case_id" not in document
     [received] = [
-        r for r in await agency_inbox(stack.intake_url, "demo-county-cws")
+        r
+        for r in await agency_inbox(stack.intake_url, "demo-county-cws")
         if r["case_reference"] == delivered.case_id
     ]
     assert document["sha256"] == received["transmission"]["document"]["sha256"]
@@ -286,10 +293,15 @@ async def test_an_admin_adds_a_user_whose_token_is_shown_once_and_works_until_re
     admin = callers.new("admin")
     user_id = unique("practitioner")
 
-    added = await admin.http.post("/admin/users", json={
-        "user_id": user_id, "display_name": "Dr. New", "role": "practitioner",
-        "clinic_id": "clinic-demo-01",
-    })
+    added = await admin.http.post(
+        "/admin/users",
+        json={
+            "user_id": user_id,
+            "display_name": "Dr. New",
+            "role": "practitioner",
+            "clinic_id": "clinic-demo-01",
+        },
+    )
 
     assert added.status_code == 201, added.text
     assert added.headers["cache-control"] == "no-store"
@@ -307,9 +319,14 @@ async def test_an_admin_is_refused_an_account_that_cannot_be_made_naming_the_fie
 ) -> None:
     admin = callers.new("admin")
 
-    refused = await admin.http.post("/admin/users", json={
-        "user_id": unique("practitioner"), "display_name": "Dr. Nowhere", "role": "practitioner",
-    })
+    refused = await admin.http.post(
+        "/admin/users",
+        json={
+            "user_id": unique("practitioner"),
+            "display_name": "Dr. Nowhere",
+            "role": "practitioner",
+        },
+    )
     unknown = await admin.http.post(f"/admin/users/{unique('nobody')}/tokens")
 
     assert refused.status_code == 422
@@ -317,7 +334,9 @@ async def test_an_admin_is_refused_an_account_that_cannot_be_made_naming_the_fie
     assert unknown.status_code == 404
 
 
-async def test_a_disabled_users_tokens_stop_working(api: httpx.AsyncClient, callers: Callers) -> None:
+async def test_a_disabled_users_tokens_stop_working(
+    api: httpx.AsyncClient, callers: Callers
+) -> None:
     admin = callers.new("admin")
     practitioner = callers.new("practitioner")
 

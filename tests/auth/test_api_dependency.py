@@ -38,8 +38,7 @@ async def test_current_principal_reads_the_bearer_token(sessions: SessionFactory
         invalid = await http.get("/me", headers={"Authorization": "Bearer dfy_nope"})
         http.cookies.set("dutyflow_token", token)
         cookie_only = await http.get("/me")
-        forbidden = await http.get("/compliance-only",
-                                   headers={"Authorization": f"Bearer {token}"})
+        forbidden = await http.get("/compliance-only", headers={"Authorization": f"Bearer {token}"})
 
     assert ok.status_code == 200
     assert ok.json() == {"user_id": user.user_id, "role": "supervisor"}

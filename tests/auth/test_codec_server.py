@@ -65,9 +65,15 @@ def open_case(sessions: SessionFactory) -> Case:
     with sessions() as session, session.begin():
         session.add(
             CaseRecord(
-                case_id=case_id, jurisdiction="US-CA", kind="child-abuse", county="Alameda",
-                clinic_id=practitioner.clinic_id or "", practitioner_id=practitioner.user_id,
-                client_id=unique("client"), policy_version="2026-01", opening={},
+                case_id=case_id,
+                jurisdiction="US-CA",
+                kind="child-abuse",
+                county="Alameda",
+                clinic_id=practitioner.clinic_id or "",
+                practitioner_id=practitioner.user_id,
+                client_id=unique("client"),
+                policy_version="2026-01",
+                opening={},
             )
         )
     return Case(case_id, practitioner.clinic_id or "", practitioner.user_id, token)
@@ -103,8 +109,9 @@ async def post(
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
     async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as http:
-        return await http.post(path, json=as_json(payloads), headers={**sent, **(headers or {})},
-                               params=params)
+        return await http.post(
+            path, json=as_json(payloads), headers={**sent, **(headers or {})}, params=params
+        )
 
 
 def is_plain(payloads: list[Payload]) -> bool:
@@ -140,8 +147,11 @@ async def test_a_compliance_officer_gets_plaintext_and_it_is_audited(codec_serve
     assert is_plain(from_json(answer.json()))
     assert answer.headers["access-control-allow-origin"] == UI
     [entry] = decode_entries(codec_server.sessions, officer.user_id)
-    assert (entry.case_id, entry.actor_role, entry.details) == (ALL_CASES, "compliance",
-                                                                {"count": 2})
+    assert (entry.case_id, entry.actor_role, entry.details) == (
+        ALL_CASES,
+        "compliance",
+        {"count": 2},
+    )
     assert "bruises" not in repr(entry.model_dump())
 
 
@@ -151,12 +161,19 @@ async def test_the_cases_own_practitioner_naming_the_case_gets_plaintext(
     case = open_case(codec_server.sessions)
     sent = await encrypted(codec_server)
 
-    by_header = await post(codec_server, "/codec/decode", sent, case.practitioner_token,
-                           headers={"X-Dutyflow-Case": case.case_id})
-    by_query = await post(codec_server, "/codec/decode", sent, case.practitioner_token,
-                          params={"case": case.case_id})
-    by_path = await post(codec_server, f"/codec/cases/{case.case_id}/decode", sent,
-                         case.practitioner_token)
+    by_header = await post(
+        codec_server,
+        "/codec/decode",
+        sent,
+        case.practitioner_token,
+        headers={"X-Dutyflow-Case": case.case_id},
+    )
+    by_query = await post(
+        codec_server, "/codec/decode", sent, case.practitioner_token, params={"case": case.case_id}
+    )
+    by_path = await post(
+        codec_server, f"/codec/cases/{case.case_id}/decode", sent, case.practitioner_token
+    )
 
     for answer in (by_header, by_query, by_path):
         assert answer.status_code == 200, answer.text
@@ -188,17 +205,20 @@ async def test_a_payload_bound_to_another_case_stays_encrypted_for_the_practitio
     mine, theirs = open_case(codec_server.sessions), open_case(codec_server.sessions)
     sent = await encrypted(codec_server, bound_to=theirs.case_id)
 
-    answer = await post(codec_server, "/codec/decode", sent, mine.practitioner_token,
-                        headers={"X-Dutyflow-Case": mine.case_id})
+    answer = await post(
+        codec_server,
+        "/codec/decode",
+        sent,
+        mine.practitioner_token,
+        headers={"X-Dutyflow-Case": mine.case_id},
+    )
 
     assert still_encrypted(from_json(answer.json()), sent)
     assert decode_entries(codec_server.sessions, mine.practitioner_id) == []
 
 
 @pytest.mark.parametrize("who", ["another practitioner", "supervisor", "agency", "admin"])
-async def test_anyone_else_gets_the_payloads_still_encrypted(
-    codec_server: Codec, who: str
-) -> None:
+async def test_anyone_else_gets_the_payloads_still_encrypted(codec_server: Codec, who: str) -> None:
     case = open_case(codec_server.sessions)
     if who == "another practitioner":
         user, token = new_user(codec_server.sessions, "practitioner", clinic_id=case.clinic_id)
@@ -209,8 +229,9 @@ async def test_anyone_else_gets_the_payloads_still_encrypted(
     sent = await encrypted(codec_server)
 
     for path in ("/codec/decode", f"/codec/cases/{case.case_id}/decode"):
-        answer = await post(codec_server, path, sent, token,
-                            headers={"X-Dutyflow-Case": case.case_id})
+        answer = await post(
+            codec_server, path, sent, token, headers={"X-Dutyflow-Case": case.case_id}
+        )
         assert answer.status_code == 200, answer.text
         assert still_encrypted(from_json(answer.json()), sent)
     assert decode_entries(codec_server.sessions, user.user_id) == []
@@ -243,14 +264,20 @@ async def test_the_token_may_come_in_the_cookie_but_only_from_the_ui(codec_serve
     _officer, token = new_user(codec_server.sessions, "compliance")
     sent = await encrypted(codec_server)
 
-    from_ui = await post(codec_server, "/codec/decode", sent, None,
-                         cookies={"dutyflow_token": token})
+    from_ui = await post(
+        codec_server, "/codec/decode", sent, None, cookies={"dutyflow_token": token}
+    )
     assert from_ui.status_code == 200
     assert is_plain(from_json(from_ui.json()))
 
-    elsewhere = await post(codec_server, "/codec/decode", sent, None,
-                           cookies={"dutyflow_token": token},
-                           headers={"Origin": "https://evil.example"})
+    elsewhere = await post(
+        codec_server,
+        "/codec/decode",
+        sent,
+        None,
+        cookies={"dutyflow_token": token},
+        headers={"Origin": "https://evil.example"},
+    )
     assert elsewhere.status_code == 403
     assert "access-control-allow-origin" not in elsewhere.headers
 
@@ -287,14 +314,18 @@ async def test_bad_requests_are_refused(codec_server: Codec) -> None:
     _officer, token = new_user(codec_server.sessions, "compliance")
     headers = {"Authorization": f"Bearer {token}", "Origin": UI}
     async with httpx.AsyncClient(base_url=codec_server.url) as http:
-        not_json = await http.post("/codec/decode", content=b"{}",
-                                   headers={**headers, "Content-Type": "text/plain"})
-        broken = await http.post("/codec/decode", content=b"{",
-                                 headers={**headers, "Content-Type": "application/json"})
-        wrong = await http.post("/codec/decode", json={"payloads": [{"data": 5}]},
-                                headers=headers)
-        bad_case = await http.post("/codec/decode", json={"payloads": []},
-                                   headers={**headers, "X-Dutyflow-Case": "no spaces allowed"})
+        not_json = await http.post(
+            "/codec/decode", content=b"{}", headers={**headers, "Content-Type": "text/plain"}
+        )
+        broken = await http.post(
+            "/codec/decode", content=b"{", headers={**headers, "Content-Type": "application/json"}
+        )
+        wrong = await http.post("/codec/decode", json={"payloads": [{"data": 5}]}, headers=headers)
+        bad_case = await http.post(
+            "/codec/decode",
+            json={"payloads": []},
+            headers={**headers, "X-Dutyflow-Case": "no spaces allowed"},
+        )
     assert [r.status_code for r in (not_json, broken, wrong, bad_case)] == [415, 400, 400, 400]
 
 
@@ -308,15 +339,18 @@ async def test_the_cors_preflight_allows_the_ui_origin_only(codec_server: Codec)
             await http.options(path, headers={**asking, "Origin": UI})
             for path in ("/codec/decode", "/codec/encode", "/codec/cases/case-1/decode")
         ]
-        stranger = await http.options("/codec/decode",
-                                       headers={**asking, "Origin": "https://evil.example"})
+        stranger = await http.options(
+            "/codec/decode", headers={**asking, "Origin": "https://evil.example"}
+        )
 
     for answer in answers:
         assert answer.status_code == 204
         assert answer.headers["access-control-allow-origin"] == UI
         assert answer.headers["access-control-allow-credentials"] == "true"
         assert "POST" in answer.headers["access-control-allow-methods"]
-        allowed = {h.strip().lower() for h in answer.headers["access-control-allow-headers"].split(",")}
+        allowed = {
+            h.strip().lower() for h in answer.headers["access-control-allow-headers"].split(",")
+        }
         assert {"authorization", "content-type", "x-namespace", "x-dutyflow-case"} <= allowed
     assert stranger.status_code == 403
     assert "access-control-allow-origin" not in stranger.headers
@@ -324,8 +358,14 @@ async def test_the_cors_preflight_allows_the_ui_origin_only(codec_server: Codec)
 
 def test_payload_json_round_trips_the_ui_form() -> None:
     """What the Web UI sends: metadata values and data in base64."""
-    document = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-                              "data": base64.b64encode(b"{}").decode()}]}
+    document = {
+        "payloads": [
+            {
+                "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+                "data": base64.b64encode(b"{}").decode(),
+            }
+        ]
+    }
     [payload] = from_json(document)
     assert payload.metadata["encoding"] == b"json/plain" and payload.data == b"{}"
     assert as_json([payload]) == document

@@ -275,8 +275,13 @@ async def build_world(stack: Harness, callers: Callers) -> World:
         delivered_case=delivered,
         report_id=delivery["report_id"],
         client_id=client_id,
-        shared_cases=dict(zip(("awaiting-grounds", "awaiting-phone-report", "awaiting-confirmation"),
-                              shared, strict=True)),
+        shared_cases=dict(
+            zip(
+                ("awaiting-grounds", "awaiting-phone-report", "awaiting-confirmation"),
+                shared,
+                strict=True,
+            )
+        ),
     )
 
 
@@ -306,8 +311,11 @@ def suspension() -> dict[str, Any]:
 
 
 def exception_request() -> dict[str, Any]:
-    return {"recipient_id": "county-child-welfare", "fields": ["clinical_context.diagnosis"],
-            "justification": "The investigator needs the diagnosis to assess the risk."}
+    return {
+        "recipient_id": "county-child-welfare",
+        "fields": ["clinical_context.diagnosis"],
+        "justification": "The investigator needs the diagnosis to assess the risk.",
+    }
 
 
 def throwaway_user(sessions: SessionFactory) -> str:
@@ -322,24 +330,41 @@ def throwaway_token(sessions: SessionFactory) -> str:
     return parsed[0]
 
 
-async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClient, allowed: bool) -> httpx.Response:
+async def request(
+    world: World, endpoint: str, name: str, http: httpx.AsyncClient, allowed: bool
+) -> httpx.Response:
     """The request ``name`` makes of ``endpoint``: what its own tool would send."""
     case = world.delivered_case
     sessions = world.stack.sessions
     match endpoint:
-        case "GET /health" | "GET /metrics" | "GET /openapi.json" | "GET /docs" | "GET /redoc" | "GET /me":
+        case (
+            "GET /health"
+            | "GET /metrics"
+            | "GET /openapi.json"
+            | "GET /docs"
+            | "GET /redoc"
+            | "GET /me"
+        ):
             return await http.get(endpoint.split(" ", 1)[1])
         case "GET /docs/oauth2-redirect":
             return await http.get("/docs/oauth2-redirect")
         case "POST /agency-callbacks/{agency_id}/acknowledgements":
             return await http.post(
                 "/agency-callbacks/demo-county-cws/acknowledgements",
-                json={"report_id": world.report_id, "reference_number": "x", "decision": "accepted",
-                      "decided_at": datetime.now(UTC).isoformat()},
+                json={
+                    "report_id": world.report_id,
+                    "reference_number": "x",
+                    "decision": "accepted",
+                    "decided_at": datetime.now(UTC).isoformat(),
+                },
             )
         case "POST /reports":
-            return await http.post("/reports", json=scenario.opening_request(
-                practitioner_id=world.owner.user_id, clinic_id=world.clinic))
+            return await http.post(
+                "/reports",
+                json=scenario.opening_request(
+                    practitioner_id=world.owner.user_id, clinic_id=world.clinic
+                ),
+            )
         case "POST /reports/{case_id}/grounds":
             step = await step_case(world, endpoint, allowed)
             return await http.post(f"/reports/{step}/grounds", json=scenario.grounds_submission())
@@ -349,31 +374,67 @@ async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClien
         case "POST /reports/{case_id}/confirm":
             step = await step_case(world, endpoint, allowed)
             review = ok(await world.owner.http.get(f"/reports/{step}/review"))
-            return await http.post(f"/reports/{step}/confirm", json={
-                "practitioner_id": world.user_id(name), "review_sha256": review["review_sha256"]})
+            return await http.post(
+                f"/reports/{step}/confirm",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "review_sha256": review["review_sha256"],
+                },
+            )
         case "POST /reports/{case_id}/retry-delivery":
             step = await step_case(world, endpoint, False)
-            return await http.post(f"/reports/{step}/retry-delivery", json={
-                "practitioner_id": world.user_id(name), "recipient_id": "county-child-welfare"})
+            return await http.post(
+                f"/reports/{step}/retry-delivery",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "recipient_id": "county-child-welfare",
+                },
+            )
         case "POST /reports/{case_id}/disclosure-decisions":
-            step = await step_case(world, endpoint.replace("disclosure-decisions", "retry-delivery"), False)
-            return await http.post(f"/reports/{step}/disclosure-decisions", json={
-                "practitioner_id": world.user_id(name), "recipient_id": "county-child-welfare",
-                "decision": "disclose", "reasons": "Reasoned decision."})
+            step = await step_case(
+                world, endpoint.replace("disclosure-decisions", "retry-delivery"), False
+            )
+            return await http.post(
+                f"/reports/{step}/disclosure-decisions",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "recipient_id": "county-child-welfare",
+                    "decision": "disclose",
+                    "reasons": "Reasoned decision.",
+                },
+            )
         case "POST /reports/{case_id}/contact-attempts":
-            step = await step_case(world, endpoint.replace("contact-attempts", "retry-delivery"), False)
-            return await http.post(f"/reports/{step}/contact-attempts", json={
-                "practitioner_id": world.user_id(name), "recipient_id": "county-child-welfare",
-                "channel": "phone", "outcome": "reached",
-                "attempted_at": (datetime.now(UTC) - timedelta(seconds=30)).isoformat()})
+            step = await step_case(
+                world, endpoint.replace("contact-attempts", "retry-delivery"), False
+            )
+            return await http.post(
+                f"/reports/{step}/contact-attempts",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "recipient_id": "county-child-welfare",
+                    "channel": "phone",
+                    "outcome": "reached",
+                    "attempted_at": (datetime.now(UTC) - timedelta(seconds=30)).isoformat(),
+                },
+            )
         case "POST /reports/{case_id}/inform-client":
             step = await step_case(world, endpoint, allowed)
-            return await http.post(f"/reports/{step}/inform-client", json={
-                "practitioner_id": world.user_id(name), "informed": True, "method": "In person",
-                "informed_at": (datetime.now(UTC) - timedelta(seconds=30)).isoformat()})
+            return await http.post(
+                f"/reports/{step}/inform-client",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "informed": True,
+                    "method": "In person",
+                    "informed_at": (datetime.now(UTC) - timedelta(seconds=30)).isoformat(),
+                },
+            )
         case "GET /reports/{case_id}":
             return await http.get(f"/reports/{case}")
-        case "GET /reports/{case_id}/review" | "GET /reports/{case_id}/timeline" | "GET /reports/{case_id}/fhir":
+        case (
+            "GET /reports/{case_id}/review"
+            | "GET /reports/{case_id}/timeline"
+            | "GET /reports/{case_id}/fhir"
+        ):
             return await http.get(f"/reports/{case}/{endpoint.rsplit('/', 1)[1]}")
         case "GET /compliance/cases":
             return await http.get("/compliance/cases", params={"clinic": world.clinic})
@@ -388,42 +449,72 @@ async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClien
         case "GET /agency/reports/{report_id}":
             return await http.get(f"/agency/reports/{world.report_id}")
         case "POST /agency/reports/{report_id}/acknowledgement":
-            reference = ok(await world.owner.http.get(f"/reports/{case}"))["deliveries"][0]["reference_number"]
-            return await http.post(f"/agency/reports/{world.report_id}/acknowledgement",
-                                   json={"reference_number": reference, "decision": "accepted"})
+            reference = ok(await world.owner.http.get(f"/reports/{case}"))["deliveries"][0][
+                "reference_number"
+            ]
+            return await http.post(
+                f"/agency/reports/{world.report_id}/acknowledgement",
+                json={"reference_number": reference, "decision": "accepted"},
+            )
         case "GET /supervision/consultations":
             return await http.get("/supervision/consultations")
         case "GET /supervision/consultations/{case_id}":
             return await http.get(f"/supervision/consultations/{case}")
         case "POST /supervision/consultations/{case_id}/decision":
-            return await http.post(f"/supervision/consultations/{world.shared_cases['awaiting-confirmation']}"
-                                   "/decision", json={"decision": "approve"})
+            return await http.post(
+                f"/supervision/consultations/{world.shared_cases['awaiting-confirmation']}"
+                "/decision",
+                json={"decision": "approve"},
+            )
         case "GET /reports/{case_id}/supervision":
             return await http.get(f"/reports/{case}/supervision")
         case "GET /reports/{case_id}/supervision/revealable":
             return await http.get(f"/reports/{case}/supervision/revealable")
         case "POST /reports/{case_id}/supervision/reveals":
-            return await http.post(f"/reports/{case}/supervision/reveals", json={
-                "fields": ["victim.school"], "reason": "The supervisor knows the school's lead."})
+            return await http.post(
+                f"/reports/{case}/supervision/reveals",
+                json={
+                    "fields": ["victim.school"],
+                    "reason": "The supervisor knows the school's lead.",
+                },
+            )
         case "POST /reports/{case_id}/exceptions":
-            return await http.post(f"/reports/{world.shared_cases['awaiting-confirmation']}/exceptions",
-                                   json=exception_request())
-        case "POST /reports/{case_id}/exceptions/{exception_id}/approve" | \
-                "POST /reports/{case_id}/exceptions/{exception_id}/refuse":
+            return await http.post(
+                f"/reports/{world.shared_cases['awaiting-confirmation']}/exceptions",
+                json=exception_request(),
+            )
+        case (
+            "POST /reports/{case_id}/exceptions/{exception_id}/approve"
+            | "POST /reports/{case_id}/exceptions/{exception_id}/refuse"
+        ):
             shared = world.shared_cases["awaiting-confirmation"]
             exception_id = "exception-1"
             if allowed:  # a fresh request of the owner's for each second person
-                asked = ok(await world.owner.http.post(f"/reports/{shared}/exceptions", json=exception_request()))
+                asked = ok(
+                    await world.owner.http.post(
+                        f"/reports/{shared}/exceptions", json=exception_request()
+                    )
+                )
                 exception_id = asked["exceptions"][-1]["exception_id"]
-            return await http.post(f"/reports/{shared}/exceptions/{exception_id}/{endpoint.rsplit('/', 1)[1]}")
+            return await http.post(
+                f"/reports/{shared}/exceptions/{exception_id}/{endpoint.rsplit('/', 1)[1]}"
+            )
         case "GET /reports/{case_id}/deidentified":
             return await http.get(f"/reports/{case}/deidentified")
         case "GET /clients/{client_id}/privacy-notice":
-            return await http.get("/clients/client-matrix-01/privacy-notice", params={"jurisdiction": "US-CA"})
+            return await http.get(
+                "/clients/client-matrix-01/privacy-notice", params={"jurisdiction": "US-CA"}
+            )
         case "POST /clients/{client_id}/privacy-notice-acknowledgements":
-            return await http.post("/clients/client-matrix-01/privacy-notice-acknowledgements", json={
-                "jurisdiction": "US-CA", "notice_version": "2026.1",
-                "given_on": datetime.now(UTC).date().isoformat(), "how": "signed"})
+            return await http.post(
+                "/clients/client-matrix-01/privacy-notice-acknowledgements",
+                json={
+                    "jurisdiction": "US-CA",
+                    "notice_version": "2026.1",
+                    "given_on": datetime.now(UTC).date().isoformat(),
+                    "how": "signed",
+                },
+            )
         case "GET /clients/{client_id}/privacy-notice-acknowledgements":
             return await http.get("/clients/client-matrix-01/privacy-notice-acknowledgements")
         case "GET /reports/{case_id}/privacy-notice":
@@ -435,9 +526,15 @@ async def request(world: World, endpoint: str, name: str, http: httpx.AsyncClien
         case "GET /admin/users":
             return await http.get("/admin/users")
         case "POST /admin/users":
-            return await http.post("/admin/users", json={
-                "user_id": unique("practitioner"), "display_name": "New practitioner",
-                "role": "practitioner", "clinic_id": world.clinic})
+            return await http.post(
+                "/admin/users",
+                json={
+                    "user_id": unique("practitioner"),
+                    "display_name": "New practitioner",
+                    "role": "practitioner",
+                    "clinic_id": world.clinic,
+                },
+            )
         case "POST /admin/users/{user_id}/tokens":
             return await http.post(f"/admin/users/{throwaway_user(sessions)}/tokens")
         case "POST /admin/users/{user_id}/disable":

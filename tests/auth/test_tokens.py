@@ -80,7 +80,7 @@ def test_authenticate_answers_the_principal_and_notes_the_use(sessions: SessionF
     with sessions() as session:
         used = session.get(ApiToken, token_id)
     assert used is not None and used.last_used_at is not None
-    assert LAST_USED_RESOLUTION <= timedelta(minutes=5)
+    assert timedelta(minutes=5) >= LAST_USED_RESOLUTION
     assert authenticate(sessions, f"  {token}  ") is not None  # stray whitespace is forgiven
 
 
@@ -145,13 +145,12 @@ def test_refused_accounts_name_the_field_and_leave_nothing(sessions: SessionFact
     assert [e.step for e in entries] == ["user-added"]
 
 
-def new_user_with(
-    sessions: SessionFactory, user_id: str, clinic_id: str | None = "c-1"
-) -> None:
+def new_user_with(sessions: SessionFactory, user_id: str, clinic_id: str | None = "c-1") -> None:
     from dutyflow.auth.store import add_user
 
-    add_user(sessions, user_id=user_id, display_name="Again", role="practitioner",
-             clinic_id=clinic_id)
+    add_user(
+        sessions, user_id=user_id, display_name="Again", role="practitioner", clinic_id=clinic_id
+    )
 
 
 def test_user_administration_is_audited_without_secrets(sessions: SessionFactory) -> None:
@@ -164,10 +163,15 @@ def test_user_administration_is_audited_without_secrets(sessions: SessionFactory
         entries = audit_log.entries_for_case(session, audit_subject(user.user_id))
         assert audit_log.verify(session).intact
     assert [e.step for e in entries] == [
-        "user-added", "token-issued", "token-revoked", "user-disabled"
+        "user-added",
+        "token-issued",
+        "token-revoked",
+        "user-disabled",
     ]
     assert entries[0].details == {
-        "role": "supervisor", "clinic_id": "clinic-east", "agency_id": None,
+        "role": "supervisor",
+        "clinic_id": "clinic-east",
+        "agency_id": None,
         "token_id": parse_token(token)[0],  # type: ignore[index]
     }
     assert entries[1].details == {"token_id": row.token_id}

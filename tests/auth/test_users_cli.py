@@ -40,8 +40,16 @@ def test_users_add_prints_the_token_once_and_it_works(
 ) -> None:
     user_id = unique("pr")
     status, out, err = dutyflow(
-        "users", "add", "--id", user_id, "--name", "Dr. Ada Example", "--role", "practitioner",
-        "--clinic", "clinic-north",
+        "users",
+        "add",
+        "--id",
+        user_id,
+        "--name",
+        "Dr. Ada Example",
+        "--role",
+        "practitioner",
+        "--clinic",
+        "clinic-north",
     )
 
     assert status == 0, err
@@ -60,9 +68,7 @@ def test_users_add_prints_the_token_once_and_it_works(
     assert hashlib.sha256(tokens[0].encode()).hexdigest() not in listed
 
 
-def test_users_add_refuses_a_practitioner_without_a_clinic(
-    dutyflow: Run, engine: Engine
-) -> None:
+def test_users_add_refuses_a_practitioner_without_a_clinic(dutyflow: Run, engine: Engine) -> None:
     user_id = unique("pr")
     status, out, err = dutyflow(
         "users", "add", "--id", user_id, "--name", "No Clinic", "--role", "practitioner"
@@ -83,8 +89,10 @@ def test_users_add_refuses_a_practitioner_without_a_clinic(
     [
         (["--role", "root"], "--role: must be one of practitioner, supervisor, compliance"),
         (["--role", "agency"], "--agency: required for an agency user"),
-        (["--role", "admin", "--clinic", "c-1"],
-         "--clinic: only practitioners and supervisors belong to a clinic"),
+        (
+            ["--role", "admin", "--clinic", "c-1"],
+            "--clinic: only practitioners and supervisors belong to a clinic",
+        ),
         (["--role", "admin", "--name", ""], "--name: required"),
     ],
 )
@@ -107,8 +115,9 @@ def test_users_add_refuses_an_existing_id(dutyflow: Run) -> None:
 
 def test_users_token_and_revoke(dutyflow: Run, sessions: SessionFactory) -> None:
     user_id = unique("co")
-    status, out, _ = dutyflow("users", "add", "--id", user_id, "--name", "C", "--role",
-                              "compliance")
+    status, out, _ = dutyflow(
+        "users", "add", "--id", user_id, "--name", "C", "--role", "compliance"
+    )
     assert status == 0
     [first] = TOKEN.findall(out)
 

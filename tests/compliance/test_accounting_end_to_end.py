@@ -54,8 +54,12 @@ async def test_accounting_lists_exactly_the_disclosures_made_for_the_client(
 
     env = {**os.environ, "DUTYFLOW_DATABASE_URL": database_url}
     result = await asyncio.to_thread(
-        subprocess.run, [str(DUTYFLOW), "accounting", "--client", client, "--format", "csv"],
-        env=env, capture_output=True, text=True, timeout=60,
+        subprocess.run,
+        [str(DUTYFLOW), "accounting", "--client", client, "--format", "csv"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

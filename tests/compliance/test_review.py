@@ -37,7 +37,9 @@ DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 def grounds_formed_hours_ago(hours: float) -> dict:
     body = scenario.grounds_submission()
-    body["grounds"]["suspicion_formed_at"] = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+    body["grounds"]["suspicion_formed_at"] = (
+        datetime.now(UTC) - timedelta(hours=hours)
+    ).isoformat()
     return body
 
 
@@ -52,7 +54,9 @@ async def wait_for_listing(api: httpx.AsyncClient, params: dict, expected: set[s
         await asyncio.sleep(0.1)
 
 
-async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(api, stack, callers) -> None:
+async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(
+    api, stack, callers
+) -> None:
     status = await report_end_to_end(api, grounds_with_markers())
     officer = callers.new("compliance")
 
@@ -74,7 +78,9 @@ async def test_timeline_merges_history_and_audit_and_says_what_went_to_whom(api,
         assert marker not in str(timeline)
 
 
-async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, database_url, callers) -> None:
+async def test_audit_and_accounting_outlive_the_temporal_history(
+    api, stack, database_url, callers
+) -> None:
     if database_url.startswith("postgresql"):
         pytest.skip("about Temporal's retention; the dev server takes ~30 s to delete, run it once")
     status = await report_end_to_end(api)
@@ -83,13 +89,16 @@ async def test_audit_and_accounting_outlive_the_temporal_history(api, stack, dat
 
     await stack.client.workflow_service.delete_workflow_execution(
         DeleteWorkflowExecutionRequest(
-            namespace=stack.client.namespace, workflow_execution=WorkflowExecution(workflow_id=case_id)
+            namespace=stack.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=case_id),
         )
     )
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 120  # the dev server deletes asynchronously (about 30 s here)
-    while (timeline := ok(await officer.http.get(f"/compliance/cases/{case_id}/timeline")))["history_available"]:
+    while (timeline := ok(await officer.http.get(f"/compliance/cases/{case_id}/timeline")))[
+        "history_available"
+    ]:
         assert loop.time() < deadline, "the history was not deleted"
         await asyncio.sleep(0.5)
     assert {e["source"] for e in timeline["events"]} == {"audit"}
@@ -111,11 +120,14 @@ async def test_overdue_and_at_risk_cases_are_listed_by_clinic(
     comfortable = await open_report_as(practitioner)
     await document_grounds(practitioner.http, comfortable, grounds_formed_hours_ago(2))
 
-    [listed] = await wait_for_listing(officer.http, {"clinic": clinic, "overdue": "true"}, {overdue})
+    [listed] = await wait_for_listing(
+        officer.http, {"clinic": clinic, "overdue": "true"}, {overdue}
+    )
     assert listed["overdue"] is True and listed["stage"] == "awaiting-phone-report"
     await wait_for_listing(officer.http, {"clinic": clinic, "at_risk_within_hours": 12}, {at_risk})
     await wait_for_listing(
-        officer.http, {"clinic": clinic, "stage": "awaiting-phone-report"},
+        officer.http,
+        {"clinic": clinic, "stage": "awaiting-phone-report"},
         {overdue, at_risk, comfortable},
     )
 
@@ -160,14 +172,20 @@ async def test_timeline_command_prints_the_case_for_an_auditor(
     }
 
     result = await asyncio.to_thread(
-        subprocess.run, [str(DUTYFLOW), "timeline", status["case_id"]], env=env,
-        capture_output=True, text=True, timeout=60,
+        subprocess.run,
+        [str(DUTYFLOW), "timeline", status["case_id"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stderr
     assert "Disclosure to Demo County Child Welfare Services" in result.stdout
     assert "(on time)" in result.stdout
-    assert "WorkflowExecutionUpdateAccepted" in result.stdout and "report-delivered" in result.stdout
+    assert (
+        "WorkflowExecutionUpdateAccepted" in result.stdout and "report-delivered" in result.stdout
+    )
 
 
 async def test_each_real_disclosure_exports_as_valid_fhir(api: httpx.AsyncClient) -> None:

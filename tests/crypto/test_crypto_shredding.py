@@ -50,7 +50,12 @@ def keys_cli(monkeypatch, capsys, database_url: str, key_environment: dict[str, 
 
 
 async def test_a_closed_case_loses_its_key_and_every_copy_of_its_content_becomes_unreadable(
-    api: httpx.AsyncClient, stack, payload_key: bytes, key_store_url: str, database_url: str, keys_cli
+    api: httpx.AsyncClient,
+    stack,
+    payload_key: bytes,
+    key_store_url: str,
+    database_url: str,
+    keys_cli,
 ) -> None:
     case_id = (await report_end_to_end(api, grounds_with_markers()))["case_id"]
     payloads = await case_payloads(stack.client, case_id)
@@ -61,7 +66,13 @@ async def test_a_closed_case_loses_its_key_and_every_copy_of_its_content_becomes
     status, _, err = keys_cli("keys", "shred", "--case", case_id, "--reason", "retention ended")
     assert status == 2 and "--case: its retention runs until" in err  # closed today: kept
     status, out, _ = keys_cli(
-        "keys", "shred", "--case", case_id, "--reason", "court-ordered erasure", "--before-retention-end"
+        "keys",
+        "shred",
+        "--case",
+        case_id,
+        "--reason",
+        "court-ordered erasure",
+        "--before-retention-end",
     )
     assert status == 0 and "Destroyed the key of" in out
 
@@ -87,19 +98,23 @@ async def test_a_closed_case_loses_its_key_and_every_copy_of_its_content_becomes
         assert audit_log.verify(session).intact
     engine.dispose()
 
-    status, out, _ = keys_cli("keys", "shred", "--case", case_id, "--reason", "again",
-                              "--before-retention-end")
+    status, out, _ = keys_cli(
+        "keys", "shred", "--case", case_id, "--reason", "again", "--before-retention-end"
+    )
     assert status == 0  # idempotent: nothing more to destroy, nothing audited twice
     with session_factory(stack.engine)() as session:
-        assert [e.step for e in audit_log.entries_for_case(session, case_id)].count("case-key-destroyed") == 1
+        assert [e.step for e in audit_log.entries_for_case(session, case_id)].count(
+            "case-key-destroyed"
+        ) == 1
 
 
 async def test_an_open_case_never_loses_its_key(api: httpx.AsyncClient, keys_cli) -> None:
     case_id = await open_report(api)
     await wait_for_stage(api, case_id, "awaiting-grounds")  # opened and recorded, not closed
 
-    status, _, err = keys_cli("keys", "shred", "--case", case_id, "--reason", "mistake",
-                              "--before-retention-end")
+    status, _, err = keys_cli(
+        "keys", "shred", "--case", case_id, "--reason", "mistake", "--before-retention-end"
+    )
 
     assert status == 2 and "--case: the case is still open" in err
 
@@ -112,7 +127,9 @@ async def test_an_open_case_never_loses_its_key(api: httpx.AsyncClient, keys_cli
         (["--case", "case-unknown-0000", "--reason", "x"], "--case: no such case"),
     ],
 )
-def test_shredding_refuses_bad_input_naming_the_option(keys_cli, argv: list[str], message: str) -> None:
+def test_shredding_refuses_bad_input_naming_the_option(
+    keys_cli, argv: list[str], message: str
+) -> None:
     status, _, err = keys_cli("keys", "shred", *argv)
     assert status == 2 and message in err
 
@@ -126,45 +143,75 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
 
     async def run_worker_with(masters: list[bytes]):
         ring = later_reader(masters, key_store)
-        client = await Client.connect(temporal_address, data_converter=data_converter(masters, ring))
+        client = await Client.connect(
+            temporal_address, data_converter=data_converter(masters, ring)
+        )
         engine: Engine = bind_keyring(make_engine(database_url), ring)
         return client, engine, ring
 
     # Before: the old master key alone. The case is opened and its grounds documented.
     client, engine, _ = await run_worker_with([old])
     opening = CaseOpening(case_id=f"case-{uuid.uuid4().hex}", **scenario.opening_request())
-    async with httpx.AsyncClient(timeout=30) as http, build_worker(
-        client, task_queue=task_queue, sessions=session_factory(engine), policies=stack.policies,
-        directory=stack.directory, http=http, executor=ThreadPoolExecutor(4), secrets=stack.secrets,
-        acknowledgement_base_url=None,
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        build_worker(
+            client,
+            task_queue=task_queue,
+            sessions=session_factory(engine),
+            policies=stack.policies,
+            directory=stack.directory,
+            http=http,
+            executor=ThreadPoolExecutor(4),
+            secrets=stack.secrets,
+            acknowledgement_base_url=None,
+        ),
     ):
-        handle = await client.start_workflow(MandatedReportWorkflow.run, opening, id=opening.case_id,
-                                             task_queue=task_queue)
-        await handle.execute_update(MandatedReportWorkflow.document_grounds,
-                                    GroundsSubmission.model_validate(scenario.grounds_submission()))
+        handle = await client.start_workflow(
+            MandatedReportWorkflow.run, opening, id=opening.case_id, task_queue=task_queue
+        )
+        await handle.execute_update(
+            MandatedReportWorkflow.document_grounds,
+            GroundsSubmission.model_validate(scenario.grounds_submission()),
+        )
     engine.dispose()
 
     # Rotation: the new key first, the old one after it; every case key re-wrapped.
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("DUTYFLOW_KEY_STORE_URL", key_store)
-    monkeypatch.setenv("DUTYFLOW_MASTER_KEYS", ",".join(base64.b64encode(k).decode() for k in (new, old)))
+    monkeypatch.setenv(
+        "DUTYFLOW_MASTER_KEYS", ",".join(base64.b64encode(k).decode() for k in (new, old))
+    )
     run = in_process(monkeypatch, capsys)
     status, out, _ = run("keys", "rotate")
     assert status == 0 and "Re-wrapped 1 case keys" in out
 
     # After: the old master key retired. The same case finishes, and all of it stays readable.
     client, engine, ring = await run_worker_with([new])
-    async with httpx.AsyncClient(timeout=30) as http, build_worker(
-        client, task_queue=task_queue, sessions=session_factory(engine), policies=stack.policies,
-        directory=stack.directory, http=http, executor=ThreadPoolExecutor(4), secrets=stack.secrets,
-        acknowledgement_base_url=None,
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        build_worker(
+            client,
+            task_queue=task_queue,
+            sessions=session_factory(engine),
+            policies=stack.policies,
+            directory=stack.directory,
+            http=http,
+            executor=ThreadPoolExecutor(4),
+            secrets=stack.secrets,
+            acknowledgement_base_url=None,
+        ),
     ):
         handle = client.get_workflow_handle_for(MandatedReportWorkflow.run, opening.case_id)
-        status_now = await handle.execute_update(MandatedReportWorkflow.record_phone_report,
-                                                 PhoneReport.model_validate(scenario.phone_report()))
+        status_now = await handle.execute_update(
+            MandatedReportWorkflow.record_phone_report,
+            PhoneReport.model_validate(scenario.phone_report()),
+        )
         await handle.execute_update(
             MandatedReportWorkflow.confirm_report,
-            Confirmation(practitioner_id=opening.practitioner_id, review_sha256=status_now.review_sha256 or ""),
+            Confirmation(
+                practitioner_id=opening.practitioner_id,
+                review_sha256=status_now.review_sha256 or "",
+            ),
         )
         outcome = await handle.result()
     assert outcome.deliveries
@@ -174,6 +221,8 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
     assert all(p.metadata.get("encoding") != b"binary/encrypted" for p in decoded)
     with session_factory(engine)() as session:
         assert session.get(GroundsRecord, opening.case_id).submission
-        assert session.exec(select(ReportDocument).where(ReportDocument.case_id == opening.case_id)).all()
+        assert session.exec(
+            select(ReportDocument).where(ReportDocument.case_id == opening.case_id)
+        ).all()
     assert set(ring.count_by_master_key()) == {ring.master.newest_id}
     engine.dispose()

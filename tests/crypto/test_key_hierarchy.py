@@ -39,7 +39,9 @@ def new_case() -> str:
     return f"case-{uuid.uuid4().hex}"
 
 
-def test_a_case_gets_one_data_key_made_on_first_use_and_readers_never_make_one(key_store: str) -> None:
+def test_a_case_gets_one_data_key_made_on_first_use_and_readers_never_make_one(
+    key_store: str,
+) -> None:
     keyring, case = ring(key_store, OLD), new_case()
 
     with pytest.raises(CaseKeyMissing):
@@ -59,22 +61,30 @@ def test_concurrent_first_uses_agree_on_one_key(key_store: str) -> None:
     assert len(keys) == 1
 
 
-def test_the_key_store_holds_no_data_key_in_clear_and_a_wrapped_key_is_bound_to_its_case(key_store: str) -> None:
+def test_the_key_store_holds_no_data_key_in_clear_and_a_wrapped_key_is_bound_to_its_case(
+    key_store: str,
+) -> None:
     keyring = ring(key_store, OLD)
     first, second = new_case(), new_case()
     key = keyring.data_key(first, create=True)
     keyring.data_key(second, create=True)
     with keyring.engine.begin() as connection:
-        wrapped = connection.execute(select(CASE_KEYS.c.wrapped_key).where(CASE_KEYS.c.case_id == first)).scalar_one()
+        wrapped = connection.execute(
+            select(CASE_KEYS.c.wrapped_key).where(CASE_KEYS.c.case_id == first)
+        ).scalar_one()
         assert key.hex() not in wrapped and key not in wrapped.encode()
         # Copy the first case's wrapped key onto the second case's row: it does not unwrap there.
-        connection.execute(update(CASE_KEYS).where(CASE_KEYS.c.case_id == second).values(wrapped_key=wrapped))
+        connection.execute(
+            update(CASE_KEYS).where(CASE_KEYS.c.case_id == second).values(wrapped_key=wrapped)
+        )
 
     with pytest.raises(KeyringError, match="does not unwrap"):
         keyring.data_key(second, create=False)
 
 
-def test_rotation_new_master_wraps_old_still_unwraps_and_rewrap_retires_the_old(key_store: str) -> None:
+def test_rotation_new_master_wraps_old_still_unwraps_and_rewrap_retires_the_old(
+    key_store: str,
+) -> None:
     case = new_case()
     key = ring(key_store, OLD).data_key(case, create=True)
 
@@ -104,9 +114,12 @@ def test_a_shredded_case_key_is_gone_for_good_and_never_made_again(key_store: st
     with pytest.raises(CaseKeyShredded):
         keyring.data_key(case, create=True)
     with keyring.engine.connect() as connection:
-        assert connection.execute(
-            select(CASE_KEYS.c.wrapped_key).where(CASE_KEYS.c.case_id == case)
-        ).scalar_one() is None
+        assert (
+            connection.execute(
+                select(CASE_KEYS.c.wrapped_key).where(CASE_KEYS.c.case_id == case)
+            ).scalar_one()
+            is None
+        )
     assert keyring.shred(case, by="admin-2", reason="again").shredded_by == "admin-1"  # idempotent
 
 
@@ -121,8 +134,11 @@ def test_a_process_that_shreds_forgets_its_cached_key_at_once(key_store: str) ->
 
 @pytest.mark.parametrize(
     ("setting", "problem"),
-    [("", "at least one key"), ("not base64!", "master key 1: not valid base64"),
-     ("c2hvcnQ=", "master key 1: must be 32 bytes")],
+    [
+        ("", "at least one key"),
+        ("not base64!", "master key 1: not valid base64"),
+        ("c2hvcnQ=", "master key 1: must be 32 bytes"),
+    ],
 )
 def test_master_key_settings_are_checked_naming_the_key(setting: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):

@@ -28,9 +28,15 @@ def marker() -> str:
 
 def case_record(case_id: str, secret: str) -> CaseRecord:
     return CaseRecord(
-        case_id=case_id, jurisdiction="US-CA", kind="child-abuse", county="Demo County",
-        clinic_id="clinic-demo-01", practitioner_id="practitioner-0042", client_id="client-seal",
-        policy_version="2026.1", opening={"reporter": {"name": secret}},
+        case_id=case_id,
+        jurisdiction="US-CA",
+        kind="child-abuse",
+        county="Demo County",
+        clinic_id="clinic-demo-01",
+        practitioner_id="practitioner-0042",
+        client_id="client-seal",
+        policy_version="2026.1",
+        opening={"reporter": {"name": secret}},
     )
 
 
@@ -38,8 +44,15 @@ def write_case(engine: Engine, secret: str) -> str:
     case_id = f"case-{uuid.uuid4().hex}"
     with session_factory(engine)() as session, session.begin():
         session.add(case_record(case_id, secret))
-        session.add(GroundsRecord(case_id=case_id, submission={"narrative": secret}, content_sha256="0" * 64,
-                                  suspicion_formed_at=datetime.now(UTC), recorded_by="practitioner-0042"))
+        session.add(
+            GroundsRecord(
+                case_id=case_id,
+                submission={"narrative": secret},
+                content_sha256="0" * 64,
+                suspicion_formed_at=datetime.now(UTC),
+                recorded_by="practitioner-0042",
+            )
+        )
     return case_id
 
 
@@ -50,7 +63,9 @@ def stored(engine: Engine, table: str, column: str, case_id: str) -> str:
         ).scalar_one()
 
 
-def test_content_reads_back_in_clear_and_is_stored_only_sealed(engine: Engine, database_url: str) -> None:
+def test_content_reads_back_in_clear_and_is_stored_only_sealed(
+    engine: Engine, database_url: str
+) -> None:
     secret = marker()
     case_id = write_case(engine, secret)
 
@@ -70,12 +85,19 @@ def test_an_engine_without_a_keyring_refuses_to_write_content_and_writes_nothing
 ) -> None:
     bare = make_engine(database_url)
     case_id = f"case-{uuid.uuid4().hex}"
-    with pytest.raises(SealingError, match="no keyring"), session_factory(bare)() as session, session.begin():
+    with (
+        pytest.raises(SealingError, match="no keyring"),
+        session_factory(bare)() as session,
+        session.begin(),
+    ):
         session.add(case_record(case_id, marker()))
     with engine.connect() as connection:
-        assert connection.execute(
-            text("SELECT count(*) FROM case_record WHERE case_id = :case"), {"case": case_id}
-        ).scalar_one() == 0
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM case_record WHERE case_id = :case"), {"case": case_id}
+            ).scalar_one()
+            == 0
+        )
     bare.dispose()
 
 
@@ -116,19 +138,28 @@ def test_the_migration_seals_content_stored_in_clear_before_it_and_refuses_witho
     plain = make_engine(fresh_url)
     migrate.upgrade(plain, "0005")
     with plain.begin() as connection:  # a case stored by a Dutyflow before revision 0006
-        connection.execute(text(
-            "INSERT INTO case_record (case_id, jurisdiction, kind, county, clinic_id, practitioner_id, "
-            "client_id, policy_version, opening, opened_at) VALUES (:case, 'US-CA', 'child-abuse', 'Demo', "
-            "'clinic-1', 'practitioner-1', 'client-1', '2026.1', :opening, :now)"
-        ), {"case": case_id, "opening": f'{{"reporter":{{"name":"{secret}"}}}}', "now": datetime.now(UTC)})
+        connection.execute(
+            text(
+                "INSERT INTO case_record (case_id, jurisdiction, kind, county, clinic_id, practitioner_id, "
+                "client_id, policy_version, opening, opened_at) VALUES (:case, 'US-CA', 'child-abuse', 'Demo', "
+                "'clinic-1', 'practitioner-1', 'client-1', '2026.1', :opening, :now)"
+            ),
+            {
+                "case": case_id,
+                "opening": f'{{"reporter":{{"name":"{secret}"}}}}',
+                "now": datetime.now(UTC),
+            },
+        )
 
     with pytest.raises(RuntimeError, match="no keyring is bound"):
         migrate.upgrade(plain, "head")
     assert migrate.current_revision(plain) == "0005"
     assert secret in str(stored(plain, "case_record", "opening", case_id))  # untouched, in clear
 
-    keyring = CaseKeyring(key_store_engine(f"sqlite:///{tmp_path / 'keys.db'}"),
-                          MasterKeys([AESGCM.generate_key(bit_length=256)]))
+    keyring = CaseKeyring(
+        key_store_engine(f"sqlite:///{tmp_path / 'keys.db'}"),
+        MasterKeys([AESGCM.generate_key(bit_length=256)]),
+    )
     sealed = bind_keyring(make_engine(fresh_url), keyring)
     migrate.upgrade(sealed, "head")
 

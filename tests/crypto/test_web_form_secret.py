@@ -17,7 +17,10 @@ def settings_with(*keys: bytes) -> Settings:
 
 def test_two_api_processes_with_the_same_master_keys_accept_each_others_forms() -> None:
     keys = (secrets.token_bytes(32), secrets.token_bytes(32))
-    served_by, sent_to = CsrfGuard(web_form_secret(settings_with(*keys))), CsrfGuard(web_form_secret(settings_with(*keys)))
+    served_by, sent_to = (
+        CsrfGuard(web_form_secret(settings_with(*keys))),
+        CsrfGuard(web_form_secret(settings_with(*keys))),
+    )
 
     assert sent_to.valid("session-token-1", served_by.token_for("session-token-1"))
     assert not sent_to.valid("session-token-2", served_by.token_for("session-token-1"))

@@ -29,7 +29,7 @@ async def skip(env, duration: timedelta, step: timedelta = timedelta(hours=1)) -
 class Unavailable(BaseHTTPRequestHandler):
     """An agency that is down: 503, come back in an hour."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(503)
         self.send_header("Retry-After", "3600")
@@ -106,7 +106,9 @@ async def test_agency_down_for_the_whole_window_escalates_and_nothing_is_lost(
             outage.server_close()
             db = tmp_path / "agency.db"
             back = bind("127.0.0.1", port, "agency")
-            agency = await serve(create_app(f"sqlite:///{db}", secrets=stack.secrets), back, "agency")
+            agency = await serve(
+                create_app(f"sqlite:///{db}", secrets=stack.secrets), back, "agency"
+            )
             try:
                 await skip(skipping_env, timedelta(minutes=15))
                 loop = asyncio.get_running_loop()
@@ -124,7 +126,9 @@ async def test_agency_down_for_the_whole_window_escalates_and_nothing_is_lost(
     steps = [e.step for e in entries]
     assert steps.count("deadline-escalated") >= 3 and steps.count("report-delivered") == 1
     delivery_attempts = [
-        e for e in entries if e.step == "activity-started" and e.details["activity"] == "deliver_report"
+        e
+        for e in entries
+        if e.step == "activity-started" and e.details["activity"] == "deliver_report"
     ]
     assert 30 < len(delivery_attempts) < 45, "the agency's Retry-After (an hour) was not honoured"
 

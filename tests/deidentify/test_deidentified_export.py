@@ -24,8 +24,11 @@ IDENTIFYING = {
 
 def grounds_with_identities() -> dict:
     body = scenario.grounds_submission()
-    body["victim"].update(name=IDENTIFYING["victim.name"], address=IDENTIFYING["victim.address"],
-                          school=IDENTIFYING["victim.school"])
+    body["victim"].update(
+        name=IDENTIFYING["victim.name"],
+        address=IDENTIFYING["victim.address"],
+        school=IDENTIFYING["victim.school"],
+    )
     body["suspect"]["name"] = IDENTIFYING["suspect.name"]
     body["guardians"][0]["name"] = IDENTIFYING["guardians.name"]
     body["grounds"]["observations"] = "QUILLFEATHER samira said: 'Casey did it.' (Brandvold's car)."
@@ -43,9 +46,19 @@ async def test_the_export_conceals_identities_and_private_content_and_is_audited
     export = ok(await api.get(f"/reports/{case_id}/deidentified"))
 
     shown = json.dumps(export["content"]).lower()
-    for marker in [*IDENTIFYING.values(), "samira", "casey", "brandvold", "MARKER-PRIVATE", "Dr. Alex Rivera"]:
+    for marker in [
+        *IDENTIFYING.values(),
+        "samira",
+        "casey",
+        "brandvold",
+        "MARKER-PRIVATE",
+        "Dr. Alex Rivera",
+    ]:
         assert marker.lower() not in shown, marker
-    assert "[victim] said: '[suspect] did it.' ([suspect]'s car)." in export["content"]["grounds"]["observations"]
+    assert (
+        "[victim] said: '[suspect] did it.' ([suspect]'s car)."
+        in export["content"]["grounds"]["observations"]
+    )
     assert {"victim.name", "victim.school", "reporter", "private_content"} <= set(export["removed"])
     assert export["residual_risks"]
 
@@ -54,7 +67,11 @@ async def test_the_export_conceals_identities_and_private_content_and_is_audited
     assert status == 0 and "Residual risk:" in out and "Samira" not in out
 
     with stack.sessions() as session:
-        exports = [e for e in audit_log.entries_for_case(session, case_id) if e.step == "case-exported-deidentified"]
+        exports = [
+            e
+            for e in audit_log.entries_for_case(session, case_id)
+            if e.step == "case-exported-deidentified"
+        ]
     assert len(exports) == 2 and {e.actor_role for e in exports} == {"practitioner", "admin"}
     assert "Samira" not in repr([e.details for e in exports])
     assert "victim.name" in exports[0].details["removed"]

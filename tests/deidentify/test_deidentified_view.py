@@ -16,13 +16,25 @@ ON = date(2026, 11, 26)
 
 def case_with_markers() -> dict:
     case = {"opening": scenario.opening_request(), **scenario.grounds_submission()}
-    case["victim"].update(name="Samira Quillfeather", address="MARKER-ADDRESS-1", phone="MARKER-PHONE-1",
-                          school="MARKER-SCHOOL-1", birth_date="2016-05-14")
+    case["victim"].update(
+        name="Samira Quillfeather",
+        address="MARKER-ADDRESS-1",
+        phone="MARKER-PHONE-1",
+        school="MARKER-SCHOOL-1",
+        birth_date="2016-05-14",
+    )
     case["guardians"][0].update(name="Jordan Quillfeather", phone="MARKER-PHONE-2")
-    case["suspect"] = {"name": "Casey Brandvold", "address": "MARKER-ADDRESS-2",
-                       "occupation": "MARKER-PROFESSION-1"}
-    case["client"] = {"name": "Robin Thistlewood", "employer": "MARKER-EMPLOYER-1",
-                      "profession": "MARKER-PROFESSION-2", "approximate_age": 37}
+    case["suspect"] = {
+        "name": "Casey Brandvold",
+        "address": "MARKER-ADDRESS-2",
+        "occupation": "MARKER-PROFESSION-1",
+    }
+    case["client"] = {
+        "name": "Robin Thistlewood",
+        "employer": "MARKER-EMPLOYER-1",
+        "profession": "MARKER-PROFESSION-2",
+        "approximate_age": 37,
+    }
     case["grounds"]["observations"] = (
         "SAMIRA arrived with her mother (jordan quillfeather); Samira's arm was bruised. "
         "Robin, the client, said 'Thistlewood is my name' and works at MARKER-EMPLOYER-1."
@@ -32,9 +44,24 @@ def case_with_markers() -> dict:
     return case
 
 
-IDENTIFYING = ["Samira", "Quillfeather", "Jordan", "Casey", "Brandvold", "Robin", "Thistlewood",
-               "MARKER-ADDRESS", "MARKER-PHONE", "MARKER-SCHOOL", "MARKER-PROFESSION",
-               "MARKER-EMPLOYER", "MARKER-PRIVATE", "Dr. Alex Rivera", "2016-05-14", "HOTLINE"]
+IDENTIFYING = [
+    "Samira",
+    "Quillfeather",
+    "Jordan",
+    "Casey",
+    "Brandvold",
+    "Robin",
+    "Thistlewood",
+    "MARKER-ADDRESS",
+    "MARKER-PHONE",
+    "MARKER-SCHOOL",
+    "MARKER-PROFESSION",
+    "MARKER-EMPLOYER",
+    "MARKER-PRIVATE",
+    "Dr. Alex Rivera",
+    "2016-05-14",
+    "HOTLINE",
+]
 
 
 def test_no_identifying_marker_survives_anywhere_in_the_view() -> None:
@@ -54,7 +81,9 @@ def test_names_in_free_text_are_masked_by_role_whatever_their_case_and_punctuati
     assert "grounds.observations" in view.masked()
 
 
-@pytest.mark.parametrize("written", ["sam", "SAM", "Sam.", "(Sam)", "«Sam»", "Sam's", "—Sam—", "Sam\nExample"])
+@pytest.mark.parametrize(
+    "written", ["sam", "SAM", "Sam.", "(Sam)", "«Sam»", "Sam's", "—Sam—", "Sam\nExample"]
+)
 def test_a_name_is_masked_in_every_way_it_can_be_written(written: str) -> None:
     case = {"victim": {"name": "Sam Example"}, "note": f"seen: {written} today"}
     masked = deidentify(case, on=ON).content["note"]
@@ -77,7 +106,9 @@ def test_ages_become_bands_and_dates_become_months() -> None:
 
 
 def test_private_content_is_never_shown_even_when_reveal_names_it() -> None:
-    view = deidentify(case_with_markers(), on=ON, reveal=frozenset({"private_content", "victim.name"}))
+    view = deidentify(
+        case_with_markers(), on=ON, reveal=frozenset({"private_content", "victim.name"})
+    )
 
     assert "private_content" not in view.content
     assert view.content["victim"]["name"] == "Samira Quillfeather"  # a field revealed on purpose
@@ -87,7 +118,9 @@ def test_private_content_is_never_shown_even_when_reveal_names_it() -> None:
 def test_the_view_says_what_was_removed_and_what_risk_remains_without_repeating_values() -> None:
     view = deidentify(case_with_markers(), on=ON)
 
-    assert {"victim.name", "victim.school", "client.employer", "opening.reporter"} <= set(view.removed())
+    assert {"victim.name", "victim.school", "client.employer", "opening.reporter"} <= set(
+        view.removed()
+    )
     assert "Samira" not in repr(view.changes)
     assert any("rare combination" in risk for risk in view.residual_risks)
     assert any("Free-text" in risk for risk in view.residual_risks)

@@ -17,8 +17,14 @@ COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 
 def test_every_part_of_the_stack_is_a_service() -> None:
     assert {
-        "postgresql", "temporal-admin-tools", "temporal", "temporal-create-namespace",
-        "temporal-ui", "dutyflow-worker", "dutyflow-api", "dutyflow-intake",
+        "postgresql",
+        "temporal-admin-tools",
+        "temporal",
+        "temporal-create-namespace",
+        "temporal-ui",
+        "dutyflow-worker",
+        "dutyflow-api",
+        "dutyflow-intake",
     } <= set(COMPOSE["services"])
 
 
@@ -69,4 +75,7 @@ def test_the_temporal_ui_decodes_through_dutyflows_codec_server() -> None:
 def test_the_worker_exposes_prometheus_metrics() -> None:
     worker = COMPOSE["services"]["dutyflow-worker"]["environment"]
 
-    assert worker["DUTYFLOW_WORKER_METRICS_PORT"] and worker["DUTYFLOW_WORKER_METRICS_HOST"] == "0.0.0.0"
+    assert (
+        worker["DUTYFLOW_WORKER_METRICS_PORT"]
+        and worker["DUTYFLOW_WORKER_METRICS_HOST"] == "0.0.0.0"
+    )

@@ -20,8 +20,12 @@ from dutyflow.domain.disclosure import UnknownFieldError, leaf_paths, limit_fiel
 def case_file(**changes) -> CaseFile:
     values = dict(
         reporter=Reporter(
-            name="R. Reporter", title="LMFT", mandated_reporter_category="therapist",
-            business_name="Clinic", business_address="1 St", phone="555",
+            name="R. Reporter",
+            title="LMFT",
+            mandated_reporter_category="therapist",
+            business_name="Clinic",
+            business_address="1 St",
+            phone="555",
         ),
         grounds=Grounds(
             suspicion_formed_at=datetime(2026, 11, 24, 14, 30, tzinfo=UTC),

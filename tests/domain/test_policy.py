@@ -32,9 +32,16 @@ def ca_child():
 
 def test_every_rule_is_cited_and_dated() -> None:
     policy = ca_child()
-    rules = [policy.trigger, policy.legal_basis, policy.phone_report_first,
-             policy.recipient_selection, policy.reporter_identity,
-             *policy.statutory_bases, *policy.recipients, *policy.deadlines]
+    rules = [
+        policy.trigger,
+        policy.legal_basis,
+        policy.phone_report_first,
+        policy.recipient_selection,
+        policy.reporter_identity,
+        *policy.statutory_bases,
+        *policy.recipients,
+        *policy.deadlines,
+    ]
     for rule in rules:
         assert rule.citation and rule.effective_from <= date(2026, 11, 26)
 
@@ -155,15 +162,14 @@ def test_a_rule_without_an_effective_date_is_refused_by_its_id() -> None:
     raw = ca_child_raw()
     del raw["recipients"][1]["effective_from"]
 
-    assert "recipients[law-enforcement].effective_from: Field required" in str(
-        _load_error(raw)
-    )
+    assert "recipients[law-enforcement].effective_from: Field required" in str(_load_error(raw))
 
 
 def test_an_allow_list_may_never_name_psychotherapy_notes() -> None:
     raw = ca_child_raw()
     raw["recipients"][0]["allowed_fields"] = [
-        *raw["recipients"][0]["allowed_fields"], "clinical_context.psychotherapy_notes"
+        *raw["recipients"][0]["allowed_fields"],
+        "clinical_context.psychotherapy_notes",
     ]
 
     assert "is psychotherapy-notes data" in refused(raw)
@@ -177,7 +183,9 @@ def test_a_recipient_the_rule_does_not_name_may_not_see_the_reporter() -> None:
 
 
 def test_a_required_disclosure_needs_a_deadline() -> None:
-    assert "a required disclosure needs at least one deadline" in refused(ca_child_raw(deadlines=[]))
+    assert "a required disclosure needs at least one deadline" in refused(
+        ca_child_raw(deadlines=[])
+    )
 
 
 def test_a_phone_report_first_needs_a_phone_report_deadline() -> None:
@@ -210,15 +218,19 @@ def test_a_routing_condition_must_name_a_case_field() -> None:
 
 def test_a_conditional_deadline_needs_an_unconditional_fallback() -> None:
     raw = copy.deepcopy(ELDER_RAW)
-    raw["deadlines"] = [d for d in raw["deadlines"] if d["id"] != "written-report" or d.get("applies_when")]
+    raw["deadlines"] = [
+        d for d in raw["deadlines"] if d["id"] != "written-report" or d.get("applies_when")
+    ]
 
     assert "deadlines[written-report]: needs one deadline without conditions" in refused(raw)
 
 
 def test_imminent_danger_may_not_be_made_to_wait_on_a_supervisor() -> None:
     raw = ca_child_raw()
-    raw["supervisor_consultation"] = {**raw["supervisor_consultation"],
-                                      "imminent_danger_proceeds": False}
+    raw["supervisor_consultation"] = {
+        **raw["supervisor_consultation"],
+        "imminent_danger_proceeds": False,
+    }
 
     assert "supervisor_consultation.imminent_danger_proceeds" in refused(raw)
 

@@ -183,27 +183,37 @@ def test_fields_outside_the_layout_never_appear(layout: FormLayout) -> None:
         assert marker not in report.text
 
 
-def test_approved_fields_the_form_has_no_place_for_get_a_section_of_their_own(layout: FormLayout) -> None:
+def test_approved_fields_the_form_has_no_place_for_get_a_section_of_their_own(
+    layout: FormLayout,
+) -> None:
     additions = ["clinical_context.diagnosis", "victim.medical_record_number"]
     limited = limit_fields(make_case(), layout_paths(layout) | set(additions))
 
     report = render_report(layout, limited.fields, CONTEXT, additions=additions)
     plain = render_report(layout, limited.fields, CONTEXT)
 
-    extra = " ".join(report.text.split("Additional information disclosed under an approved exception")[1].split())
-    assert extra.strip("- ").startswith(f"Clinical context: diagnosis: Adjustment disorder {DIAGNOSIS_MARKER} "
-                                        f"Victim: medical record number: {MRN_MARKER}")
+    extra = " ".join(
+        report.text.split("Additional information disclosed under an approved exception")[1].split()
+    )
+    assert extra.strip("- ").startswith(
+        f"Clinical context: diagnosis: Adjustment disorder {DIAGNOSIS_MARKER} "
+        f"Victim: medical record number: {MRN_MARKER}"
+    )
     assert MRN_MARKER in report.html
     assert DIAGNOSIS_MARKER not in plain.text  # without the approval named, the form alone
 
 
 def test_an_approved_field_inside_a_list_is_shown_for_each_item() -> None:
     layout = load_form_layout("us-ca-soc341")
-    additions = [p for p in ("guardians.birth_date", "guardians.phone") if p not in layout_paths(layout)]
+    additions = [
+        p for p in ("guardians.birth_date", "guardians.phone") if p not in layout_paths(layout)
+    ]
     assert additions, "the elder-abuse form shows no guardian"
     limited = limit_fields(make_case(), layout_paths(layout) | set(additions))
 
-    text = " ".join(render_report(layout, limited.fields, CONTEXT, additions=additions).text.split())
+    text = " ".join(
+        render_report(layout, limited.fields, CONTEXT, additions=additions).text.split()
+    )
 
     assert "Guardians: birth date: 1: Not known 2: 1985-06-01" in text
 

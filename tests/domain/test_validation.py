@@ -39,7 +39,9 @@ def test_oversized_narratives_are_refused_without_quoting_them() -> None:
 
 
 def test_at_least_one_abuse_type_is_needed() -> None:
-    assert fields(grounds_problems(submission(abuse_types=[]), NOW, None)) == {"grounds.abuse_types"}
+    assert fields(grounds_problems(submission(abuse_types=[]), NOW, None)) == {
+        "grounds.abuse_types"
+    }
 
 
 def test_a_phone_report_before_the_suspicion_is_refused() -> None:

@@ -39,7 +39,9 @@ def clinical_context() -> dict[str, Any]:
     }
 
 
-def elder_abuse(statutory_basis: str = "WIC 15630(b)(1)", facility: bool = False, injury: bool = False) -> dict[str, Any]:
+def elder_abuse(
+    statutory_basis: str = "WIC 15630(b)(1)", facility: bool = False, injury: bool = False
+) -> dict[str, Any]:
     now = _now()
     return {
         "grounds": {
@@ -63,7 +65,9 @@ def elder_abuse(statutory_basis: str = "WIC 15630(b)(1)", facility: bool = False
     }
 
 
-def threat(statutory_basis: str, victims: int = 2, support_contacts: int = 0, imminent: bool = True) -> dict[str, Any]:
+def threat(
+    statutory_basis: str, victims: int = 2, support_contacts: int = 0, imminent: bool = True
+) -> dict[str, Any]:
     now = _now()
     return {
         "grounds": {"suspicion_formed_at": _formed(now), "statutory_basis": statutory_basis},
@@ -85,7 +89,11 @@ def threat(statutory_basis: str, victims: int = 2, support_contacts: int = 0, im
             for n in range(1, victims + 1)
         ],
         "support_contacts": [
-            {"name": f"Sibling Example {n}", "phone": f"+1 555 03{n:02d}", "relationship_to_client": "Sibling"}
+            {
+                "name": f"Sibling Example {n}",
+                "phone": f"+1 555 03{n:02d}",
+                "relationship_to_client": "Sibling",
+            }
             for n in range(1, support_contacts + 1)
         ],
         "clinical_context": clinical_context(),
@@ -95,7 +103,10 @@ def threat(statutory_basis: str, victims: int = 2, support_contacts: int = 0, im
 def court_order(authorised_fields: list[str] | None = None) -> dict[str, Any]:
     now = _now()
     return {
-        "grounds": {"suspicion_formed_at": _formed(now), "statutory_basis": "45 CFR 164.512(e)(1)(i)"},
+        "grounds": {
+            "suspicion_formed_at": _formed(now),
+            "statutory_basis": "45 CFR 164.512(e)(1)(i)",
+        },
         "client": client_identity(),
         "court_order": {
             "court": "Demo County Superior Court",
@@ -135,7 +146,10 @@ def subpoena(assured: bool) -> dict[str, Any]:
             "objections_none_or_resolved": True,
         }
     return {
-        "grounds": {"suspicion_formed_at": _formed(now), "statutory_basis": "45 CFR 164.512(e)(1)(ii)"},
+        "grounds": {
+            "suspicion_formed_at": _formed(now),
+            "statutory_basis": "45 CFR 164.512(e)(1)(ii)",
+        },
         "client": client_identity(),
         "subpoena": request,
         "clinical_context": clinical_context(),
@@ -160,7 +174,9 @@ def ny_child_abuse() -> dict[str, Any]:
     return body
 
 
-def decision(recipient_id: str, disclose: bool, reasons: str = "Reasoned decision (demo).") -> dict[str, Any]:
+def decision(
+    recipient_id: str, disclose: bool, reasons: str = "Reasoned decision (demo)."
+) -> dict[str, Any]:
     return {
         "practitioner_id": PRACTITIONER,
         "recipient_id": recipient_id,
@@ -170,7 +186,10 @@ def decision(recipient_id: str, disclose: bool, reasons: str = "Reasoned decisio
 
 
 def contact(
-    recipient_id: str, outcome: str = "reached", channel: str = "phone", exhausted: bool = False,
+    recipient_id: str,
+    outcome: str = "reached",
+    channel: str = "phone",
+    exhausted: bool = False,
     notes: str | None = None,
 ) -> dict[str, Any]:
     return {

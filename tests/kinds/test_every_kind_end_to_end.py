@@ -31,7 +31,11 @@ MARKERS = ("MARKER-DIAGNOSIS-KINDS", "MARKER-NOTES-KINDS", "MARKER-TREATMENT-KIN
 async def supervisor_approves(callers, case_id: str) -> None:
     """The clinic's supervisor approves, where the case's policy asks for a consultation."""
     supervisor = callers.new("supervisor", clinic_id=scenario.opening_request()["clinic_id"])
-    ok(await supervisor.http.post(f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}))
+    ok(
+        await supervisor.http.post(
+            f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+        )
+    )
 
 
 async def step(api: httpx.AsyncClient, case_id: str, path: str, body: dict) -> dict:
@@ -68,7 +72,9 @@ async def test_california_elder_abuse_goes_to_adult_protective_services_by_phone
     await confirm(api, case_id)
     waiting = await wait_for_stage(api, case_id, "awaiting-inform-client-decision")
     assert waiting["inform_client_required"] is True
-    refused = await api.post(f"/reports/{case_id}/inform-client", json=bodies.inform_client(False, "not-an-exception"))
+    refused = await api.post(
+        f"/reports/{case_id}/inform-client", json=bodies.inform_client(False, "not-an-exception")
+    )
     assert refused.status_code == 422
     assert [p["field"] for p in refused.json()["errors"]] == ["exception"]
     await step(api, case_id, "inform-client", bodies.inform_client(False, "risk-of-serious-harm"))
@@ -78,8 +84,12 @@ async def test_california_elder_abuse_goes_to_adult_protective_services_by_phone
     [received] = await received_by(stack, status, delivery["agency_id"])
     assert received["form"] == "us-ca-soc341"
     assert not [m for m in MARKERS if m in json.dumps(received)]
-    assert {"topic": "inform-client", "subject": None, "decision": "not-informed",
-            "exception": "risk-of-serious-harm"} in status["decisions"]
+    assert {
+        "topic": "inform-client",
+        "subject": None,
+        "decision": "not-informed",
+        "exception": "risk-of-serious-harm",
+    } in status["decisions"]
     assert "inform-client-decided" in steps_of(stack, case_id)
     assert status["outcome"]["result"] == "reported"
 
@@ -113,7 +123,9 @@ async def test_california_duty_to_protect_warns_each_victim_and_the_police_loggi
 
     # A warning never waits for the written report: attempts are logged at once.
     await step(api, case_id, "contact-attempts", bodies.contact("potential-victim-1"))
-    await step(api, case_id, "contact-attempts", bodies.contact("potential-victim-2", "not-reached"))
+    await step(
+        api, case_id, "contact-attempts", bodies.contact("potential-victim-2", "not-reached")
+    )
     gave_up_silently = await api.post(
         f"/reports/{case_id}/contact-attempts",
         json=bodies.contact("potential-victim-2", "not-reached", exhausted=True),
@@ -122,9 +134,15 @@ async def test_california_duty_to_protect_warns_each_victim_and_the_police_loggi
     await confirm(api, case_id)
     await wait_for_stage(api, case_id, "awaiting-contacts")
     await step(
-        api, case_id, "contact-attempts",
-        bodies.contact("potential-victim-2", "not-reached", exhausted=True,
-                       notes="Called twice, no answer; a police welfare check requested."),
+        api,
+        case_id,
+        "contact-attempts",
+        bodies.contact(
+            "potential-victim-2",
+            "not-reached",
+            exhausted=True,
+            notes="Called twice, no answer; a police welfare check requested.",
+        ),
     )
     status = await wait_for_stage(api, case_id, "closed")
 
@@ -140,18 +158,25 @@ async def test_california_duty_to_protect_warns_each_victim_and_the_police_loggi
     assert not [m for m in MARKERS if m in json.dumps(received)]
     assert steps_of(stack, case_id).count("contact-attempt-recorded") == 3
     with stack.sessions() as session:
-        logged = session.exec(select(ContactAttemptRecord).where(ContactAttemptRecord.case_id == case_id)).all()
-        accounted = session.exec(select(AccountingEntry).where(AccountingEntry.case_id == case_id)).all()
+        logged = session.exec(
+            select(ContactAttemptRecord).where(ContactAttemptRecord.case_id == case_id)
+        ).all()
+        accounted = session.exec(
+            select(AccountingEntry).where(AccountingEntry.case_id == case_id)
+        ).all()
     assert len(logged) == 3
     assert sorted(e.recipient_name for e in accounted) == [
-        "Demo County Sheriff's Department", "Potential victim 1",
+        "Demo County Sheriff's Department",
+        "Potential victim 1",
     ]
     notices = [d for d in status["documents"] if d["recipient_id"].startswith("potential-victim")]
     assert {d["form_id"] for d in notices} == {"potential-victim-notice"}
     review = ok(await api.get(f"/reports/{case_id}/review"))
     notice = next(d for d in review["documents"] if d["recipient_id"] == "potential-victim-1")
     assert "Dr. Alex Rivera" not in notice["text"]  # the reporter is never named to a victim
-    assert not [f for f in notice["disclosed_fields"] if f.startswith(("reporter.", "clinical_context."))]
+    assert not [
+        f for f in notice["disclosed_fields"] if f.startswith(("reporter.", "clinical_context."))
+    ]
 
 
 async def test_california_danger_to_self_is_permitted_and_the_practitioners_decisions_are_recorded(
@@ -165,7 +190,9 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     assert status["disclosure_mode"] == "permitted"
     assert status["awaiting_decisions"] == ["law-enforcement", "support-contact-1"]
     without_reasons = bodies.decision("law-enforcement", True, reasons=" ")
-    assert (await api.post(f"/reports/{case_id}/disclosure-decisions", json=without_reasons)).status_code == 422
+    assert (
+        await api.post(f"/reports/{case_id}/disclosure-decisions", json=without_reasons)
+    ).status_code == 422
 
     await step(api, case_id, "disclosure-decisions", bodies.decision("law-enforcement", True))
     await step(api, case_id, "disclosure-decisions", bodies.decision("support-contact-1", False))
@@ -181,7 +208,8 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     status = await wait_for_stage(api, case_id, "closed")
 
     assert [(d["subject"], d["decision"]) for d in status["decisions"]] == [
-        ("law-enforcement", "disclose"), ("support-contact-1", "decline"),
+        ("law-enforcement", "disclose"),
+        ("support-contact-1", "decline"),
     ]
     assert status["deliveries"] == []  # a telephone-only recipient gets no written delivery
     [told] = status["outcome"]["deliveries"]
@@ -203,15 +231,23 @@ async def test_california_court_order_discloses_only_what_the_order_authorises(
     await supervisor_approves(callers, case_id)
     status = await wait_for_stage(api, case_id, "awaiting-confirmation")
     [court] = status["obligations"]
-    assert (court["recipient_id"], court["recipient_type"], court["delivery"]) == ("court", "court", "contact")
+    assert (court["recipient_id"], court["recipient_type"], court["delivery"]) == (
+        "court",
+        "court",
+        "contact",
+    )
     assert court["written_report_due_at"] is not None  # as ordered
     [disclosure] = status["disclosures"]
     assert "clinical_context.treatment_dates" in disclosure["disclosed_fields"]
-    assert "clinical_context.diagnosis" in disclosure["withheld_fields"]  # allow-listed, not ordered
+    assert (
+        "clinical_context.diagnosis" in disclosure["withheld_fields"]
+    )  # allow-listed, not ordered
     assert "clinical_context.psychotherapy_notes" in disclosure["withheld_fields"]
 
     await confirm(api, case_id)
-    await step(api, case_id, "contact-attempts", bodies.contact("court", "delivered", channel="written"))
+    await step(
+        api, case_id, "contact-attempts", bodies.contact("court", "delivered", channel="written")
+    )
     status = await wait_for_stage(api, case_id, "closed")
     assert status["outcome"]["result"] == "reported"
     review = ok(await api.get(f"/reports/{case_id}/review"))
@@ -223,7 +259,9 @@ async def test_content_marked_private_reaches_the_court_only_when_the_order_name
 ) -> None:
     private = "MARKER-PRIVATE-ORDERED dreams of the flood"
     case_id = await open_report(api, kind="court-order")
-    body = bodies.court_order(["client.name", "clinical_context.treatment_dates", "private_content"])
+    body = bodies.court_order(
+        ["client.name", "clinical_context.treatment_dates", "private_content"]
+    )
     body["private_content"] = private
     await document_grounds(api, case_id, body)
     supervisor = callers.new("supervisor", clinic_id=scenario.opening_request()["clinic_id"])
@@ -233,18 +271,24 @@ async def test_content_marked_private_reaches_the_court_only_when_the_order_name
     await supervisor_approves(callers, case_id)
     status = await wait_for_stage(api, case_id, "awaiting-confirmation")
     [disclosure] = status["disclosures"]
-    assert "private_content" in disclosure["disclosed_fields"]  # before confirming, the practitioner sees it goes
+    assert (
+        "private_content" in disclosure["disclosed_fields"]
+    )  # before confirming, the practitioner sees it goes
     [document] = ok(await api.get(f"/reports/{case_id}/review"))["documents"]
     assert private in document["text"]
     with stack.sessions() as session:
-        [limited] = [e for e in audit_log.entries_for_case(session, case_id) if e.step == "fields-limited"]
+        [limited] = [
+            e for e in audit_log.entries_for_case(session, case_id) if e.step == "fields-limited"
+        ]
     assert limited.details["private_content_by_court_order"] == ["private_content"]
     assert "MARKER-PRIVATE" not in json.dumps(limited.details)
     export = ok(await api.get(f"/reports/{case_id}/deidentified"))
     assert "MARKER-PRIVATE" not in json.dumps(export)  # nor a teaching export
 
 
-async def test_a_subpoena_without_satisfactory_assurance_is_a_hard_stop(api: httpx.AsyncClient, stack) -> None:
+async def test_a_subpoena_without_satisfactory_assurance_is_a_hard_stop(
+    api: httpx.AsyncClient, stack
+) -> None:
     case_id = await open_report(api, kind="subpoena")
     await document_grounds(api, case_id, bodies.subpoena(assured=False))
     status = await wait_for_stage(api, case_id, "closed")
@@ -269,7 +313,12 @@ async def test_a_subpoena_with_notice_to_the_client_may_be_answered(
     assert "clinical_context.diagnosis" not in disclosure["disclosed_fields"]  # not requested
 
     await confirm(api, case_id)
-    await step(api, case_id, "contact-attempts", bodies.contact("requesting-party", "delivered", channel="written"))
+    await step(
+        api,
+        case_id,
+        "contact-attempts",
+        bodies.contact("requesting-party", "delivered", channel="written"),
+    )
     status = await wait_for_stage(api, case_id, "closed")
     assert status["outcome"]["result"] == "reported"
 
@@ -288,7 +337,9 @@ async def test_england_child_safeguarding_referral_records_the_sharing_and_infor
 
     await confirm(api, case_id)
     await wait_for_stage(api, case_id, "awaiting-inform-client-decision")
-    await step(api, case_id, "inform-client", bodies.inform_client(False, "unsafe-or-impracticable"))
+    await step(
+        api, case_id, "inform-client", bodies.inform_client(False, "unsafe-or-impracticable")
+    )
     status = await wait_for_stage(api, case_id, "closed")
 
     [delivery] = status["deliveries"]
@@ -303,9 +354,13 @@ async def test_texas_threats_disclosure_is_permitted_not_required_and_may_be_dec
     api: httpx.AsyncClient, stack
 ) -> None:
     case_id = await open_report(
-        api, jurisdiction="US-TX", kind="danger-to-others",
+        api,
+        jurisdiction="US-TX",
+        kind="danger-to-others",
     )
-    status = await document_grounds(api, case_id, bodies.threat("Health & Safety Code 611.004", victims=1))
+    status = await document_grounds(
+        api, case_id, bodies.threat("Health & Safety Code 611.004", victims=1)
+    )
     assert status["disclosure_mode"] == "permitted"
     assert status["awaiting_decisions"] == ["law-enforcement", "medical-personnel"]
 
@@ -316,7 +371,8 @@ async def test_texas_threats_disclosure_is_permitted_not_required_and_may_be_dec
     status = await wait_for_stage(api, case_id, "closed")
 
     assert [(d["subject"], d["decision"]) for d in status["decisions"]] == [
-        ("law-enforcement", "disclose"), ("medical-personnel", "decline"),
+        ("law-enforcement", "disclose"),
+        ("medical-personnel", "decline"),
     ]
     with stack.sessions() as session:
         owed = {o.recipient_id: o for o in obligations_for(session, case_id)}

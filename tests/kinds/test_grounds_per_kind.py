@@ -28,7 +28,9 @@ def rules(jurisdiction: str, kind: str):
 
 def problems_of(body: dict, jurisdiction: str, kind: str) -> dict[str, str]:
     # Checked as of now: the bodies are made when a test runs, minutes after this module loaded.
-    found = grounds_problems(GroundsSubmission.model_validate(body), datetime.now(UTC), None, rules(jurisdiction, kind))
+    found = grounds_problems(
+        GroundsSubmission.model_validate(body), datetime.now(UTC), None, rules(jurisdiction, kind)
+    )
     return {p.field: p.problem for p in found}
 
 
@@ -37,7 +39,11 @@ def problems_of(body: dict, jurisdiction: str, kind: str) -> dict[str, str]:
     [
         ("US-CA", "elder-abuse", bodies.elder_abuse()),
         ("US-CA", "danger-to-others", bodies.threat("Civil Code 43.92")),
-        ("US-CA", "danger-to-self", bodies.threat("45 CFR 164.512(j)(1)(i)", victims=0, support_contacts=1)),
+        (
+            "US-CA",
+            "danger-to-self",
+            bodies.threat("45 CFR 164.512(j)(1)(i)", victims=0, support_contacts=1),
+        ),
         ("US-CA", "court-order", bodies.court_order()),
         ("US-CA", "subpoena", bodies.subpoena(assured=True)),
         ("US-TX", "danger-to-others", bodies.threat("Health & Safety Code 611.004")),
@@ -45,7 +51,9 @@ def problems_of(body: dict, jurisdiction: str, kind: str) -> dict[str, str]:
         ("US-NY", "child-abuse", bodies.ny_child_abuse()),
     ],
 )
-def test_complete_grounds_of_each_kind_are_accepted(jurisdiction: str, kind: str, body: dict) -> None:
+def test_complete_grounds_of_each_kind_are_accepted(
+    jurisdiction: str, kind: str, body: dict
+) -> None:
     assert problems_of(body, jurisdiction, kind) == {}
 
 
@@ -79,7 +87,10 @@ def test_a_court_order_must_name_its_particulars() -> None:
     body["court_order"]["case_number"] = None
     body["court_order"]["comply_by"] = None
 
-    assert set(problems_of(body, "US-CA", "court-order")) == {"court_order.case_number", "court_order.comply_by"}
+    assert set(problems_of(body, "US-CA", "court-order")) == {
+        "court_order.case_number",
+        "court_order.comply_by",
+    }
 
 
 def test_an_order_naming_psychotherapy_notes_is_refused_as_protected() -> None:
@@ -119,7 +130,9 @@ def test_elder_abuse_asks_about_the_care_setting() -> None:
 
     problems = problems_of(body, "US-CA", "elder-abuse")
 
-    assert {"care_setting.long_term_care_facility", "care_setting.serious_bodily_injury"} <= set(problems)
+    assert {"care_setting.long_term_care_facility", "care_setting.serious_bodily_injury"} <= set(
+        problems
+    )
 
 
 def test_england_asks_for_the_reasons_to_share() -> None:
@@ -155,19 +168,28 @@ def test_informing_the_client_says_when_and_how() -> None:
 
 def test_giving_up_on_a_warning_requires_the_efforts_to_be_described() -> None:
     attempt = ContactAttempt(
-        practitioner_id="p", recipient_id="potential-victim-1", channel="phone",
-        attempted_at=NOW - timedelta(minutes=1), outcome="not-reached", efforts_exhausted=True,
+        practitioner_id="p",
+        recipient_id="potential-victim-1",
+        channel="phone",
+        attempted_at=NOW - timedelta(minutes=1),
+        outcome="not-reached",
+        efforts_exhausted=True,
     )
 
-    problems = contact_attempt_problems(attempt, NOW, "p", {"potential-victim-1"}, NOW - timedelta(hours=1))
+    problems = contact_attempt_problems(
+        attempt, NOW, "p", {"potential-victim-1"}, NOW - timedelta(hours=1)
+    )
 
     assert [p.field for p in problems] == ["notes"]
 
 
 def test_a_contact_for_a_recipient_without_one_outstanding_is_refused() -> None:
     attempt = ContactAttempt(
-        practitioner_id="p", recipient_id="someone-else", channel="phone",
-        attempted_at=NOW - timedelta(minutes=1), outcome="reached",
+        practitioner_id="p",
+        recipient_id="someone-else",
+        channel="phone",
+        attempted_at=NOW - timedelta(minutes=1),
+        outcome="reached",
     )
 
     problems = contact_attempt_problems(attempt, NOW, "p", {"potential-victim-1"}, None)

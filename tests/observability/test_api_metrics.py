@@ -44,10 +44,40 @@ async def test_metrics_count_requests_by_route_template_and_domain_events(
     found = samples(response.text)
 
     assert value(found, "http_requests_total", method="POST", route="/reports", status="201") == 2
-    assert value(found, "http_requests_total", method="POST", route="/reports/{case_id}/grounds", status="200") == 1
-    assert value(found, "http_requests_total", method="POST", route="/reports/{case_id}/grounds", status="422") == 1
-    assert value(found, "http_requests_total", method="POST", route="/reports/{case_id}/confirm", status="200") == 1
-    assert value(found, "http_requests_total", method="GET", route="/reports/{case_id}", status="200") >= 1
+    assert (
+        value(
+            found,
+            "http_requests_total",
+            method="POST",
+            route="/reports/{case_id}/grounds",
+            status="200",
+        )
+        == 1
+    )
+    assert (
+        value(
+            found,
+            "http_requests_total",
+            method="POST",
+            route="/reports/{case_id}/grounds",
+            status="422",
+        )
+        == 1
+    )
+    assert (
+        value(
+            found,
+            "http_requests_total",
+            method="POST",
+            route="/reports/{case_id}/confirm",
+            status="200",
+        )
+        == 1
+    )
+    assert (
+        value(found, "http_requests_total", method="GET", route="/reports/{case_id}", status="200")
+        >= 1
+    )
     assert value(found, "http_requests_total", method="GET", route="unmatched", status="404") == 1
     assert value(found, "http_request_duration_seconds_count", method="POST", route="/reports") == 2
     assert value(found, "reports_opened_total") == 2

@@ -22,7 +22,9 @@ def logger_levels() -> Iterator[None]:
     """configure_logging changes the process's logging: put it back for the other tests."""
     root = logging.getLogger()
     handlers = list(root.handlers)
-    levels = {name: logging.getLogger(name).level for name in ("", "uvicorn.access", "httpx", "httpcore")}
+    levels = {
+        name: logging.getLogger(name).level for name in ("", "uvicorn.access", "httpx", "httpcore")
+    }
     yield
     for handler in [h for h in root.handlers if h not in handlers]:
         root.removeHandler(handler)
@@ -48,14 +50,21 @@ def test_json_lines_with_allowed_fields_and_no_content(captured: io.StringIO) ->
         "grounds documented",
         extra={"case_id": "case-1234", "step": "grounds-documented", "count": 3, "grounds": MARKER},
     )
-    log.warning("delivery refused", extra={"agency_id": "demo-county-cws", "status_code": 409, "victim": VICTIM})
+    log.warning(
+        "delivery refused",
+        extra={"agency_id": "demo-county-cws", "status_code": 409, "victim": VICTIM},
+    )
     log.info("not a scalar", extra={"case_id": {"name": VICTIM}})
 
     first, second, third = lines(captured)
     assert first["message"] == "grounds documented"
     assert first["level"] == "INFO" and first["logger"] == "dutyflow.test"
     assert first["time"].endswith("+00:00")
-    assert first["case_id"] == "case-1234" and first["step"] == "grounds-documented" and first["count"] == 3
+    assert (
+        first["case_id"] == "case-1234"
+        and first["step"] == "grounds-documented"
+        and first["count"] == 3
+    )
     assert "grounds" not in first
     assert second["agency_id"] == "demo-county-cws" and second["status_code"] == 409
     assert "victim" not in second
@@ -67,7 +76,9 @@ def test_exceptions_are_logged_by_type_and_frames_never_by_message(captured: io.
     try:
         raise ValueError(f"could not parse {MARKER}")
     except ValueError:
-        logging.getLogger("dutyflow.test").exception("step failed", extra={"step": "record-grounds"})
+        logging.getLogger("dutyflow.test").exception(
+            "step failed", extra={"step": "record-grounds"}
+        )
 
     [line] = lines(captured)
     assert line["exception_type"] == "builtins.ValueError"
@@ -99,7 +110,9 @@ def test_text_format_and_no_access_lines() -> None:
     stream = io.StringIO()
     configure_logging("INFO", "json", stream)
     configure_logging("INFO", "text", stream)  # replaces its own handler: one line per record
-    logging.getLogger("dutyflow.test").info("worker started", extra={"task_queue": "q", "body": MARKER})
+    logging.getLogger("dutyflow.test").info(
+        "worker started", extra={"task_queue": "q", "body": MARKER}
+    )
     logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET /reports/case-1 HTTP/1.1" 200')
     logging.getLogger("httpx").info("HTTP Request: POST http://agency/reports/case-1")
     [line] = stream.getvalue().splitlines()

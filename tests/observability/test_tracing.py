@@ -28,7 +28,9 @@ def everything_in(span: ReadableSpan) -> str:
         {
             "name": span.name,
             "attributes": dict(span.attributes or {}),
-            "events": [{"name": e.name, "attributes": dict(e.attributes or {})} for e in span.events],
+            "events": [
+                {"name": e.name, "attributes": dict(e.attributes or {})} for e in span.events
+            ],
             "links": [dict(link.attributes or {}) for link in span.links],
             "status": span.status.description,
         },
@@ -70,7 +72,9 @@ async def traced_api(
         server = await serve(app, stack.api_socket, "api")
         try:
             token = scenario_practitioner_token(stack.sessions)
-            async with httpx.AsyncClient(base_url=server.url, timeout=120, headers=bearer(token)) as api:
+            async with httpx.AsyncClient(
+                base_url=server.url, timeout=120, headers=bearer(token)
+            ) as api:
                 yield api
         finally:
             await server.stop()
@@ -98,7 +102,11 @@ async def test_a_report_is_traced_through_api_workflow_and_activities(traced_api
         assert expected in names, f"no {expected} span among {sorted(names)}"
 
     def one(name: str) -> ReadableSpan:
-        return next(s for s in finished if s.name == name and (s.attributes or {}).get("temporalWorkflowID") == case_id)
+        return next(
+            s
+            for s in finished
+            if s.name == name and (s.attributes or {}).get("temporalWorkflowID") == case_id
+        )
 
     delivery = one("RunActivity:deliver_report")
     assert delivery.attributes["temporalActivityID"]
@@ -122,15 +130,18 @@ def test_failed_spans_are_exported_with_the_error_type_only(spans) -> None:
     provider, exporter = spans
     tracer = provider.get_tracer("test")
     marker = WITHHELD_MARKERS["victim.medical_record_number"]
-    with pytest.raises(ValueError):
-        with tracer.start_as_current_span("RunActivity:render_report", attributes={"temporalWorkflowID": "case-1"}) as span:
-            span.set_attribute("grounds.observations", marker)
-            span.add_event("note", {"text": marker})
-            raise ValueError(f"could not render {marker}")
+    with pytest.raises(ValueError), tracer.start_as_current_span(
+        "RunActivity:render_report", attributes={"temporalWorkflowID": "case-1"}
+    ) as span:
+        span.set_attribute("grounds.observations", marker)
+        span.add_event("note", {"text": marker})
+        raise ValueError(f"could not render {marker}")
 
     [exported] = exporter.get_finished_spans()
     assert dict(exported.attributes) == {"temporalWorkflowID": "case-1"}
-    assert [dict(e.attributes) for e in exported.events if e.name == "exception"] == [{"exception.type": "ValueError"}]
+    assert [dict(e.attributes) for e in exported.events if e.name == "exception"] == [
+        {"exception.type": "ValueError"}
+    ]
     assert exported.status.description == "ValueError"
     assert marker not in everything_in(exported)
 

@@ -30,7 +30,9 @@ async def test_worker_serves_temporal_metrics_after_a_report(
     stack, http, executor, metrics_runtime, temporal_address: str, payload_key: bytes
 ) -> None:
     runtime, port = metrics_runtime
-    client = await Client.connect(temporal_address, data_converter=data_converter([payload_key]), runtime=runtime)
+    client = await Client.connect(
+        temporal_address, data_converter=data_converter([payload_key]), runtime=runtime
+    )
     stack = dataclasses.replace(stack, client=client)
     async with stack.new_worker(http, executor):
         async for api in _serve_api(stack):
@@ -38,11 +40,17 @@ async def test_worker_serves_temporal_metrics_after_a_report(
 
     response = await http.get(f"http://127.0.0.1:{port}/metrics")
     assert response.status_code == 200
-    names = {line.split("{")[0].split(" ")[0] for line in response.text.splitlines() if line and line[0] != "#"}
+    names = {
+        line.split("{")[0].split(" ")[0]
+        for line in response.text.splitlines()
+        if line and line[0] != "#"
+    }
     assert any(name.startswith("temporal_") for name in names)
     assert "temporal_activity_execution_latency_count" in names
     assert any(name.startswith("temporal_workflow_completed") for name in names)
-    assert status["case_id"] not in response.text, "metric labels hold types and queues, not case ids"
+    assert status["case_id"] not in response.text, (
+        "metric labels hold types and queues, not case ids"
+    )
     for marker in WITHHELD_MARKERS.values():
         assert marker not in response.text
 

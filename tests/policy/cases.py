@@ -135,7 +135,9 @@ def sample_case() -> CaseFile:
             )
         ],
         support_contacts=[
-            SupportContact(name="Pat Client", phone="(916) 555-0144", relationship_to_client="Brother")
+            SupportContact(
+                name="Pat Client", phone="(916) 555-0144", relationship_to_client="Brother"
+            )
         ],
         care_setting=CareSetting(
             long_term_care_facility=False, facility_name=None, serious_bodily_injury=False
@@ -155,8 +157,10 @@ def sample_case() -> CaseFile:
             comply_by=datetime(2026, 12, 4, 17, 0, tzinfo=UTC),
             scope="Dates of treatment and a treatment summary for Taylor Client, March to November 2026.",
             authorised_fields=[
-                "client.name", "client.birth_date",
-                "clinical_context.treatment_dates", "clinical_context.treatment_summary",
+                "client.name",
+                "client.birth_date",
+                "clinical_context.treatment_dates",
+                "clinical_context.treatment_summary",
             ],
             directed_to="Clerk of the Court, Department 12",
             part2_order=False,

@@ -23,9 +23,13 @@ CALENDARS = CalendarLibrary(REPO_ROOT / "policies" / "calendars")
 
 def tiny(**changes: object) -> WorkingDayCalendar:
     values: dict[str, object] = {
-        "id": "test", "title": "Test", "timezone": "America/Los_Angeles", "years": [2026],
+        "id": "test",
+        "title": "Test",
+        "timezone": "America/Los_Angeles",
+        "years": [2026],
         "holidays": [{"date": "2026-07-03", "name": "Holiday"}],
-        "citation": "Test Code 1", "effective_from": "2026-01-01",
+        "citation": "Test Code 1",
+        "effective_from": "2026-01-01",
     }
     values.update(changes)
     return WorkingDayCalendar.model_validate(values)

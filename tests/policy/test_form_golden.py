@@ -39,25 +39,63 @@ class Sample:
 
 
 SAMPLES = [
-    Sample("us-ca-soc341", "US-CA", "elder-abuse", "county-aps",
-           "Demo County Adult Protective Services", "110 Main Street, Demo City, CA 90000"),
-    Sample("us-ny-ldss2221a", "US-NY", "child-abuse", "local-cps",
-           "Demo County (NY) Child Protective Services"),
+    Sample(
+        "us-ca-soc341",
+        "US-CA",
+        "elder-abuse",
+        "county-aps",
+        "Demo County Adult Protective Services",
+        "110 Main Street, Demo City, CA 90000",
+    ),
+    Sample(
+        "us-ny-ldss2221a",
+        "US-NY",
+        "child-abuse",
+        "local-cps",
+        "Demo County (NY) Child Protective Services",
+    ),
     Sample("us-tx-dfps-report", "US-TX", "child-abuse", "dfps", "Demo Texas Abuse Hotline (DFPS)"),
-    Sample("potential-victim-notice", "US-CA", "danger-to-others", "potential-victim",
-           "Morgan Partner", "3 Third Street, Sacramento, CA 95819"),
-    Sample("law-enforcement-notification", "US-CA", "danger-to-others", "law-enforcement",
-           "Demo County Sheriff's Department"),
+    Sample(
+        "potential-victim-notice",
+        "US-CA",
+        "danger-to-others",
+        "potential-victim",
+        "Morgan Partner",
+        "3 Third Street, Sacramento, CA 95819",
+    ),
+    Sample(
+        "law-enforcement-notification",
+        "US-CA",
+        "danger-to-others",
+        "law-enforcement",
+        "Demo County Sheriff's Department",
+    ),
     Sample("safety-notice", "US-CA", "danger-to-self", "support-contact", "Pat Client"),
-    Sample("us-ny-mhl946-report", "US-NY", "danger-to-others", "county-dcs",
-           "Demo County (NY) Director of Community Services"),
-    Sample("court-order-response", "US-CA", "court-order", "court",
-           "Clerk of the Court, Department 12"),
+    Sample(
+        "us-ny-mhl946-report",
+        "US-NY",
+        "danger-to-others",
+        "county-dcs",
+        "Demo County (NY) Director of Community Services",
+    ),
+    Sample(
+        "court-order-response", "US-CA", "court-order", "court", "Clerk of the Court, Department 12"
+    ),
     Sample("subpoena-response", "US-CA", "subpoena", "requesting-party", "Example & Partners LLP"),
-    Sample("gb-la-referral", "GB-ENG", "child-abuse", "la-childrens-social-care",
-           "Demo Borough Council Children's Social Care"),
-    Sample("adult-protective-referral", "US-NY", "elder-abuse", "county-aps",
-           "Demo County (NY) Adult Protective Services"),
+    Sample(
+        "gb-la-referral",
+        "GB-ENG",
+        "child-abuse",
+        "la-childrens-social-care",
+        "Demo Borough Council Children's Social Care",
+    ),
+    Sample(
+        "adult-protective-referral",
+        "US-NY",
+        "elder-abuse",
+        "county-aps",
+        "Demo County (NY) Adult Protective Services",
+    ),
 ]
 
 
@@ -67,7 +105,8 @@ def render(sample: Sample) -> RenderedReport:
     assert recipient.form == sample.form
     case = sample_case()
     limited = limit_for_recipient(
-        case, recipient.allowed_fields,
+        case,
+        recipient.allowed_fields,
         scope=policy.scope_for(recipient.id, case.model_dump(mode="json")),
     )
     layout = load_form_layout(sample.form)
@@ -116,8 +155,13 @@ def test_no_form_carries_notes_part2_or_the_medical_record_number(sample: Sample
 def test_a_notice_has_no_diagnosis_therapy_content_or_reporter(form: str) -> None:
     report = render(next(s for s in SAMPLES if s.form == form))
     case = sample_case()
-    for withheld in (DIAGNOSIS, case.clinical_context.treatment_summary, case.reporter.name,
-                     case.reporter.phone, case.grounds.observations.splitlines()[0]):
+    for withheld in (
+        DIAGNOSIS,
+        case.clinical_context.treatment_summary,
+        case.reporter.name,
+        case.reporter.phone,
+        case.grounds.observations.splitlines()[0],
+    ):
         assert withheld is not None
         assert withheld not in report.text and withheld not in report.html
 

@@ -25,9 +25,14 @@ from dutyflow.domain.rendering import (
 from tests.policy.cases import DIAGNOSIS, sample_case
 
 CONTEXT = RenderContext(
-    form_code="Order response", form_title="Disclosure", recipient_name="Court",
-    recipient_address=None, case_reference="case-1", policy_version="US-CA court-order 2026.1",
-    policy_citation="45 CFR 164.512(e)(1)(i)", generated_at=datetime(2026, 11, 24, tzinfo=UTC),
+    form_code="Order response",
+    form_title="Disclosure",
+    recipient_name="Court",
+    recipient_address=None,
+    case_reference="case-1",
+    policy_version="US-CA court-order 2026.1",
+    policy_citation="45 CFR 164.512(e)(1)(i)",
+    generated_at=datetime(2026, 11, 24, tzinfo=UTC),
 )
 
 
@@ -54,10 +59,14 @@ def test_content_marked_private_is_printed_only_where_the_order_names_it() -> No
     shown = sorted(required_layout_paths(layout))
     label = "Content the practitioner marked private (only where the order names it expressly)"
 
-    unnamed = render_report(layout, limit_for_recipient(case, shown, scope=shown, court_order=True).fields, CONTEXT)
+    unnamed = render_report(
+        layout, limit_for_recipient(case, shown, scope=shown, court_order=True).fields, CONTEXT
+    )
     named = render_report(
         layout,
-        limit_for_recipient(case, shown, scope=[*shown, "private_content"], court_order=True).fields,
+        limit_for_recipient(
+            case, shown, scope=[*shown, "private_content"], court_order=True
+        ).fields,
         CONTEXT,
     )
 
@@ -72,7 +81,7 @@ def test_a_layout_may_show_private_content_only_as_an_optional_field(tmp_path: P
     templates = copy_templates(tmp_path)
     form = templates / "forms" / "court-order-response.yaml"
     source = form.read_text()
-    old = "label: \"Content the practitioner marked private (only where the order names it expressly)\", kind: narrative, optional: true}"
+    old = 'label: "Content the practitioner marked private (only where the order names it expressly)", kind: narrative, optional: true}'
     assert old in source
     form.write_text(source.replace(old, old.replace(", optional: true", ""), 1))
 
@@ -91,10 +100,12 @@ def test_a_required_field_outside_the_fields_still_refuses_to_render() -> None:
 def test_a_statement_is_escaped_like_any_value(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     form = templates / "forms" / "safety-notice.yaml"
-    form.write_text(form.read_text().replace(
-        "    This notice tells you only what you need to help.",
-        "    <b>This notice</b> {{ 7*7 }} tells you only what you need to help.",
-    ))
+    form.write_text(
+        form.read_text().replace(
+            "    This notice tells you only what you need to help.",
+            "    <b>This notice</b> {{ 7*7 }} tells you only what you need to help.",
+        )
+    )
     layout = load_form_layout("safety-notice", templates)
     fields = limit_fields(sample_case(), layout_paths(layout)).fields
 
@@ -107,9 +118,16 @@ def test_a_statement_is_escaped_like_any_value(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        ("kind: text, optional: true}", "kind: text, optional: maybe}", "'optional' must be true or false"),
-        ('withheld_text: "Not disclosed: not authorised by the order"', "withheld_text: ''",
-         "'withheld_text' must be a non-empty string"),
+        (
+            "kind: text, optional: true}",
+            "kind: text, optional: maybe}",
+            "'optional' must be true or false",
+        ),
+        (
+            'withheld_text: "Not disclosed: not authorised by the order"',
+            "withheld_text: ''",
+            "'withheld_text' must be a non-empty string",
+        ),
     ],
 )
 def test_malformed_new_layout_keys_are_refused(

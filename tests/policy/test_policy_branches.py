@@ -37,8 +37,10 @@ def facts(**sections: dict) -> dict:
 @pytest.mark.parametrize(
     ("care_setting", "expected"),
     [
-        ({"long_term_care_facility": True, "serious_bodily_injury": True},
-         ["law-enforcement", "ltc-ombudsman"]),
+        (
+            {"long_term_care_facility": True, "serious_bodily_injury": True},
+            ["law-enforcement", "ltc-ombudsman"],
+        ),
         ({"long_term_care_facility": True, "serious_bodily_injury": False}, ["ltc-ombudsman"]),
         ({"long_term_care_facility": False}, ["county-aps"]),
         ({}, ["county-aps"]),
@@ -108,7 +110,9 @@ def test_ca_duty_to_protect_tells_both_the_victim_and_law_enforcement() -> None:
     assert {r.id for r in protect.recipients_for({})} == {"potential-victim", "law-enforcement"}
     assert all(protect.obligation_of(r.id) == "required" for r in protect.recipients)
     assert [q.answer for q in protect.grounds_questions][:3] == [
-        "threat.description", "potential_victims.name", "threat.belief_basis"
+        "threat.description",
+        "potential_victims.name",
+        "threat.belief_basis",
     ]
 
 
@@ -276,10 +280,14 @@ def test_notice_with_the_objection_period_expired_is_satisfactory_assurance() ->
 
 
 def test_a_qualified_protective_order_is_satisfactory_assurance() -> None:
-    qpo = facts(subpoena={
-        "assurance_statement_received": True, "qualified_protective_order": True,
-        "order_prohibits_other_use": True, "order_requires_return_or_destruction": True,
-    })
+    qpo = facts(
+        subpoena={
+            "assurance_statement_received": True,
+            "qualified_protective_order": True,
+            "order_prohibits_other_use": True,
+            "order_requires_return_or_destruction": True,
+        }
+    )
 
     result = policy("US-NY", "subpoena").assurance(qpo)
 
@@ -309,7 +317,8 @@ def test_a_subpoena_alone_never_releases_part2_records(jurisdiction: str) -> Non
     assert subpoena.protected_data_rule("part2").exceptions == []
     with pytest.raises(ProtectedDataError):
         limit_for_recipient(
-            case, subpoena.recipient("requesting-party").allowed_fields,
+            case,
+            subpoena.recipient("requesting-party").allowed_fields,
             scope=["client.name", "clinical_context.substance_use_records"],
         )
 

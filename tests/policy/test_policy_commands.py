@@ -42,8 +42,14 @@ def replace(old: str, new: str) -> Callable[[str], str]:
 
 
 def check(run: Run, library: Path) -> tuple[int, str, str]:
-    return run("policy", "check", "--policies-dir", str(library),
-               "--agencies-dir", str(REPO_ROOT / "agencies"))
+    return run(
+        "policy",
+        "check",
+        "--policies-dir",
+        str(library),
+        "--agencies-dir",
+        str(REPO_ROOT / "agencies"),
+    )
 
 
 def test_the_shipped_policies_pass(run: Run) -> None:
@@ -57,56 +63,88 @@ def test_the_shipped_policies_pass(run: Run) -> None:
     ("change", "rule", "problem"),
     [
         pytest.param(
-            replace("    citation: Cal. Penal Code 11166(a)(1)\n    effective_from: 2026-01-01\n"
-                    "    source_status: verified\n  - id: written-report",
-                    "    effective_from: 2026-01-01\n    source_status: verified\n"
-                    "  - id: written-report"),
-            "deadlines[phone-report].citation", "Field required", id="rule-without-citation"),
+            replace(
+                "    citation: Cal. Penal Code 11166(a)(1)\n    effective_from: 2026-01-01\n"
+                "    source_status: verified\n  - id: written-report",
+                "    effective_from: 2026-01-01\n    source_status: verified\n"
+                "  - id: written-report",
+            ),
+            "deadlines[phone-report].citation",
+            "Field required",
+            id="rule-without-citation",
+        ),
         pytest.param(
-            replace("  citation: Cal. Penal Code 11166(a), 11165.7\n  effective_from: 2026-01-01",
-                    "  citation: Cal. Penal Code 11166(a), 11165.7\n  effective_from: 2027-01-01"),
-            "trigger.effective_from", "takes effect on 2027-01-01, after the policy itself",
-            id="rule-dated-after-its-policy"),
+            replace(
+                "  citation: Cal. Penal Code 11166(a), 11165.7\n  effective_from: 2026-01-01",
+                "  citation: Cal. Penal Code 11166(a), 11165.7\n  effective_from: 2027-01-01",
+            ),
+            "trigger.effective_from",
+            "takes effect on 2027-01-01, after the policy itself",
+            id="rule-dated-after-its-policy",
+        ),
         pytest.param(
             replace("  citation: Cal. Penal Code 11166(a), 11165.7\n", "  citation: TODO\n"),
-            "trigger.citation", "'TODO' is a placeholder", id="placeholder-citation"),
+            "trigger.citation",
+            "'TODO' is a placeholder",
+            id="placeholder-citation",
+        ),
         pytest.param(
             replace("- victim.name\n", "- victim.favourite_colour\n"),
             "recipients[county-child-welfare].allowed_fields",
-            "allow-list names unknown fields: victim.favourite_colour", id="unknown-field"),
+            "allow-list names unknown fields: victim.favourite_colour",
+            id="unknown-field",
+        ),
         pytest.param(
             replace("answer: victim.present_location", "answer: victim.shoe_size"),
             "grounds_questions[child-location].answer",
-            "'victim.shoe_size' is not a field of the case model", id="template-variable"),
+            "'victim.shoe_size' is not a field of the case model",
+            id="template-variable",
+        ),
         pytest.param(
             lambda s: s.replace("    form: us-ca-ss8572", "    form: us-ca-ss9999").replace(
-                "    form: us-ca-ss9999", "    form: us-ca-ss8572", 1),
-            "recipients[law-enforcement].form", "no layout for form_id 'us-ca-ss9999'",
-            id="missing-form"),
+                "    form: us-ca-ss9999", "    form: us-ca-ss8572", 1
+            ),
+            "recipients[law-enforcement].form",
+            "no layout for form_id 'us-ca-ss9999'",
+            id="missing-form",
+        ),
         pytest.param(
             replace("    allowed_fields: *ss8572_fields\n", ""),
-            "recipients[law-enforcement].allowed_fields", "Field required",
-            id="recipient-without-allow-list"),
+            "recipients[law-enforcement].allowed_fields",
+            "Field required",
+            id="recipient-without-allow-list",
+        ),
         pytest.param(
             replace("      - victim.school\n", ""),
             "recipients[county-child-welfare].allowed_fields",
             "form us-ca-ss8572 shows fields this recipient may not receive, so the report could "
-            "not be rendered: victim.school", id="form-beyond-allow-list"),
+            "not be rendered: victim.school",
+            id="form-beyond-allow-list",
+        ),
         pytest.param(
-            replace("  visible_to: [county-child-welfare, law-enforcement]",
-                    "  visible_to: [county-child-welfare]"),
+            replace(
+                "  visible_to: [county-child-welfare, law-enforcement]",
+                "  visible_to: [county-child-welfare]",
+            ),
             "recipients[law-enforcement].allowed_fields",
-            "names the reporter (reporter.name", id="reporter-identity-leak"),
+            "names the reporter (reporter.name",
+            id="reporter-identity-leak",
+        ),
         pytest.param(
-            replace("      - victim.name\n", "      - victim.name\n      - clinical_context.psychotherapy_notes\n"),
+            replace(
+                "      - victim.name\n",
+                "      - victim.name\n      - clinical_context.psychotherapy_notes\n",
+            ),
             "recipients[county-child-welfare].allowed_fields",
             "'clinical_context.psychotherapy_notes' is psychotherapy-notes data",
-            id="notes-on-an-allow-list"),
+            id="notes-on-an-allow-list",
+        ),
         pytest.param(
             replace("    agency_role: law-enforcement\n", "    agency_role: school-police\n"),
             "recipients[law-enforcement].agency_role",
             "no agency of the directory fills the role 'school-police' in US-CA",
-            id="no-agency-for-the-role"),
+            id="no-agency-for-the-role",
+        ),
     ],
 )
 def test_a_broken_policy_is_named_by_file_rule_and_problem(
@@ -126,20 +164,27 @@ def test_a_broken_policy_is_named_by_file_rule_and_problem(
 def test_only_a_court_orders_response_may_show_the_content_marked_private(
     run: Run, library: Path
 ) -> None:
-    path = edit(library, Path("us-ca/subpoena/2026.1.yaml"),
-                replace("    form: subpoena-response", "    form: court-order-response"))
+    path = edit(
+        library,
+        Path("us-ca/subpoena/2026.1.yaml"),
+        replace("    form: subpoena-response", "    form: court-order-response"),
+    )
 
     status, out, _ = check(run, library)
 
     assert status == 1
-    assert f"{path}: recipients[requesting-party].form: form court-order-response shows content " \
-        "marked private (private_content); only the response to a court order that names it may" in out
+    assert (
+        f"{path}: recipients[requesting-party].form: form court-order-response shows content "
+        "marked private (private_content); only the response to a court order that names it may"
+        in out
+    )
 
 
 def test_every_problem_is_reported_not_only_the_first(run: Run, library: Path) -> None:
     first = edit(library, CA_CHILD, replace("- victim.name\n", "- victim.favourite_colour\n"))
     second = edit(
-        library, Path("us-tx/child-abuse/2026.1.yaml"),
+        library,
+        Path("us-tx/child-abuse/2026.1.yaml"),
         replace("    within: PT48H\n", "    within: PT48H\n    working_days: 2\n"),
     )
 
@@ -152,8 +197,11 @@ def test_every_problem_is_reported_not_only_the_first(run: Run, library: Path) -
 
 
 def test_a_working_day_deadline_needs_a_calendar_that_exists(run: Run, library: Path) -> None:
-    path = edit(library, Path("us-ca/elder-abuse/2026.1.yaml"),
-                replace("    calendar: us-ca\n", "    calendar: us-zz\n"))
+    path = edit(
+        library,
+        Path("us-ca/elder-abuse/2026.1.yaml"),
+        replace("    calendar: us-ca\n", "    calendar: us-zz\n"),
+    )
 
     status, out, _ = check(run, library)
 
@@ -162,8 +210,11 @@ def test_a_working_day_deadline_needs_a_calendar_that_exists(run: Run, library: 
 
 
 def test_a_broken_calendar_is_named(run: Run, library: Path) -> None:
-    path = edit(library, Path("calendars/us-ca.yaml"),
-                replace("  - {date: 2026-01-01,", "  - {date: 2025-01-01,"))
+    path = edit(
+        library,
+        Path("calendars/us-ca.yaml"),
+        replace("  - {date: 2026-01-01,", "  - {date: 2025-01-01,"),
+    )
 
     status, out, _ = check(run, library)
 
@@ -224,7 +275,9 @@ def test_explain_says_who_receives_what_by_when_how_and_why(run: Run) -> None:
 
 
 def test_explain_says_when_a_disclosure_is_only_permitted(run: Run) -> None:
-    status, out, _ = run("policy", "explain", "--jurisdiction", "US-TX", "--kind", "danger-to-others")
+    status, out, _ = run(
+        "policy", "explain", "--jurisdiction", "US-TX", "--kind", "danger-to-others"
+    )
 
     assert status == 0
     assert "Verdict: PERMITTED, NOT REQUIRED." in out
@@ -232,13 +285,27 @@ def test_explain_says_when_a_disclosure_is_only_permitted(run: Run) -> None:
 
 
 def test_explain_shows_routes_and_working_days(run: Run) -> None:
-    status, out, _ = run("policy", "explain", "--jurisdiction", "US-CA", "--kind", "elder-abuse",
-                         "--on", "2026-11-26")
+    status, out, _ = run(
+        "policy",
+        "explain",
+        "--jurisdiction",
+        "US-CA",
+        "--kind",
+        "elder-abuse",
+        "--on",
+        "2026-11-26",
+    )
     flat = " ".join(out.split())
 
     assert status == 0
-    assert "If care_setting.long_term_care_facility is yes and care_setting.serious_bodily_injury is yes: all of law-enforcement, ltc-ombudsman." in flat
-    assert "within 2 working days of the moment the suspicion was formed, to the end of the last day, counted on: California state holidays" in flat
+    assert (
+        "If care_setting.long_term_care_facility is yes and care_setting.serious_bodily_injury is yes: all of law-enforcement, ltc-ombudsman."
+        in flat
+    )
+    assert (
+        "within 2 working days of the moment the suspicion was formed, to the end of the last day, counted on: California state holidays"
+        in flat
+    )
     assert "Exception 'risk-of-serious-harm'" in flat
 
 
@@ -250,8 +317,16 @@ def test_explain_refuses_a_jurisdiction_without_policy(run: Run) -> None:
 
 
 def test_explain_refuses_a_date_before_the_policy(run: Run) -> None:
-    status, _, err = run("policy", "explain", "--jurisdiction", "US-CA", "--kind", "child-abuse",
-                         "--on", "2025-12-31")
+    status, _, err = run(
+        "policy",
+        "explain",
+        "--jurisdiction",
+        "US-CA",
+        "--kind",
+        "child-abuse",
+        "--on",
+        "2025-12-31",
+    )
 
     assert status == 2
     assert "in effect on 2025-12-31" in err

@@ -14,11 +14,15 @@ from dutyflow.store.db import create_schema, is_postgres
 def guard_lifted(engine: Engine) -> Iterator[Connection]:
     with engine.begin() as connection:
         if is_postgres(engine):
-            connection.exec_driver_sql("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only")
+            connection.exec_driver_sql(
+                "ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"
+            )
         else:
             connection.exec_driver_sql("DROP TRIGGER audit_entry_no_update")
             connection.exec_driver_sql("DROP TRIGGER audit_entry_no_delete")
         yield connection
         if is_postgres(engine):
-            connection.exec_driver_sql("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only")
+            connection.exec_driver_sql(
+                "ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"
+            )
     create_schema(engine)

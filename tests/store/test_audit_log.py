@@ -19,8 +19,13 @@ from tests.store.tampering import guard_lifted
 def append_steps(sessions, case_id: str, count: int) -> None:
     def one(index: int) -> None:
         record_step(
-            sessions, case_id=case_id, step="test-step", key_suffix=str(index), actor=SYSTEM,
-            content_sha256="ab" * 32, details={"index": index},
+            sessions,
+            case_id=case_id,
+            step="test-step",
+            key_suffix=str(index),
+            actor=SYSTEM,
+            content_sha256="ab" * 32,
+            details={"index": index},
         )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -43,8 +48,14 @@ def test_a_step_is_recorded_at_most_once(sessions) -> None:
     case_id = f"case-{uuid.uuid4().hex}"
 
     for _ in range(3):
-        record_step(sessions, case_id=case_id, step="case-opened", actor=SYSTEM,
-                    content_sha256="cd" * 32, details={})
+        record_step(
+            sessions,
+            case_id=case_id,
+            step="case-opened",
+            actor=SYSTEM,
+            content_sha256="cd" * 32,
+            details={},
+        )
 
     with sessions() as session:
         assert [e.step for e in audit_log.entries_for_case(session, case_id)] == ["case-opened"]
@@ -58,7 +69,8 @@ def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine, databas
 
     with guard_lifted(engine) as connection:
         connection.execute(
-            text("UPDATE audit_entry SET actor_id = 'someone-else' WHERE seq = :seq"), {"seq": target}
+            text("UPDATE audit_entry SET actor_id = 'someone-else' WHERE seq = :seq"),
+            {"seq": target},
         )
     try:
         with sessions() as session:
@@ -81,20 +93,28 @@ def test_an_edited_stored_entry_is_found_at_that_entry(sessions, engine, databas
 def test_the_audit_table_refuses_updates_and_deletes(sessions, engine, statement: str) -> None:
     append_steps(sessions, f"case-{uuid.uuid4().hex}", 1)
 
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement))
 
 
-def test_details_are_stored_as_canonical_json_and_older_text_still_verifies(sessions, engine) -> None:
+def test_details_are_stored_as_canonical_json_and_older_text_still_verifies(
+    sessions, engine
+) -> None:
     case_id = f"case-{uuid.uuid4().hex}"
-    record_step(sessions, case_id=case_id, step="case-opened", actor=SYSTEM,
-                content_sha256="cd" * 32, details={"zeta": 1, "alpha": "é"})
+    record_step(
+        sessions,
+        case_id=case_id,
+        step="case-opened",
+        actor=SYSTEM,
+        content_sha256="cd" * 32,
+        details={"zeta": 1, "alpha": "é"},
+    )
     with sessions() as session:
         [entry] = audit_log.entries_for_case(session, case_id)
     with engine.connect() as connection:
         stored = connection.execute(
-            text("SELECT CAST(details AS TEXT) FROM audit_entry WHERE seq = :seq"), {"seq": entry.seq}
+            text("SELECT CAST(details AS TEXT) FROM audit_entry WHERE seq = :seq"),
+            {"seq": entry.seq},
         ).scalar()
     assert stored == '{"alpha":"é","zeta":1}'  # sorted, compact: hashed as stored
 

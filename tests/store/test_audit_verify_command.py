@@ -19,8 +19,9 @@ DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 def verify(url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DUTYFLOW_DATABASE_URL": url}
-    return subprocess.run([str(DUTYFLOW), "audit", "verify"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [str(DUTYFLOW), "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Path) -> None:
@@ -28,8 +29,14 @@ def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Pa
     engine = make_engine(url)
     create_schema(engine)
     for step in ("case-opened", "grounds-documented", "obligations-determined"):
-        record_step(session_factory(engine), case_id="case-1", step=step, actor=SYSTEM,
-                    content_sha256="ab" * 32, details={})
+        record_step(
+            session_factory(engine),
+            case_id="case-1",
+            step=step,
+            actor=SYSTEM,
+            content_sha256="ab" * 32,
+            details={},
+        )
 
     intact = verify(url)
     assert intact.returncode == 0

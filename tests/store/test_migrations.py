@@ -68,8 +68,14 @@ def table_names(engine: Engine) -> set[str]:
 
 def append_audit_entries(engine: Engine, count: int = 2) -> None:
     for n in range(count):
-        record_step(session_factory(engine), case_id="case-1", step=f"step-{n}", actor=SYSTEM,
-                    content_sha256="ab" * 32, details={"n": n})
+        record_step(
+            session_factory(engine),
+            case_id="case-1",
+            step=f"step-{n}",
+            actor=SYSTEM,
+            content_sha256="ab" * 32,
+            details={"n": n},
+        )
 
 
 def refusal(engine: Engine, statement: str) -> str:
@@ -97,11 +103,17 @@ def test_the_version_table_lands_in_the_search_path_schema(fresh: Engine) -> Non
         if is_postgres(fresh):
             schema = connection.execute(text("SELECT current_schema()")).scalar()
             assert str(schema).startswith("dutyflow_test_")  # the URL's search_path, not public
-            found = connection.execute(
-                text("SELECT table_name FROM information_schema.tables "
-                     "WHERE table_schema = current_schema() "
-                     "AND table_name IN ('alembic_version', 'audit_entry')")
-            ).scalars().all()
+            found = (
+                connection.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = current_schema() "
+                        "AND table_name IN ('alembic_version', 'audit_entry')"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             assert sorted(found) == ["alembic_version", "audit_entry"]
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert version == HEAD
@@ -143,7 +155,9 @@ def test_a_lifted_guard_is_put_back_by_the_next_start(fresh: Engine) -> None:
     append_audit_entries(fresh, 1)
     with fresh.begin() as connection:
         if is_postgres(fresh):
-            connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+            connection.execute(
+                text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only")
+            )
         else:
             connection.execute(text("DROP TRIGGER audit_entry_no_update"))
         assert not append_only.installed(connection)
@@ -164,8 +178,10 @@ def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(fresh: Eng
     if is_postgres(fresh):
         with fresh.connect() as connection:
             functions = connection.execute(
-                text("SELECT count(*) FROM pg_proc WHERE proname = :name "
-                     "AND pronamespace = current_schema()::regnamespace"),
+                text(
+                    "SELECT count(*) FROM pg_proc WHERE proname = :name "
+                    "AND pronamespace = current_schema()::regnamespace"
+                ),
                 {"name": append_only.POSTGRES_FUNCTION},
             ).scalar()
         assert functions == 0
@@ -186,7 +202,7 @@ def test_concurrent_starters_migrate_once(fresh_url: str) -> None:
         barrier.wait()
         try:
             results.append(migrate.upgrade(engine))
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=start, args=(engine,)) for engine in engines]
@@ -207,7 +223,9 @@ def test_concurrent_starters_migrate_once(fresh_url: str) -> None:
 def test_a_database_made_before_migrations_is_adopted(fresh: Engine) -> None:
     """What the old ``create_schema`` left: the tables and the guard, and no version table."""
     with fresh.begin() as connection:
-        SQLModel.metadata.create_all(connection, tables=all_tables() + accounting_tables() + notice_tables())
+        SQLModel.metadata.create_all(
+            connection, tables=all_tables() + accounting_tables() + notice_tables()
+        )
         append_only.install(connection)
     append_audit_entries(fresh)
 
@@ -255,17 +273,21 @@ def run_in_process(
 
 
 @pytest.fixture
-def db_command(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Any:
+def db_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
     """Runs ``dutyflow db ...``: as a subprocess once the CLI has the command, else in-process."""
 
     def run(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
         if not _wired():
             return run_in_process(args, url, monkeypatch, capsys)
         env = {**os.environ, "DUTYFLOW_DATABASE_URL": url}
-        return subprocess.run([str(DUTYFLOW), "db", *args], env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
+        return subprocess.run(
+            [str(DUTYFLOW), "db", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     return run
 

@@ -32,8 +32,12 @@ async def open_gb_case(api: httpx.AsyncClient, immediate_danger: bool = False) -
 async def finish_gb_case(api: httpx.AsyncClient, case_id: str) -> dict:
     await confirm(api, case_id)
     await wait_for_stage(api, case_id, "awaiting-inform-client-decision")
-    ok(await api.post(f"/reports/{case_id}/inform-client",
-                      json=bodies.inform_client(False, "unsafe-or-impracticable")))
+    ok(
+        await api.post(
+            f"/reports/{case_id}/inform-client",
+            json=bodies.inform_client(False, "unsafe-or-impracticable"),
+        )
+    )
     return await wait_for_stage(api, case_id, "closed")
 
 
@@ -49,30 +53,55 @@ async def test_a_case_waits_for_its_clinics_supervisor_and_goes_on_once_approved
     elsewhere = callers.new("supervisor")
     case_id, status = await open_gb_case(api)
     assert status["stage"] == "awaiting-supervisor"
-    assert status["supervision"] == {"state": "awaiting-supervisor", "round": 1, "decided_by": None,
-                                     "bypass_grounds": []}
+    assert status["supervision"] == {
+        "state": "awaiting-supervisor",
+        "round": 1,
+        "decided_by": None,
+        "bypass_grounds": [],
+    }
     assert status["documents"] == []  # nothing is limited or rendered before the supervisor answers
 
     queue = ok(await supervisor.http.get("/supervision/consultations"))
     assert case_id in [q["case_id"] for q in queue]
-    assert set(queue[0]) == {"case_id", "jurisdiction", "kind", "round", "requested_at"}  # no content
-    assert case_id not in [q["case_id"] for q in ok(await elsewhere.http.get("/supervision/consultations"))]
-    assert (await elsewhere.http.post(f"/supervision/consultations/{case_id}/decision",
-                                      json={"decision": "approve"})).status_code == 404
-    assert (await api.post(f"/supervision/consultations/{case_id}/decision",
-                           json={"decision": "approve"})).status_code == 403  # not the practitioner
+    assert set(queue[0]) == {
+        "case_id",
+        "jurisdiction",
+        "kind",
+        "round",
+        "requested_at",
+    }  # no content
+    assert case_id not in [
+        q["case_id"] for q in ok(await elsewhere.http.get("/supervision/consultations"))
+    ]
+    assert (
+        await elsewhere.http.post(
+            f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+        )
+    ).status_code == 404
+    assert (
+        await api.post(
+            f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+        )
+    ).status_code == 403  # not the practitioner
 
-    status = ok(await supervisor.http.post(f"/supervision/consultations/{case_id}/decision",
-                                           json={"decision": "approve"}))
+    status = ok(
+        await supervisor.http.post(
+            f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+        )
+    )
     assert status["supervision"]["state"] == "approved"
     assert status["supervision"]["decided_by"] == supervisor.user_id
     assert status["stage"] == "awaiting-confirmation"
-    assert case_id not in [q["case_id"] for q in ok(await supervisor.http.get("/supervision/consultations"))]
+    assert case_id not in [
+        q["case_id"] for q in ok(await supervisor.http.get("/supervision/consultations"))
+    ]
 
     closed = await finish_gb_case(api, case_id)
     assert closed["outcome"]["result"] == "reported"
     steps = steps_of(stack, case_id)
-    assert steps.index("supervisor-consultation-requested") < steps.index("supervisor-consultation-approved")
+    assert steps.index("supervisor-consultation-requested") < steps.index(
+        "supervisor-consultation-approved"
+    )
     assert steps.index("supervisor-consultation-approved") < steps.index("report-confirmed")
 
 
@@ -88,8 +117,12 @@ async def test_a_returned_case_comes_back_to_the_supervisor_with_revised_grounds
     assert [p["field"] for p in without_comments.json()["errors"]] == ["comments"]
 
     comments = "Say what the child said in their own words, and when."
-    status = ok(await supervisor.http.post(f"/supervision/consultations/{case_id}/decision",
-                                           json={"decision": "return", "comments": comments}))
+    status = ok(
+        await supervisor.http.post(
+            f"/supervision/consultations/{case_id}/decision",
+            json={"decision": "return", "comments": comments},
+        )
+    )
     assert status["stage"] == "awaiting-grounds-revision"
     assert comments not in str(status)  # the status never carries the comments
     record = ok(await api.get(f"/reports/{case_id}/supervision"))
@@ -101,8 +134,11 @@ async def test_a_returned_case_comes_back_to_the_supervisor_with_revised_grounds
     status = await document_grounds(api, case_id, revised)
     assert status["stage"] == "awaiting-supervisor"
     assert status["supervision"]["round"] == 2
-    status = ok(await supervisor.http.post(f"/supervision/consultations/{case_id}/decision",
-                                           json={"decision": "approve"}))
+    status = ok(
+        await supervisor.http.post(
+            f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+        )
+    )
     assert status["stage"] == "awaiting-confirmation"
 
     closed = await finish_gb_case(api, case_id)
@@ -114,7 +150,9 @@ async def test_a_returned_case_comes_back_to_the_supervisor_with_revised_grounds
         entries = audit_log.entries_for_case(session, case_id)
     returned = next(e for e in entries if e.step == "supervisor-consultation-returned")
     assert comments not in str(returned.details)  # comments are sealed, never audited in clear
-    assert sum(e.step == "obligations-determined" for e in entries) == 2  # afresh after the revision
+    assert (
+        sum(e.step == "obligations-determined" for e in entries) == 2
+    )  # afresh after the revision
 
 
 async def test_imminent_danger_never_waits_on_a_supervisor_and_the_audit_says_why(

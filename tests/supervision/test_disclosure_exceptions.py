@@ -31,7 +31,9 @@ DATES = "MARKER-EXCEPTION-DATES"
 def grounds() -> dict:
     body = scenario.grounds_submission()
     body["clinical_context"] = {
-        "diagnosis": DIAGNOSIS, "treatment_summary": TREATMENT, "treatment_dates": DATES,
+        "diagnosis": DIAGNOSIS,
+        "treatment_summary": TREATMENT,
+        "treatment_dates": DATES,
         "psychotherapy_notes": "MARKER-EXCEPTION-NOTES",
     }
     body["private_content"] = "MARKER-EXCEPTION-PRIVATE"
@@ -46,7 +48,9 @@ async def case_under_review(api: httpx.AsyncClient) -> str:
     return case_id
 
 
-def ask(fields: list[str], justification: str = "The investigator needs it to assess the risk.") -> dict:
+def ask(
+    fields: list[str], justification: str = "The investigator needs it to assess the risk."
+) -> dict:
     return {"recipient_id": RECIPIENT, "fields": fields, "justification": justification}
 
 
@@ -63,14 +67,26 @@ async def test_an_approved_exception_reaches_the_agency_and_refused_or_undecided
     case_id = await case_under_review(api)
     before = ok(await api.get(f"/reports/{case_id}"))["review_sha256"]
 
-    without_reason = await api.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"], " "))
+    without_reason = await api.post(
+        f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"], " ")
+    )
     assert without_reason.status_code == 422
     assert [p["field"] for p in without_reason.json()["errors"]] == ["justification"]
     ok(await api.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"])))
-    ok(await api.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.treatment_summary"])))
-    status = ok(await api.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.treatment_dates"])))
+    ok(
+        await api.post(
+            f"/reports/{case_id}/exceptions", json=ask(["clinical_context.treatment_summary"])
+        )
+    )
+    status = ok(
+        await api.post(
+            f"/reports/{case_id}/exceptions", json=ask(["clinical_context.treatment_dates"])
+        )
+    )
     assert [(e["exception_id"], e["state"]) for e in status["exceptions"]] == [
-        ("exception-1", "pending"), ("exception-2", "pending"), ("exception-3", "pending"),
+        ("exception-1", "pending"),
+        ("exception-2", "pending"),
+        ("exception-3", "pending"),
     ]
     assert status["review_sha256"] == before  # nothing changes until a second person approves
 
@@ -87,8 +103,12 @@ async def test_an_approved_exception_reaches_the_agency_and_refused_or_undecided
     assert "Additional information disclosed under an approved exception" in document["text"]
     assert f"Clinical context: diagnosis: {DIAGNOSIS}" in " ".join(document["text"].split())
     assert DIAGNOSIS in document["html"]
-    status = ok(await supervisor.http.post(
-        f"/reports/{case_id}/exceptions/exception-2/refuse", json={"note": "Not needed for intake."}))
+    status = ok(
+        await supervisor.http.post(
+            f"/reports/{case_id}/exceptions/exception-2/refuse",
+            json={"note": "Not needed for intake."},
+        )
+    )
     assert status["exceptions"][1]["state"] == "refused"
     again = await supervisor.http.post(f"/reports/{case_id}/exceptions/exception-2/approve")
     assert again.status_code == 422  # already decided
@@ -104,12 +124,15 @@ async def test_an_approved_exception_reaches_the_agency_and_refused_or_undecided
         entries = audit_log.entries_for_case(session, case_id)
     requested = [e for e in entries if e.step == "disclosure-exception-requested"]
     assert [e.details["fields"] for e in requested] == [
-        ["clinical_context.diagnosis"], ["clinical_context.treatment_summary"],
+        ["clinical_context.diagnosis"],
+        ["clinical_context.treatment_summary"],
         ["clinical_context.treatment_dates"],
     ]
     [approved] = [e for e in entries if e.step == "disclosure-exception-approved"]
     assert (approved.actor_id, approved.actor_role) == (supervisor.user_id, "supervisor")
-    assert [e.details["exception_id"] for e in entries if e.step == "disclosure-exception-refused"] == ["exception-2"]
+    assert [
+        e.details["exception_id"] for e in entries if e.step == "disclosure-exception-refused"
+    ] == ["exception-2"]
     assert "investigator" not in json.dumps([e.details for e in entries])  # justification sealed
 
 
@@ -119,15 +142,25 @@ async def test_the_same_person_can_never_approve_and_compliance_may_be_the_secon
     supervisor = callers.new("supervisor", clinic_id=CLINIC)
     officer = callers.new("compliance")
     case_id = await case_under_review(api)
-    ok(await supervisor.http.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"])))
+    ok(
+        await supervisor.http.post(
+            f"/reports/{case_id}/exceptions", json=ask(["clinical_context.diagnosis"])
+        )
+    )
 
     def pending(listed: list[dict]) -> list[tuple[str, str, list[str]]]:
-        return [(e["exception_id"], e["recipient_id"], e["fields"]) for e in listed if e["case_id"] == case_id]
+        return [
+            (e["exception_id"], e["recipient_id"], e["fields"])
+            for e in listed
+            if e["case_id"] == case_id
+        ]
 
     awaiting = [("exception-1", RECIPIENT, ["clinical_context.diagnosis"])]
     assert pending(ok(await officer.http.get("/supervision/exceptions"))) == awaiting
     assert pending(ok(await supervisor.http.get("/supervision/exceptions"))) == awaiting
-    assert pending(ok(await callers.new("supervisor").http.get("/supervision/exceptions"))) == []  # another clinic
+    assert (
+        pending(ok(await callers.new("supervisor").http.get("/supervision/exceptions"))) == []
+    )  # another clinic
     assert "investigator" not in json.dumps(ok(await officer.http.get("/supervision/exceptions")))
     same = await supervisor.http.post(f"/reports/{case_id}/exceptions/exception-1/approve")
     assert same.status_code == 403
@@ -147,7 +180,9 @@ async def test_protected_and_private_fields_are_refused_where_the_policy_gives_n
 ) -> None:
     case_id = await case_under_review(api)
 
-    notes = await api.post(f"/reports/{case_id}/exceptions", json=ask(["clinical_context.psychotherapy_notes"]))
+    notes = await api.post(
+        f"/reports/{case_id}/exceptions", json=ask(["clinical_context.psychotherapy_notes"])
+    )
     assert notes.status_code == 422
     assert "psychotherapy-notes" in notes.json()["detail"]
     private = await api.post(f"/reports/{case_id}/exceptions", json=ask(["private_content"]))
@@ -155,7 +190,9 @@ async def test_protected_and_private_fields_are_refused_where_the_policy_gives_n
     assert "private" in private.json()["detail"]
     allowed = await api.post(f"/reports/{case_id}/exceptions", json=ask(["victim.name"]))
     assert allowed.status_code == 422  # already on the allow-list: nothing to justify
-    unknown = await api.post(f"/reports/{case_id}/exceptions",
-                             json={**ask(["clinical_context.diagnosis"]), "recipient_id": "the-press"})
+    unknown = await api.post(
+        f"/reports/{case_id}/exceptions",
+        json={**ask(["clinical_context.diagnosis"]), "recipient_id": "the-press"},
+    )
     assert unknown.status_code == 422
     assert ok(await api.get(f"/reports/{case_id}"))["exceptions"] == []

@@ -135,11 +135,15 @@ async def test_a_supervisor_who_documented_the_grounds_cannot_approve_them_anoth
     status = await document_grounds(author.http, case_id, bodies.gb_child_abuse())
     assert status["stage"] == "awaiting-supervisor"  # England's policy asks for a consultation
 
-    own = await author.http.post(f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"})
+    own = await author.http.post(
+        f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+    )
     assert own.status_code == 422
     assert [p["field"] for p in own.json()["errors"]] == ["supervisor_id"]
 
-    answer = await colleague.http.post(f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"})
+    answer = await colleague.http.post(
+        f"/supervision/consultations/{case_id}/decision", json={"decision": "approve"}
+    )
     assert answer.status_code == 200, answer.text
     approved = entry_for(stack, case_id, "supervisor-consultation-approved")
     assert approved.actor_id == colleague.user_id

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-
 import httpx
 
 from dutyflow import scenario
@@ -16,21 +15,44 @@ from tests.conftest import Callers
 
 def seed_case_without_deadline(sessions) -> str:
     case_id = f"case-{uuid.uuid4().hex}"
-    opening = scenario.opening_request() | {"case_id": case_id, "jurisdiction": "US-NY", "kind": "elder-abuse"}
+    opening = scenario.opening_request() | {
+        "case_id": case_id,
+        "jurisdiction": "US-NY",
+        "kind": "elder-abuse",
+    }
     with sessions() as session, session.begin():
-        session.add(CaseRecord(
-            case_id=case_id, jurisdiction="US-NY", kind="elder-abuse", county="Demo County",
-            clinic_id="clinic-demo-01", practitioner_id="practitioner-0042", client_id="client-demo",
-            policy_version="2026.1", opening=opening,
-        ))
+        session.add(
+            CaseRecord(
+                case_id=case_id,
+                jurisdiction="US-NY",
+                kind="elder-abuse",
+                county="Demo County",
+                clinic_id="clinic-demo-01",
+                practitioner_id="practitioner-0042",
+                client_id="client-demo",
+                policy_version="2026.1",
+                opening=opening,
+            )
+        )
         session.flush()
-        session.add(ObligationRecord(
-            obligation_id=f"{case_id}/aps", case_id=case_id, recipient_id="aps", agency_id="demo-aps",
-            agency_name="Demo Adult Protective Services", intake_url="", form_id="adult-protective-referral",
-            legal_basis="45 CFR 164.512(c)", purpose="Report of suspected abuse",
-            phone_report_due_at=None, written_report_due_at=None, policy_version="2026.1",
-            citations=["NY SSL 473"], delivery="intake",
-        ))
+        session.add(
+            ObligationRecord(
+                obligation_id=f"{case_id}/aps",
+                case_id=case_id,
+                recipient_id="aps",
+                agency_id="demo-aps",
+                agency_name="Demo Adult Protective Services",
+                intake_url="",
+                form_id="adult-protective-referral",
+                legal_basis="45 CFR 164.512(c)",
+                purpose="Report of suspected abuse",
+                phone_report_due_at=None,
+                written_report_due_at=None,
+                policy_version="2026.1",
+                citations=["NY SSL 473"],
+                delivery="intake",
+            )
+        )
     return case_id
 
 

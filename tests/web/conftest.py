@@ -55,9 +55,14 @@ def csrf_of(page: str) -> str:
 async def sign_in(http: httpx.AsyncClient, user: WebUser) -> httpx.Response:
     """Sign ``http`` (which keeps cookies) in through the sign-in form."""
     form = await http.get("/app/sign-in")
-    return await http.post("/app/sign-in", data={
-        "csrf": csrf_of(form.text), "user_id": user.user_id, "password": user.password,
-    })
+    return await http.post(
+        "/app/sign-in",
+        data={
+            "csrf": csrf_of(form.text),
+            "user_id": user.user_id,
+            "password": user.password,
+        },
+    )
 
 
 @asynccontextmanager

@@ -22,17 +22,22 @@ async def test_an_agency_acknowledges_only_under_its_own_reference_number(
     agency = callers.new("agency", agency_id=delivery["agency_id"])
     url = f"/agency/reports/{delivery['report_id']}/acknowledgement"
 
-    wrong = await agency.http.post(url, json={"reference_number": "NOT-OURS", "decision": "accepted"})
+    wrong = await agency.http.post(
+        url, json={"reference_number": "NOT-OURS", "decision": "accepted"}
+    )
     right = await agency.http.post(
         url, json={"reference_number": delivery["reference_number"], "decision": "screened-out"}
     )
 
     assert wrong.status_code == 422
-    assert wrong.json()["errors"] == [{"field": "reference_number",
-                                       "problem": "is not the reference number your agency gave"}]
+    assert wrong.json()["errors"] == [
+        {"field": "reference_number", "problem": "is not the reference number your agency gave"}
+    ]
     assert right.status_code == 200
     assert right.json()["status"] in ("recorded", "already recorded")
     with stack.sessions() as session:
         entries = audit_log.entries_for_case(session, status["case_id"])
     given = [e for e in entries if e.step == "agency-acknowledgement-given"]
-    assert [(e.actor_id, e.details["decision"]) for e in given] == [(agency.user_id, "screened-out")]
+    assert [(e.actor_id, e.details["decision"]) for e in given] == [
+        (agency.user_id, "screened-out")
+    ]

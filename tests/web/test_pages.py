@@ -50,7 +50,9 @@ class PageFacts(HTMLParser):
         if tag == "a" and a.get("href"):
             self.urls.append(a["href"] or "")
         if tag == "form":
-            self.forms.append({"method": (a.get("method") or "get").lower(), "action": a.get("action")})
+            self.forms.append(
+                {"method": (a.get("method") or "get").lower(), "action": a.get("action")}
+            )
             self.urls.append(a.get("action") or "")
 
 
@@ -113,8 +115,11 @@ async def test_signing_in_sets_the_token_as_a_strict_http_only_cookie(
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/app/compliance"
-    cookie = next(v for k, v in answer.headers.multi_items()
-                  if k == "set-cookie" and v.startswith(TOKEN_COOKIE + "="))
+    cookie = next(
+        v
+        for k, v in answer.headers.multi_items()
+        if k == "set-cookie" and v.startswith(TOKEN_COOKIE + "=")
+    )
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http here; Secure over https
     token = browser_client.cookies[TOKEN_COOKIE]
@@ -139,8 +144,10 @@ async def test_a_form_without_its_csrf_token_or_with_another_sessions_is_refused
     api: httpx.AsyncClient, stack: Harness, web_users
 ) -> None:
     user = web_users("practitioner")
-    async with httpx.AsyncClient(base_url=stack.api_url) as mine, \
-            httpx.AsyncClient(base_url=stack.api_url) as theirs:
+    async with (
+        httpx.AsyncClient(base_url=stack.api_url) as mine,
+        httpx.AsyncClient(base_url=stack.api_url) as theirs,
+    ):
         await sign_in(mine, user)
         await sign_in(theirs, user)
         their_csrf = csrf_of((await theirs.get("/app/cases")).text)
@@ -190,8 +197,12 @@ def guided_report_form(csrf: str) -> dict[str, list[str] | str]:
     grounds = scenario.grounds_submission()
     reporter = {f"reporter.{k}": v for k, v in opening["reporter"].items() if isinstance(v, str)}
     return {
-        "csrf": csrf, "jurisdiction": "US-CA", "kind": "child-abuse",
-        "county": opening["county"], "client_id": "client-web-0001", **reporter,
+        "csrf": csrf,
+        "jurisdiction": "US-CA",
+        "kind": "child-abuse",
+        "county": opening["county"],
+        "client_id": "client-web-0001",
+        **reporter,
         "reporter.witnessed_incident": "no",
         "grounds.statutory_basis": "PC 11166(a)",
         "grounds.suspicion_formed_at": _local(datetime.now().astimezone() - timedelta(minutes=5)),
@@ -211,11 +222,14 @@ async def test_a_report_through_the_forms_puts_no_content_in_any_url_and_every_p
     user = web_users("practitioner")
     await sign_in(browser_client, user)
     choose = await browser_client.get("/app/reports/new")
-    details = await browser_client.get("/app/reports/new",
-                                       params={"jurisdiction": "US-CA", "kind": "child-abuse"})
+    details = await browser_client.get(
+        "/app/reports/new", params={"jurisdiction": "US-CA", "kind": "child-abuse"}
+    )
     assert "Cal. Penal Code 11167(a)" in details.text  # the legal reason beside the question
 
-    opened = await browser_client.post("/app/reports", data=guided_report_form(csrf_of(details.text)))
+    opened = await browser_client.post(
+        "/app/reports", data=guided_report_form(csrf_of(details.text))
+    )
 
     assert opened.status_code == 303, opened.text[:2000]
     case_page = await browser_client.get(opened.headers["location"])
@@ -227,7 +241,9 @@ async def test_a_report_through_the_forms_puts_no_content_in_any_url_and_every_p
         urls += found.urls
         get_forms = [f for f in found.forms if f["method"] == "get"]
         assert all(f["action"] in ("/app/reports/new", "/app/policies") for f in get_forms)
-    leaked = [u for u in urls if any(word in urlsplit(u).path + urlsplit(u).query for word in CONTENT)]
+    leaked = [
+        u for u in urls if any(word in urlsplit(u).path + urlsplit(u).query for word in CONTENT)
+    ]
     assert leaked == []
 
 
@@ -236,8 +252,9 @@ async def test_a_refused_grounds_field_is_named_next_to_its_input(
 ) -> None:
     user = web_users("practitioner")
     await sign_in(browser_client, user)
-    details = await browser_client.get("/app/reports/new",
-                                       params={"jurisdiction": "US-CA", "kind": "child-abuse"})
+    details = await browser_client.get(
+        "/app/reports/new", params={"jurisdiction": "US-CA", "kind": "child-abuse"}
+    )
     form = guided_report_form(csrf_of(details.text))
     form["grounds.observations"] = ""
 

@@ -19,8 +19,13 @@ from tests.cli_in_process import Run, in_process
 
 
 @pytest.fixture
-def dutyflow(database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture[str]) -> Run:
+def dutyflow(
+    database_url: str,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Run:
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("DUTYFLOW_DATA_DIR", str(tmp_path))
     return in_process(monkeypatch, capsys)

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.one_database
 SCENARIO_CLINIC = "clinic-demo-01"
 
 
-async def reload_until(page: Any, ready: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+async def reload_until(
+    page: Any, ready: Callable[[], Awaitable[bool]], timeout: float = 60
+) -> None:
     """Reload ``page`` until ``ready()``: the pages need no JavaScript, so nothing pushes."""
     deadline = time.monotonic() + timeout
     while not await ready():
@@ -79,7 +81,8 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
             await page.locator(f"#f-reporter-{name.replace('_', '-')}").fill(value)
     await page.locator("#f-grounds-statutory-basis").select_option("PC 11166(a)")
     await page.locator("#f-grounds-suspicion-formed-at").fill(
-        _local(datetime.now().astimezone() - timedelta(minutes=5)))
+        _local(datetime.now().astimezone() - timedelta(minutes=5))
+    )
     await page.locator("#f-grounds-observations").fill(grounds["grounds"]["observations"])
     await page.locator("#f-grounds-source-of-information").select_option("victim-disclosed")
     await page.locator("#f-grounds-statements").fill(grounds["grounds"]["statements"])
@@ -122,7 +125,9 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
 
     # The agency finds the report in its inbox, reads it, and acknowledges it.
     with stack.sessions() as session:
-        [delivery] = session.exec(select(DeliveryRecord).where(DeliveryRecord.case_id == case_id)).all()
+        [delivery] = session.exec(
+            select(DeliveryRecord).where(DeliveryRecord.case_id == case_id)
+        ).all()
     inbox = await signed_in_page(chromium, stack, agency)
     await inbox.get_by_role("link", name=delivery.report_id).click()
     assert await inbox.frame_locator("iframe").locator("body").inner_text()
@@ -133,7 +138,9 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
     assert "recorded" in outcome  # already by the intake service's callback, or now
     await shot(inbox, tmp_path, "8-agency-acknowledged")
 
-    await reload_until(page, lambda: page.get_by_text("Nothing left to do: the case is closed.").is_visible())
+    await reload_until(
+        page, lambda: page.get_by_text("Nothing left to do: the case is closed.").is_visible()
+    )
     assert len(list(tmp_path.glob("*.png"))) == 8
 
 

@@ -25,7 +25,9 @@ NO_ACKNOWLEDGEMENT = "No acknowledgement of the privacy notice is on record for 
 
 
 async def open_case_through_the_forms(http: httpx.AsyncClient, client_id: str) -> str:
-    details = await http.get("/app/reports/new", params={"jurisdiction": "US-CA", "kind": "child-abuse"})
+    details = await http.get(
+        "/app/reports/new", params={"jurisdiction": "US-CA", "kind": "child-abuse"}
+    )
     form = guided_report_form(csrf_of(details.text)) | {"client_id": client_id}
     opened = await http.post("/app/reports", data=form)
     assert opened.status_code == 303, opened.text[:2000]
@@ -66,7 +68,9 @@ async def test_a_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_u
     assert f"given on {date.today().isoformat()} (signed)" in status
     await shot(page, tmp_path, "2-acknowledged")
     async with signed_in(stack, officer) as desk:
-        assert case_id not in section((await desk.get("/app/compliance")).text, "without-notice-title")
+        assert case_id not in section(
+            (await desk.get("/app/compliance")).text, "without-notice-title"
+        )
 
 
 async def test_a_refused_acknowledgement_names_the_input_and_records_nothing(
@@ -78,13 +82,20 @@ async def test_a_refused_acknowledgement_names_the_input_and_records_nothing(
         page = await http.get(f"/app/cases/{case_id}")
         tomorrow = (date.today() + timedelta(days=1)).isoformat()
 
-        answer = await http.post(f"/app/cases/{case_id}/privacy-notice-acknowledgement", data={
-            "csrf": csrf_of(page.text), "notice_version": privacy_notice.current("US-CA", date.today()).version,
-            "given_on": tomorrow, "how": "signed",
-        })
+        answer = await http.post(
+            f"/app/cases/{case_id}/privacy-notice-acknowledgement",
+            data={
+                "csrf": csrf_of(page.text),
+                "notice_version": privacy_notice.current("US-CA", date.today()).version,
+                "given_on": tomorrow,
+                "how": "signed",
+            },
+        )
 
         assert answer.status_code == 422
-        assert 'id="notice-given_on-error"' in answer.text and "cannot be in the future" in answer.text
+        assert (
+            'id="notice-given_on-error"' in answer.text and "cannot be in the future" in answer.text
+        )
         assert NO_ACKNOWLEDGEMENT in (await http.get(f"/app/cases/{case_id}")).text
         on_record = await api.get(f"/reports/{case_id}/privacy-notice")
         assert on_record.status_code in (403, 404) or on_record.json()["acknowledged"] is False

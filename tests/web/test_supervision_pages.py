@@ -41,7 +41,9 @@ VICTIM = scenario.grounds_submission()["victim"]["name"]
 
 
 @asynccontextmanager
-async def their_api(stack: Harness, page_client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+async def their_api(
+    stack: Harness, page_client: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
     """The JSON API as the signed-in user of ``page_client`` (their session's token)."""
     token = page_client.cookies[TOKEN_COOKIE]
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=120, headers=bearer(token)) as api:
@@ -50,8 +52,13 @@ async def their_api(stack: Harness, page_client: httpx.AsyncClient) -> AsyncIter
 
 async def case_awaiting_supervisor(api: httpx.AsyncClient, practitioner: WebUser) -> str:
     """A GB-ENG child-abuse case of ``practitioner``'s: its policy asks the clinic's supervisor."""
-    case_id = await open_report(api, jurisdiction="GB-ENG", county="Demo Borough",
-                                practitioner_id=practitioner.user_id, clinic_id=practitioner.clinic_id)
+    case_id = await open_report(
+        api,
+        jurisdiction="GB-ENG",
+        county="Demo Borough",
+        practitioner_id=practitioner.user_id,
+        clinic_id=practitioner.clinic_id,
+    )
     await document_grounds(api, case_id, marked_grounds())
     await wait_for_stage(api, case_id, "awaiting-supervisor")
     return case_id
@@ -60,8 +67,9 @@ async def case_awaiting_supervisor(api: httpx.AsyncClient, practitioner: WebUser
 async def case_under_review(api: httpx.AsyncClient, practitioner: WebUser) -> str:
     """A US-CA case of ``practitioner``'s at the review before sending, its clinical context
     withheld from the agency."""
-    case_id = await open_report(api, practitioner_id=practitioner.user_id,
-                                clinic_id=practitioner.clinic_id)
+    case_id = await open_report(
+        api, practitioner_id=practitioner.user_id, clinic_id=practitioner.clinic_id
+    )
     await document_grounds(api, case_id, grounds_with_clinical_context())
     await record_phone_report(api, case_id)
     await wait_for_stage(api, case_id, "awaiting-confirmation")
@@ -108,9 +116,14 @@ async def test_a_field_revealed_through_the_page_reaches_the_supervisor_with_its
         case_id = await case_awaiting_supervisor(mine, practitioner)
         page = await http.get(f"/app/cases/{case_id}")
 
-        sent = await http.post(f"/app/cases/{case_id}/supervision-reveals", data={
-            "csrf": csrf_of(page.text), "fields": ["victim.school"], "reason": REASON,
-        })
+        sent = await http.post(
+            f"/app/cases/{case_id}/supervision-reveals",
+            data={
+                "csrf": csrf_of(page.text),
+                "fields": ["victim.school"],
+                "reason": REASON,
+            },
+        )
 
         assert sent.status_code == 303 and sent.headers["location"] == f"/app/cases/{case_id}"
         assert REASON not in sent.headers["location"]
@@ -124,8 +137,12 @@ async def test_a_field_revealed_through_the_page_reaches_the_supervisor_with_its
     told = section(consultation.text, "revealed-title")
     assert "Victim: school (victim.school)" in told and REASON in told
     assert SCHOOL in consultation.text  # the revealed value, in the case as they see it
-    hidden = [IDENTIFYING["victim.name"].split()[0], IDENTIFYING["victim.address"].split()[0],
-              IDENTIFYING["guardians[0].phone"], PRIVATE]
+    hidden = [
+        IDENTIFYING["victim.name"].split()[0],
+        IDENTIFYING["victim.address"].split()[0],
+        IDENTIFYING["guardians[0].phone"],
+        PRIVATE,
+    ]
     assert [v for v in hidden if v in consultation.text] == []
     assert_accessible(consultation.text)
 
@@ -139,9 +156,14 @@ async def test_a_reveal_without_a_reason_is_refused_next_to_the_reason_and_shows
         case_id = await case_awaiting_supervisor(mine, practitioner)
         page = await http.get(f"/app/cases/{case_id}")
 
-        refused = await http.post(f"/app/cases/{case_id}/supervision-reveals", data={
-            "csrf": csrf_of(page.text), "fields": ["victim.school"], "reason": "  ",
-        })
+        refused = await http.post(
+            f"/app/cases/{case_id}/supervision-reveals",
+            data={
+                "csrf": csrf_of(page.text),
+                "fields": ["victim.school"],
+                "reason": "  ",
+            },
+        )
 
         assert refused.status_code == 422
         assert '<p class="error-message" id="reveal-reason-error">' in refused.text
@@ -190,15 +212,22 @@ async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_a
         case_id = await case_under_review(mine, practitioner)
         page = await http.get(f"/app/cases/{case_id}")
         form = section(page.text, "tasks-title").split('id="exception-1-title"', 1)[1]
-        assert 'value="clinical_context.diagnosis"' in form and "Clinical context: diagnosis" in form
+        assert (
+            'value="clinical_context.diagnosis"' in form and "Clinical context: diagnosis" in form
+        )
         assert "private_content" not in form  # never disclosed: not offered
         assert DIAGNOSIS not in page.text
         assert_accessible(page.text)
 
-        asked = await http.post(f"/app/cases/{case_id}/exceptions", data={
-            "csrf": csrf_of(page.text), "recipient_id": RECIPIENT,
-            "fields": ["clinical_context.diagnosis"], "justification": JUSTIFICATION,
-        })
+        asked = await http.post(
+            f"/app/cases/{case_id}/exceptions",
+            data={
+                "csrf": csrf_of(page.text),
+                "recipient_id": RECIPIENT,
+                "fields": ["clinical_context.diagnosis"],
+                "justification": JUSTIFICATION,
+            },
+        )
 
         assert asked.status_code == 303 and asked.headers["location"] == f"/app/cases/{case_id}"
         listed = section((await http.get(f"/app/cases/{case_id}")).text, "exceptions-title")
@@ -207,11 +236,15 @@ async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_a
         assert 'id="decide-exceptions-title"' not in page.text  # a practitioner never decides
 
         # Nor may the one who asked approve it: the API refuses, and the page says why.
-        own = await http.post(f"/app/cases/{case_id}/exceptions/exception-1/decision",
-                              data={"csrf": csrf_of(page.text), "decision": "approve"})
+        own = await http.post(
+            f"/app/cases/{case_id}/exceptions/exception-1/decision",
+            data={"csrf": csrf_of(page.text), "decision": "approve"},
+        )
 
         assert own.status_code == 403
-        assert "a supervisor of the clinic or compliance" in section(own.text, "decision-refused-title")
+        assert "a supervisor of the clinic or compliance" in section(
+            own.text, "decision-refused-title"
+        )
 
     async with signed_in(stack, supervisor) as lead:
         # The supervisor's start page lists it (ids and paths only), linking to the case.
@@ -225,14 +258,21 @@ async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_a
         assert every_post_form_has_its_csrf_token(case_page.text)
         assert no_content_in_urls(case_page.text, [DIAGNOSIS, JUSTIFICATION, VICTIM])
 
-        approved = await lead.post(f"/app/cases/{case_id}/exceptions/exception-1/decision", data={
-            "csrf": csrf_of(case_page.text), "decision": "approve", "note": "Needed to judge the risk.",
-        })
+        approved = await lead.post(
+            f"/app/cases/{case_id}/exceptions/exception-1/decision",
+            data={
+                "csrf": csrf_of(case_page.text),
+                "decision": "approve",
+                "note": "Needed to judge the risk.",
+            },
+        )
 
         assert approved.status_code == 303, approved.text[-3000:]
         after = (await lead.get(f"/app/cases/{case_id}")).text
         assert 'id="decide-exceptions-title"' not in after  # nothing left to decide
-        assert case_id not in section((await lead.get("/app/supervision")).text, "pending-exceptions-title")
+        assert case_id not in section(
+            (await lead.get("/app/supervision")).text, "pending-exceptions-title"
+        )
 
     async with signed_in(stack, practitioner) as http:
         row = section((await http.get(f"/app/cases/{case_id}")).text, "exceptions-title")
@@ -249,13 +289,20 @@ async def test_an_exception_without_a_justification_is_refused_next_to_its_input
         case_id = await case_under_review(mine, practitioner)
         page = await http.get(f"/app/cases/{case_id}")
 
-        refused = await http.post(f"/app/cases/{case_id}/exceptions", data={
-            "csrf": csrf_of(page.text), "recipient_id": RECIPIENT,
-            "fields": ["clinical_context.diagnosis"], "justification": "",
-        })
+        refused = await http.post(
+            f"/app/cases/{case_id}/exceptions",
+            data={
+                "csrf": csrf_of(page.text),
+                "recipient_id": RECIPIENT,
+                "fields": ["clinical_context.diagnosis"],
+                "justification": "",
+            },
+        )
 
         assert refused.status_code == 422
-        field = refused.text.split('<label for="exception-1-justification">', 1)[1].split("</div>", 1)[0]
+        field = refused.text.split('<label for="exception-1-justification">', 1)[1].split(
+            "</div>", 1
+        )[0]
         assert 'id="exception-1-justification-error"' in field
         assert "must say in writing why the recipient needs it" in field
         assert_accessible(refused.text)
@@ -271,10 +318,15 @@ async def test_whoever_asked_for_an_exception_is_not_offered_its_approval_and_is
         case_id = await case_under_review(mine, practitioner)
     async with signed_in(stack, supervisor) as lead:
         page = await lead.get(f"/app/cases/{case_id}")
-        asked = await lead.post(f"/app/cases/{case_id}/exceptions", data={
-            "csrf": csrf_of(page.text), "recipient_id": RECIPIENT,
-            "fields": ["clinical_context.diagnosis"], "justification": JUSTIFICATION,
-        })
+        asked = await lead.post(
+            f"/app/cases/{case_id}/exceptions",
+            data={
+                "csrf": csrf_of(page.text),
+                "recipient_id": RECIPIENT,
+                "fields": ["clinical_context.diagnosis"],
+                "justification": JUSTIFICATION,
+            },
+        )
         assert asked.status_code == 303
         own = await lead.get(f"/app/cases/{case_id}")
         pending = section(own.text, "decide-exceptions-title")
@@ -282,12 +334,16 @@ async def test_whoever_asked_for_an_exception_is_not_offered_its_approval_and_is
         assert "Approve the exception" not in pending
 
         # As if sent from a page opened elsewhere: the API refuses, and the page says why.
-        self_approval = await lead.post(f"/app/cases/{case_id}/exceptions/exception-1/decision",
-                                        data={"csrf": csrf_of(own.text), "decision": "approve"})
+        self_approval = await lead.post(
+            f"/app/cases/{case_id}/exceptions/exception-1/decision",
+            data={"csrf": csrf_of(own.text), "decision": "approve"},
+        )
 
         assert self_approval.status_code == 403
-        assert "must be a second person: whoever asked for the exception cannot approve it" in \
-            section(self_approval.text, "decide-exceptions-title")
+        assert (
+            "must be a second person: whoever asked for the exception cannot approve it"
+            in section(self_approval.text, "decide-exceptions-title")
+        )
         row = section(self_approval.text, "exceptions-title").split('id="record-exception-1"', 1)[1]
         assert "pending" in row.split("</tr>", 1)[0]
 
@@ -300,10 +356,15 @@ async def test_compliance_may_be_the_second_person_and_refuses_with_a_note_from_
     async with signed_in(stack, practitioner) as http, their_api(stack, http) as mine:
         case_id = await case_under_review(mine, practitioner)
         page = await http.get(f"/app/cases/{case_id}")
-        await http.post(f"/app/cases/{case_id}/exceptions", data={
-            "csrf": csrf_of(page.text), "recipient_id": RECIPIENT,
-            "fields": ["clinical_context.diagnosis"], "justification": JUSTIFICATION,
-        })
+        await http.post(
+            f"/app/cases/{case_id}/exceptions",
+            data={
+                "csrf": csrf_of(page.text),
+                "recipient_id": RECIPIENT,
+                "fields": ["clinical_context.diagnosis"],
+                "justification": JUSTIFICATION,
+            },
+        )
 
     async with signed_in(stack, officer) as desk:
         timeline = await desk.get(f"/app/compliance/cases/{case_id}")
@@ -311,9 +372,14 @@ async def test_compliance_may_be_the_second_person_and_refuses_with_a_note_from_
         case_page = await desk.get(f"/app/cases/{case_id}")
         assert_accessible(case_page.text)
 
-        refused = await desk.post(f"/app/cases/{case_id}/exceptions/exception-1/decision", data={
-            "csrf": csrf_of(case_page.text), "decision": "refuse", "note": "Intake does not need it.",
-        })
+        refused = await desk.post(
+            f"/app/cases/{case_id}/exceptions/exception-1/decision",
+            data={
+                "csrf": csrf_of(case_page.text),
+                "decision": "refuse",
+                "note": "Intake does not need it.",
+            },
+        )
 
         assert refused.status_code == 303
         row = section((await desk.get(f"/app/cases/{case_id}")).text, "exceptions-title")

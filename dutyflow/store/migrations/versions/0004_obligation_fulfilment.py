@@ -33,7 +33,9 @@ def upgrade() -> None:
             " WHERE d.case_id = obligation_record.case_id"
             " AND d.recipient_id = obligation_record.recipient_id)"
         )
-    if "ix_obligation_record_open_by_due" not in {i["name"] for i in inspector.get_indexes("obligation_record")}:
+    if "ix_obligation_record_open_by_due" not in {
+        i["name"] for i in inspector.get_indexes("obligation_record")
+    }:
         op.create_index(
             "ix_obligation_record_open_by_due",
             "obligation_record",

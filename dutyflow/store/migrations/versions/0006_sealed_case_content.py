@@ -49,7 +49,9 @@ def _sealer() -> Any:
 
 
 def _rows(table: str, key: str, columns: list[str]) -> list[Any]:
-    listed = ", ".join([key, "case_id", *columns]) if key != "case_id" else ", ".join([key, *columns])
+    listed = (
+        ", ".join([key, "case_id", *columns]) if key != "case_id" else ", ".join([key, *columns])
+    )
     return list(op.get_bind().execute(sa.text(f"SELECT {listed} FROM {table}")).mappings())
 
 
@@ -68,7 +70,9 @@ def upgrade() -> None:
     for table, (key, columns) in SEALED.items():
         if postgres:
             for column in columns:
-                op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT USING {column}::text")
+                op.execute(
+                    f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT USING {column}::text"
+                )
         for row in _rows(table, key, list(columns)):
             values = {}
             for column, was_json in columns.items():
@@ -99,7 +103,9 @@ def downgrade() -> None:
                     continue
                 _refuse_without(sealer, table, "open")
                 plain = sealer.open(row["case_id"], f"{table}.{column}", stored)
-                values[column] = json.dumps(plain, sort_keys=True, separators=(",", ":")) if was_json else plain
+                values[column] = (
+                    json.dumps(plain, sort_keys=True, separators=(",", ":")) if was_json else plain
+                )
             if values:
                 assignments = ", ".join(f"{c} = :{c}" for c in values)
                 bind.execute(
@@ -109,6 +115,8 @@ def downgrade() -> None:
         if postgres:
             for column, was_json in columns.items():
                 if was_json:
-                    op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE JSON USING {column}::json")
+                    op.execute(
+                        f"ALTER TABLE {table} ALTER COLUMN {column} TYPE JSON USING {column}::json"
+                    )
                 elif column == "note":
                     op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR(1000)")

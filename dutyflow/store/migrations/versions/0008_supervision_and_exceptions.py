@@ -49,7 +49,9 @@ def upgrade() -> None:
         )
         for column in ("case_id", "clinic_id", "state"):
             op.create_index(
-                f"ix_supervision_consultation_{column}", "supervision_consultation", [column],
+                f"ix_supervision_consultation_{column}",
+                "supervision_consultation",
+                [column],
                 unique=False,
             )
     if "supervision_reveal" not in tables:

@@ -39,11 +39,23 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("acknowledgement_id"),
     )
-    op.create_index("ix_privacy_notice_acknowledgement_client_id", "privacy_notice_acknowledgement", ["client_id"])
-    op.create_index("ix_privacy_notice_acknowledgement_clinic_id", "privacy_notice_acknowledgement", ["clinic_id"])
+    op.create_index(
+        "ix_privacy_notice_acknowledgement_client_id",
+        "privacy_notice_acknowledgement",
+        ["client_id"],
+    )
+    op.create_index(
+        "ix_privacy_notice_acknowledgement_clinic_id",
+        "privacy_notice_acknowledgement",
+        ["clinic_id"],
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_privacy_notice_acknowledgement_clinic_id", table_name="privacy_notice_acknowledgement")
-    op.drop_index("ix_privacy_notice_acknowledgement_client_id", table_name="privacy_notice_acknowledgement")
+    op.drop_index(
+        "ix_privacy_notice_acknowledgement_clinic_id", table_name="privacy_notice_acknowledgement"
+    )
+    op.drop_index(
+        "ix_privacy_notice_acknowledgement_client_id", table_name="privacy_notice_acknowledgement"
+    )
     op.drop_table("privacy_notice_acknowledgement")
