@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from dutyflow import cli
+from dutyflow.cli import main as cli
+from dutyflow.cli import process
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -16,7 +17,7 @@ def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
     def _exit(status: int) -> None:
         raise SystemExit(status)
 
-    monkeypatch.setattr(cli, "_exit", _exit)
+    monkeypatch.setattr(process, "exit_now", _exit)
 
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

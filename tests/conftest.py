@@ -30,13 +30,13 @@ from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.serving import RunningServer, bind, serve
+from dutyflow.runtime.serving import RunningServer, bind, serve
+from dutyflow.runtime.stack import temporal_cli
+from dutyflow.runtime.temporal import data_converter
+from dutyflow.runtime.worker import build_worker
 from dutyflow.settings import REPO_ROOT
-from dutyflow.stack import temporal_cli
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
-from dutyflow.temporal_connection import data_converter
 from tests.auth.helpers import bearer, new_user, scenario_practitioner_token
-from worker import build_worker
 
 POSTGRES_URL_ENV = "DUTYFLOW_TEST_POSTGRES_URL"
 _exit_status: int | None = None
@@ -302,7 +302,7 @@ async def _serve_api(
     stack: Harness, *, token: str | None = None, payload_codec: Any = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Serve the API on the stack's socket; the client carries ``token``, by default the scenario
-    practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.scenario` opens)."""
+    practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.demo.example_case` opens)."""
     from dutyflow.api.app import create_app
 
     app = create_app(

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from dutyflow import scenario
 from dutyflow.auth.case_access import CONTENT_READ_STEP
+from dutyflow.demo import example_case as scenario
 
 PRACTITIONER = "practitioner-0042"
 

@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from dutyflow.crypto.keyring import CaseKeyring
-from dutyflow.serving import bind
-from dutyflow.temporal_connection import data_converter
+from dutyflow.runtime.serving import bind
+from dutyflow.runtime.temporal import data_converter
 from tests.auth.helpers import bearer, scenario_practitioner_token
 
 # HTTP input validation does not depend on the database; the other tests run on both.

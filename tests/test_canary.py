@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from tests.raw_files import database_files
 from tests.reporting import (
     agency_inbox,

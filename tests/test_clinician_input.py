@@ -11,7 +11,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
 from dutyflow.store.tables import GroundsRecord

@@ -22,9 +22,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities, _retry_after
-from dutyflow import scenario
 from dutyflow.contracts import RecipientStep
 from dutyflow.crypto.signing import secret_variable, signed_headers
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.store import audit_log
 from tests.conftest import _serve_api
@@ -74,7 +74,7 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
     stack, http, executor, tmp_path
 ) -> None:
     from dutyflow.intake.app import create_app
-    from dutyflow.serving import bind, serve
+    from dutyflow.runtime.serving import bind, serve
 
     db = tmp_path / "agency.db"
     agency = await serve(

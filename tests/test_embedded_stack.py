@@ -18,9 +18,9 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from dutyflow import scenario
-from dutyflow.serving import free_port
-from dutyflow.temporal_connection import history_retention_days
+from dutyflow.demo import example_case as scenario
+from dutyflow.runtime.serving import free_port
+from dutyflow.runtime.temporal import history_retention_days
 from tests.auth.helpers import SCENARIO_CLINIC, SCENARIO_PRACTITIONER, bearer
 from tests.reporting import (
     confirm,

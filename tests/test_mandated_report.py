@@ -9,7 +9,7 @@ import json
 import httpx
 from sqlmodel import select
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.audit import GENESIS_HASH
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AuditEntry

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from dutyflow import scenario
-from dutyflow.serving import free_port
+from dutyflow.demo import example_case as scenario
+from dutyflow.runtime.serving import free_port
+from dutyflow.runtime.stack import dev_server_command, wait_for_temporal
+from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import Settings
-from dutyflow.stack import dev_server_command, wait_for_temporal
-from dutyflow.temporal_connection import data_converter
 from tests.conftest import _serve_api
 from tests.reporting import (
     confirm,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from dutyflow import scenario
 from dutyflow.crypto.signing import secret_variable
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from tests.reporting import (
     agency_inbox,

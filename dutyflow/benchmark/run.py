@@ -22,21 +22,21 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from dutyflow import scenario
 from dutyflow.benchmark.baseline import BareBaseline, noop
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
 from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.serving import bind, serve
+from dutyflow.runtime.serving import bind, serve
+from dutyflow.runtime.stack import temporal_cli
+from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import REPO_ROOT, Settings
-from dutyflow.stack import temporal_cli
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
-from dutyflow.temporal_connection import data_converter
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -191,7 +191,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         bind("127.0.0.1", 0, "intake"),
         "intake",
     )
-    from worker import build_worker
+    from dutyflow.runtime.worker import build_worker
 
     report_queue, bare_queue = f"bench-reports-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
     try:

@@ -18,7 +18,7 @@ from dutyflow.api.accounting import accounting_router, statement_for
 from dutyflow.api.errors import request_validation_handler
 from dutyflow.auth.case_access import CONTENT_READ_STEP
 from dutyflow.domain.accounting import CLIENT_COLUMNS, end_of_day, to_csv, to_html, to_json
-from dutyflow.serving import bind, serve
+from dutyflow.runtime.serving import bind, serve
 from dutyflow.store import audit_log
 from dutyflow.store.accounting import SUSPENSION_STEP, audit_subject
 from dutyflow.store.db import SessionFactory

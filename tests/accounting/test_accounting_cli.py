@@ -1,5 +1,5 @@
 """`dutyflow accounting`: show a client's accounting, record a suspension. Run in-process through
-the parser the lead wires into `dutyflow.cli`, with `_exit` turned into SystemExit."""
+the parser the lead wires into `dutyflow.cli.main`, with `exit_now` turned into SystemExit."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from dutyflow.store.notices import client_subject
 from tests.reporting import document_grounds, ok, open_report, wait_for_stage

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from dutyflow import scenario
 from dutyflow.auth.case_access import CONTENT_READ_STEP
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AuditEntry, CaseAssignment
 from tests.auth.helpers import unique

@@ -20,7 +20,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from dutyflow.auth.store import parse_token, revoke_token
 from dutyflow.crypto.codec import ENCODING, EncryptionCodec
 from dutyflow.crypto.codec_server import ALL_CASES, CASE_METADATA, DECODED_STEP, codec_router
-from dutyflow.serving import RunningServer, bind, serve
+from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import AuditEntry, CaseRecord

@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 from fastapi.routing import iter_route_contexts
 
-from dutyflow import scenario
 from dutyflow.auth.store import issue_token, parse_token, revoke_token
 from dutyflow.crypto.codec import EncryptionCodec
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT

@@ -1,5 +1,5 @@
 """`dutyflow users`: add prints the token once and refuses what is wrong, naming the option. Run
-in-process through the parser the lead wires into `dutyflow.cli`, with `_exit` turned into
+in-process through the parser the lead wires into `dutyflow.cli.main`, with `exit_now` turned into
 SystemExit, against the test database."""
 
 from __future__ import annotations

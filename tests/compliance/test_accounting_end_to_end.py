@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from tests.conftest import Callers
 from tests.reporting import (
     document_grounds,

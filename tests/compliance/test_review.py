@@ -18,7 +18,7 @@ from sqlmodel import select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store.tables import AccountingEntry
 from tests.conftest import Callers
 from tests.reporting import (

@@ -19,20 +19,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.client import Client
 
-from dutyflow import scenario
 from dutyflow.crypto.codec import EncryptionCodec, PayloadKeyError
 from dutyflow.crypto.keyring import CaseKeyring, CaseKeyShredded, MasterKeys, key_store_engine
 from dutyflow.crypto.sealing import bind_keyring
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
+from dutyflow.runtime.temporal import data_converter
+from dutyflow.runtime.worker import build_worker
 from dutyflow.store import audit_log
 from dutyflow.store.db import make_engine, session_factory
 from dutyflow.store.tables import CaseRecord, GroundsRecord, ReportDocument
-from dutyflow.temporal_connection import data_converter
 from tests.cli_in_process import in_process
 from tests.crypto.history import case_payloads
 from tests.reporting import open_report, report_end_to_end, wait_for_stage
 from tests.test_mandated_report import ALLOWED_MARKER, grounds_with_markers
-from worker import build_worker
 from workflows.mandated_report import MandatedReportWorkflow
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from dutyflow.temporal_connection import data_converter
+from dutyflow.runtime.temporal import data_converter
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 

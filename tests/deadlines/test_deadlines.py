@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from dutyflow import scenario
-from dutyflow.serving import bind, serve
+from dutyflow.demo import example_case as scenario
+from dutyflow.runtime.serving import bind, serve
 from dutyflow.store import audit_log
 from tests.conftest import _serve_api
 from tests.reporting import confirm, document_grounds, ok, open_report, record_phone_report

@@ -8,7 +8,7 @@ import json
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from tests.cli_in_process import in_process
 from tests.reporting import document_grounds, ok, open_report, wait_for_stage

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.deidentify import age_band, deidentify
 
 ON = date(2026, 11, 26)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission, PhoneReport
 from dutyflow.domain.validation import grounds_problems, phone_report_problems
 

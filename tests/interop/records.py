@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dutyflow.domain.audit import content_sha256
-from dutyflow.scenario import grounds_submission, opening_request, phone_report
+from dutyflow.demo.example_case import grounds_submission, opening_request, phone_report
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import (

@@ -431,7 +431,7 @@ async def test_the_api_serves_the_bundle(
 def _export_command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     program = (
         "import argparse, sys\n"
-        "from dutyflow.interop.cli import add_fhir_command\n"
+        "from dutyflow.cli.fhir import add_fhir_command\n"
         "parser = argparse.ArgumentParser(prog='dutyflow')\n"
         "add_fhir_command(parser.add_subparsers(dest='command', required=True))\n"
         "ns = parser.parse_args(sys.argv[1:])\n"

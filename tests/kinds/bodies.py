@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from tests.reporting import PRACTITIONER
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlmodel import select
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import obligations_for
 from dutyflow.store.tables import AccountingEntry, ContactAttemptRecord

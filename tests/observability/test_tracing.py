@@ -14,8 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from temporalio.client import Client
 
 from dutyflow.observability.tracing import configure_tracing, span_processor, tracing_interceptor
-from dutyflow.serving import serve
-from dutyflow.temporal_connection import data_converter
+from dutyflow.runtime.serving import serve
+from dutyflow.runtime.temporal import data_converter
 from tests.auth.helpers import bearer, scenario_practitioner_token
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
@@ -130,9 +130,12 @@ def test_failed_spans_are_exported_with_the_error_type_only(spans) -> None:
     provider, exporter = spans
     tracer = provider.get_tracer("test")
     marker = WITHHELD_MARKERS["victim.medical_record_number"]
-    with pytest.raises(ValueError), tracer.start_as_current_span(
-        "RunActivity:render_report", attributes={"temporalWorkflowID": "case-1"}
-    ) as span:
+    with (
+        pytest.raises(ValueError),
+        tracer.start_as_current_span(
+            "RunActivity:render_report", attributes={"temporalWorkflowID": "case-1"}
+        ) as span,
+    ):
         span.set_attribute("grounds.observations", marker)
         span.add_event("note", {"text": marker})
         raise ValueError(f"could not render {marker}")

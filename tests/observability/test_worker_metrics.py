@@ -9,9 +9,9 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 
 from dutyflow.observability import runtime_for, temporal_runtime
-from dutyflow.serving import free_port
+from dutyflow.runtime.serving import free_port
+from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import Settings
-from dutyflow.temporal_connection import data_converter
 from tests.conftest import _serve_api
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers

@@ -22,12 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel
 
-import dutyflow.cli
+import dutyflow.cli.main
+import dutyflow.cli.process
+from dutyflow.cli.db import add_db_commands
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log, migrate
 from dutyflow.store.accounting import accounting_tables
 from dutyflow.store.db import create_schema, is_postgres, make_engine, session_factory
-from dutyflow.store.db_cli import add_db_commands
 from dutyflow.store.migrations import append_only
 from dutyflow.store.notices import notice_tables
 from dutyflow.store.steps import record_step
@@ -250,7 +251,7 @@ def test_a_partial_database_without_a_version_is_refused(fresh: Engine) -> None:
 
 def _wired() -> bool:
     """Whether ``dutyflow db`` is a command of the CLI yet (else the handlers are run in-process)."""
-    parser = dutyflow.cli.build_parser()
+    parser = dutyflow.cli.main.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return "db" in commands.choices
 
@@ -262,7 +263,7 @@ def run_in_process(
         raise SystemExit(status)
 
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
-    monkeypatch.setattr(dutyflow.cli, "_exit", exit_)
+    monkeypatch.setattr(dutyflow.cli.process, "exit_now", exit_)
     parser = argparse.ArgumentParser(prog="dutyflow")
     add_db_commands(parser.add_subparsers(dest="command", required=True))
     parsed = parser.parse_args(["db", *args])

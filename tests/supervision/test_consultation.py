@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from tests.conftest import Callers
 from tests.kinds import bodies

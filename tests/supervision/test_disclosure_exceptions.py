@@ -8,7 +8,7 @@ import json
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
 from tests.conftest import Callers
 from tests.reporting import (

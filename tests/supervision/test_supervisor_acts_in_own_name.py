@@ -11,8 +11,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from dutyflow import scenario
 from dutyflow.contracts import Actor
+from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AuditEntry, GroundsRecord

@@ -7,8 +7,8 @@ import uuid
 
 import httpx
 
-from dutyflow import scenario
 from dutyflow.compliance.timeline import case_timeline, timeline_text
+from dutyflow.demo import example_case as scenario
 from dutyflow.store.tables import CaseRecord, ObligationRecord
 from tests.conftest import Callers
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from dutyflow import scenario
 from dutyflow.auth.api import TOKEN_COOKIE
+from dutyflow.demo import example_case as scenario
 from tests.conftest import Harness
 from tests.web.conftest import WebUser, csrf_of, sign_in
 

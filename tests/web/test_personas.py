@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.store.tables import DeliveryRecord
 from tests.conftest import Harness
 from tests.kinds import bodies

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from dutyflow import scenario
 from dutyflow.auth.api import TOKEN_COOKIE
+from dutyflow.demo import example_case as scenario
 from tests.auth.helpers import bearer
 from tests.conftest import Harness
 from tests.reporting import document_grounds, ok, open_report, record_phone_report, wait_for_stage

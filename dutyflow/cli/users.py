@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dutyflow.auth.roles import ROLES
+from dutyflow.cli import process
 
 if TYPE_CHECKING:
     from dutyflow.auth.store import AccountRefused
@@ -103,10 +104,9 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 
 def _fail(message: str) -> None:
-    from dutyflow.cli import _exit
 
     print(f"dutyflow users: {message}", file=sys.stderr)
-    _exit(2)
+    process.exit_now(2)
 
 
 def _cli_actor() -> Actor:
@@ -121,18 +121,17 @@ def _cli_actor() -> Actor:
 
 def _with_sessions(action: Callable[[SessionFactory], int]) -> None:
     """Run ``action(sessions)`` against the settings' database (migrated first), then exit."""
-    from dutyflow.cli import _exit, _settings
     from dutyflow.crypto.keys import case_database
     from dutyflow.store.db import create_schema, session_factory
 
-    settings = _settings()
+    settings = process.load_settings()
     engine = case_database(settings)
     try:
         create_schema(engine)
         status = action(session_factory(engine))
     finally:
         engine.dispose()
-    _exit(status)
+    process.exit_now(status)
 
 
 def _print_token(token: str, token_id: str) -> None:

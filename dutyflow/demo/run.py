@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from dutyflow import scenario
+from dutyflow.demo import example_case as scenario
 from dutyflow.settings import Settings
 
 DEMO_AGENCY_ID = "demo-county-cws"
@@ -120,7 +120,7 @@ def _check(response: httpx.Response, step: str) -> Any:
 async def run_demo(settings: Settings, token: str | None = None) -> int:
     """Run the demo; ``token``: a practitioner's (else the demo provisions its own accounts,
     in development only: `DemoRefused` otherwise)."""
-    from dutyflow.stack import Stack
+    from dutyflow.runtime.stack import Stack
 
     if token:
         tokens = DemoTokens(practitioner=token)

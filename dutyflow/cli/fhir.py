@@ -12,12 +12,13 @@ import os
 import sys
 from typing import Any
 
+from dutyflow.cli import process
+
 
 def _fail(status: int, message: str) -> None:
-    from dutyflow.cli import _exit
 
     print(f"dutyflow export-fhir: {message}", file=sys.stderr)
-    _exit(status)
+    process.exit_now(status)
 
 
 def _write_private(path: str, text: str) -> None:
@@ -31,7 +32,6 @@ def cmd_export_fhir(args: argparse.Namespace) -> None:
     from pydantic import ValidationError
     from sqlalchemy import inspect
 
-    from dutyflow.cli import _exit
     from dutyflow.crypto.keys import case_database
     from dutyflow.interop.export import CaseNotFound, ExportInconsistent, export_case
     from dutyflow.interop.fhir import ExportingSystem
@@ -70,7 +70,7 @@ def cmd_export_fhir(args: argparse.Namespace) -> None:
         print(f"FHIR Bundle of case {args.case} ({count} resources) written to {args.output}")
     else:
         sys.stdout.write(text)
-    _exit(0)
+    process.exit_now(0)
 
 
 def add_fhir_command(subparsers: Any) -> argparse.ArgumentParser:

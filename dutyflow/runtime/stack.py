@@ -23,7 +23,7 @@ from typing import Any
 from temporalio.client import Client
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
-from dutyflow.serving import RunningServer, bind, serve
+from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.settings import Settings, agency_secrets
 
 _PR_SET_PDEATHSIG = 1
@@ -97,8 +97,8 @@ def api_app(settings: Settings) -> Any:
     from dutyflow.crypto.keys import case_database, web_form_secret
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
+    from dutyflow.runtime.temporal import connect, settings_codec
     from dutyflow.store.db import create_schema
-    from dutyflow.temporal_connection import connect, settings_codec
 
     engine = case_database(settings)
     create_schema(engine)
@@ -201,7 +201,7 @@ class Stack:
             settings.resolved_temporal_address, settings.temporal_namespace, self._temporal
         )
         if self._temporal is not None:
-            from dutyflow.temporal_connection import ensure_history_retention
+            from dutyflow.runtime.temporal import ensure_history_retention
 
             client = await Client.connect(
                 settings.resolved_temporal_address, namespace=settings.temporal_namespace
@@ -209,7 +209,7 @@ class Stack:
             await ensure_history_retention(client, settings.history_retention_days)
 
     async def _start_worker(self) -> None:
-        from worker import run_worker
+        from dutyflow.runtime.worker import run_worker
 
         ready = asyncio.Event()
         self._worker_task = asyncio.create_task(

@@ -22,6 +22,8 @@ import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from dutyflow.cli import process
+
 VIEWS = ("client", "compliance")
 FORMATS = ("text", "csv", "json", "html")
 RECORDER_ROLE = "compliance"
@@ -170,10 +172,9 @@ def add_accounting_commands(subparsers: argparse._SubParsersAction) -> None:  # 
 
 
 def _fail(message: str) -> None:
-    from dutyflow.cli import _exit
 
     print(f"dutyflow accounting: {message}", file=sys.stderr)
-    _exit(2)
+    process.exit_now(2)
 
 
 def _write_private(path: Path, content: str) -> None:
@@ -186,7 +187,6 @@ def _write_private(path: Path, content: str) -> None:
 def cmd_accounting_show(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
-    from dutyflow.cli import _exit, _settings
     from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import accounting_view, end_of_day, render
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
@@ -199,7 +199,7 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
     if not re.fullmatch(OPAQUE_ID_PATTERN, args.client):
         _fail("--client: must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64")
         return
-    settings = _settings()
+    settings = process.load_settings()
     engine = case_database(settings)
     try:
         tables = inspect(engine)
@@ -220,7 +220,7 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
     output = render(statement, args.format)
     if args.output is None:
         sys.stdout.write(output)
-        _exit(0)
+        process.exit_now(0)
         return
     try:
         _write_private(args.output, output)
@@ -231,7 +231,7 @@ def cmd_accounting_show(args: argparse.Namespace) -> None:
     print(
         f"Wrote {count} disclosure{'' if count == 1 else 's'} ({args.view} view) to {args.output}."
     )
-    _exit(0)
+    process.exit_now(0)
 
 
 def _default_recorder() -> str:
@@ -245,7 +245,6 @@ def _default_recorder() -> str:
 def cmd_accounting_suspend(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
-    from dutyflow.cli import _exit, _settings
     from dutyflow.contracts import Actor
     from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import Suspension, SuspensionRefused
@@ -269,7 +268,7 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
         starts_at=args.starts or datetime.now(UTC),
         ends_at=args.until,
     )
-    settings = _settings()
+    settings = process.load_settings()
     engine = case_database(settings)
     try:
         if not inspect(engine).has_table("audit_entry"):
@@ -293,4 +292,4 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
         f"Recorded {row.form} suspension {row.suspension_id}: client {row.client_id}'s accounting "
         f"hides disclosures to {row.agency_id} until {format_datetime(suspension.ends_at)}."  # type: ignore[arg-type]
     )
-    _exit(0)
+    process.exit_now(0)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from dutyflow.cli import process
+
 
 def add_db_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db = subparsers.add_parser("db", help="the database schema (migrations)").add_subparsers(
@@ -47,13 +49,12 @@ def _name(revision: str | None) -> str:
 
 
 def _with_engine(command: str, action: Callable[[Engine], int]) -> None:
-    from dutyflow.cli import _exit, _settings
     from dutyflow.crypto.keys import case_database
 
     engine: Engine | None = None
     try:
         # Sealing bound: revision 0006 seals existing case content (and downgrading opens it).
-        engine = case_database(_settings())
+        engine = case_database(process.load_settings())
         status = action(engine)
     except Exception as err:
         print(f"dutyflow db {command}: {err}", file=sys.stderr)
@@ -61,7 +62,7 @@ def _with_engine(command: str, action: Callable[[Engine], int]) -> None:
     finally:
         if engine is not None:
             engine.dispose()
-    _exit(status)
+    process.exit_now(status)
 
 
 def _where(engine: Engine) -> str:
@@ -101,14 +102,12 @@ def cmd_db_downgrade(args: argparse.Namespace) -> None:
     from dutyflow.store.migrate import downgrade
 
     if not args.yes:
-        from dutyflow.cli import _exit
-
         print(
             f"dutyflow db downgrade: going back to {args.revision} drops tables and their data "
             "(the audit log among them, for base); run again with --yes to do it",
             file=sys.stderr,
         )
-        _exit(2)
+        process.exit_now(2)
         return
 
     def run(engine: Engine) -> int:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from dutyflow.cli import process
+
 
 def _defaults() -> tuple[Path, Path]:
     """The policies and agency folders the settings name (repository defaults otherwise)."""
@@ -88,7 +90,6 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
 
 
 def cmd_policy_check(args: argparse.Namespace) -> None:
-    from dutyflow.cli import _exit
     from dutyflow.domain.policy_check import check_policies
     from dutyflow.domain.rendering import TEMPLATES_DIR
 
@@ -99,7 +100,7 @@ def cmd_policy_check(args: argparse.Namespace) -> None:
             f"dutyflow policy check: --policies-dir: {policies_dir} is not a folder",
             file=sys.stderr,
         )
-        _exit(2)
+        process.exit_now(2)
     result = check_policies(
         policies_dir,
         templates_dir=args.templates_dir or TEMPLATES_DIR,
@@ -109,18 +110,17 @@ def cmd_policy_check(args: argparse.Namespace) -> None:
         print(problem)
     if result.ok:
         print(f"Policy check passed: {result.files_checked} files checked.")
-        _exit(0)
+        process.exit_now(0)
     print(
         f"Policy check FAILED: {len(result.problems)} problem(s) in "
         f"{len({p.file for p in result.problems})} file(s) "
         f"({result.files_checked} files checked).",
         file=sys.stderr,
     )
-    _exit(1)
+    process.exit_now(1)
 
 
 def cmd_policy_explain(args: argparse.Namespace) -> None:
-    from dutyflow.cli import _exit
     from dutyflow.domain.policy import NoPolicyError, PolicyError, PolicyLibrary
     from dutyflow.domain.policy_explain import explain_policy
 
@@ -130,7 +130,7 @@ def cmd_policy_explain(args: argparse.Namespace) -> None:
         on = date.fromisoformat(args.on) if args.on else date.today()
     except ValueError:
         print("dutyflow policy explain: --on: expected a date like 2026-11-26", file=sys.stderr)
-        _exit(2)
+        process.exit_now(2)
         return
     try:
         if args.version:
@@ -139,11 +139,11 @@ def cmd_policy_explain(args: argparse.Namespace) -> None:
             policy = library.in_effect(args.jurisdiction, args.kind, on)
     except NoPolicyError as err:
         print(f"dutyflow policy explain: {err}", file=sys.stderr)
-        _exit(2)
+        process.exit_now(2)
         return
     except PolicyError as err:
         print(f"dutyflow policy explain: {err}", file=sys.stderr)
-        _exit(1)
+        process.exit_now(1)
         return
     print(explain_policy(policy, calendars=library.calendars), end="")
-    _exit(0)
+    process.exit_now(0)

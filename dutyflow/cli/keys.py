@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dutyflow.cli import process
+
 if TYPE_CHECKING:
     from dutyflow.crypto.keyring import CaseKeyring
     from dutyflow.settings import Settings
@@ -57,13 +59,12 @@ def add_keys_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
 
 
 def _run(action: Callable[[Settings, CaseKeyring, SessionFactory], int]) -> None:
-    from dutyflow.cli import _exit, _settings
     from dutyflow.crypto.keys import case_database, case_keyring
     from dutyflow.store.db import create_schema, session_factory
 
     status = 1
     try:
-        settings = _settings()
+        settings = process.load_settings()
         engine = case_database(settings)
         try:
             create_schema(engine)
@@ -72,7 +73,7 @@ def _run(action: Callable[[Settings, CaseKeyring, SessionFactory], int]) -> None
             engine.dispose()
     except Exception as err:
         print(f"dutyflow keys: {err}", file=sys.stderr)
-    _exit(status)
+    process.exit_now(status)
 
 
 def cmd_keys_status(_args: argparse.Namespace) -> None:
@@ -106,7 +107,7 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> None:
 
 
 def cmd_keys_shred(args: argparse.Namespace) -> None:
-    from dutyflow.auth.cli import _cli_actor
+    from dutyflow.cli.users import _cli_actor
     from dutyflow.crypto.shredding import ShredRefused, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
@@ -135,7 +136,7 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
-    from dutyflow.auth.cli import _cli_actor
+    from dutyflow.cli.users import _cli_actor
     from dutyflow.crypto.shredding import cases_past_retention, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:

@@ -6,6 +6,8 @@ import argparse
 import re
 import sys
 
+from dutyflow.cli import process
+
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     export = subparsers.add_parser(
@@ -25,8 +27,7 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from dutyflow.auth.cli import _cli_actor
-    from dutyflow.cli import _exit, _settings
+    from dutyflow.cli.users import _cli_actor
     from dutyflow.crypto.keys import case_database
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.exports.deidentified import export_case, export_text
@@ -35,9 +36,9 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     if not re.fullmatch(OPAQUE_ID_PATTERN, args.case_id):
         print("dutyflow export: --deidentified: must be an opaque case id", file=sys.stderr)
-        _exit(2)
+        process.exit_now(2)
         return
-    engine = case_database(_settings())
+    engine = case_database(process.load_settings())
     try:
         export = export_case(session_factory(engine), args.case_id, actor=_cli_actor())
     except CaseNotFound:
@@ -46,8 +47,8 @@ def cmd_export(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         engine.dispose()
-        _exit(2)
+        process.exit_now(2)
         return
     print(export.model_dump_json(indent=2) if args.json else export_text(export))
     engine.dispose()
-    _exit(0)
+    process.exit_now(0)

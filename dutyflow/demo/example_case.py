@@ -1,4 +1,5 @@
-"""A fictional California child-abuse case, used by the demo and as the tests' starting point.
+"""A fictional California child-abuse case: what `dutyflow demo` files, and where `dutyflow bench`
+and the tests start.
 
 Every name, address and number here is invented. The clinical context is deliberately filled in:
 it is what a report must never carry, so the demo shows it being withheld.

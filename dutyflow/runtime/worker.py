@@ -1,0 +1,128 @@
+"""Builds and runs the Dutyflow worker (``python worker.py`` and ``dutyflow worker`` start it): the report workflow, its activities with their injected
+dependencies (database sessions, policy library, agency directory, HTTP client), and the
+encrypting data converter (which the worker takes from its client)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.case_records import CaseRecordActivities
+from activities.delivery import DeliveryActivities
+from activities.obligations import ObligationActivities
+from activities.reports import ReportActivities
+from activities.supervision import SupervisionActivities
+from dutyflow.domain.agencies import AgencyDirectory
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.runtime.activity_audit import ActivityAuditInterceptor
+from dutyflow.settings import Settings, agency_secrets
+from dutyflow.store.db import SessionFactory
+from workflows.mandated_report import MandatedReportWorkflow
+
+DELIVERY_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+logger = logging.getLogger("dutyflow.worker")
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    sessions: SessionFactory,
+    policies: PolicyLibrary,
+    directory: AgencyDirectory,
+    http: httpx.AsyncClient,
+    executor: ThreadPoolExecutor,
+    secrets: Callable[[str], bytes],
+    acknowledgement_base_url: str | None,
+    acknowledgement_follow_up: timedelta = timedelta(hours=24),
+) -> Worker:
+    records = CaseRecordActivities(sessions, policies)
+    obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
+    reports = ReportActivities(sessions, policies)
+    supervision = SupervisionActivities(sessions, policies)
+    delivery = DeliveryActivities(sessions, policies, http, secrets, acknowledgement_base_url)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[MandatedReportWorkflow],
+        activities=[
+            records.open_case,
+            records.record_grounds,
+            records.record_phone_report,
+            records.record_confirmation,
+            records.record_acknowledgement,
+            records.record_outcome,
+            records.escalate_deadline,
+            records.record_delivery_problem,
+            records.record_disclosure_decision,
+            records.record_inform_client_decision,
+            records.record_contact_attempt,
+            reports.prepare_phone_task,
+            obligations.determine_obligations,
+            obligations.limit_disclosure,
+            reports.render_report,
+            delivery.deliver_report,
+            supervision.request_consultation,
+            supervision.record_consultation_decision,
+            supervision.record_exception_request,
+            supervision.record_exception_decision,
+        ],
+        activity_executor=executor,
+        interceptors=[ActivityAuditInterceptor(sessions)],
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                "pydantic", "dutyflow"
+            )
+        ),
+    )
+
+
+async def run_worker(
+    settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
+    """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
+    from dutyflow import observability
+    from dutyflow.crypto.keys import case_database
+    from dutyflow.runtime.temporal import connect, ensure_search_attributes
+    from dutyflow.store.db import create_schema, session_factory
+
+    observability.configure_process(settings)
+    engine = case_database(settings)
+    create_schema(engine)
+    client = await connect(settings)
+    await ensure_search_attributes(client)
+    async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as http:
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            worker = build_worker(
+                client,
+                task_queue=settings.task_queue,
+                sessions=session_factory(engine),
+                policies=PolicyLibrary(settings.policies_dir),
+                directory=AgencyDirectory.load(
+                    settings.agency_directory, settings.resolved_intake_base_url
+                ),
+                http=http,
+                executor=executor,
+                secrets=agency_secrets(settings),
+                acknowledgement_base_url=settings.resolved_acknowledgement_base_url,
+                acknowledgement_follow_up=timedelta(hours=settings.acknowledgement_follow_up_hours),
+            )
+            async with worker:
+                logger.info(
+                    "worker started",
+                    extra={"task_queue": settings.task_queue, "port": settings.worker_metrics_port},
+                )
+                if ready is not None:
+                    ready.set()
+                await stop.wait()
+    logger.info("worker stopped", extra={"task_queue": settings.task_queue})
+    engine.dispose()
+    observability.flush()
