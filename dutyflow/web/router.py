@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,8 +38,8 @@ from dutyflow.settings import REPO_ROOT
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
-from dutyflow.web import forms
-from dutyflow.web.forms import FormInput, FormState
+from dutyflow.web import forms, submitted
+from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.security import (
     CSRF_FIELD,
     PRESESSION_COOKIE,
@@ -51,6 +51,7 @@ from dutyflow.web.security import (
     session_token,
     set_session,
 )
+from dutyflow.web.times import remaining, when, zone_name
 
 WEB_PREFIX = "/app"
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
@@ -98,47 +99,8 @@ class WebSession:
     csrf: str
 
 
-def remaining(due: datetime | str | None, now: datetime | None = None) -> str:
-    """A deadline as a person reads it: ``due in 1 h 5 min`` or ``overdue by 3 min``."""
-    if due is None:
-        return "no deadline"
-    when = datetime.fromisoformat(due) if isinstance(due, str) else due
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    seconds = int((when - (now or datetime.now(UTC))).total_seconds())
-    minutes = abs(seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours else []) + [f"{mins} min"]
-    text = " ".join(parts)
-    return f"due in {text}" if seconds >= 0 else f"overdue by {text}"
-
-
-def _when(value: datetime | str | None) -> str:
-    if value is None:
-        return "—"
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
 def _first(form: dict[str, list[str]], name: str) -> str:
     return (form.get(name) or [""])[0].strip()
-
-
-def _errors_of(response: httpx.Response) -> list[dict[str, str]]:
-    try:
-        body = response.json()
-    except ValueError:
-        return [{"field": "", "problem": f"the request was refused ({response.status_code})"}]
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        return body["errors"]
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, list) and all(isinstance(d, dict) and "problem" in d for d in detail):
-        return [{"field": str(d.get("field", "")), "problem": str(d["problem"])} for d in detail]
-    if isinstance(detail, str):
-        field, sep, problem = detail.partition(": ")
-        return [{"field": field, "problem": problem} if sep else {"field": "", "problem": detail}]
-    return [{"field": "", "problem": f"the request was refused ({response.status_code})"}]
 
 
 def jurisdictions_and_kinds(policies: PolicyLibrary) -> dict[str, list[str]]:
@@ -172,7 +134,7 @@ def web_router(
     env.globals.update(
         prefix=WEB_PREFIX,
         remaining=remaining,
-        when=_when,
+        when=when,
         csrf_field=CSRF_FIELD,
         field_label=forms.field_label,
     )
@@ -409,7 +371,7 @@ def web_router(
             jurisdiction=jurisdiction,
             kind=kind,
             opening=forms.opening_inputs(),
-            grounds=forms.grounds_inputs(policy, forms.zone_name()),
+            grounds=forms.grounds_inputs(policy, zone_name()),
             state=state,
         )
 
@@ -434,8 +396,8 @@ def web_router(
             return redirect("/reports/new")
         policy = policies.in_effect(jurisdiction, kind, date.today())
         opening_inputs = forms.opening_inputs()
-        grounds_inputs = forms.grounds_inputs(policy, forms.zone_name())
-        opening = forms.nest(opening_inputs, form)
+        grounds_inputs = forms.grounds_inputs(policy, zone_name())
+        opening = submitted.nest(opening_inputs, form)
         opening.setdefault("reporter", {})
         body = {
             "jurisdiction": jurisdiction,
@@ -449,16 +411,18 @@ def web_router(
         async with api(request, session.token) as client:
             answer = await client.post("/reports", json=body)
             if answer.status_code != 201:
-                state = forms.state_from(form, _errors_of(answer), opening_inputs + grounds_inputs)
+                state = state_from(
+                    form, problems_of(answer), [i.name for i in opening_inputs + grounds_inputs]
+                )
                 return details_page(session, jurisdiction, kind, state, 422)
             case_id = answer.json()["case_id"]
             await wait_for_grounds_stage(client, case_id)
             grounds = await client.post(
-                f"/reports/{case_id}/grounds", json=forms.nest(grounds_inputs, form)
+                f"/reports/{case_id}/grounds", json=submitted.nest(grounds_inputs, form)
             )
         if grounds.status_code != 200:
             # The case is open; its grounds are asked again on the case's own page.
-            state = forms.state_from(form, _errors_of(grounds), grounds_inputs)
+            state = state_from(form, problems_of(grounds), [i.name for i in grounds_inputs])
             return await case_page(request, session, case_id, grounds_state=state, status_code=422)
         return redirect(f"/cases/{case_id}")
 
@@ -491,7 +455,7 @@ def web_router(
         policy = policy_of(status)
         stage = status["stage"]
         writer = session.role in ("practitioner", "supervisor")
-        grounds_inputs = forms.grounds_inputs(policy, forms.zone_name()) if policy else []
+        grounds_inputs = forms.grounds_inputs(policy, zone_name()) if policy else []
         # What may be asked beyond each recipient's allow-list: what its report withholds, less
         # the content marked private, which no exception ever sends (the API refuses it).
         beyond = {
@@ -521,7 +485,7 @@ def web_router(
             current_notice=notice_in_effect(status["jurisdiction"]),
             today=date.today().isoformat(),
             now_local=datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M"),
-            zone=forms.zone_name(),
+            zone=zone_name(),
         )
 
     @router.get("/cases/{case_id}")
@@ -542,10 +506,12 @@ def web_router(
             if status.status_code != 200:
                 return refused(session, "There is no such case, or it is not yours.", 404)
             policy = policy_of(status.json())
-            inputs = forms.grounds_inputs(policy, forms.zone_name()) if policy else []
-            answer = await client.post(f"/reports/{case_id}/grounds", json=forms.nest(inputs, form))
+            inputs = forms.grounds_inputs(policy, zone_name()) if policy else []
+            answer = await client.post(
+                f"/reports/{case_id}/grounds", json=submitted.nest(inputs, form)
+            )
         if answer.status_code != 200:
-            state = forms.state_from(form, _errors_of(answer), inputs)
+            state = state_from(form, problems_of(answer), [i.name for i in inputs])
             return await case_page(
                 request, session, case_id, grounds_state=state, status_code=answer.status_code
             )
@@ -569,8 +535,7 @@ def web_router(
             answer = await client.post(f"/reports/{case_id}/{step}", json=body)
         if answer.status_code >= 300:
             key = f"{step}:{_first(form, 'recipient_id')}"
-            fake_inputs = [FormInput(name, name, "text") for name in inputs]
-            state = forms.state_from(form, _errors_of(answer), fake_inputs)
+            state = state_from(form, problems_of(answer), inputs)
             return await case_page(
                 request, session, case_id, step_states={key: state}, status_code=answer.status_code
             )
@@ -578,7 +543,7 @@ def web_router(
 
     def _instant(form: dict[str, list[str]], name: str) -> str | None:
         value = _first(form, name)
-        return (forms.to_instant(value) or value) if value else None
+        return (submitted.to_instant(value) or value) if value else None
 
     def _optional(form: dict[str, list[str]], name: str) -> str | None:
         return _first(form, name) or None
@@ -746,7 +711,7 @@ def web_router(
                 json={"note": _optional(form, "note")},
             )
         if answer.status_code >= 300:
-            state = forms.state_from(form, _errors_of(answer), [FormInput("note", "note", "text")])
+            state = state_from(form, problems_of(answer), ["note"])
             return await case_page(
                 request, session, case_id, step_states={key: state}, status_code=answer.status_code
             )
@@ -785,7 +750,7 @@ def web_router(
                 f"/clients/{client_id}/privacy-notice", params={"jurisdiction": jurisdiction}
             )
         if answer.status_code != 200:
-            problems = "; ".join(e.get("problem", "") for e in _errors_of(answer))
+            problems = "; ".join(e.get("problem", "") for e in problems_of(answer))
             return refused(
                 session, f"No privacy notice can be given: {problems}", answer.status_code
             )
@@ -799,9 +764,7 @@ def web_router(
         if isinstance(result, Response):
             return result
         session, form = result
-        inputs = [
-            FormInput(name, name, "text") for name in ("notice_version", "given_on", "how", "note")
-        ]
+        inputs = ("notice_version", "given_on", "how", "note")
         async with api(request, session.token) as client:
             found = await case_client(client, case_id)
             if found is None:
@@ -818,7 +781,7 @@ def web_router(
                 },
             )
         if answer.status_code != 201:
-            state = forms.state_from(form, _errors_of(answer), inputs)
+            state = state_from(form, problems_of(answer), inputs)
             return await case_page(
                 request,
                 session,
@@ -869,7 +832,7 @@ def web_router(
             unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
             pending=pending.json() if pending.status_code == 200 else [],
             cases=cases.json() if cases.status_code == 200 else [],
-            cases_problem=None if cases.status_code == 200 else _errors_of(cases),
+            cases_problem=None if cases.status_code == 200 else problems_of(cases),
         )
 
     async def consultation_page(
@@ -916,14 +879,7 @@ def web_router(
         async with api(request, session.token) as client:
             answer = await client.post(f"/supervision/consultations/{case_id}/decision", json=body)
         if answer.status_code != 200:
-            state = forms.state_from(
-                form,
-                _errors_of(answer),
-                [
-                    FormInput("decision", "decision", "choice"),
-                    FormInput("comments", "comments", "text"),
-                ],
-            )
+            state = state_from(form, problems_of(answer), ["decision", "comments"])
             return await consultation_page(request, session, case_id, state, answer.status_code)
         return redirect("/supervision")
 
@@ -1003,7 +959,7 @@ def web_router(
                 f"/accounting/{client_id}", params={"view": "compliance", "format": format_}
             )
         if answer.status_code != 200:
-            for error in _errors_of(answer):
+            for error in problems_of(answer):
                 state.errors.setdefault("client_id", []).append(error.get("problem", "refused"))
             return await compliance_page(request, session, state, answer.status_code)
         extension = {"csv": "csv", "html": "html", "json": "json"}[format_]
@@ -1096,11 +1052,7 @@ def web_router(
         async with api(request, session.token) as client:
             answer = await client.post(f"/agency/reports/{report_id}/acknowledgement", json=body)
         if answer.status_code != 200:
-            state = forms.state_from(
-                form,
-                _errors_of(answer),
-                [FormInput(n, n, "text") for n in ("reference_number", "decision", "note")],
-            )
+            state = state_from(form, problems_of(answer), ["reference_number", "decision", "note"])
             return await agency_report_page(request, session, report_id, state, answer.status_code)
         recorded = answer.json().get("status") == "recorded"
         return await agency_report_page(
