@@ -1,15 +1,57 @@
-"""The web app's parts that stand alone: deadlines in words, refusals next to their inputs."""
+"""The web app's parts that stand alone: deadlines in words, refusals next to their inputs, and
+the pages' addresses, each answered through the page route (so a sign-in redirect or a refusal
+raised by a dependency is the answer, never a server error)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi.routing import iter_route_contexts
 
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.settings import REPO_ROOT
+from dutyflow.store.db import make_engine, session_factory
+from dutyflow.web import web_router
 from dutyflow.web.refusals import problems_of, state_from
+from dutyflow.web.routing import PageRoute
 from dutyflow.web.times import remaining
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+PAGES = {
+    "GET /app/",
+    "GET /app/sign-in",
+    "POST /app/sign-in",
+    "POST /app/sign-out",
+    "GET /app/account",
+    "GET /app/cases",
+    "GET /app/reports/new",
+    "POST /app/reports",
+    "GET /app/cases/{case_id}",
+    "POST /app/cases/{case_id}/grounds",
+    "GET /app/cases/{case_id}/review",
+    "POST /app/cases/{case_id}/phone-report",
+    "POST /app/cases/{case_id}/confirm",
+    "POST /app/cases/{case_id}/disclosure-decisions",
+    "POST /app/cases/{case_id}/contact-attempts",
+    "POST /app/cases/{case_id}/inform-client",
+    "POST /app/cases/{case_id}/retry-delivery",
+    "POST /app/cases/{case_id}/supervision-reveals",
+    "POST /app/cases/{case_id}/exceptions",
+    "POST /app/cases/{case_id}/exceptions/{exception_id}/decision",
+    "GET /app/cases/{case_id}/privacy-notice",
+    "POST /app/cases/{case_id}/privacy-notice-acknowledgement",
+    "GET /app/supervision",
+    "GET /app/supervision/{case_id}",
+    "POST /app/supervision/{case_id}/decision",
+    "GET /app/compliance",
+    "GET /app/compliance/cases/{case_id}",
+    "POST /app/compliance/accounting",
+    "GET /app/policies",
+    "GET /app/agency",
+    "GET /app/agency/reports/{report_id}",
+    "POST /app/agency/reports/{report_id}/acknowledgement",
+}
 
 
 def test_a_deadline_ahead_reads_as_the_time_left() -> None:
@@ -49,3 +91,14 @@ def test_a_refusal_without_json_says_it_was_refused() -> None:
     assert problems_of(httpx.Response(502, text="Bad Gateway")) == [
         {"field": "", "problem": "the request was refused (502)"}
     ]
+
+
+def test_every_page_keeps_its_address_and_answers_through_the_page_route() -> None:
+    router = web_router(
+        session_factory(make_engine("sqlite://")),
+        policies=PolicyLibrary(REPO_ROOT / "policies"),
+    )
+    routes = list(iter_route_contexts(router.routes))
+
+    assert {f"{m} {r.path}" for r in routes for m in r.methods or ()} == PAGES
+    assert all(isinstance(r.original_route, PageRoute) for r in routes)
