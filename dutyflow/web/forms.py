@@ -1,5 +1,7 @@
-"""The web app's forms as data: which inputs a page shows, and how a submitted form becomes the
-JSON body the API expects. Pure functions, no I/O.
+"""The web app's forms as data: which inputs a page shows, each with its kind, label and legal
+reason for asking, and a case-file path as a person reads it. Pure functions, no I/O. How a
+submitted form becomes the API's JSON is `dutyflow.web.submitted`; how a refused one is shown
+again, `dutyflow.web.refusals`.
 
 The guided report asks exactly the questions of the kind's policy (``grounds_questions``), each
 with its citation, by case-file path (``grounds.observations``). The input's name is that path, so
@@ -7,16 +9,16 @@ the API's refusals (``{"field": "grounds.observations", ...}``) land next to the
 about. The type of each input comes from the case models (`dutyflow.domain.case`): a yes/no, a
 date, a time, a choice, several choices, lines or text.
 
-Times are entered in the server's time zone (a page without JavaScript cannot know the browser's)
-and the label says which.
+Times are entered in the server's time zone (`dutyflow.web.times.zone_name`) and the label says
+which.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -77,21 +79,6 @@ class FormInput:
     @property
     def html_id(self) -> str:
         return "f-" + self.name.replace(".", "-").replace("_", "-")
-
-
-@dataclass
-class FormState:
-    """What a re-shown form carries: the submitted values (by input name) and the problems."""
-
-    values: dict[str, list[str]] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    general: list[str] = field(default_factory=list)
-
-    def value(self, name: str) -> str:
-        return (self.values.get(name) or [""])[0]
-
-    def selected(self, name: str) -> list[str]:
-        return self.values.get(name, [])
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -234,104 +221,7 @@ def opening_inputs() -> list[FormInput]:
     return inputs
 
 
-# --- from a submitted form to a JSON body ----------------------------------------------------------
-
-
-def local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    return zone or UTC
-
-
-def zone_name() -> str:
-    return datetime.now().astimezone().tzname() or "UTC"
-
-
-def to_instant(value: str, zone: tzinfo | None = None) -> str | None:
-    """A ``datetime-local`` value (or a full ISO time) as an aware ISO time; None if unreadable
-    (the value is then passed on as typed, and the API names the field)."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone or local_zone())
-    return parsed.isoformat()
-
-
-def convert(form_input: FormInput, values: list[str]) -> Any:
-    """The submitted value of one input, as the API's JSON wants it; None when left empty."""
-    present = [v.strip() for v in values if v.strip()]
-    if form_input.kind == "choices":
-        return present or None
-    if form_input.kind == "lines":
-        lines = [line.strip() for v in present for line in v.splitlines() if line.strip()]
-        return lines or None
-    if not present:
-        return None
-    value = present[0]
-    if form_input.kind == "yes-no":
-        return {"yes": True, "no": False}.get(value, value)
-    if form_input.kind == "datetime":
-        return to_instant(value) or value
-    return value
-
-
-def nest(inputs: list[FormInput], form: dict[str, list[str]]) -> dict[str, Any]:
-    """The JSON body of the submitted inputs: ``victim.name`` into ``{"victim": {"name": ...}}``,
-    a list section (``guardians.name``) into a list of one."""
-    body: dict[str, Any] = {}
-    for form_input in inputs:
-        value = convert(form_input, form.get(form_input.name, []))
-        if value is None:
-            continue
-        section, _, name = form_input.name.partition(".")
-        if not name:
-            body[section] = value
-            continue
-        _, _, section_is_list = field_type(form_input.name)
-        if section_is_list:
-            items = body.setdefault(section, [{}])
-            items[0][name] = value
-        else:
-            body.setdefault(section, {})[name] = value
-    return body
-
-
-def input_name(field: str) -> str:
-    """The input an API problem's field names: ``guardians[0].name`` is ``guardians.name``."""
-    name = field
-    while "[" in name:
-        start = name.index("[")
-        end = name.index("]", start)
-        name = name[:start] + name[end + 1 :]
-    return name
-
-
-def state_from(
-    form: dict[str, list[str]], errors: list[dict[str, str]], inputs: list[FormInput]
-) -> FormState:
-    """The form to show again: the values as submitted, each problem next to its input, and the
-    problems of no input on their own."""
-    state = FormState(values=form)
-    names = {i.name for i in inputs}
-    for error in errors:
-        name = input_name(str(error.get("field", "")))
-        problem = str(error.get("problem", "is not valid"))
-        target = (
-            name
-            if name in names
-            else next(
-                (n for n in names if n.startswith(name + ".") or name.startswith(n + ".")), None
-            )
-        )
-        if target is None:
-            state.general.append(f"{name}: {problem}" if name else problem)
-        else:
-            state.errors.setdefault(target, []).append(problem)
-    return state
-
-
-# --- a case-file path as a person reads it ---------------------------------------------------------
+# --- a case-file path as a person reads it -------------------------------------------------------
 
 
 def field_label(path: str) -> str:

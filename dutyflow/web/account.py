@@ -1,0 +1,122 @@
+"""Signing in and out, the account page, and ``/app/`` itself (each role's home).
+
+Signing in checks the password (`dutyflow.auth.store.sign_in`) and sets the API token it issues
+as the session cookie (`dutyflow.web.security`); the sign-in form, before there is a session, is
+protected by a CSRF token made from a random pre-session cookie. Signing out revokes the token.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from dutyflow.auth.store import parse_token, revoke_token, sign_in
+from dutyflow.contracts import Actor
+from dutyflow.web import submitted
+from dutyflow.web.config import DatabaseDep, GuardDep, PagesDep
+from dutyflow.web.pages import Pages, redirect
+from dutyflow.web.refusals import FormState
+from dutyflow.web.routing import PageRoute
+from dutyflow.web.security import (
+    CSRF_FIELD,
+    PRESESSION_COOKIE,
+    CsrfGuard,
+    clear_session,
+    keep_presession,
+    presession,
+    read_form,
+    set_session,
+)
+from dutyflow.web.signed_in import AnySession, Posted
+
+HOME_BY_ROLE = {
+    "practitioner": "/cases",
+    "supervisor": "/supervision",
+    "compliance": "/compliance",
+    "agency": "/agency",
+    "admin": "/account",
+}
+WRONG_CREDENTIALS = (
+    "The user id or the password is not right, or the account is "
+    "disabled. Check both and try again."
+)
+
+router = APIRouter(route_class=PageRoute)
+
+
+@router.get("/")
+async def home(session: AnySession) -> Response:
+    return redirect(HOME_BY_ROLE.get(session.role, "/account"))
+
+
+def sign_in_page(
+    request: Request, pages: Pages, guard: CsrfGuard, state: FormState, status_code: int = 200
+) -> HTMLResponse:
+    """The sign-in form, its CSRF token made from the pre-session cookie (set if new)."""
+    value, new = presession(request)
+    response = pages.render(
+        "sign_in.html.j2",
+        None,
+        status_code=status_code,
+        title="Sign in",
+        state=state,
+        signin_csrf=guard.token_for("signin:" + value),
+    )
+    if new:
+        keep_presession(response, request, value)
+    return response
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request, pages: PagesDep, guard: GuardDep) -> Response:
+    return sign_in_page(request, pages, guard, FormState())
+
+
+@router.post("/sign-in")
+async def sign_in_submit(
+    request: Request, pages: PagesDep, guard: GuardDep, database: DatabaseDep
+) -> Response:
+    form = await read_form(request)
+    pre = request.cookies.get(PRESESSION_COOKIE)
+    if not guard.valid("signin:" + pre if pre else None, submitted.first_value(form, CSRF_FIELD)):
+        return pages.refused(
+            None, "This sign-in form has expired. Reload the page and sign in again.", 403
+        )
+    user_id, password = submitted.first_value(form, "user_id"), (form.get("password") or [""])[0]
+    state = FormState(values={"user_id": [user_id]})
+    if not user_id:
+        state.errors["user_id"] = ["Enter your user id."]
+    if not password:
+        state.errors["password"] = ["Enter your password."]
+    if state.errors:
+        return sign_in_page(request, pages, guard, state, 422)
+    signed = await run_in_threadpool(sign_in, database, user_id, password)
+    if signed is None:
+        state.general.append(WRONG_CREDENTIALS)
+        return sign_in_page(request, pages, guard, state, 401)
+    principal, token = signed
+    response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
+    set_session(response, request, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, posted: Posted, database: DatabaseDep) -> Response:
+    session = posted.session
+    parsed = parse_token(session.token)
+    if parsed is not None:
+        await run_in_threadpool(
+            revoke_token,
+            database,
+            parsed[0],
+            actor=Actor(actor_id=session.user_id, role=session.role),
+        )
+    response = redirect("/sign-in")
+    clear_session(response, request)
+    return response
+
+
+@router.get("/account")
+async def account(session: AnySession, pages: PagesDep) -> Response:
+    return pages.render("account.html.j2", session, title="Your account")

@@ -1,0 +1,158 @@
+"""The compliance officer's pages: open, overdue and at-risk cases, clients without a privacy
+notice, pending disclosure exceptions and the audit chain's verification; a case's timeline; the
+accounting of disclosures of a client, downloaded; and the policies explained (for every signed-in
+user, linked from compliance's navigation).
+
+The audit chain's verification is the one read of its own (the whole chain, no case content);
+everything else comes from the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from dutyflow.domain.audit import ChainVerification
+from dutyflow.domain.policy_explain import explain_policy
+from dutyflow.store import audit_log
+from dutyflow.store.db import SessionFactory
+from dutyflow.web.api_client import ApiDep
+from dutyflow.web.catalogue import Catalogue
+from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
+from dutyflow.web.pages import PAGE_HEADERS, Pages
+from dutyflow.web.refusals import FormState, problems_of
+from dutyflow.web.routing import PageRoute
+from dutyflow.web.session import WebSession
+from dutyflow.web.signed_in import AnySession, ComplianceSession, Posted, SignedIn
+
+AT_RISK_WITHIN_HOURS = "24"
+ACCOUNTING_FORMATS = ("csv", "html", "json")
+
+TimelineReader = Annotated[WebSession, Depends(SignedIn("compliance", "supervisor"))]
+
+router = APIRouter(route_class=PageRoute)
+
+
+class CompliancePage:
+    """Renders compliance's home page for the signed-in user."""
+
+    def __init__(
+        self, api: ApiDep, pages: PagesDep, database: DatabaseDep, catalogue: CatalogueDep
+    ) -> None:
+        self.api: httpx.AsyncClient = api
+        self.pages: Pages = pages
+        self.database: SessionFactory = database
+        self.catalogue: Catalogue = catalogue
+
+    def verify_audit_chain(self) -> ChainVerification:
+        with self.database() as db:
+            return audit_log.verify(db)
+
+    async def show(self, session: WebSession, state: FormState, status_code: int = 200) -> Response:
+        """The page; ``state`` re-shows a refused accounting request."""
+        open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
+            self.api.get("/compliance/cases"),
+            self.api.get("/compliance/cases", params={"overdue": "true"}),
+            self.api.get(
+                "/compliance/cases", params={"at_risk_within_hours": AT_RISK_WITHIN_HOURS}
+            ),
+            self.api.get("/compliance/cases-without-privacy-notice"),
+            self.api.get("/supervision/exceptions"),
+        )
+        chain = await run_in_threadpool(self.verify_audit_chain)
+        return self.pages.render(
+            "compliance/home.html.j2",
+            session,
+            status_code=status_code,
+            title="Cases and audit",
+            open_cases=open_cases.json() if open_cases.status_code == 200 else [],
+            overdue=overdue.json() if overdue.status_code == 200 else [],
+            at_risk=at_risk.json() if at_risk.status_code == 200 else [],
+            unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
+            pending=pending.json() if pending.status_code == 200 else [],
+            chain=chain,
+            state=state,
+            catalogue=self.catalogue,
+        )
+
+
+CompliancePageDep = Annotated[CompliancePage, Depends(CompliancePage)]
+
+
+@router.get("/compliance")
+async def compliance_home(session: ComplianceSession, page: CompliancePageDep) -> Response:
+    return await page.show(session, FormState())
+
+
+@router.get("/compliance/cases/{case_id}")
+async def compliance_case(
+    case_id: str, session: TimelineReader, api: ApiDep, pages: PagesDep
+) -> Response:
+    answer = await api.get(f"/compliance/cases/{case_id}/timeline")
+    if answer.status_code != 200:
+        return pages.refused(session, "There is no such case, or it is not yours to see.", 404)
+    return pages.render(
+        "compliance/timeline.html.j2",
+        session,
+        title=f"Timeline of case {case_id}",
+        case_id=case_id,
+        timeline=answer.json(),
+    )
+
+
+@router.post("/compliance/accounting")
+async def accounting_export(posted: Posted, api: ApiDep, page: CompliancePageDep) -> Response:
+    """A client's accounting of disclosures, as a download (CSV unless HTML or JSON is asked)."""
+    client_id, format_ = posted.value("client_id"), posted.value("format") or "csv"
+    if format_ not in ACCOUNTING_FORMATS:
+        format_ = "csv"
+    state = FormState(values=posted.fields)
+    if not client_id:
+        state.errors["client_id"] = ["Enter the client's id."]
+        return await page.show(posted.session, state, 422)
+    answer = await api.get(
+        f"/accounting/{client_id}", params={"view": "compliance", "format": format_}
+    )
+    if answer.status_code != 200:
+        for problem in problems_of(answer):
+            state.errors.setdefault("client_id", []).append(problem.get("problem", "refused"))
+        return await page.show(posted.session, state, answer.status_code)
+    return Response(
+        answer.content,
+        media_type=answer.headers.get("content-type"),
+        headers={
+            **PAGE_HEADERS,
+            "Content-Disposition": f'attachment; filename="accounting.{format_}"',
+        },
+    )
+
+
+@router.get("/policies")
+async def policies_explained(
+    session: AnySession,
+    pages: PagesDep,
+    policies: PoliciesDep,
+    catalogue: CatalogueDep,
+    jurisdiction: str = "",
+    kind: str = "",
+) -> Response:
+    """Who receives what, by when, by which channel and why, under a policy in effect."""
+    explained = None
+    if kind in catalogue.get(jurisdiction, []):
+        policy = policies.in_effect(jurisdiction, kind, date.today())
+        explained = explain_policy(policy, calendars=policies.calendars)
+    return pages.render(
+        "policies.html.j2",
+        session,
+        title="Policies explained",
+        catalogue=catalogue,
+        jurisdiction=jurisdiction,
+        kind=kind,
+        explained=explained,
+    )

@@ -1,0 +1,98 @@
+"""How a page answers: the jinja2 environment of ``templates/web/`` (autoescaped, undefined
+variables an error), a rendered page with the navigation of the user's role, the refusal page,
+and the redirect after a form. Every answer carries `PAGE_HEADERS`.
+
+What goes into a page is each persona module's business; nothing here reads a case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from dutyflow.settings import REPO_ROOT
+from dutyflow.web import forms
+from dutyflow.web.security import CSRF_FIELD
+from dutyflow.web.session import WebSession
+from dutyflow.web.times import remaining, when
+
+WEB_PREFIX = "/app"
+TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
+NAV_BY_ROLE = {
+    "practitioner": [("/cases", "My cases"), ("/reports/new", "New report")],
+    "supervisor": [("/supervision", "Consultations and cases")],
+    "compliance": [("/compliance", "Cases and audit"), ("/policies", "Policies explained")],
+    "agency": [("/agency", "Inbox")],
+    "admin": [("/account", "Account")],
+}
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    """The templates' environment: every value escaped, an undefined variable an error."""
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        prefix=WEB_PREFIX,
+        remaining=remaining,
+        when=when,
+        csrf_field=CSRF_FIELD,
+        field_label=forms.field_label,
+    )
+    return env
+
+
+class Pages:
+    """Renders the web app's templates into answers."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.environment = page_environment(templates_dir)
+
+    def render(
+        self,
+        template: str,
+        session: WebSession | None,
+        *,
+        status_code: int = 200,
+        title: str,
+        refresh: int | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """``template`` with the page's title, the user's navigation and ``context``;
+        ``refresh`` reloads the page after that many seconds (a meta refresh, no JavaScript)."""
+        page = self.environment.get_template(template).render(
+            session=session,
+            nav=NAV_BY_ROLE.get(session.role, []) if session else [],
+            title=title,
+            refresh=refresh,
+            **context,
+        )
+        return HTMLResponse(page, status_code=status_code, headers=PAGE_HEADERS)
+
+    def refused(self, session: WebSession | None, message: str, status_code: int) -> HTMLResponse:
+        """The page that says why something is not possible."""
+        return self.render(
+            "error.html.j2", session, status_code=status_code, title="Not possible", message=message
+        )
+
+
+def redirect(path: str) -> RedirectResponse:
+    """``303 See Other`` to ``path`` of the web app (after a form, or to sign in)."""
+    return RedirectResponse(WEB_PREFIX + path, status_code=303, headers=PAGE_HEADERS)
