@@ -28,6 +28,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
@@ -38,13 +39,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
 from dutyflow.store.db import use_wal
 
 ENGINE_LOGGING_NAME = "dutyflow-intake"
 _ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
+
+REPORTS_TABLE = "intake_reports"
+COUNTERS_TABLE = "intake_reference_counters"
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 MAX_AGENCY_ID_LENGTH = 64
@@ -63,7 +67,7 @@ class CallbackStatus(StrEnum):
 class IntakeReport(SQLModel, table=True):
     """A report as received: the parts needed to find it, plus the full transmission as JSON."""
 
-    __tablename__ = "intake_reports"
+    __tablename__ = REPORTS_TABLE
     __table_args__ = (
         UniqueConstraint("agency_id", "idempotency_key", name="uq_intake_reports_agency_key"),
     )
@@ -91,14 +95,18 @@ class IntakeReport(SQLModel, table=True):
 class IntakeReferenceCounter(SQLModel, table=True):
     """The last reference sequence issued to an agency in a year."""
 
-    __tablename__ = "intake_reference_counters"
+    __tablename__ = COUNTERS_TABLE
 
     agency_id: str = Field(primary_key=True, max_length=MAX_AGENCY_ID_LENGTH)
     year: int = Field(primary_key=True)
     last_sequence: int
 
 
-INTAKE_TABLES = [IntakeReport.__table__, IntakeReferenceCounter.__table__]
+# The tables themselves, typed, for the conditional updates below (a SQLModel class's
+# ``__table__`` is not visible to the type checker).
+reports_table: Table = SQLModel.metadata.tables[REPORTS_TABLE]
+counters_table: Table = SQLModel.metadata.tables[COUNTERS_TABLE]
+INTAKE_TABLES = [reports_table, counters_table]
 
 
 def create_intake_engine(database_url: str) -> Engine:
@@ -171,7 +179,7 @@ def list_reports(engine: Engine, agency_id: str) -> list[IntakeReport]:
         statement = (
             select(IntakeReport)
             .where(IntakeReport.agency_id == agency_id)
-            .order_by(IntakeReport.id)
+            .order_by(col(IntakeReport.id))
         )
         return list(session.exec(statement).all())
 
@@ -253,7 +261,7 @@ def decide(
     already had a decision (which ``report`` then shows, unchanged).
     """
     decided_at = (now or datetime.now(UTC)).astimezone(UTC)
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         result = session.connection().execute(
             update(table)
@@ -275,7 +283,7 @@ def record_callback_attempt(engine: Engine, report_id: int, delivered: bool, las
         status = CallbackStatus.DELIVERED
     else:
         status = CallbackStatus.FAILED if last else CallbackStatus.PENDING
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         session.connection().execute(
             update(table)
@@ -288,7 +296,7 @@ def record_callback_attempt(engine: Engine, report_id: int, delivered: bool, las
 def reopen_failed_callback(engine: Engine, report_id: int) -> bool:
     """Put a failed callback back to pending; False if it was not failed (so only one resend
     runs at a time)."""
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         result = session.connection().execute(
             update(table)
@@ -308,10 +316,10 @@ def pending_callbacks(engine: Engine) -> list[IntakeReport]:
         statement = (
             select(IntakeReport)
             .where(
-                IntakeReport.decision.is_not(None),  # type: ignore[union-attr]
+                col(IntakeReport.decision).is_not(None),
                 IntakeReport.callback_status == CallbackStatus.PENDING.value,
             )
-            .order_by(IntakeReport.id)
+            .order_by(col(IntakeReport.id))
         )
         return list(session.exec(statement).all())
 
@@ -323,7 +331,7 @@ def find_by_id(engine: Engine, report_id: int) -> IntakeReport | None:
 
 def _next_sequence(session: Session, agency_id: str, year: int) -> int:
     """Increment and return the agency's counter for the year, creating it at 1."""
-    table = IntakeReferenceCounter.__table__
+    table = counters_table
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
