@@ -21,5 +21,5 @@ Where each part lives:
 - `receipts`: what the agency answers Dutyflow (the receipt, the acknowledgement's body);
 - `callbacks`: sending the acknowledgement callback in the background, with retries;
 - `schemas`: the staff's JSON shapes; `limits`: the request size limit;
-- `store`: the tables and the queries on them.
+- `tables`: the tables, the engine and the table creation; `store`: the queries on them.
 """

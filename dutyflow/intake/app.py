@@ -44,7 +44,8 @@ from dutyflow.intake.callbacks import AcknowledgementSender, ClientFactory
 from dutyflow.intake.deps import IntakeState
 from dutyflow.intake.limits import MAX_BODY_BYTES, BodySizeLimit
 from dutyflow.intake.signatures import AgencySignatures, SecretLookup
-from dutyflow.intake.store import create_intake_engine, create_intake_tables, pending_callbacks
+from dutyflow.intake.store import pending_callbacks
+from dutyflow.intake.tables import create_intake_engine, create_intake_tables
 
 
 def create_app(

@@ -26,12 +26,8 @@ from starlette.concurrency import run_in_threadpool
 
 from dutyflow.intake.receipts import acknowledgement_body
 from dutyflow.intake.signatures import AgencySignatures, CallbackSigner
-from dutyflow.intake.store import (
-    CallbackStatus,
-    IntakeReport,
-    find_by_id,
-    record_callback_attempt,
-)
+from dutyflow.intake.store import find_by_id, record_callback_attempt
+from dutyflow.intake.tables import CallbackStatus, IntakeReport
 
 logger = logging.getLogger("dutyflow.intake")
 

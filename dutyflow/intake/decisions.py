@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from dutyflow.intake.callbacks import AcknowledgementSender
 from dutyflow.intake.deps import EngineDep, KnownAgency, SenderDep, report_or_404
 from dutyflow.intake.schemas import DecisionRequest, ReceivedReport, received_report
-from dutyflow.intake.store import CallbackStatus, IntakeReport, decide, reopen_failed_callback
+from dutyflow.intake.store import decide, reopen_failed_callback
+from dutyflow.intake.tables import CallbackStatus, IntakeReport
 
 logger = logging.getLogger("dutyflow.intake")
 

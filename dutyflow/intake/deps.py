@@ -28,7 +28,8 @@ from starlette.concurrency import run_in_threadpool
 
 from dutyflow.intake.callbacks import AcknowledgementSender
 from dutyflow.intake.signatures import CHALLENGE_HEADER, AgencySignatures, SignatureRefused
-from dutyflow.intake.store import IntakeReport, find_by_reference
+from dutyflow.intake.store import find_by_reference
+from dutyflow.intake.tables import IntakeReport
 
 AGENCY_ID_PATTERN = re.compile(r"[a-z0-9-]{1,64}")
 

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
-from dutyflow.intake.store import (
+from dutyflow.intake.tables import (
     MAX_NOTE_LENGTH,
     CallbackStatus,
     IntakeReport,

@@ -15,7 +15,7 @@ from dutyflow.domain.transmission import (
     AgencyAcknowledgement,
     IntakeReceipt,
 )
-from dutyflow.intake.store import IntakeReport, decided_at_utc, received_at_utc
+from dutyflow.intake.tables import IntakeReport, decided_at_utc, received_at_utc
 
 
 def intake_receipt(report: IntakeReport, created: bool) -> IntakeReceipt:

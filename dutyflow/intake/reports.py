@@ -41,7 +41,8 @@ from dutyflow.intake.deps import (
 from dutyflow.intake.limits import MAX_BODY_BYTES
 from dutyflow.intake.receipts import intake_receipt
 from dutyflow.intake.schemas import ReceivedReport, received_report
-from dutyflow.intake.store import MAX_IDEMPOTENCY_KEY_LENGTH, list_reports, receive_report
+from dutyflow.intake.store import list_reports, receive_report
+from dutyflow.intake.tables import MAX_IDEMPOTENCY_KEY_LENGTH
 
 logger = logging.getLogger("dutyflow.intake")
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
-from dutyflow.intake.store import (
+from dutyflow.intake.tables import (
     MAX_NOTE_LENGTH,
     CallbackStatus,
     IntakeReport,
