@@ -1,4 +1,4 @@
-"""Storage of received reports for the reference intake service (SQLite or PostgreSQL).
+"""The queries of the reference intake service on its tables (`dutyflow.intake.tables`).
 
 One row per (agency, idempotency key): a retried delivery finds the row its first attempt stored
 and is answered from it, even when two attempts arrive at once. Each report gets a reference
@@ -6,143 +6,28 @@ number such as ``DEMO-CWS-2026-000042``: the agency id in capitals, the year of 
 per-agency, per-year sequence kept in a counter row that is incremented in the same transaction
 as the insert, so a rolled-back insert leaves no gap.
 
-Only the ``intake_`` tables below are ever created here; the Dutyflow application shares
-``SQLModel.metadata`` for its own tables in a different database.
-
 Each report also carries the agency's acknowledgement: its ``decision`` (accepted or screened
 out, or none yet), and the state of the signed callback that tells Dutyflow about it
 (`CallbackStatus`). Decisions are taken with a conditional update, so a report is decided once even
 when two members of staff press the button at once.
 
-Report content must never reach logs: SQL parameters are hidden from SQLAlchemy's logging and
-error messages, and the engine's own logger is held at WARNING so that even a DEBUG root logger
-does not print result rows.
+What is not here: the tables, the engine and the table creation (`dutyflow.intake.tables`).
 """
 
-import logging
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    update,
-)
+from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Session, col, select
 
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
-from dutyflow.store.db import use_wal
-
-ENGINE_LOGGING_NAME = "dutyflow-intake"
-_ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
-
-MAX_IDEMPOTENCY_KEY_LENGTH = 200
-MAX_AGENCY_ID_LENGTH = 64
-MAX_NOTE_LENGTH = 1000
-
-
-class CallbackStatus(StrEnum):
-    """Where the acknowledgement callback to Dutyflow stands."""
-
-    NOT_REQUESTED = "not-requested"  # the transmission named no acknowledgement_url
-    PENDING = "pending"  # awaiting the decision, or being sent
-    DELIVERED = "delivered"  # Dutyflow answered 2xx
-    FAILED = "failed"  # every attempt failed; staff may resend
-
-
-class IntakeReport(SQLModel, table=True):
-    """A report as received: the parts needed to find it, plus the full transmission as JSON."""
-
-    __tablename__ = "intake_reports"
-    __table_args__ = (
-        UniqueConstraint("agency_id", "idempotency_key", name="uq_intake_reports_agency_key"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    agency_id: str = Field(max_length=MAX_AGENCY_ID_LENGTH, index=True)
-    idempotency_key: str = Field(max_length=MAX_IDEMPOTENCY_KEY_LENGTH)
-    reference_number: str = Field(max_length=100, unique=True)
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    case_reference: str
-    form: str
-    recipient_id: str
-    document_sha256: str = Field(max_length=64)
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    decision: str | None = Field(default=None, max_length=20)
-    decided_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    acknowledgement_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    callback_status: str = Field(default=CallbackStatus.NOT_REQUESTED.value, max_length=20)
-    callback_attempts: int = Field(default=0)
-
-
-class IntakeReferenceCounter(SQLModel, table=True):
-    """The last reference sequence issued to an agency in a year."""
-
-    __tablename__ = "intake_reference_counters"
-
-    agency_id: str = Field(primary_key=True, max_length=MAX_AGENCY_ID_LENGTH)
-    year: int = Field(primary_key=True)
-    last_sequence: int
-
-
-INTAKE_TABLES = [IntakeReport.__table__, IntakeReferenceCounter.__table__]
-
-
-def create_intake_engine(database_url: str) -> Engine:
-    """An engine for the intake database; SQLite file databases are put in WAL mode."""
-    url = make_url(database_url)
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ValueError(f"unsupported intake database {url.get_backend_name()!r}")
-    options: dict[str, Any] = {"hide_parameters": True, "logging_name": ENGINE_LOGGING_NAME}
-    logging.getLogger(_ENGINE_LOGGER).setLevel(logging.WARNING)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **options)
-
-    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-    options["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    if in_memory:
-        options["poolclass"] = StaticPool  # one shared connection, or every session sees nothing
-    engine = create_engine(url, **options)
-    if not in_memory:
-
-        @event.listens_for(engine, "connect")
-        def _use_wal(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            use_wal(cursor)
-            cursor.close()
-
-    return engine
-
-
-def create_intake_tables(engine: Engine) -> None:
-    """Create the intake tables if missing, and nothing else in ``SQLModel.metadata``."""
-    SQLModel.metadata.create_all(engine, tables=INTAKE_TABLES)
-
-
-def received_at_utc(report: IntakeReport) -> datetime:
-    """The receipt time as an aware UTC datetime (SQLite hands it back naive)."""
-    return _utc(report.received_at)
-
-
-def decided_at_utc(report: IntakeReport) -> datetime | None:
-    return None if report.decided_at is None else _utc(report.decided_at)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from dutyflow.intake.tables import (
+    CallbackStatus,
+    IntakeReport,
+    counters_table,
+    reports_table,
+)
 
 
 def reference_prefix(agency_id: str) -> str:
@@ -171,7 +56,7 @@ def list_reports(engine: Engine, agency_id: str) -> list[IntakeReport]:
         statement = (
             select(IntakeReport)
             .where(IntakeReport.agency_id == agency_id)
-            .order_by(IntakeReport.id)
+            .order_by(col(IntakeReport.id))
         )
         return list(session.exec(statement).all())
 
@@ -253,7 +138,7 @@ def decide(
     already had a decision (which ``report`` then shows, unchanged).
     """
     decided_at = (now or datetime.now(UTC)).astimezone(UTC)
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         result = session.connection().execute(
             update(table)
@@ -275,7 +160,7 @@ def record_callback_attempt(engine: Engine, report_id: int, delivered: bool, las
         status = CallbackStatus.DELIVERED
     else:
         status = CallbackStatus.FAILED if last else CallbackStatus.PENDING
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         session.connection().execute(
             update(table)
@@ -288,7 +173,7 @@ def record_callback_attempt(engine: Engine, report_id: int, delivered: bool, las
 def reopen_failed_callback(engine: Engine, report_id: int) -> bool:
     """Put a failed callback back to pending; False if it was not failed (so only one resend
     runs at a time)."""
-    table = IntakeReport.__table__
+    table = reports_table
     with Session(engine) as session:
         result = session.connection().execute(
             update(table)
@@ -308,10 +193,10 @@ def pending_callbacks(engine: Engine) -> list[IntakeReport]:
         statement = (
             select(IntakeReport)
             .where(
-                IntakeReport.decision.is_not(None),  # type: ignore[union-attr]
+                col(IntakeReport.decision).is_not(None),
                 IntakeReport.callback_status == CallbackStatus.PENDING.value,
             )
-            .order_by(IntakeReport.id)
+            .order_by(col(IntakeReport.id))
         )
         return list(session.exec(statement).all())
 
@@ -323,7 +208,7 @@ def find_by_id(engine: Engine, report_id: int) -> IntakeReport | None:
 
 def _next_sequence(session: Session, agency_id: str, year: int) -> int:
     """Increment and return the agency's counter for the year, creating it at 1."""
-    table = IntakeReferenceCounter.__table__
+    table = counters_table
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (

@@ -20,7 +20,7 @@ from dutyflow.crypto.signing import (
     verify,
 )
 from dutyflow.domain.transmission import IDEMPOTENCY_HEADER, AgencyAcknowledgement
-from dutyflow.intake import app as intake_app
+from dutyflow.intake import callbacks as intake_callbacks
 from tests.intake.conftest import DEMO_AGENCIES, CallbackReceiver, Servers
 from tests.intake.test_intake_service import REPORTS, SECRET, transmission
 
@@ -266,8 +266,8 @@ def test_callback_failing_every_attempt_is_marked_failed_and_can_be_resent(
     callback_receiver: CallbackReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(intake_app, "CALLBACK_FIRST_BACKOFF_SECONDS", 0.01)
-    callback_receiver.script = [503] * intake_app.CALLBACK_ATTEMPTS
+    monkeypatch.setattr(intake_callbacks, "CALLBACK_FIRST_BACKOFF_SECONDS", 0.01)
+    callback_receiver.script = [503] * intake_callbacks.CALLBACK_ATTEMPTS
     with httpx.Client(base_url=start_intake(DEMO_AGENCIES, secrets=agency_secret)) as client:
         receipt = post_signed(
             client, encoded(transmission(acknowledgement_url=callback_receiver.url))
@@ -280,11 +280,11 @@ def test_callback_failing_every_attempt_is_marked_failed_and_can_be_resent(
         delivered = wait_for_callback(client, reference, "delivered")
         again = client.post(resend_url)
 
-    assert failed["callback_attempts"] == intake_app.CALLBACK_ATTEMPTS
+    assert failed["callback_attempts"] == intake_callbacks.CALLBACK_ATTEMPTS
     assert resent.status_code == 202 and resent.json()["callback_status"] == "pending"
-    assert delivered["callback_attempts"] == intake_app.CALLBACK_ATTEMPTS + 1
+    assert delivered["callback_attempts"] == intake_callbacks.CALLBACK_ATTEMPTS + 1
     assert again.status_code == 409 and "delivered" in again.json()["detail"]
-    assert len(acknowledgements(callback_receiver)) == intake_app.CALLBACK_ATTEMPTS + 1
+    assert len(acknowledgements(callback_receiver)) == intake_callbacks.CALLBACK_ATTEMPTS + 1
 
 
 def test_callback_cut_short_by_a_stop_is_sent_after_the_restart(
@@ -316,13 +316,13 @@ def test_callback_cut_short_by_a_stop_is_sent_after_the_restart(
 def test_unreachable_callback_is_marked_failed(
     start_intake: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake_app, "CALLBACK_FIRST_BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr(intake_callbacks, "CALLBACK_FIRST_BACKOFF_SECONDS", 0.01)
     nowhere = "http://127.0.0.1:9/acknowledgements"  # the discard port: nothing listens
     with httpx.Client(base_url=start_intake(DEMO_AGENCIES, secrets=agency_secret)) as client:
         receipt = post_signed(client, encoded(transmission(acknowledgement_url=nowhere)))
         report = wait_for_callback(client, receipt.json()["reference_number"], "failed")
 
-    assert report["callback_attempts"] == intake_app.CALLBACK_ATTEMPTS
+    assert report["callback_attempts"] == intake_callbacks.CALLBACK_ATTEMPTS
 
 
 def test_without_secrets_the_callback_is_sent_unsigned(
