@@ -1,0 +1,40 @@
+"""A rendered report as a PDF: the clinic's confidential copy of exactly what was sent, and the
+document a fax or a letter carries.
+
+WeasyPrint lays out the report's own HTML (its styles are inline). Nothing is ever fetched while
+rendering: a document that refers to a URL is refused rather than have the process that holds
+case content reach out to the network.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import weasyprint
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+
+class PdfResourceRefused(ValueError):
+    """The document refers to an outside resource (a stylesheet, an image, a font by URL)."""
+
+    def __init__(self) -> None:
+        # The URL itself is not repeated: a document's links are part of its content.
+        super().__init__("a report's PDF is rendered from its own HTML only; no URL is fetched")
+
+
+class _NoFetching(URLFetcher):
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=True)
+
+    def fetch(self, url: str, headers: Any = None) -> NoReturn:
+        raise PdfResourceRefused
+
+
+def pdf_from_html(html: str) -> bytes:
+    """The PDF of ``html``. Deterministic for the same HTML, apart from the creation time that
+    WeasyPrint writes into the document's metadata."""
+    document = weasyprint.HTML(string=html, url_fetcher=_NoFetching(), base_url=None)
+    try:
+        return bytes(document.write_pdf())
+    except FatalURLFetchingError as refused:
+        raise PdfResourceRefused from refused
