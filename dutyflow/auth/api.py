@@ -1,17 +1,17 @@
 """FastAPI dependencies: who is calling.
 
-Wire in once per app::
+Wire in once per app (`dutyflow.api.deps.provide_database` does it for the API)::
 
     app.state.authenticator = Authenticator(sessions)
 
-then ``principal: Principal = Depends(current_principal)`` on a route (401 with
+then ``principal: Annotated[Principal, Depends(current_principal)]`` on a route (401 with
 ``WWW-Authenticate: Bearer`` when the token is missing or not valid), or
-``Depends(require_roles("compliance", "supervisor"))`` (403 for other roles). An
-``Authenticator`` is itself a dependency too, for routers built with their own sessions.
+``Depends(require_roles("compliance", "supervisor"))`` (403 for other roles). The API's routes
+declare them through `dutyflow.api.deps` (``CurrentUser``, ``ComplianceOfficer``...).
 
 The API reads the token from ``Authorization: Bearer <token>`` only. The codec server also takes
 it from the ``dutyflow_token`` cookie (the Web UI's include-credentials mode), see
-`dutyflow.crypto.codec_server`.
+`dutyflow.api.routes.codec`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,12 @@ def unauthenticated(detail: str = "a valid bearer token is required") -> HTTPExc
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=CHALLENGE)
 
 
+# The bearer scheme, declared on every authenticated route (see `BEARER_SCHEME`).
+DeclaredBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)]
+
+
 class Authenticator:
-    """A dependency that answers the calling `Principal`, or 401."""
+    """Who a request's bearer token stands for: the calling `Principal`, or 401."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
@@ -60,11 +64,7 @@ class Authenticator:
     def principal(self, token: str | None) -> Principal | None:
         return authenticate(self.sessions, token)
 
-    def __call__(  # sync: FastAPI runs it in a thread
-        self,
-        request: Request,
-        _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)] = None,
-    ) -> Principal:
+    def __call__(self, request: Request) -> Principal:
         token = bearer_token(request)
         if token is None:
             raise unauthenticated()
@@ -74,7 +74,9 @@ class Authenticator:
         return principal
 
 
-def current_principal(request: Request) -> Principal:
+def current_principal(  # sync: FastAPI runs it in a thread
+    request: Request, _declared: DeclaredBearer = None
+) -> Principal:
     """The caller, through the app's ``state.authenticator``; 401 when unauthenticated."""
     authenticator: Authenticator | None = getattr(request.app.state, "authenticator", None)
     if authenticator is None:
@@ -82,16 +84,15 @@ def current_principal(request: Request) -> Principal:
     return authenticator(request)
 
 
-def require_roles(
-    *roles: str, authenticator: Authenticator | None = None
-) -> Callable[[Principal], Principal]:
-    """A dependency: the caller, if their role is one of ``roles``; else 403. The caller comes
-    from ``authenticator`` when given (a router built with its own sessions), else from the app's
-    ``state.authenticator``."""
-    allowed = frozenset(roles)
-    who = authenticator if authenticator is not None else current_principal
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
-    def dependency(principal: Principal = Depends(who)) -> Principal:  # noqa: B008
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency: the caller, if their role is one of ``roles``; else 403. Declare it once
+    (a module-level ``Annotated`` alias) so that FastAPI runs it once per request."""
+    allowed = frozenset(roles)
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -1,7 +1,10 @@
 """Whether the caller may read or act on one case, over HTTP, and the audit of every content read.
 
-    readable = case_reader(sessions)      # Depends(readable): a `CaseGrant`, or 401 / 403 / 404
-    writable = case_writer(sessions)
+    grant = grant_to_read(sessions, principal, case_id)   # a `CaseGrant`, or 403 / 404
+    grant = grant_to_act(sessions, principal, case_id)
+
+The API's endpoints declare them as dependencies (`dutyflow.api.deps`: ``ReadableCase``,
+``WritableCase``), after authentication (401).
 
 How a refusal answers, the same on every endpoint:
 
@@ -26,14 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, HTTPException, status
+from fastapi import HTTPException, status
 from sqlmodel import select
 
-from dutyflow.auth.api import Authenticator
 from dutyflow.auth.roles import Principal, may_read_case, may_write_case
 from dutyflow.contracts import Actor
 from dutyflow.domain.audit import content_sha256
@@ -106,42 +107,32 @@ def refuse_role_on_cases(principal: Principal) -> None:
         raise forbidden(_ROLE_REFUSALS.get(principal.role, "this role has no access to cases"))
 
 
-def case_reader(
-    sessions: SessionFactory, authenticator: Authenticator | None = None
-) -> Callable[..., CaseGrant]:
-    """A dependency on routes with a ``{case_id}``: the caller, if they may read the case.
-    (Share the router's ``authenticator``, and FastAPI authenticates the caller once.)"""
-    authenticator = authenticator or Authenticator(sessions)
-
-    def readable_case(case_id: str, principal: Principal = Depends(authenticator)) -> CaseGrant:  # noqa: B008
-        refuse_role_on_cases(principal)
-        if principal.role == "compliance":
-            return CaseGrant(case_id, principal)
-        scope = case_scope(sessions, case_id)
-        if scope is None or not may_read_case(principal, scope.clinic_id, scope.practitioner_id):
-            raise no_such_case()
+def grant_to_read(sessions: SessionFactory, principal: Principal, case_id: str) -> CaseGrant:
+    """The caller, if they may read the case; else 403 (their role never reads a case) or 404."""
+    refuse_role_on_cases(principal)
+    if principal.role == "compliance":
         return CaseGrant(case_id, principal)
+    scope = case_scope(sessions, case_id)
+    if scope is None or not may_read_case(principal, scope.clinic_id, scope.practitioner_id):
+        raise no_such_case()
+    return CaseGrant(case_id, principal)
 
-    return readable_case
+
+def grant_to_act(sessions: SessionFactory, principal: Principal, case_id: str) -> CaseGrant:
+    """The caller, if they may act on the case; else 403 (their role never acts on a case) or
+    404."""
+    refuse_role_on_cases(principal)
+    if principal.role == "compliance":
+        raise forbidden("compliance officers read cases; they do not act on them")
+    scope = case_scope(sessions, case_id)
+    if scope is None or not may_write_case(principal, scope.clinic_id, scope.practitioner_id):
+        raise no_such_case()
+    return CaseGrant(case_id, principal)
 
 
-def case_writer(
-    sessions: SessionFactory, authenticator: Authenticator | None = None
-) -> Callable[..., CaseGrant]:
-    """A dependency on routes with a ``{case_id}``: the caller, if they may act on the case.
-    (Share the router's ``authenticator``, and FastAPI authenticates the caller once.)"""
-    authenticator = authenticator or Authenticator(sessions)
-
-    def writable_case(case_id: str, principal: Principal = Depends(authenticator)) -> CaseGrant:  # noqa: B008
-        refuse_role_on_cases(principal)
-        if principal.role == "compliance":
-            raise forbidden("compliance officers read cases; they do not act on them")
-        scope = case_scope(sessions, case_id)
-        if scope is None or not may_write_case(principal, scope.clinic_id, scope.practitioner_id):
-            raise no_such_case()
-        return CaseGrant(case_id, principal)
-
-    return writable_case
+def acting(principal: Principal) -> Actor:
+    """The authenticated caller, as the audit names them."""
+    return Actor(actor_id=principal.user_id, role=principal.role)
 
 
 def served_sha256(served: Any) -> str:
@@ -171,7 +162,7 @@ def audit_content_read(
         case_id=subject,
         step=CONTENT_READ_STEP,
         key_suffix=uuid.uuid4().hex,
-        actor=Actor(actor_id=principal.user_id, role=principal.role),
+        actor=acting(principal),
         content_sha256=served_sha256(served),
         details={"view": view, **details},
     )

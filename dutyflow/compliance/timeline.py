@@ -68,7 +68,7 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _event_name(event_type: int) -> str:
+def _event_name(event_type: EventType.ValueType) -> str:
     name = EventType.Name(event_type).removeprefix("EVENT_TYPE_")
     return "".join(part.capitalize() for part in name.split("_"))
 
@@ -207,7 +207,8 @@ def timeline_text(timeline: CaseTimeline) -> str:
         lines += [
             f"Disclosure to {view.agency_name} ({view.recipient_id}): {due}; "
             + (
-                f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, reference {view.reference_number}"
+                f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, "
+                f"reference {view.reference_number}"
                 if view.delivered_at
                 else "not delivered"
             )

@@ -5,7 +5,8 @@ delivery an AuditEvent following IHE BALP "PrivacyDisclosure.Source", a Communic
 Provenance; a Communication for the statutory telephone report; a Consent only where the
 disclosure rests on the client's agreement. `dutyflow.interop.export` loads a case's records and
 returns them as one FHIR Bundle of type ``collection``; `dutyflow.cli.fhir` and
-`dutyflow.interop.api` offer it as ``dutyflow export-fhir`` and ``GET /reports/{case_id}/fhir``.
+`dutyflow.api.routes.fhir` offer it as ``dutyflow export-fhir`` and
+``GET /reports/{case_id}/fhir``.
 
 The resources carry ids, codes, field names, agency names and times, never case content: no name,
 narrative or address of the client, the victim or anyone else involved.

@@ -1,2 +1,3 @@
-"""Supervision: the consultation queue and the de-identified view a supervisor sees, reveals made
-by the practitioner (with a reason), and disclosure exceptions approved by a second person."""
+"""Supervision: the de-identified view a supervisor sees, and which fields the practitioner may
+reveal in it (`dutyflow.supervision.views`). Their endpoints (the consultation queue, reveals,
+disclosure exceptions approved by a second person) are in `dutyflow.api.routes`."""

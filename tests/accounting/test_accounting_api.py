@@ -14,8 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from dutyflow.api.accounting import accounting_router, statement_for
+from dutyflow.api.deps import provide_database
 from dutyflow.api.errors import request_validation_handler
+from dutyflow.api.routes.accounting import router as accounting_router
+from dutyflow.api.routes.accounting import statement_for
 from dutyflow.auth.case_access import CONTENT_READ_STEP
 from dutyflow.domain.accounting import CLIENT_COLUMNS, end_of_day, to_csv, to_html, to_json
 from dutyflow.runtime.serving import bind, serve
@@ -40,7 +42,8 @@ async def api(
     accounting_sessions: SessionFactory, officer: tuple[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    app.include_router(accounting_router(accounting_sessions))
+    provide_database(app, accounting_sessions)
+    app.include_router(accounting_router)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     server = await serve(app, bind("127.0.0.1", 0, "api"), "api")
     async with httpx.AsyncClient(

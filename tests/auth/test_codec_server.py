@@ -17,9 +17,11 @@ from fastapi import FastAPI
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
+from dutyflow.api.deps import provide_codec, provide_database
+from dutyflow.api.routes.codec import ALL_CASES, CASE_METADATA, DECODED_STEP
+from dutyflow.api.routes.codec import router as codec_router
 from dutyflow.auth.store import parse_token, revoke_token
 from dutyflow.crypto.codec import ENCODING, EncryptionCodec
-from dutyflow.crypto.codec_server import ALL_CASES, CASE_METADATA, DECODED_STEP, codec_router
 from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
@@ -44,7 +46,9 @@ class Codec:
 async def codec_server(sessions: SessionFactory) -> AsyncIterator[Codec]:
     codec = EncryptionCodec([AESGCM.generate_key(bit_length=256)])
     app = FastAPI()
-    app.include_router(codec_router(sessions, codec, [UI]))
+    provide_database(app, sessions)
+    provide_codec(app, codec, [UI])
+    app.include_router(codec_router)
     server: RunningServer = await serve(app, bind("127.0.0.1", 0, "api"), "api")
     yield Codec(server.url, codec, sessions)
     await server.stop()

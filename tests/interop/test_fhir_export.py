@@ -19,9 +19,10 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.consent import Consent
 
+from dutyflow.api.deps import provide_database
+from dutyflow.api.routes import fhir as fhir_routes
 from dutyflow.domain.case import ReportKind
 from dutyflow.interop import fhir
-from dutyflow.interop.api import fhir_router
 from dutyflow.interop.export import CaseNotFound, export_case
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseRecord, ObligationRecord
@@ -416,7 +417,8 @@ async def test_the_api_serves_the_bundle(
     sessions: SessionFactory, two_agency_case: SeededCase
 ) -> None:
     app = FastAPI()
-    app.include_router(fhir_router(sessions))
+    provide_database(app, sessions)
+    app.include_router(fhir_routes.router)
     _officer, token = new_user(sessions, "compliance")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://dutyflow", headers=bearer(token)

@@ -1,0 +1,94 @@
+"""The API's calls to a case's workflow (`workflows.mandated_report.MandatedReportWorkflow`):
+start it, ask its status (the Query), send it an Update, with Temporal's refusals turned into the
+API's (`dutyflow.api.errors`).
+
+The workflow decides; this only carries the call. Who may make it is the endpoints' business
+(`dutyflow.api.deps`), and what the answer looks like over HTTP is theirs too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+from temporalio.workflow import UpdateMethodMultiParam
+
+from dutyflow.api.errors import not_found_or, refusal_from
+from dutyflow.contracts import (
+    CLINIC,
+    JURISDICTION,
+    REPORT_KIND,
+    STAGE,
+    CaseOutcome,
+    CaseStatus,
+    Stage,
+)
+from dutyflow.domain.case import CaseOpening
+from workflows.mandated_report import MandatedReportWorkflow
+
+# An Update of the case workflow (``MandatedReportWorkflow.confirm_report``...); each answers the
+# case's `CaseStatus`.
+CaseUpdate = UpdateMethodMultiParam[..., Any]
+
+
+@dataclass(frozen=True)
+class CaseStarts:
+    """How a case's workflow is started: on which task queue, and whether it carries the search
+    attributes (stage, jurisdiction, kind, clinic) that the case lists query."""
+
+    task_queue: str
+    index_cases: bool = True
+
+
+def case_handle(temporal: Client, case_id: str) -> WorkflowHandle[Any, CaseOutcome]:
+    return temporal.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
+
+
+async def start_case(temporal: Client, opening: CaseOpening, starts: CaseStarts) -> None:
+    """Start the case's workflow; the case id is the workflow id."""
+    await temporal.start_workflow(
+        MandatedReportWorkflow.run,
+        opening,
+        id=opening.case_id,
+        task_queue=starts.task_queue,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(STAGE, Stage.OPENING.value),
+                SearchAttributePair(JURISDICTION, opening.jurisdiction),
+                SearchAttributePair(REPORT_KIND, opening.kind.value),
+                SearchAttributePair(CLINIC, opening.clinic_id),
+            ]
+            if starts.index_cases
+            else []
+        ),
+    )
+
+
+async def case_status(temporal: Client, case_id: str) -> CaseStatus:
+    """The case's status Query: stage, obligations, deadlines, deliveries; no case content.
+    404 for an unknown case, 409 for a closed one, 503 when Temporal does not answer."""
+    try:
+        return await case_handle(temporal, case_id).query(MandatedReportWorkflow.status)
+    except RPCError as err:
+        raise not_found_or(err) from None
+
+
+async def update_case(
+    temporal: Client, case_id: str, update: CaseUpdate, *args: Any, key: str | None = None
+) -> CaseStatus:
+    """Send ``update`` with ``args`` to the case's workflow and answer its new status. ``key``:
+    the Update's id (a retried request with the same key is one step); default, a new one.
+    The workflow's refusal becomes a `Refusal`; an unknown or closed case as `case_status`."""
+    try:
+        status: CaseStatus = await case_handle(temporal, case_id).execute_update(
+            update, args=list(args), id=key or str(uuid.uuid4())
+        )
+    except WorkflowUpdateFailedError as err:
+        raise refusal_from(err) from None
+    except RPCError as err:
+        raise not_found_or(err) from None
+    return status

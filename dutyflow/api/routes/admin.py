@@ -1,0 +1,169 @@
+"""Users and tokens over HTTP, for admins only (403 for every other role); never case content.
+
+    GET  /admin/users                         the accounts (no tokens, no hashes)
+    POST /admin/users                         add a user; answers their first token, once
+    POST /admin/users/{user_id}/tokens        issue another token; answered once
+    POST /admin/users/{user_id}/disable       disable the account (its tokens stop working)
+    POST /admin/tokens/{token_id}/revoke      revoke a token for good
+
+The same operations as ``dutyflow users`` (`dutyflow.auth.store`), audited under ``user:<id>``
+with the admin as actor. A token is in an answer once, with ``Cache-Control: no-store``; only its
+hash is kept. Refusals name the field: 422 for an account that cannot be made as asked, 404 for
+an unknown user or token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from dutyflow.api.deps import Admin, SessionsDep
+from dutyflow.api.errors import problems_response
+from dutyflow.auth.case_access import acting
+from dutyflow.auth.store import (
+    AccountRefused,
+    UnknownToken,
+    UserListing,
+    add_user,
+    disable_user,
+    issue_token,
+    list_users,
+    parse_token,
+    revoke_token,
+)
+from dutyflow.domain.validation import FieldProblem
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.tables import UserAccount
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class NewUser(BaseModel):
+    user_id: str
+    display_name: str
+    role: str
+    clinic_id: str | None = None
+    agency_id: str | None = None
+
+
+class UserPublic(BaseModel):
+    user_id: str
+    display_name: str
+    role: str
+    clinic_id: str | None
+    agency_id: str | None
+    created_at: datetime
+    disabled: bool
+    active_tokens: int
+    last_used_at: datetime | None
+
+
+class IssuedToken(BaseModel):
+    """A token, shown this once: keep it now."""
+
+    user_id: str
+    token_id: str
+    token: str
+
+
+class AddedUser(BaseModel):
+    user: UserPublic
+    token: IssuedToken
+
+
+class Revocation(BaseModel):
+    token_id: str
+    revoked: bool
+    already_revoked: bool
+
+
+class Disabling(BaseModel):
+    user_id: str
+    disabled: bool
+    already_disabled: bool
+
+
+def _public(listing: UserListing) -> UserPublic:
+    return UserPublic.model_validate(listing, from_attributes=True)
+
+
+def _refused(refused: AccountRefused) -> Response:
+    return problems_response(
+        [FieldProblem(field=p.field, problem=p.problem) for p in refused.problems]
+    )
+
+
+def _once(model: BaseModel, status_code: int = 201) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status_code, headers=NO_STORE)
+
+
+def known_user(sessions: SessionFactory, user_id: str) -> None:
+    with sessions() as session:
+        if session.get(UserAccount, user_id) is None:
+            raise HTTPException(status_code=404, detail="user_id: no such user")
+
+
+@router.get("/users", response_model=list[UserPublic])
+def users(_admin: Admin, sessions: SessionsDep) -> list[UserPublic]:
+    """Every account: role, clinic or agency, active tokens, last use. No token, no hash."""
+    return [_public(listing) for listing in list_users(sessions)]
+
+
+@router.post("/users", status_code=201, response_model=AddedUser)
+def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
+    """Create an account and its first token, which this answer shows once."""
+    try:
+        user, token = add_user(
+            sessions,
+            user_id=body.user_id,
+            display_name=body.display_name,
+            role=body.role,
+            clinic_id=body.clinic_id,
+            agency_id=body.agency_id,
+            actor=acting(principal),
+        )
+    except AccountRefused as refused:
+        return _refused(refused)
+    [listing] = [u for u in list_users(sessions) if u.user_id == user.user_id]
+    parsed = parse_token(token)
+    assert parsed is not None  # add_user made it
+    return _once(
+        AddedUser(
+            user=_public(listing),
+            token=IssuedToken(user_id=user.user_id, token_id=parsed[0], token=token),
+        )
+    )
+
+
+@router.post("/users/{user_id}/tokens", status_code=201, response_model=IssuedToken)
+def new_token(user_id: str, principal: Admin, sessions: SessionsDep) -> Response:
+    """Another token for the user (their other tokens stay valid), shown once."""
+    known_user(sessions, user_id)
+    try:
+        row, token = issue_token(sessions, user_id, actor=acting(principal))
+    except AccountRefused as refused:
+        return _refused(refused)
+    return _once(IssuedToken(user_id=row.user_id, token_id=row.token_id, token=token))
+
+
+@router.post("/users/{user_id}/disable", response_model=Disabling)
+def disable(user_id: str, principal: Admin, sessions: SessionsDep) -> Disabling:
+    """Disable the account for good: its tokens stop working; the row stays for the audit."""
+    known_user(sessions, user_id)
+    now = disable_user(sessions, user_id, actor=acting(principal))
+    return Disabling(user_id=user_id, disabled=True, already_disabled=not now)
+
+
+@router.post("/tokens/{token_id}/revoke", response_model=Revocation)
+def revoke(token_id: str, principal: Admin, sessions: SessionsDep) -> Revocation:
+    """Revoke a token for good."""
+    try:
+        now = revoke_token(sessions, token_id, actor=acting(principal))
+    except UnknownToken:
+        raise HTTPException(status_code=404, detail="token_id: no such token") from None
+    return Revocation(token_id=token_id, revoked=True, already_revoked=not now)

@@ -1,0 +1,152 @@
+"""What an agency's account sees at Dutyflow: the reports delivered to that agency, nothing else.
+
+    GET /agency/reports                the reports delivered to the caller's agency
+    GET /agency/reports/{report_id}    one of them, the rendered document exactly as delivered
+
+Agency users only (403 for every other role). A report delivered to another agency answers 404,
+exactly as an unknown one does. The listing carries ids, the form, times and the agency's own
+reference number, never a case id; the document is what the agency already received. Both reads
+are audited before they are answered (step ``case-content-read``).
+
+The agency's acknowledgement of a report is `dutyflow.api.routes.acknowledgements`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from dutyflow.api.deps import AgencyUser, SessionsDep
+from dutyflow.auth.case_access import audit_content_read
+from dutyflow.store.tables import DeliveryRecord, ReportDocument
+
+router = APIRouter(prefix="/agency", tags=["agency"])
+
+_SUBJECT_LIMIT = 64  # AuditEntry.case_id
+
+
+class DeliveredReport(BaseModel):
+    report_id: str
+    form_id: str | None
+    reference_number: str
+    received_at: datetime
+    delivered_at: datetime
+
+
+class DeliveredDocument(DeliveredReport):
+    sha256: str
+    text: str
+    html: str
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def agency_subject(agency_id: str) -> str:
+    """The audit chain's pseudo case id for an agency's listing: ``agency:<agency_id>``."""
+    subject = f"agency:{agency_id}"
+    if len(subject) <= _SUBJECT_LIMIT:
+        return subject
+    return f"agency-sha256:{hashlib.sha256(agency_id.encode()).hexdigest()[:50]}"
+
+
+def _document(session: Session, delivery: DeliveryRecord) -> ReportDocument | None:
+    """The document as delivered: the one of the delivery's case and recipient with its hash."""
+    return session.exec(
+        select(ReportDocument).where(
+            ReportDocument.case_id == delivery.case_id,
+            ReportDocument.recipient_id == delivery.recipient_id,
+            ReportDocument.sha256 == delivery.document_sha256,
+        )
+    ).first()
+
+
+def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredReport]:
+    """The reports delivered to the agency, newest first, each with its form."""
+    deliveries = session.exec(
+        select(DeliveryRecord)
+        .where(DeliveryRecord.agency_id == agency_id)
+        .order_by(col(DeliveryRecord.delivered_at).desc())
+    ).all()
+    forms = (
+        {
+            (row[0], row[1], row[2]): row[3]
+            for row in session.exec(
+                select(
+                    ReportDocument.case_id,
+                    ReportDocument.recipient_id,
+                    ReportDocument.sha256,
+                    ReportDocument.form_id,
+                ).where(col(ReportDocument.case_id).in_({d.case_id for d in deliveries}))
+            ).all()
+        }
+        if deliveries
+        else {}
+    )
+    return [
+        DeliveredReport(
+            report_id=d.report_id,
+            form_id=forms.get((d.case_id, d.recipient_id, d.document_sha256)),
+            reference_number=d.reference_number,
+            received_at=_utc(d.received_at),
+            delivered_at=_utc(d.delivered_at),
+        )
+        for d in deliveries
+    ]
+
+
+@router.get("/reports", response_model=list[DeliveredReport])
+def delivered_reports(  # sync: FastAPI runs it in its thread pool
+    principal: AgencyUser, sessions: SessionsDep
+) -> list[DeliveredReport]:
+    """The reports delivered to the caller's agency, newest first."""
+    with sessions() as session:
+        listing = _delivered_to(session, principal.agency_id)
+    audit_content_read(
+        sessions,
+        principal,
+        agency_subject(principal.agency_id or ""),
+        "agency-reports",
+        [r.model_dump(mode="json") for r in listing],
+        count=len(listing),
+    )
+    return listing
+
+
+@router.get("/reports/{report_id}", response_model=DeliveredDocument)
+def delivered_document(  # sync: FastAPI runs it in its thread pool
+    report_id: str, principal: AgencyUser, sessions: SessionsDep
+) -> DeliveredDocument:
+    """The rendered report (text and HTML) exactly as it was delivered to the caller's
+    agency."""
+    with sessions() as session:
+        delivery = session.get(DeliveryRecord, report_id)
+        if delivery is None or delivery.agency_id != principal.agency_id:
+            raise HTTPException(status_code=404, detail="report_id: no such report")
+        document = _document(session, delivery)
+        if document is None:
+            raise HTTPException(status_code=404, detail="report_id: no such report")
+        answer = DeliveredDocument(
+            report_id=delivery.report_id,
+            form_id=document.form_id,
+            reference_number=delivery.reference_number,
+            received_at=_utc(delivery.received_at),
+            delivered_at=_utc(delivery.delivered_at),
+            sha256=document.sha256,
+            text=document.text,
+            html=document.html,
+        )
+    audit_content_read(
+        sessions,
+        principal,
+        delivery.case_id,
+        "agency-report",
+        answer.model_dump(mode="json"),
+        report_id=report_id,
+    )
+    return answer

@@ -1,0 +1,27 @@
+"""``GET /reports/{case_id}/deidentified``: the de-identified export, for whoever may read the case
+(its practitioner, a supervisor of its clinic, compliance); audited by the export itself
+(`dutyflow.exports.deidentified`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from dutyflow.api.deps import ReadableCase, SessionsDep
+from dutyflow.auth.case_access import acting
+from dutyflow.exports.deidentified import DeidentifiedExport, export_case
+from dutyflow.store.case_file import CaseNotFound
+
+router = APIRouter(tags=["exports"])
+
+
+@router.get("/reports/{case_id}/deidentified", response_model=DeidentifiedExport)
+async def deidentified(grant: ReadableCase, sessions: SessionsDep) -> DeidentifiedExport:
+    try:
+        return await run_in_threadpool(
+            export_case, sessions, grant.case_id, actor=acting(grant.principal)
+        )
+    except CaseNotFound:
+        raise HTTPException(
+            status_code=404, detail="case_id: no such case, or no grounds documented yet"
+        ) from None

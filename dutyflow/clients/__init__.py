@@ -1,2 +1,0 @@
-"""What Dutyflow keeps of a client as such, beside their cases: the acknowledgement that they were
-told the limits of confidentiality."""
