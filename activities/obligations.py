@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.supervision import approved_additions
+from dutyflow import ids
 from dutyflow.contracts import (
     SYSTEM,
     DeadlinePlan,
@@ -191,13 +192,13 @@ class ObligationActivities:
         obligations are determined afresh from the revised grounds; nothing was limited or
         sent under the earlier ones."""
         revision = getattr(request, "revision", 0)
-        suffix = f"revision-{revision}" if revision else ""
+        suffix = ids.revision_suffix(revision)
         with self._sessions() as session:
             case = load_case(session, request.case_id)
             existing = obligations_for(session, request.case_id)
             case_file = load_case_file(session, request.case_id)
             done = revision and any(
-                audit_log.recorded_step(session, f"{request.case_id}/{step}/{suffix}")
+                audit_log.recorded_step(session, ids.step_key(request.case_id, step, suffix))
                 for step in ("obligations-determined", "disclosure-stopped")
             )
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
@@ -287,7 +288,7 @@ class ObligationActivities:
                     )
                 rows.append(
                     ObligationRecord(
-                        obligation_id=f"{case.case_id}/{rule.id}",
+                        obligation_id=ids.obligation_id(case.case_id, rule.id),
                         recipient_id=rule.id,
                         agency_id=agency.id,
                         agency_name=agency.name,
@@ -306,7 +307,7 @@ class ObligationActivities:
                 recipient_id = f"{rule.id}-{number}" if numbered else rule.id
                 rows.append(
                     ObligationRecord(
-                        obligation_id=f"{case.case_id}/{recipient_id}",
+                        obligation_id=ids.obligation_id(case.case_id, recipient_id),
                         recipient_id=recipient_id,
                         agency_id=rule.recipient_type,
                         agency_name=_label(rule, number if numbered else None),
@@ -347,14 +348,16 @@ class ObligationActivities:
     def limit_disclosure(self, request: RecipientStep) -> DisclosureSummary:
         """The recipient's allow-list, plus only the fields of disclosure exceptions a second
         person approved (``additions_revision`` of them: limited again after each approval)."""
-        disclosure_id = f"{request.case_id}/{request.recipient_id}"
+        disclosure_id = ids.disclosure_id(request.case_id, request.recipient_id)
         revision = request.additions_revision
-        suffix = request.recipient_id + (f"/additions-{revision}" if revision else "")
+        suffix = ids.additions_suffix(request.recipient_id, revision)
         with self._sessions() as session:
             existing = session.get(DisclosureRecord, disclosure_id)
             if existing is not None and (
                 not revision
-                or audit_log.recorded_step(session, f"{request.case_id}/fields-limited/{suffix}")
+                or audit_log.recorded_step(
+                    session, ids.step_key(request.case_id, "fields-limited", suffix)
+                )
             ):
                 return DisclosureSummary(
                     disclosure_id=disclosure_id,
@@ -363,7 +366,9 @@ class ObligationActivities:
                     withheld_fields=existing.withheld_fields,
                 )
             case = load_case(session, request.case_id)
-            obligation = session.get(ObligationRecord, f"{request.case_id}/{request.recipient_id}")
+            obligation = session.get(
+                ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
+            )
             case_file = load_case_file(session, request.case_id)
             additions = approved_additions(session, request.case_id, request.recipient_id)
         if obligation is None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from dutyflow import ids
 from dutyflow.domain.audit import GENESIS_HASH, canonical_json, canonical_time, entry_hash
 from dutyflow.store import audit_log
 from dutyflow.store.accounting import entries_for_client
@@ -151,7 +152,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
         ],
         (
             (
-                f"{cid}/county-child-welfare",
+                ids.obligation_id(cid, "county-child-welfare"),
                 cid,
                 "county-child-welfare",
                 "demo-county-cws",
@@ -250,7 +251,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
                 "actor_role": "system",
                 "content_sha256": "ab" * 32,
                 "details": {"activity": "deliver_report", "attempt": 1},
-                "idempotency_key": f"{case_id}/bench/{seq}",
+                "idempotency_key": ids.step_key(case_id, "bench", str(seq)),
             }
             digest = entry_hash(prev, entry)
             yield (
