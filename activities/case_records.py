@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from dutyflow import ids
@@ -490,7 +490,7 @@ class CaseRecordActivities:
             attempts = session.exec(
                 select(ContactAttemptRecord)
                 .where(ContactAttemptRecord.case_id == request.case_id)
-                .order_by(ContactAttemptRecord.attempted_at)
+                .order_by(col(ContactAttemptRecord.attempted_at))
             ).all()
             phone = session.get(PhoneReportRecord, request.case_id)
             stopped = audit_log.recorded_step(
