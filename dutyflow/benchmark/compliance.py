@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from dutyflow import ids
 from dutyflow.domain.audit import GENESIS_HASH, canonical_json, canonical_time, entry_hash
@@ -99,6 +99,16 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
     now = datetime.now(UTC)
     _progress(f"  loading {cases:,} cases")
     case_ids = [f"case-bench-{i:07d}" for i in range(cases)]
+    _load_cases(engine, case_ids, now)
+    _load_obligations(engine, case_ids, now)
+    _load_deliveries(engine, case_ids, now)
+    _load_accounting(engine, case_ids, now)
+    _load_audit(engine, case_ids, audit_entries)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def _load_cases(engine: Engine, case_ids: list[str], now: datetime) -> None:
     opening = json.dumps({"bench": True})
     _copy(
         engine,
@@ -131,6 +141,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_obligations(engine: Engine, case_ids: list[str], now: datetime) -> None:
     # Every case has an obligation; 2% are overdue (due in the past, never delivered).
     _copy(
         engine,
@@ -171,6 +184,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_deliveries(engine: Engine, case_ids: list[str], now: datetime) -> None:
     delivered = [cid for i, cid in enumerate(case_ids) if i % 50 != 0]
     _copy(
         engine,
@@ -199,6 +215,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for cid in delivered
         ),
     )
+
+
+def _load_accounting(engine: Engine, case_ids: list[str], now: datetime) -> None:
     _copy(
         engine,
         "accounting_entry",
@@ -234,6 +253,10 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_audit(engine: Engine, case_ids: list[str], audit_entries: int) -> None:
+    cases = len(case_ids)
     _progress(f"  building and loading {audit_entries:,} hash-chained audit entries")
 
     def chain():  # type: ignore[no-untyped-def]
@@ -289,5 +312,3 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
         ],
         chain(),
     )
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))

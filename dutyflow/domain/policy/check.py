@@ -28,6 +28,7 @@ from dutyflow.domain.agencies import AgencyDirectory, AgencyDirectoryError
 from dutyflow.domain.calendars import CalendarError, CalendarLibrary, load_calendar_file
 from dutyflow.domain.disclosure import protected_class_of
 from dutyflow.domain.policy.loading import validation_problems
+from dutyflow.domain.policy.recipients import RecipientRule
 from dutyflow.domain.policy.schema import REPORT_KINDS, Policy
 from dutyflow.domain.rendering import (
     TEMPLATES_DIR,
@@ -85,7 +86,16 @@ def check_policy(
         problems.append(
             ("kind", f"'{policy.kind}' is not a report kind ({', '.join(REPORT_KINDS)})")
         )
+    problems += _rule_problems(policy)
+    for recipient in policy.recipients:
+        problems += _recipient_problems(policy, recipient, templates_dir, directory)
+    problems += _calendar_problems(policy, calendars)
+    return problems
 
+
+def _rule_problems(policy: Policy) -> list[tuple[str, str]]:
+    """Rules that take effect after their policy, and placeholder citations."""
+    problems: list[tuple[str, str]] = []
     for name, rule in policy.rules():
         if rule.effective_from > policy.effective_from:
             problems.append(
@@ -101,87 +111,100 @@ def check_policy(
             problems.append(
                 (f"{name}.citation", f"'{rule.citation}' is a placeholder, not a citation")
             )
+    return problems
 
-    for recipient in policy.recipients:
-        where = f"recipients[{recipient.id}]"
-        try:
-            layout = load_form_layout(recipient.form, templates_dir)
-        except (FormLayoutError, ValueError) as err:
-            problems.append((f"{where}.form", str(err)))
-            continue
-        needed = required_layout_paths(layout)
-        if recipient.field_standard == "order-scope":
-            scope = policy.order_scope or policy.satisfactory_assurance
-            always = set(scope.always_disclosed) if scope is not None else set()
-            unsure = sorted(needed - always)
-            if unsure:
-                problems.append(
-                    (
-                        f"{where}.form",
-                        (
-                            f"form {layout.id} requires fields an order or request may not cover "
-                            f"(mark them optional or always disclosed): {', '.join(unsure)}"
-                        ),
-                    )
-                )
-        missing = sorted(needed - set(recipient.allowed_fields))
-        if missing:
-            problems.append(
-                (
-                    f"{where}.allowed_fields",
-                    (
-                        f"form {layout.id} shows fields this recipient may not receive, so the "
-                        f"report could not be rendered: {', '.join(missing)}"
-                    ),
-                )
-            )
-        shown = layout_paths(layout)
-        if not policy.sees_reporter_identity(recipient.id):
-            leaked = sorted(p for p in shown if p.startswith("reporter."))
-            if leaked:
-                problems.append(
-                    (
-                        f"{where}.form",
-                        (
-                            f"form {layout.id} shows the reporter ({', '.join(leaked)}) to a "
-                            f"recipient reporter_identity keeps them from"
-                        ),
-                    )
-                )
-        private = sorted(private_layout_paths(layout))
-        if private and not (
-            recipient.field_standard == "order-scope" and policy.order_scope is not None
-        ):
+
+def _recipient_problems(
+    policy: Policy,
+    recipient: RecipientRule,
+    templates_dir: Path,
+    directory: AgencyDirectory | None,
+) -> list[tuple[str, str]]:
+    """A recipient's form against its allow-list, and its agency role against the directory."""
+    where = f"recipients[{recipient.id}]"
+    try:
+        layout = load_form_layout(recipient.form, templates_dir)
+    except (FormLayoutError, ValueError) as err:
+        return [(f"{where}.form", str(err))]
+    problems: list[tuple[str, str]] = []
+    needed = required_layout_paths(layout)
+    if recipient.field_standard == "order-scope":
+        scope = policy.order_scope or policy.satisfactory_assurance
+        always = set(scope.always_disclosed) if scope is not None else set()
+        unsure = sorted(needed - always)
+        if unsure:
             problems.append(
                 (
                     f"{where}.form",
                     (
-                        f"form {layout.id} shows content marked private ({', '.join(private)}); "
-                        f"only the response to a court order that names it may"
+                        f"form {layout.id} requires fields an order or request may not cover "
+                        f"(mark them optional or always disclosed): {', '.join(unsure)}"
                     ),
                 )
             )
-        denied = sorted(p for p in needed if protected_class_of(p) is not None)
-        if denied:
+    missing = sorted(needed - set(recipient.allowed_fields))
+    if missing:
+        problems.append(
+            (
+                f"{where}.allowed_fields",
+                (
+                    f"form {layout.id} shows fields this recipient may not receive, so the "
+                    f"report could not be rendered: {', '.join(missing)}"
+                ),
+            )
+        )
+    shown = layout_paths(layout)
+    if not policy.sees_reporter_identity(recipient.id):
+        leaked = sorted(p for p in shown if p.startswith("reporter."))
+        if leaked:
             problems.append(
                 (
                     f"{where}.form",
-                    f"form {layout.id} requires default-denied data: {', '.join(denied)}",
+                    (
+                        f"form {layout.id} shows the reporter ({', '.join(leaked)}) to a "
+                        f"recipient reporter_identity keeps them from"
+                    ),
                 )
             )
-        if recipient.recipient_type == "agency" and directory is not None:
-            assert recipient.agency_role is not None
-            if recipient.agency_role not in directory.roles(policy.jurisdiction):
-                problems.append(
+    private = sorted(private_layout_paths(layout))
+    if private and not (
+        recipient.field_standard == "order-scope" and policy.order_scope is not None
+    ):
+        problems.append(
+            (
+                f"{where}.form",
+                (
+                    f"form {layout.id} shows content marked private ({', '.join(private)}); "
+                    f"only the response to a court order that names it may"
+                ),
+            )
+        )
+    denied = sorted(p for p in needed if protected_class_of(p) is not None)
+    if denied:
+        problems.append(
+            (
+                f"{where}.form",
+                f"form {layout.id} requires default-denied data: {', '.join(denied)}",
+            )
+        )
+    if recipient.recipient_type == "agency" and directory is not None:
+        assert recipient.agency_role is not None
+        if recipient.agency_role not in directory.roles(policy.jurisdiction):
+            problems.append(
+                (
+                    f"{where}.agency_role",
                     (
-                        f"{where}.agency_role",
-                        (
-                            f"no agency of the directory fills the role '{recipient.agency_role}' "
-                            f"in {policy.jurisdiction}"
-                        ),
-                    )
+                        f"no agency of the directory fills the role '{recipient.agency_role}' "
+                        f"in {policy.jurisdiction}"
+                    ),
                 )
+            )
+    return problems
 
+
+def _calendar_problems(policy: Policy, calendars: CalendarLibrary) -> list[tuple[str, str]]:
+    """Working-day deadlines whose calendar is missing or does not cover the policy's year."""
+    problems: list[tuple[str, str]] = []
     for deadline in policy.deadlines:
         if deadline.calendar is None:
             continue

@@ -16,7 +16,7 @@ from dutyflow.domain.calendars import CalendarError, CalendarLibrary
 from dutyflow.domain.policy.deadlines import Deadline
 from dutyflow.domain.policy.facts import Condition
 from dutyflow.domain.policy.recipients import RecipientRule
-from dutyflow.domain.policy.rules import Rule
+from dutyflow.domain.policy.rules import OrderScope, Rule, SatisfactoryAssurance
 from dutyflow.domain.policy.schema import Policy
 from dutyflow.domain.rendering import TEMPLATES_DIR, FormLayoutError, load_form_layout
 
@@ -202,31 +202,63 @@ def explain_policy(
         policy.title,
         f"Reviewed by: {policy.reviewed_by}",
     ]
+    sections: list[tuple[str, list[str]]] = [
+        ("When it applies", _para(policy.trigger.description) + _para(_why(policy.trigger))),
+        ("Required or permitted", _required_or_permitted(policy)),
+        ("Legal basis", _legal_basis(policy)),
+        ("Who receives what", _who_receives_what(policy, templates_dir)),
+        ("By when", _by_when(policy, calendars)),
+        ("The reporter's identity", _reporter_identity(policy)),
+        ("Telling the client", _telling_the_client(policy)),
+        ("Supervisor", _supervisor(policy)),
+        ("What the practitioner is asked", _questions(policy)),
+        ("Protected records", _protected_records(policy)),
+    ]
+    if policy.order_scope is not None:
+        sections.append(("The court order", _court_order(policy.order_scope)))
+    if policy.satisfactory_assurance is not None:
+        sections.append(
+            (
+                "Before anything is sent (satisfactory assurance)",
+                _satisfactory_assurance(policy.satisfactory_assurance),
+            )
+        )
+    if policy.excluded_routes:
+        never = [
+            line
+            for excluded in policy.excluded_routes
+            for line in _para(f"- {excluded.route}: {excluded.description} {_why(excluded)}", "  ")
+        ]
+        sections.append(("Never offered", never))
+    sections.append(("Review status", _review_status(policy)))
+    for title, lines in sections:
+        out += ["", title.upper(), *lines]
+    return "\n".join(out) + "\n"
 
-    def section(title: str) -> None:
-        out.extend(["", title.upper()])
 
-    section("When it applies")
-    out += _para(policy.trigger.description)
-    out += _para(_why(policy.trigger))
-
-    section("Required or permitted")
-    out += _para(
-        "Verdict: REQUIRED by law."
-        if policy.disclosure.mode == "required"
-        else "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow records the "
-        "decision and the reasons either way."
+def _required_or_permitted(policy: Policy) -> list[str]:
+    return (
+        _para(
+            "Verdict: REQUIRED by law."
+            if policy.disclosure.mode == "required"
+            else "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
+            "records the decision and the reasons either way."
+        )
+        + _para(policy.disclosure.description)
+        + _para(_why(policy.disclosure))
     )
-    out += _para(policy.disclosure.description)
-    out += _para(_why(policy.disclosure))
 
-    section("Legal basis")
-    out += _para(f"{policy.legal_basis.summary}. {policy.legal_basis.description}")
+
+def _legal_basis(policy: Policy) -> list[str]:
+    out = _para(f"{policy.legal_basis.summary}. {policy.legal_basis.description}")
     out += _para(_why(policy.legal_basis))
     for basis in policy.statutory_bases:
         out += _para(f"Grounds may cite: {basis.code} ({basis.description}) {_why(basis)}")
+    return out
 
-    section("Who receives what")
+
+def _who_receives_what(policy: Policy, templates_dir: Path) -> list[str]:
+    out: list[str] = []
     selection = policy.recipient_selection
     if selection.mode == "all":
         out += _para("All of the recipients below. " + selection.description)
@@ -253,8 +285,11 @@ def explain_policy(
     out.append("")
     for number, recipient in enumerate(policy.recipients, start=1):
         out += _recipient(policy, recipient, number, templates_dir)
+    return out
 
-    section("By when")
+
+def _by_when(policy: Policy, calendars: CalendarLibrary | None) -> list[str]:
+    out: list[str] = []
     if not policy.deadlines:
         out += _para("No deadline: the law sets none for a permitted disclosure.")
     for deadline in policy.deadlines:
@@ -268,15 +303,19 @@ def explain_policy(
         )
         out += _para(f"Reminders before it is due: {reminders}.", "    ")
         out += _para(_why(deadline), "    ")
+    return out
 
-    section("The reporter's identity")
+
+def _reporter_identity(policy: Policy) -> list[str]:
     visible = policy.reporter_identity.visible_to
     who = "every recipient" if visible is None else (", ".join(visible) or "no recipient")
     kept = "Confidential" if policy.reporter_identity.confidential else "Not confidential"
-    out += _para(f"{kept}; shown to: {who}. {policy.reporter_identity.description}")
-    out += _para(_why(policy.reporter_identity))
+    return _para(f"{kept}; shown to: {who}. {policy.reporter_identity.description}") + _para(
+        _why(policy.reporter_identity)
+    )
 
-    section("Telling the client")
+
+def _telling_the_client(policy: Policy) -> list[str]:
     inform = policy.inform_client
     told = "Required" if inform.required else "Not required"
     extra = []
@@ -284,16 +323,18 @@ def explain_policy(
         extra.append(f"when: {inform.timing}")
     if inform.may_be_oral:
         extra.append("may be oral")
-    out += _para(f"{told}{' (' + '; '.join(extra) + ')' if extra else ''}. {inform.description}")
+    out = _para(f"{told}{' (' + '; '.join(extra) + ')' if extra else ''}. {inform.description}")
     for exception in inform.exceptions:
         out += _para(
             f"- Exception '{exception.id}': {exception.description} {_why(exception)}", "    "
         )
     out += _para(_why(inform))
+    return out
 
-    section("Supervisor")
+
+def _supervisor(policy: Policy) -> list[str]:
     consult = policy.supervisor_consultation
-    out += _para(
+    out = _para(
         (
             "A supervisor is asked to approve or return with comments. "
             if consult.asked
@@ -313,19 +354,27 @@ def explain_policy(
             + policy.delegation.description
         )
         out += _para(_why(policy.delegation))
+    return out
 
-    section("What the practitioner is asked")
+
+def _questions(policy: Policy) -> list[str]:
+    out: list[str] = []
     for question in policy.grounds_questions:
         need = "" if question.required else " (if known)"
         out += _para(f"- {question.asks}{need} -> {question.answer}. {_why(question)}", "  ")
+    return out
 
-    section("Protected records")
-    names = {
-        "psychotherapy-notes": "Psychotherapy notes",
-        "part2": "Substance-use treatment records (42 CFR Part 2)",
-    }
+
+_PROTECTED_NAMES = {
+    "psychotherapy-notes": "Psychotherapy notes",
+    "part2": "Substance-use treatment records (42 CFR Part 2)",
+}
+
+
+def _protected_records(policy: Policy) -> list[str]:
+    out: list[str] = []
     for rule in policy.protected_data:
-        out += _para(f"{names[rule.data_class]}: denied by default. {rule.description}")
+        out += _para(f"{_PROTECTED_NAMES[rule.data_class]}: denied by default. {rule.description}")
         out += _para(_why(rule))
         for allowed in rule.exceptions:
             how = (
@@ -341,40 +390,39 @@ def explain_policy(
                 ),
                 "    ",
             )
+    return out
 
-    if policy.order_scope is not None:
-        section("The court order")
-        scope = policy.order_scope
-        out += _para(scope.description)
+
+def _court_order(scope: OrderScope) -> list[str]:
+    out = _para(scope.description)
+    out += _para(
+        f"Captured: {_fields(scope.captures)}. The order's fields are listed in "
+        f"{scope.authorised_fields}."
+    )
+    out += _para(_why(scope))
+    return out
+
+
+def _satisfactory_assurance(assurance: SatisfactoryAssurance) -> list[str]:
+    out = _para(assurance.description)
+    for option in assurance.any_of:
         out += _para(
-            f"Captured: {_fields(scope.captures)}. The order's fields are listed in "
-            f"{scope.authorised_fields}."
+            f"- '{option.id}': {option.description} Needs: "
+            f"{_conditions(option.requires)}. {_why(option)}",
+            "    ",
         )
-        out += _para(_why(scope))
-    if policy.satisfactory_assurance is not None:
-        section("Before anything is sent (satisfactory assurance)")
-        assurance = policy.satisfactory_assurance
-        out += _para(assurance.description)
-        for option in assurance.any_of:
-            out += _para(
-                f"- '{option.id}': {option.description} Needs: "
-                f"{_conditions(option.requires)}. {_why(option)}",
-                "    ",
-            )
-        out += _para("Otherwise: a hard stop, nothing is sent.")
-        out += _para(_why(assurance))
-    if policy.excluded_routes:
-        section("Never offered")
-        for excluded in policy.excluded_routes:
-            out += _para(f"- {excluded.route}: {excluded.description} {_why(excluded)}", "  ")
+    out += _para("Otherwise: a hard stop, nothing is sent.")
+    out += _para(_why(assurance))
+    return out
 
+
+def _review_status(policy: Policy) -> list[str]:
     rules = policy.rules()
     open_rules = [name for name, rule in rules if rule.source_status != "verified"]
-    section("Review status")
-    out += _para(
+    out = _para(
         f"{len(rules) - len(open_rules)} of {len(rules)} rules verified against a public text; "
         f"{len(open_rules)} to be confirmed by counsel"
         + (f": {', '.join(open_rules)}." if open_rules else ".")
     )
     out += _para("Nothing here is legal advice.")
-    return "\n".join(out) + "\n"
+    return out
