@@ -3,8 +3,8 @@
 Each id joins the opaque case id with what the record is about (``case-7f3a/county-aps``). These
 strings are primary keys in the database, idempotency keys in the audit log and values in
 Temporal histories: **they never change shape**. A new kind of record gets a new function here;
-an existing function is never edited. Ids carry no case content: case ids, recipient and
-deadline ids, step names, counters and digests only.
+no function here ever changes the string it returns (`tests/test_ids.py` pins them). Ids carry
+no case content: case ids, recipient and deadline ids, step names, counters and digests only.
 
 What lives elsewhere: the case id itself (made when a report is opened) and the ids a record
 gets from its table (sequence numbers, random uuids).
