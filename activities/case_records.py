@@ -3,13 +3,13 @@ the phone report, confirm the report, and the case's acknowledgements and outcom
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 
+from dutyflow import ids
 from dutyflow.contracts import (
     SYSTEM,
     AcknowledgementInput,
@@ -55,8 +55,6 @@ from dutyflow.store.tables import (
     PhoneReportRecord,
 )
 
-ACCOUNTING_NAMESPACE = uuid.UUID("0b5f6d0e-9a43-4d7c-8f3e-2f1d7c6a9b21")
-
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -69,7 +67,7 @@ class _Accounting:
 
 
 def _fulfil(session: Session, case_id: str, recipient_id: str, at: datetime) -> None:
-    owed = session.get(ObligationRecord, f"{case_id}/{recipient_id}")
+    owed = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))
     if owed is not None and owed.fulfilled_at is None:
         owed.fulfilled_at = at
 
@@ -227,8 +225,8 @@ class CaseRecordActivities:
         by hand. A person's name stays out of it: the label names them, the case file holds who."""
         with self._sessions() as session:
             case = load_case(session, case_id)
-            obligation = session.get(ObligationRecord, f"{case_id}/{recipient_id}")
-            disclosure = session.get(DisclosureRecord, f"{case_id}/{recipient_id}")
+            obligation = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))
+            disclosure = session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id))
         if obligation is None:
             raise LookupError(f"case {case_id}: no obligation for this recipient")
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
@@ -238,7 +236,7 @@ class CaseRecordActivities:
             disclosure.disclosed_fields if disclosure is not None else sorted(rule.allowed_fields)
         )
         entry = AccountingEntry(
-            entry_id=str(uuid.uuid5(ACCOUNTING_NAMESPACE, f"{case_id}/{recipient_id}/{channel}")),
+            entry_id=ids.accounting_entry_id(case_id, recipient_id, channel),
             client_id=case.client_id,
             case_id=case_id,
             disclosed_at=disclosed_at,
@@ -261,7 +259,7 @@ class CaseRecordActivities:
         def write(session: Session) -> None:
             session.add(
                 CaseDecision(
-                    decision_id=f"{request.case_id}/disclosure/{decision.recipient_id}",
+                    decision_id=ids.disclosure_decision_id(request.case_id, decision.recipient_id),
                     case_id=request.case_id,
                     topic="disclosure",
                     subject=decision.recipient_id,
@@ -293,7 +291,7 @@ class CaseRecordActivities:
         def write(session: Session) -> None:
             session.add(
                 CaseDecision(
-                    decision_id=f"{request.case_id}/inform-client",
+                    decision_id=ids.inform_client_decision_id(request.case_id),
                     case_id=request.case_id,
                     topic="inform-client",
                     decision=decision,
@@ -354,7 +352,7 @@ class CaseRecordActivities:
             self._sessions,
             case_id=request.case_id,
             step="contact-attempt-recorded",
-            key_suffix=f"{attempt.recipient_id}/{request.attempt_id.rsplit('/', 1)[-1]}",
+            key_suffix=ids.contact_attempt_key(attempt.recipient_id, request.attempt_id),
             actor=request.actor,
             content_sha256=digest,
             details={
@@ -383,7 +381,7 @@ class CaseRecordActivities:
 
     @activity.defn(name="escalate_deadline")
     def escalate_deadline(self, request: EscalationInput) -> Escalation:
-        escalation_id = f"{request.case_id}/{request.deadline_id}/{request.notify}"
+        escalation_id = ids.escalation_id(request.case_id, request.deadline_id, request.notify)
         now = request.escalated_at
 
         def write(session: Session) -> None:
@@ -402,7 +400,7 @@ class CaseRecordActivities:
             self._sessions,
             case_id=request.case_id,
             step="deadline-escalated",
-            key_suffix=f"{request.deadline_id}/{request.notify}",
+            key_suffix=ids.escalation_key(request.deadline_id, request.notify),
             actor=SYSTEM,
             content_sha256=content_sha256(request),
             details={
@@ -426,7 +424,9 @@ class CaseRecordActivities:
             self._sessions,
             case_id=request.case_id,
             step="delivery-refused-by-agency",
-            key_suffix=f"{request.recipient_id}/{content_sha256(request.message)[:16]}",
+            key_suffix=ids.delivery_problem_key(
+                request.recipient_id, content_sha256(request.message)
+            ),
             actor=SYSTEM,
             content_sha256=content_sha256(request.message),
             details={"recipient_id": request.recipient_id, "task_for": "practitioner"},
@@ -490,10 +490,12 @@ class CaseRecordActivities:
             attempts = session.exec(
                 select(ContactAttemptRecord)
                 .where(ContactAttemptRecord.case_id == request.case_id)
-                .order_by(ContactAttemptRecord.attempted_at)
+                .order_by(col(ContactAttemptRecord.attempted_at))
             ).all()
             phone = session.get(PhoneReportRecord, request.case_id)
-            stopped = audit_log.recorded_step(session, f"{request.case_id}/disclosure-stopped")
+            stopped = audit_log.recorded_step(
+                session, ids.step_key(request.case_id, "disclosure-stopped")
+            )
         results = []
 
         def outcome_for(

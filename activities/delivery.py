@@ -9,7 +9,6 @@ agency keeps exactly one report.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -19,6 +18,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from dutyflow import ids
 from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
 from dutyflow.crypto.signing import signed_headers
 from dutyflow.domain.accounting import describe_disclosure
@@ -43,12 +43,6 @@ from dutyflow.store.tables import (
     ReportDocument,
 )
 
-REPORT_ID_NAMESPACE = uuid.UUID("6f1c3a52-2d7e-4f57-9a55-0d5e6b1f3c11")
-
-
-def report_id_for(case_id: str, recipient_id: str, document_sha256: str) -> str:
-    return str(uuid.uuid5(REPORT_ID_NAMESPACE, f"{case_id}/{recipient_id}/{document_sha256}"))
-
 
 class DeliveryActivities:
     def __init__(
@@ -70,12 +64,12 @@ class DeliveryActivities:
     def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
         with self._sessions() as session:
             case = load_case(session, request.case_id)
-            key = f"{request.case_id}/{request.recipient_id}"
+            case_id, recipient_id = request.case_id, request.recipient_id
             return (
                 case,
-                session.get(ObligationRecord, key),
-                session.get(DisclosureRecord, key),
-                session.get(ReportDocument, key),
+                session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id)),
+                session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id)),
+                session.get(ReportDocument, ids.document_id(case_id, recipient_id)),
             )
 
     def _refuse(
@@ -98,7 +92,8 @@ class DeliveryActivities:
         if obligation.obligation_mode == "permitted":
             with self._sessions() as session:
                 decision = session.get(
-                    CaseDecision, f"{obligation.case_id}/disclosure/{obligation.recipient_id}"
+                    CaseDecision,
+                    ids.disclosure_decision_id(obligation.case_id, obligation.recipient_id),
                 )
             if decision is None or decision.decision != "disclose":
                 return "a permitted disclosure the practitioner has not decided to make"
@@ -126,7 +121,7 @@ class DeliveryActivities:
             raise ApplicationError(
                 "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
             )
-        report_id = report_id_for(case.case_id, obligation.recipient_id, document.sha256)
+        report_id = ids.report_id(case.case_id, obligation.recipient_id, document.sha256)
         transmission = ReportTransmission(
             report_id=report_id,
             case_reference=case.case_id,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from temporalio import activity
 
 from activities.supervision import approved_additions
+from dutyflow import ids
 from dutyflow.contracts import SYSTEM, DocumentSummary, PhoneTask, RecipientStep
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.disclosure import limit_fields
@@ -49,7 +50,9 @@ class ReportActivities:
         """The call's script, from the recipient's allow-listed fields only."""
         with self._sessions() as session:
             case = load_case(session, request.case_id)
-            obligation = session.get(ObligationRecord, f"{request.case_id}/{request.recipient_id}")
+            obligation = session.get(
+                ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
+            )
             case_file = load_case_file(session, request.case_id)
         if obligation is None:
             raise LookupError(f"case {request.case_id}: no obligation for this recipient")
@@ -104,14 +107,16 @@ class ReportActivities:
 
     @activity.defn(name="render_report")
     def render_report(self, request: RecipientStep) -> DocumentSummary:
-        document_id = f"{request.case_id}/{request.recipient_id}"
+        document_id = ids.document_id(request.case_id, request.recipient_id)
         revision = request.additions_revision
-        suffix = request.recipient_id + (f"/additions-{revision}" if revision else "")
+        suffix = ids.additions_suffix(request.recipient_id, revision)
         with self._sessions() as session:
             existing = session.get(ReportDocument, document_id)
             if existing is not None and (
                 not revision
-                or audit_log.recorded_step(session, f"{request.case_id}/report-rendered/{suffix}")
+                or audit_log.recorded_step(
+                    session, ids.step_key(request.case_id, "report-rendered", suffix)
+                )
             ):
                 return DocumentSummary(
                     document_id=document_id,
@@ -120,8 +125,12 @@ class ReportActivities:
                     sha256=existing.sha256,
                 )
             case = load_case(session, request.case_id)
-            disclosure = session.get(DisclosureRecord, document_id)
-            obligation = session.get(ObligationRecord, document_id)
+            disclosure = session.get(
+                DisclosureRecord, ids.disclosure_id(request.case_id, request.recipient_id)
+            )
+            obligation = session.get(
+                ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
+            )
             additions = approved_additions(session, request.case_id, request.recipient_id)
         if disclosure is None or obligation is None:
             raise LookupError(f"case {request.case_id}: fields not yet limited for this recipient")

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from dutyflow import ids
 from dutyflow.contracts import (
     SYSTEM,
     Actor,
@@ -30,10 +31,6 @@ from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DisclosureException, ObligationRecord, SupervisionConsultation
 
 BYPASSED = "bypassed-imminent-danger"
-
-
-def consultation_id(case_id: str, round_: int) -> str:
-    return f"{case_id}/consultation/{round_}"
 
 
 def approved_additions(session: Session, case_id: str, recipient_id: str) -> list[str]:
@@ -64,7 +61,7 @@ class SupervisionActivities:
         def write(session: Session) -> None:
             session.add(
                 SupervisionConsultation(
-                    consultation_id=consultation_id(request.case_id, request.round),
+                    consultation_id=ids.consultation_id(request.case_id, request.round),
                     case_id=request.case_id,
                     clinic_id=case.clinic_id,
                     round=request.round,
@@ -103,7 +100,7 @@ class SupervisionActivities:
 
         def write(session: Session) -> None:
             row = session.get(
-                SupervisionConsultation, consultation_id(request.case_id, request.round)
+                SupervisionConsultation, ids.consultation_id(request.case_id, request.round)
             )
             if row is None:
                 raise LookupError(f"case {request.case_id}: no consultation round {request.round}")
@@ -139,7 +136,9 @@ class SupervisionActivities:
         asked = request.request
         with self._sessions() as session:
             case = load_case(session, request.case_id)
-            obligation = session.get(ObligationRecord, f"{request.case_id}/{asked.recipient_id}")
+            obligation = session.get(
+                ObligationRecord, ids.obligation_id(request.case_id, asked.recipient_id)
+            )
             facts = load_case_file(session, request.case_id).model_dump(mode="json")
         if obligation is None:
             raise _invalid("recipient_id", "is not a recipient of this case")
@@ -163,7 +162,7 @@ class SupervisionActivities:
         def write(session: Session) -> None:
             session.add(
                 DisclosureException(
-                    exception_id=f"{request.case_id}/{request.exception_id}",
+                    exception_id=ids.exception_row_id(request.case_id, request.exception_id),
                     case_id=request.case_id,
                     recipient_id=asked.recipient_id,
                     fields=list(asked.fields),
@@ -197,7 +196,9 @@ class SupervisionActivities:
         digest = content_sha256(decision)
 
         def write(session: Session) -> None:
-            row = session.get(DisclosureException, f"{request.case_id}/{decision.exception_id}")
+            row = session.get(
+                DisclosureException, ids.exception_row_id(request.case_id, decision.exception_id)
+            )
             if row is None:
                 raise LookupError(f"case {request.case_id}: no exception {decision.exception_id}")
             row.state = state

@@ -25,6 +25,11 @@ from dutyflow.domain.case import (
     InformClientStep,
     PhoneReport,
 )
+
+# What the domain decides about a case's obligations, carried as is (the workflow's timers);
+# EscalationPoint is re-exported for the workflow.
+from dutyflow.domain.obligations import DeadlinePlan, HardStop
+from dutyflow.domain.obligations import EscalationPoint as EscalationPoint
 from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.domain.validation import GroundsRules
 
@@ -171,29 +176,6 @@ class Obligation(BaseModel):
     delivery: str = "intake"
     obligation: str = "required"
     deadline_ids: list[str] = []
-
-
-class EscalationPoint(BaseModel):
-    notify: str
-    at: datetime
-
-
-class DeadlinePlan(BaseModel):
-    """A legal deadline as a durable timer: when it passes, and whom to tell before it does."""
-
-    deadline_id: str
-    due_at: datetime
-    citation: str
-    escalations: list[EscalationPoint]
-
-
-class HardStop(BaseModel):
-    """Nothing may be disclosed (e.g. a subpoena without satisfactory assurance): which rule
-    stops it and, per option the law gives, the conditions not met (field paths, no values)."""
-
-    rule: str
-    citation: str
-    missing: dict[str, list[str]]
 
 
 class ObligationSet(BaseModel):

@@ -10,8 +10,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
+from dutyflow import ids
 from dutyflow.domain.audit import GENESIS_HASH, canonical_json, canonical_time, entry_hash
 from dutyflow.store import audit_log
 from dutyflow.store.accounting import entries_for_client
@@ -98,6 +99,16 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
     now = datetime.now(UTC)
     _progress(f"  loading {cases:,} cases")
     case_ids = [f"case-bench-{i:07d}" for i in range(cases)]
+    _load_cases(engine, case_ids, now)
+    _load_obligations(engine, case_ids, now)
+    _load_deliveries(engine, case_ids, now)
+    _load_accounting(engine, case_ids, now)
+    _load_audit(engine, case_ids, audit_entries)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def _load_cases(engine: Engine, case_ids: list[str], now: datetime) -> None:
     opening = json.dumps({"bench": True})
     _copy(
         engine,
@@ -130,6 +141,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_obligations(engine: Engine, case_ids: list[str], now: datetime) -> None:
     # Every case has an obligation; 2% are overdue (due in the past, never delivered).
     _copy(
         engine,
@@ -151,7 +165,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
         ],
         (
             (
-                f"{cid}/county-child-welfare",
+                ids.obligation_id(cid, "county-child-welfare"),
                 cid,
                 "county-child-welfare",
                 "demo-county-cws",
@@ -170,6 +184,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_deliveries(engine: Engine, case_ids: list[str], now: datetime) -> None:
     delivered = [cid for i, cid in enumerate(case_ids) if i % 50 != 0]
     _copy(
         engine,
@@ -198,6 +215,9 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for cid in delivered
         ),
     )
+
+
+def _load_accounting(engine: Engine, case_ids: list[str], now: datetime) -> None:
     _copy(
         engine,
         "accounting_entry",
@@ -233,6 +253,10 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
             for i, cid in enumerate(case_ids)
         ),
     )
+
+
+def _load_audit(engine: Engine, case_ids: list[str], audit_entries: int) -> None:
+    cases = len(case_ids)
     _progress(f"  building and loading {audit_entries:,} hash-chained audit entries")
 
     def chain():  # type: ignore[no-untyped-def]
@@ -250,7 +274,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
                 "actor_role": "system",
                 "content_sha256": "ab" * 32,
                 "details": {"activity": "deliver_report", "attempt": 1},
-                "idempotency_key": f"{case_id}/bench/{seq}",
+                "idempotency_key": ids.step_key(case_id, "bench", str(seq)),
             }
             digest = entry_hash(prev, entry)
             yield (
@@ -288,5 +312,3 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
         ],
         chain(),
     )
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))

@@ -9,7 +9,7 @@
         prints who receives what, by when, by which channel, and why, in plain words.
 
 Wire in with ``add_policy_commands(commands)`` from ``dutyflow.cli.build_parser``. The checking
-and explaining are pure (``dutyflow.domain.policy_check``, ``dutyflow.domain.policy_explain``).
+and explaining are pure (``dutyflow.domain.policy.check``, ``dutyflow.domain.policy.explain``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
 
 
 def cmd_policy_check(args: argparse.Namespace) -> None:
-    from dutyflow.domain.policy_check import check_policies
+    from dutyflow.domain.policy.check import check_policies
     from dutyflow.domain.rendering import TEMPLATES_DIR
 
     policies_dir, agencies_dir = _defaults()
@@ -122,7 +122,7 @@ def cmd_policy_check(args: argparse.Namespace) -> None:
 
 def cmd_policy_explain(args: argparse.Namespace) -> None:
     from dutyflow.domain.policy import NoPolicyError, PolicyError, PolicyLibrary
-    from dutyflow.domain.policy_explain import explain_policy
+    from dutyflow.domain.policy.explain import explain_policy
 
     policies_dir = args.policies_dir or _defaults()[0]
     library = PolicyLibrary(policies_dir)

@@ -67,7 +67,8 @@ CLIENT_COLUMNS = (
     "Purpose",
     "Legal basis",
 )
-COMPLIANCE_COLUMNS = CLIENT_COLUMNS + (
+COMPLIANCE_COLUMNS = (
+    *CLIENT_COLUMNS,
     "Suspended until",
     "Recipient agency",
     "Recipient role",
@@ -143,7 +144,9 @@ def suspension_problems(suspension: Suspension) -> list[FieldProblem]:
             problems.append(
                 FieldProblem(
                     field=name,
-                    problem="must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64",
+                    problem=(
+                        "must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64"
+                    ),
                 )
             )
     for name in ("agency_or_official", "statement_summary"):
@@ -183,7 +186,8 @@ def suspension_problems(suspension: Suspension) -> list[FieldProblem]:
                     field="ends_at",
                     problem=(
                         "an oral suspension lasts at most 30 days from the oral statement "
-                        "(45 CFR 164.528(a)(2)(ii)); for longer, record the agency's written statement"
+                        "(45 CFR 164.528(a)(2)(ii)); for longer, record the agency's written "
+                        "statement"
                     ),
                 )
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 INTAKE_PLACEHOLDER = "{intake}"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CALENDAR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -102,8 +102,9 @@ class Incident(Model):
 
 
 class ClinicalContext(Model):
-    """The practitioner's clinical record of the client. Kept for the case file and the audit of the
-    practitioner's reasoning; no child-abuse policy puts these fields on a recipient's allow-list."""
+    """The practitioner's clinical record of the client. Kept for the case file and the audit of
+    the practitioner's reasoning; no child-abuse policy puts these fields on a recipient's
+    allow-list."""
 
     diagnosis: str | None = None
     # A separate data class (45 CFR 164.508(a)(2)): default-denied in every disclosure.
@@ -155,8 +156,9 @@ class GroundsSubmission(Model):
     sharing_decision: SharingDecision | None = None
     # What the practitioner marks private (dreams and fantasies, impressions that could be
     # misunderstood): kept, sealed, in the case file for the practitioner alone. No allow-list
-    # may name it (`dutyflow.domain.disclosure.NEVER_DISCLOSED`) and no de-identified view shows it;
-    # only a court order whose ``authorised_fields`` names it expressly opens it, and that is audited.
+    # may name it (`dutyflow.domain.disclosure.NEVER_DISCLOSED`) and no de-identified view shows
+    # it; only a court order whose ``authorised_fields`` names it expressly opens it, and that is
+    # audited.
     private_content: str | None = None
 
 
@@ -295,7 +297,8 @@ class InformClientDecision(StrEnum):
 
 
 class ClientInformed(Model):
-    """The decision to tell the client about a report (45 CFR 164.512(c)(2)), recorded either way."""
+    """The decision to tell the client about a report (45 CFR 164.512(c)(2)), recorded either
+    way."""
 
     decision: InformClientDecision | None = None
     decided_at: datetime | None = None

@@ -99,7 +99,8 @@ def _copy_allowed(value: Any, allowed: set[str], prefix: str = "") -> Any:
 
 @dataclass(frozen=True)
 class LimitedDisclosure:
-    """What one recipient receives (``fields``) and the audit's view of it (paths only, no values)."""
+    """What one recipient receives (``fields``) and the audit's view of it (paths only, no
+    values)."""
 
     fields: dict[str, Any]
     disclosed_paths: list[str] = field(default_factory=list)

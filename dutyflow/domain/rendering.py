@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dutyflow.domain.case import CaseFile

@@ -118,7 +118,9 @@ def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
             problems.append(
                 FieldProblem(
                     field=name,
-                    problem="must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64",
+                    problem=(
+                        "must be an opaque id: letters, digits, '_', '.', ':' or '-', at most 64"
+                    ),
                 )
             )
     if _blank(opening.county):
@@ -378,8 +380,8 @@ def _scope_problems(
                 FieldProblem(
                     field=where,
                     problem=(
-                        f"names fields beyond the recipient's allow-list ({', '.join(beyond)}); such "
-                        "a field needs a written justification and a second reviewer"
+                        f"names fields beyond the recipient's allow-list ({', '.join(beyond)}); "
+                        "such a field needs a written justification and a second reviewer"
                     ),
                 )
             ]
@@ -555,7 +557,8 @@ def inform_client_problems(
                     problem=(
                         f"must be one of the policy's exceptions: {', '.join(exceptions)}"
                         if exceptions
-                        else "this policy names no exceptions: say in reasons why the client is not told"
+                        else "this policy names no exceptions: say in reasons why the client is "
+                        "not told"
                     ),
                 )
             )
@@ -699,7 +702,9 @@ def exception_decision_problems(
         problems.append(
             FieldProblem(
                 field="decided_by",
-                problem="must be a second person: whoever asked for the exception cannot approve it",
+                problem=(
+                    "must be a second person: whoever asked for the exception cannot approve it"
+                ),
             )
         )
     if decision.decided_role not in ("supervisor", "compliance"):

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dutyflow import ids
 from dutyflow.contracts import Actor
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
@@ -28,7 +29,7 @@ def record_step(
     details: dict[str, Any],
     write: Callable[[Session], None] | None = None,
 ) -> AuditEntry:
-    idempotency_key = f"{case_id}/{step}{'/' + key_suffix if key_suffix else ''}"
+    idempotency_key = ids.step_key(case_id, step, key_suffix)
     with sessions() as session, session.begin():
         existing = audit_log.recorded_step(session, idempotency_key)
         if existing is not None:
