@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from dutyflow.domain.audit import ChainVerification
-from dutyflow.domain.policy_explain import explain_policy
+from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.web.api_client import ApiDep
