@@ -1,0 +1,61 @@
+"""Cases already running keep working: every recorded history (one per legal branch, recorded by
+`record_histories` with the workflow as it was) replays against today's workflow, with the
+worker's data converter and sandbox, without a nondeterminism error. A change to the workflow
+that would break a running case fails here, before it is deployed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from dutyflow.domain.case import ReportKind
+from tests.replay.recorded import RecordedHistory, read_all, replay_converter, replay_keyring
+from workflows.mandated_report import MandatedReportWorkflow
+
+HISTORIES = read_all()
+
+
+def replayer(key_store: Path) -> Replayer:
+    """As `dutyflow.runtime.worker.build_worker` builds the worker: the same workflow, data
+    converter (encrypting codec, per-case keys) and sandbox passthrough."""
+    return Replayer(
+        workflows=[MandatedReportWorkflow],
+        data_converter=replay_converter(replay_keyring(f"sqlite:///{key_store}", HISTORIES)),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                "pydantic", "dutyflow"
+            )
+        ),
+        workflow_failure_exception_types=[workflow.NondeterminismError],
+    )
+
+
+def test_there_is_a_recorded_history_of_every_report_kind() -> None:
+    assert HISTORIES, "tests/replay/histories holds no history: run record_histories"
+    assert {h.kind for h in HISTORIES} == {kind.value for kind in ReportKind}
+
+
+def test_the_histories_answer_every_update_the_workflow_declares() -> None:
+    """Each Update handler (wherever the workflow class inherits it from) is run again by some
+    replay, so a handler that stopped being registered fails a replay."""
+    declared = {  # each Update is named as its method
+        name
+        for name in dir(MandatedReportWorkflow)
+        if isinstance(getattr(MandatedReportWorkflow, name), workflow.UpdateMethodMultiParam)
+    }
+    answered = set().union(*(h.update_names() for h in HISTORIES))
+    assert declared <= answered, f"no recorded history sends {sorted(declared - answered)}"
+
+
+@pytest.mark.parametrize("recorded", HISTORIES, ids=[h.branch for h in HISTORIES])
+async def test_a_recorded_case_replays_without_nondeterminism(
+    recorded: RecordedHistory, tmp_path: Path
+) -> None:
+    result = await replayer(tmp_path / "case-keys.db").replay_workflow(
+        recorded.workflow_history, raise_on_replay_failure=True
+    )
+    assert result.replay_failure is None
