@@ -119,6 +119,8 @@ class DisclosureExceptions:
 
 
 class CaseState:
+    """The one case the workflow runs, between its steps (shared by `run` and the Updates)."""
+
     def __init__(self, opening: CaseOpening) -> None:
         self.case_id = opening.case_id
         self.practitioner = Actor(actor_id=opening.practitioner_id, role="practitioner")

@@ -44,6 +44,8 @@ def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) ->
 
 
 class DeadlineWatchers:
+    """The case's running watchers; the case closes once every one is met."""
+
     def __init__(self, case: CaseState) -> None:
         self._case = case
         self._watchers: list[asyncio.Task[None]] = []

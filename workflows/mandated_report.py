@@ -89,7 +89,7 @@ class MandatedReportWorkflow(ClinicianSteps, DecisionsAndContacts, SupervisionSt
             )
         if obligation_set.hard_stop is not None:
             return await self._stop(obligation_set.hard_stop)
-        self._owe(obligation_set)
+        self._take_on_obligations(obligation_set)
         await self._decide_permitted_disclosures()
         active = case.recipients.active(case.status.obligations)
         if opened.phone_report_first:
@@ -180,7 +180,7 @@ class MandatedReportWorkflow(ClinicianSteps, DecisionsAndContacts, SupervisionSt
         self.case.status.steps_completed.append("disclosure-stopped")
         return await self._close()
 
-    def _owe(self, obligation_set: ObligationSet) -> None:
+    def _take_on_obligations(self, obligation_set: ObligationSet) -> None:
         """The obligations are known: their deadlines watched, the recipients' decisions and
         contacts awaited."""
         case = self.case
