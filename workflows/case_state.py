@@ -20,6 +20,7 @@ from temporalio.common import SearchAttributeUpdate
 from workflows.step_gate import StepGate
 
 with workflow.unsafe.imports_passed_through():
+    from dutyflow import ids
     from dutyflow.contracts import STAGE, Actor, CaseStatus, Obligation, Stage
     from dutyflow.domain.case import CaseOpening, ConsultationDecision
     from dutyflow.domain.validation import GroundsRules
@@ -90,7 +91,7 @@ class DisclosureExceptions:
 
     def next_id(self) -> str:
         self.issued += 1
-        return f"exception-{self.issued}"
+        return ids.exception_id(self.issued)
 
     @contextmanager
     def recording(self) -> Iterator[None]:

@@ -18,6 +18,7 @@ from workflows.case_state import CaseState
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
+    from dutyflow import ids
     from dutyflow.contracts import (
         ESCALATED_TO,
         DeadlinePlan,
@@ -33,7 +34,7 @@ def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) ->
     """A delivered report the agency has not acknowledged is followed up, one person more each
     ``follow_up``."""
     return DeadlinePlan(
-        deadline_id=f"acknowledgement:{receipt.recipient_id}",
+        deadline_id=ids.acknowledgement_deadline_id(receipt.recipient_id),
         due_at=receipt.received_at + 3 * follow_up,
         citation="Dutyflow: a report with no acknowledgement is followed up",
         escalations=[

@@ -16,6 +16,7 @@ from workflows.step_input import invalid_input, wrong_stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
+    from dutyflow import ids
     from dutyflow.contracts import (
         CaseStatus,
         ContactSummary,
@@ -100,7 +101,7 @@ class DecisionsAndContacts:
         discharges = attempt.outcome != ContactOutcome.NOT_REACHED or attempt.efforts_exhausted
         if discharges:
             recipients.contact_open.discard(attempt.recipient_id)
-        attempt_id = f"{case.case_id}/{attempt.recipient_id}/{number}"
+        attempt_id = ids.contact_attempt_id(case.case_id, attempt.recipient_id, number)
         await record(
             CaseRecordActivities.record_contact_attempt,
             RecordContactAttemptInput(
