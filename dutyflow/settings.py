@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -96,6 +96,29 @@ class Settings(BaseSettings):
     )
     worker_metrics_host: str = "127.0.0.1"
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for notifications and e-mailed reports; unset in development: "
+        "the embedded stack's local mail sink",
+    )
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls: upgrade the connection (port 587); tls: TLS from the start (465); "
+        "none: plain, only for a local sink",
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for the SMTP server (default: system)"
+    )
+    mail_from: str = Field(
+        default="Dutyflow <dutyflow@localhost>", description="the sender of Dutyflow's messages"
+    )
+    mail_sink_port: int = Field(
+        default=8025, gt=0, lt=65536, description="the embedded stack's local mail sink (SMTP)"
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
@@ -123,6 +146,9 @@ class Settings(BaseSettings):
             raise ValueError("DUTYFLOW_MASTER_KEYS must be set in production (no generated keys)")
         if self.environment == "production" and not self.key_store_url:
             raise ValueError("DUTYFLOW_KEY_STORE_URL must be set in production")
+        if self.environment == "production" and not self.smtp_host:
+            # Deadlines escalate by e-mail: production has a real mail server, never the sink.
+            raise ValueError("DUTYFLOW_SMTP_HOST must be set in production")
         return self
 
     @cached_property

@@ -76,6 +76,7 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
         DUTYFLOW_INTAKE_PORT=str(free_port()),
         DUTYFLOW_TEMPORAL_PORT=str(free_port()),
         DUTYFLOW_TEMPORAL_UI_PORT=str(free_port()),
+        DUTYFLOW_MAIL_SINK_PORT=str(free_port()),
     )
     return env
 

@@ -23,6 +23,8 @@ from typing import Any
 from temporalio.client import Client
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.mail.configured import local_sink_directory, uses_local_sink
+from dutyflow.mail.sink import MailSink
 from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.settings import Settings, agency_secrets
 
@@ -153,6 +155,7 @@ class Stack:
     _servers: list[RunningServer] = field(default_factory=list)
     _worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
     _worker_task: asyncio.Task[None] | None = None
+    _mail_sink: MailSink | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -164,6 +167,7 @@ class Stack:
             else None
         )
         try:
+            self._start_mail_sink()
             await self._start_temporal()
             await self._start_worker()
             if intake_socket is not None:
@@ -175,6 +179,18 @@ class Stack:
                 intake_socket.close()
             await self.stop()
             raise
+
+    def _start_mail_sink(self) -> None:
+        """In development, without a mail server set, messages go to a local sink whose files
+        the pages show: a newcomer sees every notification."""
+        if not uses_local_sink(self.settings):
+            return
+        bind("127.0.0.1", self.settings.mail_sink_port, "DUTYFLOW_MAIL_SINK_PORT").close()
+        self._mail_sink = MailSink(
+            local_sink_directory(self.settings), port=self.settings.mail_sink_port
+        )
+        self._mail_sink.start()
+        self.urls["Mail sink (SMTP)"] = f"127.0.0.1:{self.settings.mail_sink_port}"
 
     async def _start_temporal(self) -> None:
         settings = self.settings
@@ -253,3 +269,6 @@ class Stack:
                 self._temporal.kill()
                 await asyncio.to_thread(self._temporal.wait)
         self._temporal = None
+        if self._mail_sink is not None:
+            self._mail_sink.stop()
+            self._mail_sink = None
