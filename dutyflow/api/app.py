@@ -35,6 +35,7 @@ from temporalio.converter import PayloadCodec
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from dutyflow.api import audit_checkpoint
 from dutyflow.api.accounting import accounting_router
 from dutyflow.api.admin import admin_router
 from dutyflow.api.agency import agency_router, record_acknowledgement
@@ -164,7 +165,15 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 # Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
 # agencies' acknowledgements authenticate their callers themselves.
 PUBLIC_PATHS = frozenset(
-    {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {
+        "/health",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+        "/audit/checkpoint",
+    }
 )
 OWN_AUTHENTICATION_PREFIXES = ("/codec/", "/agency-callbacks/")
 
@@ -240,6 +249,7 @@ def create_app(
         metrics.refused(_endpoint_name(request))
         return await request_validation_handler(request, exc)
 
+    app.include_router(audit_checkpoint.router)
     app.include_router(compliance_router(sessions))
     app.include_router(fhir_router(sessions))
     app.include_router(accounting_router(sessions))

@@ -87,6 +87,16 @@ def _jcs_details(stored: str) -> str:
     return rfc8785.dumps(json.loads(stored)).decode("utf-8")
 
 
+def exported_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry as a JSON object of its `LEAF_FIELDS`: its leaf is exactly this object's JCS
+    form, so anyone holding it can recompute the leaf hash."""
+    exported = {name: entry[name] for name in LEAF_FIELDS}
+    exported["recorded_at"] = canonical_time(exported["recorded_at"])
+    if isinstance(exported["details"], str):
+        exported["details"] = json.loads(exported["details"])
+    return exported
+
+
 def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
     return leaf_hash(leaf_bytes(entry))
 

@@ -63,7 +63,7 @@ def _integrate_batch(session: Session, pending: list[int]) -> None:
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     columns = [table.c[name] for name in LEAF_FIELDS]
     entries = {
-        row.seq: row._mapping
+        row.seq: dict(row._mapping)
         for row in session.connection().execute(
             sa_select(*columns).where(table.c.seq.in_(pending)).order_by(table.c.seq)
         )
