@@ -36,7 +36,7 @@ from dutyflow.domain.case import ContactOutcome, PhoneReport
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.validation import grounds_rules_for
-from dutyflow.store import audit_checkpoints, audit_log
+from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, obligations_for
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
@@ -577,5 +577,4 @@ class CaseRecordActivities:
             details={"result": outcome.result, "all_on_time": outcome.all_on_time},
             write=write,
         )
-        audit_checkpoints.checkpoint_at_case_closing(self._sessions)
         return outcome

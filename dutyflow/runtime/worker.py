@@ -102,7 +102,7 @@ async def run_worker(
     observability.configure_process(settings)
     engine = case_database(settings)
     create_schema(engine)
-    # Checkpoints of the audit log: at every case closing (record_outcome) and regularly.
+    # Checkpoints of the audit log: at every case closing (see activity_audit) and regularly.
     keeper = CheckpointKeeper(audit_log_signer(settings), settings.resolved_audit_checkpoint_dir)
     bind_checkpoint_keeper(engine, keeper)
     checkpoints = asyncio.create_task(

@@ -215,8 +215,16 @@ def checkpoint_at_case_closing(sessions: SessionFactory) -> KeptCheckpoint | Non
             return None
         return make_checkpoint(sessions, keeper)
     except (CheckpointRefused, CheckpointError, OSError, SQLAlchemyError) as err:
-        logger.error("audit checkpoint not made", extra={"error_type": type(err).__name__})
+        _log_not_made(err)
         return None
+
+
+def _log_not_made(err: Exception) -> None:
+    """A refusal's message is ours (sizes, file names, never content); others by type only."""
+    if isinstance(err, CheckpointRefused | CheckpointError):
+        logger.error("audit checkpoint not made: %s", err)
+    else:
+        logger.error("audit checkpoint not made", extra={"error_type": type(err).__name__})
 
 
 async def keep_making_checkpoints(
@@ -231,4 +239,4 @@ async def keep_making_checkpoints(
         try:
             await asyncio.to_thread(make_checkpoint, sessions, keeper)
         except (CheckpointRefused, CheckpointError, OSError, SQLAlchemyError) as err:
-            logger.error("audit checkpoint not made", extra={"error_type": type(err).__name__})
+            _log_not_made(err)
