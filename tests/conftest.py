@@ -198,8 +198,9 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
-def session_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the session database's audit checkpoints are kept (a case closing makes one)."""
+def session_checkpoints(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session database's audit checkpoints are kept (a case closing makes one): one
+    directory per database, as one per log in production."""
     return tmp_path_factory.mktemp("session-audit-checkpoints")
 
 

@@ -9,14 +9,16 @@
    (every hash recomputed with Dutyflow's own code) fails here, naming the first checkpoint, in
    size order, that it contradicts.
 
-The rows come in runs (`scan_leaves`), one per process when verification runs in parallel;
-`join_runs` checks what crosses from one run to the next.
+The rows come in runs (`scan_leaves`), one per process when verification runs in parallel, each
+over a range of leaves aligned on a power of two, so that each process can also build the perfect
+subtrees of its range; `join_runs` checks what crosses from one run to the next.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any
 
 from dutyflow.domain.audit import GENESIS_HASH, leaf_holds, link_holds
@@ -64,34 +66,53 @@ class LeafRun:
     chain_last: tuple[int, str] | None = None  # (seq, entry_hash) of the last one
     broken_seq: int | None = None
     problem: str | None = None
+    levels: list[bytes] = field(default_factory=list)  # the perfect subtrees above, if built
 
 
-def scan_leaves(rows: Iterable[Mapping[str, Any]], first_index: int) -> LeafRun:
+ExactEntry = Callable[[int], Mapping[str, Any] | None]
+
+
+def scan_leaves(
+    rows: Iterable[Mapping[str, Any]], first_index: int, exact_entry: ExactEntry
+) -> LeafRun:
     """Check consecutive leaves from ``first_index``. Each row has the leaf's ``leaf_index``,
-    ``leaf_seq`` and ``leaf_hash`` (hex), and its entry's hashed fields (None when the entry is
-    missing) with ``details`` as stored text, ``prev_hash`` and ``entry_hash``."""
+    ``leaf_seq`` and ``leaf_hash`` (hex); its entry's ``seq`` (None when the entry is missing),
+    ``prev_hash`` and ``entry_hash``; and ``leaf_text``, the leaf as the database assembled it
+    from the entry's columns. A leaf text that hashes to the stored leaf hash proves the content
+    (the stored hash was made from the exact canonical form, and the assembly is injective);
+    otherwise ``exact_entry(seq)`` gives the entry's fields and the exact form decides."""
     run = LeafRun(first_index)
     for row in rows:
         index = first_index + run.count
         if row["leaf_index"] != index:
             run.broken_seq, run.problem = row["leaf_seq"], f"leaf {index} is missing"
             return run
-        if row["seq"] is None:
+        seq = row["seq"]
+        if seq is None:
             run.broken_seq = row["leaf_seq"]
             run.problem = f"the entry of leaf {index} is missing"
             return run
         stored = bytes.fromhex(row["leaf_hash"])
-        if not leaf_holds(stored, row):
-            run.broken_seq, run.problem = row["seq"], "content does not match its leaf hash"
+        text = (row["leaf_text"] or "").encode("utf-8")
+        assembled = sha256(b"\x00" + text).digest() == stored
+        entry = None if assembled else exact_entry(seq)
+        if not assembled and (entry is None or not leaf_holds(stored, entry)):
+            run.broken_seq, run.problem = seq, "content does not match its leaf hash"
             return run
-        if row["prev_hash"] is not None and not _chain_link_holds(run, row):
-            return run
+        if row["prev_hash"] is not None:
+            link = (
+                sha256(row["prev_hash"].encode("ascii") + text).hexdigest() == row["entry_hash"]
+                if assembled
+                else entry is not None and link_holds(row["prev_hash"], entry)
+            )
+            if not _chain_link_holds(run, row, link):
+                return run
         run.leaf_hashes += stored
         run.count += 1
     return run
 
 
-def _chain_link_holds(run: LeafRun, row: Mapping[str, Any]) -> bool:
+def _chain_link_holds(run: LeafRun, row: Mapping[str, Any], link: bool) -> bool:
     seq = row["seq"]
     if run.chain_last is None:
         run.chain_first = (seq, row["prev_hash"])
@@ -103,35 +124,38 @@ def _chain_link_holds(run: LeafRun, row: Mapping[str, Any]) -> bool:
         if row["prev_hash"] != last_hash:
             run.broken_seq, run.problem = seq, "does not link to the previous entry"
             return False
-    if not link_holds(row["prev_hash"], row):
+    if not link:
         run.broken_seq, run.problem = seq, "content does not match its hash"
         return False
     run.chain_last = (seq, row["entry_hash"])
     return True
 
 
-def join_runs(runs: Sequence[LeafRun]) -> tuple[LogVerification | None, bytes]:
-    """The runs in leaf order, joined: (the first failure, or None; every leaf hash)."""
+def join_runs(runs: Sequence[LeafRun]) -> tuple[LogVerification | None, list[bytes]]:
+    """The runs in leaf order, joined: (the first failure, or None; the tree's levels, as far as
+    every run built them: the leaf hashes at least)."""
     checked, chain_tip = 0, (0, GENESIS_HASH)
-    leaves = bytearray()
+    depth = min((len(run.levels) for run in runs), default=0) or 1
+    levels: list[bytearray] = [bytearray() for _ in range(depth)]
     for run in runs:
         if run.first_index != checked:
-            return LogVerification(checked, None, f"leaf {checked} is missing"), bytes(leaves)
+            return LogVerification(checked, None, f"leaf {checked} is missing"), []
         if run.chain_first is not None:
             seq, prev_hash = run.chain_first
             if seq != chain_tip[0] + 1:
                 problem = f"expected entry {chain_tip[0] + 1}, found {seq}"
-                return LogVerification(checked, seq, problem), bytes(leaves)
+                return LogVerification(checked, seq, problem), []
             if prev_hash != chain_tip[1]:
-                problem = "does not link to the previous entry"
-                return LogVerification(checked, seq, problem), bytes(leaves)
+                return LogVerification(checked, seq, "does not link to the previous entry"), []
         if run.problem is not None:
-            return LogVerification(checked + run.count, run.broken_seq, run.problem), bytes(leaves)
-        leaves += run.leaf_hashes
+            return LogVerification(checked + run.count, run.broken_seq, run.problem), []
+        run_levels = run.levels or [bytes(run.leaf_hashes)]
+        for level in range(depth):
+            levels[level] += run_levels[level]
         checked += run.count
         if run.chain_last is not None:
             chain_tip = run.chain_last
-    return None, bytes(leaves)
+    return None, [bytes(level) for level in levels]
 
 
 def check_checkpoints(
@@ -166,10 +190,10 @@ def check_checkpoints(
 def verify_log(
     runs: Sequence[LeafRun], kept: Iterable[KeptCheckpoint], outside_tree: int = 0
 ) -> LogVerification:
-    failure, leaves = join_runs(runs)
+    failure, levels = join_runs(runs)
     if failure is not None:
         return failure
-    tree = MemoryTree(leaves)
+    tree = MemoryTree.from_levels(levels)
     kept = list(kept)
     broken, problem, checked = check_checkpoints(tree, kept)
     latest = max(kept, key=lambda k: k.size, default=None)

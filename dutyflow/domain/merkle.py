@@ -229,20 +229,17 @@ class MemoryTree:
     perfect subtree is kept, level by level, so proofs for any sizes cost O(log^2 n)."""
 
     def __init__(self, leaves: bytes | bytearray) -> None:
-        if len(leaves) % HASH_SIZE:
-            raise ValueError("leaf hashes must be 32 bytes each")
-        levels = [bytes(leaves)]
-        sha256 = hashlib.sha256
-        while len(levels[-1]) >= 2 * HASH_SIZE:
-            below = memoryview(levels[-1])
-            pairs = len(below) // (2 * HASH_SIZE)
-            levels.append(
-                b"".join(
-                    sha256(b"\x01" + below[i * 64 : i * 64 + 64]).digest() for i in range(pairs)
-                )
-            )
-        self._levels = levels
+        self._levels = perfect_levels(leaves)
         self.size = len(leaves) // HASH_SIZE
+
+    @classmethod
+    def from_levels(cls, levels: Sequence[bytes]) -> MemoryTree:
+        """A tree whose lower levels were built already (e.g. by several processes, each over an
+        aligned range of leaves): the levels above are built here."""
+        tree = cls.__new__(cls)
+        tree._levels = [*levels[:-1], *perfect_levels(levels[-1])]
+        tree.size = len(levels[0]) // HASH_SIZE
+        return tree
 
     def node(self, level: int, index: int) -> bytes:
         row = self._levels[level]
@@ -253,6 +250,22 @@ class MemoryTree:
 
     def root(self, size: int | None = None) -> bytes:
         return tree_root(self.size if size is None else size, self.node)
+
+
+def perfect_levels(leaves: bytes | bytearray, top: int | None = None) -> list[bytes]:
+    """Level 0 (the leaf hashes) and every level of complete pairs above it, up to level ``top``
+    (default: as high as the leaves go), each as concatenated 32-byte hashes."""
+    if len(leaves) % HASH_SIZE:
+        raise ValueError("leaf hashes must be 32 bytes each")
+    levels = [bytes(leaves)]
+    sha256 = hashlib.sha256
+    while len(levels[-1]) >= 2 * HASH_SIZE and (top is None or len(levels) <= top):
+        below = memoryview(levels[-1])
+        pairs = len(below) // (2 * HASH_SIZE)
+        levels.append(
+            b"".join(sha256(b"\x01" + below[i * 64 : i * 64 + 64]).digest() for i in range(pairs))
+        )
+    return levels
 
 
 def record_nodes(compute: Callable[[NodeSource], object]) -> set[tuple[int, int]]:
