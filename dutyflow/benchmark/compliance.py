@@ -12,6 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -104,10 +105,11 @@ def _load_audit_log(engine, case_ids: list[str], audit_entries: int) -> None:  #
     entries, leaves, nodes = [], [], []
     for seq in range(1, audit_entries + 1):
         case_id = case_ids[seq % len(case_ids)]
-        entry = {
+        at = started + timedelta(microseconds=seq * 1000)
+        entry: dict[str, Any] = {
             "seq": seq,
             "entry_id": str(uuid.UUID(int=seq)),
-            "recorded_at": started + timedelta(microseconds=seq * 1000),
+            "recorded_at": at,
             "case_id": case_id,
             "step": "activity-completed",
             "actor_id": "dutyflow-worker",
@@ -117,7 +119,7 @@ def _load_audit_log(engine, case_ids: list[str], audit_entries: int) -> None:  #
             "idempotency_key": f"{case_id}/bench/{seq}",
         }
         made = frontier.append(leaf_hash(leaf_bytes(entry)))
-        row = {**entry, "recorded_at": canonical_time(entry["recorded_at"])}
+        row = {**entry, "recorded_at": canonical_time(at)}
         entries.append(tuple(row[name] for name in LEAF_FIELDS))
         leaves.append((made[0].index, seq, made[0].hash.hex()))
         nodes += [(n.level, n.index, n.hash.hex()) for n in made[1:]]

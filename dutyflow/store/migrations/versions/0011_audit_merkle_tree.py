@@ -100,8 +100,12 @@ def _create_tables(inspector: Any) -> None:
 
 def _entry_batches(bind: Connection, where: Any = None) -> Any:
     """Every entry (matching ``where``) in ``seq`` order, a batch at a time."""
-    columns = [_entries.c[name] for name in _HASHED]
-    columns[_HASHED.index("details")] = sa.cast(_entries.c.details, sa.Text).label("details")
+    columns: list[Any] = [
+        sa.cast(_entries.c.details, sa.Text).label("details")
+        if name == "details"
+        else _entries.c[name]
+        for name in _HASHED
+    ]
     last = 0
     while True:
         query = sa.select(*columns).where(_entries.c.seq > last)
