@@ -36,7 +36,18 @@ from dutyflow.store import audit_tree
 from dutyflow.store.db import make_engine, session_factory
 from dutyflow.store.tables import AuditCheckpoint, AuditEntry, AuditLeaf, AuditPending, utcnow
 
-__all__ = ["LogVerification", "append", "entries_for_case", "recorded_step", "verify"]
+__all__ = [
+    "LogVerification",
+    "LoggedAt",
+    "append",
+    "database_checkpoints",
+    "entries_for_case",
+    "latest_database_checkpoint",
+    "logged_positions",
+    "recorded_step",
+    "verify",
+    "verify_parallel",
+]
 
 
 def recorded_step(session: Session, idempotency_key: str) -> AuditEntry | None:
