@@ -84,6 +84,28 @@ class Settings(BaseSettings):
         description="how long a closed case's content is kept before its key may be destroyed",
     )
 
+    audit_signing_key: str | None = Field(
+        default=None,
+        description="the audit log's checkpoint signing key, PRIVATE+KEY+<origin>+<id>+<key> "
+        "(`dutyflow audit keygen`); development generates one in the data directory",
+    )
+    audit_log_origin: str | None = Field(
+        default=None,
+        description="the checkpoints' origin line: the signing key's name (only needed to name a "
+        "generated development key, or to check the key given)",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="where signed checkpoints are written, outside the database; default: "
+        "audit-checkpoints/ in the data directory",
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=24 * 3600,
+        description="how often the worker makes a checkpoint (and at every case closing)",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object per line on stderr; text: for terminals"
@@ -149,6 +171,15 @@ class Settings(BaseSettings):
         if self.environment == "production" and not self.smtp_host:
             # Deadlines escalate by e-mail: production has a real mail server, never the sink.
             raise ValueError("DUTYFLOW_SMTP_HOST must be set in production")
+        if self.environment == "production" and not self.audit_signing_key:
+            raise ValueError(
+                "DUTYFLOW_AUDIT_SIGNING_KEY must be set in production (no generated keys)"
+            )
+        if self.environment == "production" and self.audit_checkpoint_dir is None:
+            raise ValueError(
+                "DUTYFLOW_AUDIT_CHECKPOINT_DIR must be set in production: a place outside the "
+                "database where the signed checkpoints are kept"
+            )
         return self
 
     @cached_property
@@ -160,6 +191,10 @@ class Settings(BaseSettings):
         return (
             self.key_store_url or f"sqlite:///{self.data_dir.resolve() / 'keys' / 'case-keys.db'}"
         )
+
+    @property
+    def resolved_audit_checkpoint_dir(self) -> Path:
+        return (self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints").resolve()
 
     @cached_property
     def resolved_intake_database_url(self) -> str:

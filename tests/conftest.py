@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
 from dutyflow.crypto.sealing import bind_keyring
+from dutyflow.crypto.signed_note import NoteSigner
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
@@ -35,6 +36,7 @@ from dutyflow.runtime.stack import temporal_cli
 from dutyflow.runtime.temporal import data_converter
 from dutyflow.runtime.worker import build_worker
 from dutyflow.settings import REPO_ROOT
+from dutyflow.store.audit_checkpoints import CheckpointKeeper, bind_checkpoint_keeper
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from tests.auth.helpers import bearer, new_user, scenario_practitioner_token
 
@@ -97,9 +99,21 @@ def keyring(payload_key: bytes, key_store_url: str) -> Iterator[CaseKeyring]:
 
 
 @pytest.fixture(scope="session")
-def key_environment(payload_key_b64: str, key_store_url: str) -> dict[str, str]:
+def audit_signer() -> NoteSigner:
+    """The session's key that signs the audit log's checkpoints."""
+    return NoteSigner.generate("dutyflow.test/audit-log")
+
+
+@pytest.fixture(scope="session")
+def key_environment(
+    payload_key_b64: str, key_store_url: str, audit_signer: NoteSigner
+) -> dict[str, str]:
     """The settings a Dutyflow subprocess needs to use this session's keys."""
-    return {"DUTYFLOW_MASTER_KEYS": payload_key_b64, "DUTYFLOW_KEY_STORE_URL": key_store_url}
+    return {
+        "DUTYFLOW_MASTER_KEYS": payload_key_b64,
+        "DUTYFLOW_KEY_STORE_URL": key_store_url,
+        "DUTYFLOW_AUDIT_SIGNING_KEY": audit_signer.text(),
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -114,6 +128,15 @@ def _commands_use_the_session_keys(key_environment: dict[str, str]) -> Iterator[
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `dutyflow audit` command a test runs keeps its checkpoints in a directory of the test's
+    own: checkpoints of another test's database would (rightly) fail its verification."""
+    directory = tmp_path / "audit-checkpoints"
+    monkeypatch.setenv("DUTYFLOW_AUDIT_CHECKPOINT_DIR", str(directory))
+    return directory
 
 
 @pytest.fixture(scope="session")
@@ -175,9 +198,19 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str, keyring: CaseKeyring) -> Iterator[Engine]:
+def session_checkpoints(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session database's audit checkpoints are kept (a case closing makes one): one
+    directory per database, as one per log in production."""
+    return tmp_path_factory.mktemp("session-audit-checkpoints")
+
+
+@pytest.fixture(scope="session")
+def engine(
+    database_url: str, keyring: CaseKeyring, audit_signer: NoteSigner, session_checkpoints: Path
+) -> Iterator[Engine]:
     engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
+    bind_checkpoint_keeper(engine, CheckpointKeeper(audit_signer, session_checkpoints))
     yield engine
     engine.dispose()
 

@@ -10,8 +10,7 @@ import httpx
 from sqlmodel import select
 
 from dutyflow.demo import example_case as scenario
-from dutyflow.domain.audit import GENESIS_HASH
-from dutyflow.store import audit_log
+from dutyflow.store import audit_log, audit_tree
 from dutyflow.store.tables import AuditEntry
 from tests.reporting import agency_inbox, domain_steps, report_end_to_end
 
@@ -106,12 +105,15 @@ async def test_the_audit_timeline_is_served_by_the_api(api: httpx.AsyncClient) -
     assert domain_steps(timeline) == EXPECTED_STEPS
 
 
-async def test_audit_chain_starts_from_the_genesis_hash(api, stack) -> None:
+async def test_audit_log_starts_from_the_empty_tree(api, stack) -> None:
+    """(Before revision 0011: the hash chain started from the genesis hash.)"""
     await report_end_to_end(api)
 
     with stack.sessions() as session:
         first = session.exec(select(AuditEntry).order_by(AuditEntry.seq).limit(1)).one()
-    assert first.seq == 1 and first.prev_hash == GENESIS_HASH
+        leaf = audit_tree.leaf_of(session, first.seq)
+    assert first.seq == 1 and leaf is not None and leaf.leaf_index == 0
+    assert first.prev_hash is None  # entries written since 0011 have no chain: the tree holds them
 
 
 async def test_every_activity_attempt_is_audited_from_start_to_completion(api, stack) -> None:

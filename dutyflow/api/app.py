@@ -38,6 +38,7 @@ from dutyflow.api.routes import (
     acknowledgements,
     admin,
     agency,
+    audit_checkpoint,
     clinician_steps,
     codec,
     compliance,
@@ -65,7 +66,15 @@ from dutyflow.web import web_router
 # Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
 # agencies' acknowledgements authenticate their callers themselves.
 PUBLIC_PATHS = frozenset(
-    {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {
+        "/health",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+        "/audit/checkpoint",
+    }
 )
 OWN_AUTHENTICATION_PREFIXES = ("/codec/", "/agency-callbacks/")
 
@@ -87,6 +96,7 @@ ROUTERS = (
     reports.router,
     clinician_steps.router,
     acknowledgements.router,
+    audit_checkpoint.router,
 )
 
 

@@ -6,7 +6,8 @@ dutyflow worker   run only a worker, against DUTYFLOW_TEMPORAL_ADDRESS
 dutyflow api      run only the HTTP API, against DUTYFLOW_TEMPORAL_ADDRESS
 dutyflow intake   run only the reference agency intake service
 dutyflow demo     run a whole child-abuse report through the stack and print its timeline
-dutyflow audit verify   check the whole audit hash chain; non-zero exit if it was tampered with
+dutyflow audit verify | checkpoint | prove ENTRY | public-key | keygen   the audit log's Merkle
+    tree and signed checkpoints; verify exits non-zero if the log was tampered with
 dutyflow cases    open, overdue and at-risk cases (from Temporal visibility)
 dutyflow timeline CASE   a case's merged timeline: Temporal history and the audit log
 dutyflow export-fhir --case CASE   FHIR AuditEvent / Communication / Provenance per disclosure

@@ -2,8 +2,9 @@
 which fields were withheld, and whether each deadline was met.
 
 It merges the workflow history fetched from Temporal (failures decoded through the codec) with
-Dutyflow's own audit log. The audit log outlives Temporal's history retention: when the history
-is gone, the timeline says so and still stands on the audit log.
+Dutyflow's own audit log; each audit entry carries its leaf in the log's Merkle tree and the
+signed checkpoint that covers it. The audit log outlives Temporal's history retention: when the
+history is gone, the timeline says so and still stands on the audit log.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, obligations_for
 from dutyflow.store.db import SessionFactory
-from dutyflow.store.tables import DeliveryRecord, DisclosureRecord
+from dutyflow.store.tables import AuditEntry, DeliveryRecord, DisclosureRecord
 
 _SKIPPED = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -31,12 +32,25 @@ _SKIPPED = {
 }
 
 
+class CheckpointRef(BaseModel):
+    """A signed checkpoint of the audit log, as its note states it (root hash in base64)."""
+
+    origin: str
+    size: int
+    root_hash: str
+
+
 class TimelineEvent(BaseModel):
     at: datetime
     source: Literal["temporal", "audit"]
     event: str
     actor: str | None = None
     details: dict[str, Any] = {}
+    # An audit entry's number, its leaf in the audit log's Merkle tree, and the first signed
+    # checkpoint that covers it (None until one is made): `dutyflow audit prove SEQ` proves it.
+    audit_seq: int | None = None
+    leaf_index: int | None = None
+    checkpoint: CheckpointRef | None = None
 
 
 class DisclosureView(BaseModel):
@@ -125,6 +139,7 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
     with sessions() as session:
         case = load_case(session, case_id)
         entries = audit_log.entries_for_case(session, case_id)
+        logged = audit_log.logged_positions(session, [e.seq for e in entries if e.seq])
         obligations = obligations_for(session, case_id)
         disclosed = {
             d.recipient_id: d
@@ -137,16 +152,7 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
             for d in session.exec(select(DeliveryRecord).where(DeliveryRecord.case_id == case_id))
         }
     history = await _history(client, case_id)
-    events = [
-        TimelineEvent(
-            at=_utc(e.recorded_at),
-            source="audit",
-            event=e.step,
-            actor=f"{e.actor_role}:{e.actor_id}",
-            details=e.details,
-        )
-        for e in entries
-    ]
+    events = [_audit_event(e, logged.get(e.seq or 0)) for e in entries]
     events = sorted([*events, *(history or [])], key=lambda e: (e.at, e.source))
     views = []
     for obligation in obligations:
@@ -180,6 +186,24 @@ async def case_timeline(client: Client, sessions: SessionFactory, case_id: str) 
     )
 
 
+def _audit_event(entry: AuditEntry, logged: audit_log.LoggedAt | None) -> TimelineEvent:
+    checkpoint = logged.checkpoint if logged is not None else None
+    return TimelineEvent(
+        at=_utc(entry.recorded_at),
+        source="audit",
+        event=entry.step,
+        actor=f"{entry.actor_role}:{entry.actor_id}",
+        details=entry.details,
+        audit_seq=entry.seq,
+        leaf_index=logged.leaf_index if logged is not None else None,
+        checkpoint=CheckpointRef(
+            origin=checkpoint.origin, size=checkpoint.size, root_hash=checkpoint.root_base64
+        )
+        if checkpoint is not None
+        else None,
+    )
+
+
 def _on_time(received: datetime | None, due: datetime | None) -> bool | None:
     """Delivered by the deadline; None while it is pending (or, without a deadline, until it is
     delivered: a disclosure with no deadline is never late)."""
@@ -188,6 +212,13 @@ def _on_time(received: datetime | None, due: datetime | None) -> bool | None:
     if received is not None:
         return received <= due
     return False if datetime.now(UTC) > due else None
+
+
+def _logged_text(event: TimelineEvent) -> str:
+    if event.leaf_index is None:
+        return ""
+    covered = f"checkpoint of {event.checkpoint.size}" if event.checkpoint else "no checkpoint yet"
+    return f" [entry {event.audit_seq}, leaf {event.leaf_index}, {covered}]"
 
 
 def timeline_text(timeline: CaseTimeline) -> str:
@@ -235,6 +266,6 @@ def timeline_text(timeline: CaseTimeline) -> str:
         )
         lines.append(
             f"  {event.at:%Y-%m-%d %H:%M:%S.%f} {event.source:<8} {event.event:<36} "
-            f"{event.actor or '':<32} {what}"
+            f"{event.actor or '':<32} {what}{_logged_text(event)}"
         )
     return "\n".join(lines)

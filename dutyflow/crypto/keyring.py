@@ -27,7 +27,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,17 +101,26 @@ def parse_master_keys(encoded: str) -> list[bytes]:
 
 def load_or_create_key(path: Path) -> bytes:
     """Development only: a master key generated once and kept in the data directory (0600)."""
+    return decode_key(
+        load_or_create_text(
+            path, lambda: base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+        )
+    )
+
+
+def load_or_create_text(path: Path, generate: Callable[[], str]) -> str:
+    """Development only: a secret generated once and kept in the data directory (0600)."""
     if path.exists():
-        return decode_key(path.read_text().strip())
+        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = AESGCM.generate_key(bit_length=256)
+    secret = generate()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process of the stack made it first
-        return decode_key(path.read_text().strip())
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(key).decode())
-    return key
+        handle.write(secret)
+    return secret
 
 
 class MasterKeys:

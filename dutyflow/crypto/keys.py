@@ -18,8 +18,10 @@ from dutyflow.crypto.keyring import (
     MasterKeys,
     key_store_engine,
     load_or_create_key,
+    load_or_create_text,
     parse_master_keys,
 )
+from dutyflow.crypto.signed_note import NoteError, NoteSigner, NoteVerifier
 from dutyflow.settings import Settings
 
 
@@ -38,6 +40,39 @@ def _keyring(encoded_keys: tuple[bytes, ...], key_store_url: str) -> CaseKeyring
 
 def case_keyring(settings: Settings) -> CaseKeyring:
     return _keyring(tuple(master_key_list(settings)), settings.resolved_key_store_url)
+
+
+DEVELOPMENT_AUDIT_ORIGIN = "dutyflow.localhost/audit-log"
+
+
+def audit_log_signer(settings: Settings) -> NoteSigner:
+    """The key that signs the audit log's checkpoints: ``DUTYFLOW_AUDIT_SIGNING_KEY``; in
+    development, one generated once in the data directory (named by ``DUTYFLOW_AUDIT_LOG_ORIGIN``).
+    Its name is the checkpoints' origin; a configured origin that differs is refused."""
+    if settings.audit_signing_key:
+        signer = NoteSigner.parse(settings.audit_signing_key)
+    else:
+        path = settings.data_dir.resolve() / "keys" / "audit-log.key"
+        origin = settings.audit_log_origin or DEVELOPMENT_AUDIT_ORIGIN
+        signer = NoteSigner.parse(
+            load_or_create_text(path, lambda: NoteSigner.generate(origin).text())
+        )
+    if settings.audit_log_origin and settings.audit_log_origin != signer.name:
+        raise NoteError(
+            "DUTYFLOW_AUDIT_LOG_ORIGIN differs from the name of the audit signing key: "
+            "the checkpoints' origin is the key's name"
+        )
+    return signer
+
+
+def audit_log_verifier(settings: Settings) -> NoteVerifier | None:
+    """The public half of `audit_log_signer`, without generating a key: None in development
+    before any key was made (then no checkpoint can exist either)."""
+    if settings.audit_signing_key:
+        return NoteSigner.parse(settings.audit_signing_key).verifier
+    if not (settings.data_dir.resolve() / "keys" / "audit-log.key").exists():
+        return None
+    return audit_log_signer(settings).verifier
 
 
 def web_form_secret(settings: Settings) -> bytes:

@@ -1,8 +1,15 @@
-"""The audit hash chain, as pure functions.
+"""Audit entries as pure functions: the leaf each entry is in the log's Merkle tree, and the hash
+chain that protected entries written before the tree existed.
 
-Each entry's hash covers the previous entry's hash and the entry's own canonical content, so
-editing, deleting or reordering any entry breaks the chain at that entry. Entries hold ids,
-field names and content hashes, never the content itself.
+**The leaf.** An entry's leaf is the RFC 8785 (JCS) canonical JSON of its `LEAF_FIELDS`
+(``recorded_at`` as an ISO 8601 UTC string with microseconds, ``details`` as JSON), hashed as an
+RFC 9162 leaf (`dutyflow.domain.merkle.leaf_hash`); any verifier in any language gets the same
+bytes. Entries hold ids, field names and content hashes, never the content itself.
+
+**The old chain.** Before revision 0011 each entry's hash covered the previous entry's hash and
+its own canonical content (`entry_hash`); those entries keep their chain, which still verifies
+(`verify_chain`, `link_holds`), and are also leaves of the tree. Entries written since have no
+chain: the tree and its signed checkpoints protect them.
 """
 
 from __future__ import annotations
@@ -12,7 +19,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+import rfc8785
+
+from dutyflow.domain.merkle import leaf_hash
 
 GENESIS_HASH = "0" * 64
 
@@ -57,6 +69,51 @@ HASHED_FIELDS = (
 )
 
 
+LEAF_FIELDS = HASHED_FIELDS
+
+
+def leaf_bytes(entry: Mapping[str, Any]) -> bytes:
+    """The entry's leaf: the JCS canonical JSON of its `LEAF_FIELDS`. ``details`` may be the
+    parsed value or its stored JSON text. The object is assembled around the JCS form of
+    ``details``: its other members are ASCII-keyed strings and an integer, which JCS writes as
+    `_leaf_text_with_stored_details` does (a property test holds it to ``rfc8785.dumps``)."""
+    details = entry["details"]
+    text = details if isinstance(details, str) else json.dumps(details)
+    return _leaf_text_with_stored_details({**entry, "details": _jcs_details(text)})
+
+
+@lru_cache(maxsize=4096)
+def _jcs_details(stored: str) -> str:
+    return rfc8785.dumps(json.loads(stored)).decode("utf-8")
+
+
+def exported_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry as a JSON object of its `LEAF_FIELDS`: its leaf is exactly this object's JCS
+    form, so anyone holding it can recompute the leaf hash."""
+    exported = {name: entry[name] for name in LEAF_FIELDS}
+    exported["recorded_at"] = canonical_time(exported["recorded_at"])
+    if isinstance(exported["details"], str):
+        exported["details"] = json.loads(exported["details"])
+    return exported
+
+
+def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
+    return leaf_hash(leaf_bytes(entry))
+
+
+def leaf_holds(stored_leaf_hash: bytes, entry: Mapping[str, Any]) -> bool:
+    """Is ``stored_leaf_hash`` the leaf hash of this entry's content? Fast path first: the leaf
+    assembled around ``details`` as stored (canonical JSON text, the JCS form for the details
+    Dutyflow writes). A match there proves the content (the stored hash was made by the exact
+    JCS path); otherwise the exact path decides."""
+    details = entry["details"]
+    if isinstance(details, str):
+        fast = _leaf_text_with_stored_details(entry)
+        if hashlib.sha256(b"\x00" + fast).digest() == stored_leaf_hash:
+            return True
+    return entry_leaf_hash(entry) == stored_leaf_hash
+
+
 def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     content = {name: entry[name] for name in HASHED_FIELDS}
     content["recorded_at"] = canonical_time(content["recorded_at"])
@@ -66,10 +123,11 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
 _encode = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
-def _hash_with_stored_details(prev_hash: str, entry: Mapping[str, Any]) -> str:
-    """`entry_hash` for an entry whose ``details`` is the canonical JSON text as stored: the
-    canonical form is assembled around it instead of parsing and re-serialising it."""
-    text = (
+def _leaf_text_with_stored_details(entry: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of the hashed fields with ``details`` as its stored text, assembled
+    rather than parsed and re-serialised (verification of millions of entries is bound by this).
+    The keys are ASCII and in JCS order; the strings are escaped as JCS escapes them."""
+    return (
         '{"actor_id":'
         + _encode(entry["actor_id"])
         + ',"actor_role":'
@@ -91,8 +149,14 @@ def _hash_with_stored_details(prev_hash: str, entry: Mapping[str, Any]) -> str:
         + ',"step":'
         + _encode(entry["step"])
         + "}"
-    )
-    return hashlib.sha256(prev_hash.encode("ascii") + text.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+
+
+def _hash_with_stored_details(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """`entry_hash` for an entry whose ``details`` is the canonical JSON text as stored."""
+    return hashlib.sha256(
+        prev_hash.encode("ascii") + _leaf_text_with_stored_details(entry)
+    ).hexdigest()
 
 
 def link_holds(prev_hash: str, entry: Mapping[str, Any]) -> bool:
@@ -121,7 +185,8 @@ class ChainVerification:
 
 
 def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainVerification:
-    """Check entries in ``seq`` order; name the first one whose link or hash does not hold."""
+    """Check old-chain entries in ``seq`` order; name the first one whose link or hash does not
+    hold."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0

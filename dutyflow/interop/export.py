@@ -2,7 +2,8 @@
 
 Only the records the resources are built from are read: the case (for its ids, kind and policy),
 obligations, disclosures (field names), documents (form and render time), deliveries, accounting
-entries, the phone report and the ``report-confirmed`` audit entry. The grounds are never loaded.
+entries, the phone report, the ``report-confirmed`` audit entry and each delivery's
+``report-delivered`` entry (its place in the audit log's tree). The grounds are never loaded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dutyflow.interop.fhir import (
     Confirmer,
     DeliveredReport,
     ExportingSystem,
+    LoggedEntry,
     case_bundle,
     client_agreement_of,
 )
@@ -52,6 +54,25 @@ def _confirmer(session: Session, case_id: str) -> Confirmer | None:
     )
 
 
+DELIVERY_STEP = "report-delivered"
+
+
+def _logged_deliveries(session: Session, case_id: str) -> dict[str, LoggedEntry]:
+    """Each delivered report's ``report-delivered`` audit entry, by report id: its leaf index
+    and covering checkpoint."""
+    delivered = {
+        e.seq: e.details.get("report_id")
+        for e in audit_log.entries_for_case(session, case_id)
+        if e.step == DELIVERY_STEP and e.seq is not None
+    }
+    positions = audit_log.logged_positions(session, list(delivered))
+    return {
+        str(report_id): LoggedEntry(seq, positions[seq].leaf_index, positions[seq].checkpoint)
+        for seq, report_id in delivered.items()
+        if seq in positions and report_id
+    }
+
+
 def export_case(
     session: Session,
     case_id: str,
@@ -80,6 +101,7 @@ def export_case(
         .where(DeliveryRecord.case_id == case_id)
         .order_by(col(DeliveryRecord.received_at), col(DeliveryRecord.report_id))
     ).all()
+    logged = _logged_deliveries(session, case_id)
     delivered = []
     for delivery in deliveries:
         obligation = by_recipient.get(delivery.recipient_id)
@@ -95,6 +117,7 @@ def export_case(
                 disclosure=disclosure,
                 document=documents.get(delivery.recipient_id),
                 accounting=accounting.get(delivery.report_id),
+                logged=logged.get(delivery.report_id),
             )
         )
     bundle = case_bundle(

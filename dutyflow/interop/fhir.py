@@ -12,6 +12,9 @@ Per case: a **Communication** for the statutory telephone report, when one was r
 **Consent** only where a disclosure rests on the client's agreement (45 CFR 164.512(c)(1)(ii));
 see `consent_applies`.
 
+Each AuditEvent's report entity also says where the disclosure's own audit entry is in Dutyflow's
+audit log: its leaf index and the signed checkpoint that covers it (`LoggedEntry`).
+
 What goes in: ids, codes, field *names*, hashes, agency names and addresses (the recipient) and
 times. What never goes in: case content. The builders read no name, narrative or address of the
 client, the victim or anyone else involved, nor the reporter's name (confidential by statute):
@@ -52,6 +55,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.resource import Resource
 from pydantic import BaseModel, ConfigDict
 
+from dutyflow.domain.checkpoint import Checkpoint
 from dutyflow.store.tables import (
     AccountingEntry,
     CaseRecord,
@@ -187,6 +191,17 @@ class Confirmer:
 
 
 @dataclass(frozen=True)
+class LoggedEntry:
+    """Where the disclosure's audit entry (``report-delivered``) is in the audit log's Merkle
+    tree, and the first signed checkpoint that covers it (None until one is made): with
+    ``dutyflow audit prove SEQ`` anyone holding the log's verifier key can check it is there."""
+
+    seq: int
+    leaf_index: int
+    checkpoint: Checkpoint | None = None
+
+
+@dataclass(frozen=True)
 class DeliveredReport:
     """The records of one disclosure: the report delivered to one agency, and why it went."""
 
@@ -195,6 +210,7 @@ class DeliveredReport:
     disclosure: DisclosureRecord
     document: ReportDocument | None = None
     accounting: AccountingEntry | None = None
+    logged: LoggedEntry | None = None
 
     @property
     def legal_basis(self) -> str:
@@ -324,6 +340,8 @@ def audit_event_for_delivery(
     ]
     if delivered.document is not None:
         details.append(AuditEventEntityDetail(type="form", valueString=delivered.document.form_id))
+    if delivered.logged is not None:
+        details += audit_log_details(delivered.logged)
     return AuditEvent(
         id=resource_id("AuditEvent", delivery.report_id),
         meta=Meta(profile=[BALP_PRIVACY_DISCLOSURE_SOURCE]),
@@ -360,6 +378,28 @@ def audit_event_for_delivery(
             ),
         ],
     )
+
+
+def audit_log_details(logged: LoggedEntry) -> list[AuditEventEntityDetail]:
+    """The disclosure's place in Dutyflow's own audit log: entry, leaf index, covering checkpoint
+    (origin, size, base64 root hash, as its C2SP signed note states them)."""
+    details = [
+        AuditEventEntityDetail(type="audit-entry-seq", valueString=str(logged.seq)),
+        AuditEventEntityDetail(type="audit-leaf-index", valueString=str(logged.leaf_index)),
+    ]
+    if logged.checkpoint is not None:
+        details += [
+            AuditEventEntityDetail(
+                type="audit-checkpoint-origin", valueString=logged.checkpoint.origin
+            ),
+            AuditEventEntityDetail(
+                type="audit-checkpoint-size", valueString=str(logged.checkpoint.size)
+            ),
+            AuditEventEntityDetail(
+                type="audit-checkpoint-root-hash", valueString=logged.checkpoint.root_base64
+            ),
+        ]
+    return details
 
 
 # --- Communication -------------------------------------------------------------------------------

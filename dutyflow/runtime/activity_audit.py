@@ -1,6 +1,10 @@
 """A worker interceptor that audits every activity attempt: its start, its completion, and its
 failure (with the error's type, never its message), so retries are visible to an auditor beside
-the domain events each activity records itself."""
+the domain events each activity records itself.
+
+When the case's closing activity (`CASE_CLOSING_ACTIVITY`) has completed and that completion is
+recorded, it signs a checkpoint of the audit log, so that the closed case's whole record, to its
+last entry, is covered by a checkpoint kept outside the database."""
 
 from __future__ import annotations
 
@@ -17,8 +21,11 @@ from temporalio.worker import (
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.domain.audit import content_sha256
+from dutyflow.store.audit_checkpoints import checkpoint_at_case_closing
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
+
+CASE_CLOSING_ACTIVITY = "record_outcome"  # records the case's outcome: the case is closed
 
 
 class ActivityAuditInterceptor(Interceptor):
@@ -65,4 +72,6 @@ class _AuditedActivity(ActivityInboundInterceptor):
             await self._record("failed", error_type=error_type, retryable=retryable)
             raise
         await self._record("completed")
+        if activity.info().activity_type == CASE_CLOSING_ACTIVITY:
+            await asyncio.to_thread(checkpoint_at_case_closing, self._sessions)
         return result

@@ -90,13 +90,26 @@ async def run_worker(
 ) -> None:
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
     from dutyflow import observability
-    from dutyflow.crypto.keys import case_database
+    from dutyflow.crypto.keys import audit_log_signer, case_database
     from dutyflow.runtime.temporal import connect, ensure_search_attributes
+    from dutyflow.store.audit_checkpoints import (
+        CheckpointKeeper,
+        bind_checkpoint_keeper,
+        keep_making_checkpoints,
+    )
     from dutyflow.store.db import create_schema, session_factory
 
     observability.configure_process(settings)
     engine = case_database(settings)
     create_schema(engine)
+    # Checkpoints of the audit log: at every case closing (see activity_audit) and regularly.
+    keeper = CheckpointKeeper(audit_log_signer(settings), settings.resolved_audit_checkpoint_dir)
+    bind_checkpoint_keeper(engine, keeper)
+    checkpoints = asyncio.create_task(
+        keep_making_checkpoints(
+            session_factory(engine), keeper, settings.audit_checkpoint_interval_seconds, stop
+        )
+    )
     client = await connect(settings)
     await ensure_search_attributes(client)
     async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as http:
@@ -123,6 +136,7 @@ async def run_worker(
                 if ready is not None:
                     ready.set()
                 await stop.wait()
+    await checkpoints
     logger.info("worker stopped", extra={"task_queue": settings.task_queue})
     engine.dispose()
     observability.flush()

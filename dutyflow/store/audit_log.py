@@ -1,32 +1,53 @@
-"""Appending to and reading the audit chain. Appends happen inside the caller's transaction, so a
-step's record and its audit entry are written together or not at all."""
+"""Appending to, reading and verifying the audit log.
+
+Appends happen inside the caller's transaction, so a step's record and its audit entry are written
+together or not at all; they take no lock. The entry joins the Merkle tree once committed
+(`dutyflow.store.audit_tree.integrate`). Verification rebuilds the tree from the entries' content
+and checks it against signed checkpoints (`dutyflow.domain.log_verification`): `verify` against
+the checkpoints given (by default the copies in the database), `verify_parallel` the same in
+several processes; `dutyflow audit verify` gives it the checkpoints kept outside the database.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, text
+from sqlalchemy import Text, cast, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from dutyflow.domain.audit import (
-    GENESIS_HASH,
-    HASHED_FIELDS,
-    ChainVerification,
-    entry_hash,
-    link_holds,
-    verify_chain,
+from dutyflow.domain.audit import LEAF_FIELDS
+from dutyflow.domain.checkpoint import Checkpoint
+from dutyflow.domain.log_verification import (
+    KeptCheckpoint,
+    LeafRun,
+    LogVerification,
+    scan_leaves,
+    verify_log,
 )
+from dutyflow.domain.merkle import perfect_levels
+from dutyflow.store import audit_tree
 from dutyflow.store.db import make_engine, session_factory
-from dutyflow.store.tables import AuditEntry, utcnow
+from dutyflow.store.tables import AuditCheckpoint, AuditEntry, AuditLeaf, AuditPending, utcnow
 
-_CHAIN_LOCK = 0x6475747966  # arbitrary constant: the advisory lock guarding the chain's tip
+__all__ = [
+    "LogVerification",
+    "LoggedAt",
+    "append",
+    "database_checkpoints",
+    "entries_for_case",
+    "latest_database_checkpoint",
+    "logged_positions",
+    "recorded_step",
+    "verify",
+    "verify_parallel",
+]
 
 
 def recorded_step(session: Session, idempotency_key: str) -> AuditEntry | None:
@@ -47,24 +68,22 @@ def append(
     details: dict[str, Any],
     idempotency_key: str,
 ) -> AuditEntry:
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_CHAIN_LOCK))  # type: ignore[call-overload]
-    tip = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
-    fields: dict[str, Any] = {
-        "seq": (tip.seq + 1) if tip else 1,
-        "entry_id": str(uuid.uuid4()),
-        "recorded_at": utcnow(),
-        "case_id": case_id,
-        "step": step,
-        "actor_id": actor_id,
-        "actor_role": actor_role,
-        "content_sha256": content_sha256,
-        "details": details,
-        "idempotency_key": idempotency_key,
-    }
-    prev_hash = tip.entry_hash if tip else GENESIS_HASH
-    entry = AuditEntry(**fields, prev_hash=prev_hash, entry_hash=entry_hash(prev_hash, fields))
+    """Add an entry in the caller's transaction; it is marked pending, and given its leaf by the
+    next `audit_tree.integrate` after the transaction commits."""
+    entry = AuditEntry(
+        entry_id=str(uuid.uuid4()),
+        recorded_at=utcnow(),
+        case_id=case_id,
+        step=step,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        content_sha256=content_sha256,
+        details=details,
+        idempotency_key=idempotency_key,
+    )
     session.add(entry)
+    session.flush()
+    session.add(AuditPending(seq=entry.seq))  # type: ignore[arg-type]
     session.flush()
     return entry
 
@@ -77,132 +96,206 @@ def entries_for_case(session: Session, case_id: str) -> list[AuditEntry]:
     )
 
 
-def _all_links(
-    session: Session, batch: int = 20_000, lower: int = 0, upper: int | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every entry in chain order, read as plain rows (no ORM objects: verification of millions
-    of entries is bound by this loop)."""
-    table = AuditEntry.__table__  # type: ignore[attr-defined]
-    names = [*HASHED_FIELDS, "prev_hash", "entry_hash"]
-    # `details` as its stored (canonical) JSON text: hashed as it is, never parsed.
-    columns = [
-        cast(table.c.details, Text).label("details") if name == "details" else table.c[name]
-        for name in names
+@dataclass(frozen=True)
+class LoggedAt:
+    """Where an entry is in the Merkle tree, and the first checkpoint that covers it (None until
+    one is made)."""
+
+    leaf_index: int
+    checkpoint: Checkpoint | None
+
+
+def logged_positions(session: Session, seqs: Iterable[int]) -> dict[int, LoggedAt]:
+    """Each entry's leaf index and covering checkpoint (from the copies in the database), for the
+    entries that have a leaf."""
+    indexes = audit_tree.leaf_indexes(session, seqs)
+    if not indexes:
+        return {}
+    kept = session.exec(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.tree_size > min(indexes.values()))
+        .order_by(col(AuditCheckpoint.tree_size))
+    ).all()
+    positions = {}
+    for seq, index in indexes.items():
+        covering = next((k for k in kept if k.tree_size > index), None)
+        positions[seq] = LoggedAt(index, _checkpoint_of(covering) if covering else None)
+    return positions
+
+
+def _checkpoint_of(row: AuditCheckpoint) -> Checkpoint:
+    return Checkpoint(row.origin, int(row.tree_size), bytes.fromhex(row.root_hash))
+
+
+def database_checkpoints(session: Session) -> list[KeptCheckpoint]:
+    """The copies of checkpoints kept in the database (their signatures unchecked here)."""
+    return [
+        KeptCheckpoint(_checkpoint_of(row), "the database", row.signed_note)
+        for row in session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.tree_size)))
     ]
+
+
+# --- Verification -------------------------------------------------------------------------------
+
+_ROW_NAMES = ["leaf_index", "leaf_seq", "leaf_hash", "seq", "leaf_text", "prev_hash", "entry_hash"]
+
+
+def _assembled_leaf(dialect: str) -> Any:
+    """The entry's leaf (JCS of `LEAF_FIELDS`) assembled by the database from its columns, so
+    that verifying millions of entries reads one text per entry; where it differs from the
+    exact form (e.g. details not stored canonically), `scan_leaves` computes the exact one."""
+    entries = AuditEntry.__table__  # type: ignore[attr-defined]
+    c = entries.c
+
+    def quoted(column: Any) -> Any:
+        if dialect == "postgresql":
+            return cast(func.to_json(column), Text)
+        return func.json_quote(column)
+
+    if dialect == "postgresql":
+        at = func.to_char(func.timezone("UTC", c.recorded_at), 'YYYY-MM-DD"T"HH24:MI:SS.US').concat(
+            "+00:00"
+        )
+    else:  # SQLAlchemy keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
+        at = func.replace(cast(c.recorded_at, Text), " ", "T").concat("+00:00")
+    parts: list[Any] = [
+        literal('{"actor_id":'), quoted(c.actor_id),
+        literal(',"actor_role":'), quoted(c.actor_role),
+        literal(',"case_id":'), quoted(c.case_id),
+        literal(',"content_sha256":'), quoted(c.content_sha256),
+        literal(',"details":'), cast(c.details, Text),
+        literal(',"entry_id":'), quoted(c.entry_id),
+        literal(',"idempotency_key":'), quoted(c.idempotency_key),
+        literal(',"recorded_at":"'), at,
+        literal('","seq":'), cast(c.seq, Text),
+        literal(',"step":'), quoted(c.step),
+        literal("}"),
+    ]  # fmt: skip
+    text_ = parts[0]
+    for part in parts[1:]:
+        text_ = text_.concat(part)
+    return text_
+
+
+def _leaf_rows(
+    session: Session, batch: int = 20_000, lower: int = -1, upper: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every leaf in leaf order with its entry's assembled leaf text, read as plain rows (no ORM
+    objects: verification of millions of entries is bound by this loop)."""
+    leaves = AuditLeaf.__table__  # type: ignore[attr-defined]
+    entries = AuditEntry.__table__  # type: ignore[attr-defined]
     connection = session.connection()
+    columns = [
+        leaves.c.leaf_index,
+        leaves.c.seq,
+        leaves.c.leaf_hash,
+        entries.c.seq,
+        _assembled_leaf(connection.dialect.name),
+        entries.c.prev_hash,
+        entries.c.entry_hash,
+    ]
+    joined = leaves.outerjoin(entries, entries.c.seq == leaves.c.seq)
     last = lower
     while True:
-        query = sa_select(*columns).where(table.c.seq > last)
+        query = sa_select(*columns).select_from(joined).where(leaves.c.leaf_index > last)
         if upper is not None:
-            query = query.where(table.c.seq <= upper)
-        rows = connection.execute(query.order_by(table.c.seq).limit(batch)).all()
+            query = query.where(leaves.c.leaf_index <= upper)
+        rows = connection.execute(query.order_by(leaves.c.leaf_index).limit(batch)).all()
         if not rows:
             return
         for row in rows:
-            yield dict(zip(names, row, strict=True))
+            yield dict(zip(_ROW_NAMES, row, strict=True))
         last = rows[-1][0]
 
 
-def verify(session: Session) -> ChainVerification:
-    return verify_chain(_all_links(session))
+def _exact_entries(session: Session) -> Callable[[int], dict[str, Any] | None]:
+    """An entry's hashed fields (``details`` as its stored text), read one at a time: only for
+    the rare entry whose assembled leaf text is not its exact leaf."""
+    entries = AuditEntry.__table__  # type: ignore[attr-defined]
+    names = [*LEAF_FIELDS, "prev_hash", "entry_hash"]
+    columns = [
+        cast(entries.c.details, Text).label("details") if n == "details" else entries.c[n]
+        for n in names
+    ]
+
+    def exact(seq: int) -> dict[str, Any] | None:
+        row = session.connection().execute(sa_select(*columns).where(entries.c.seq == seq)).first()
+        return dict(zip(names, row, strict=True)) if row is not None else None
+
+    return exact
 
 
-@dataclass(frozen=True)
-class _ChunkResult:
-    checked: int
-    first_seq: int | None
-    first_prev_hash: str | None
-    last_seq: int | None
-    last_entry_hash: str | None
-    broken_seq: int | None = None
-    problem: str | None = None
+def _outside_tree(session: Session) -> int:
+    entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    return max(0, int(entries) - audit_tree.tree_size(session))
 
 
-def _verify_chunk(url: str, low: int, high: int) -> _ChunkResult:
-    """Check entries low..high: each one's hash over its stored predecessor hash and content,
-    and the links inside the range. The caller checks the links between ranges."""
+def verify(
+    session: Session, checkpoints: Sequence[KeptCheckpoint] | None = None
+) -> LogVerification:
+    """The whole log, rebuilt from its entries, against ``checkpoints`` (default: the copies in
+    the database, which only a verifier given checkpoints kept elsewhere can trust)."""
+    kept = database_checkpoints(session) if checkpoints is None else list(checkpoints)
+    run = scan_leaves(_leaf_rows(session), 0, _exact_entries(session))
+    return verify_log([run], kept, _outside_tree(session))
+
+
+def _scan_range(url: str, low: int, high: int, top_level: int) -> LeafRun:
+    """One process's share: leaves low..high (aligned on ``2**top_level``), checked, and the
+    perfect subtrees of the range built up to ``top_level``."""
     engine = make_engine(url)
     try:
         with session_factory(engine)() as session:
-            checked = 0
-            first_seq = first_prev = last_seq = last_hash = None
-            for link in _all_links(session, lower=low - 1, upper=high):
-                seq = link["seq"]
-                if first_seq is None:
-                    first_seq, first_prev = seq, link["prev_hash"]
-                elif seq != last_seq + 1:  # type: ignore[operator]
-                    return _ChunkResult(
-                        checked,
-                        first_seq,
-                        first_prev,
-                        last_seq,
-                        last_hash,
-                        seq,
-                        f"expected entry {last_seq + 1}, found {seq}",
-                    )  # type: ignore[operator]
-                elif link["prev_hash"] != last_hash:
-                    return _ChunkResult(
-                        checked,
-                        first_seq,
-                        first_prev,
-                        last_seq,
-                        last_hash,
-                        seq,
-                        "does not link to the previous entry",
-                    )
-                if not link_holds(link["prev_hash"], link):
-                    return _ChunkResult(
-                        checked,
-                        first_seq,
-                        first_prev,
-                        last_seq,
-                        last_hash,
-                        seq,
-                        "content does not match its hash",
-                    )
-                last_seq, last_hash = seq, link["entry_hash"]
-                checked += 1
-            return _ChunkResult(checked, first_seq, first_prev, last_seq, last_hash)
+            run = scan_leaves(
+                _leaf_rows(session, lower=low - 1, upper=high), low, _exact_entries(session)
+            )
     finally:
         engine.dispose()
+    if run.problem is None:
+        run.levels = perfect_levels(run.leaf_hashes, top_level)
+        run.leaf_hashes = bytearray()
+    return run
 
 
-def verify_parallel(url: str, processes: int | None = None) -> ChainVerification:
-    """The whole chain, verified in ranges by several processes (each link can be checked on its
-    own; the links between ranges are checked here). Same answer as `verify`, faster."""
+def verify_parallel(
+    url: str,
+    processes: int | None = None,
+    checkpoints: Sequence[KeptCheckpoint] | None = None,
+) -> LogVerification:
+    """`verify`, with the leaves checked (and their subtrees built) in ranges by several
+    processes; the tree's top and the checkpoints are checked here. Same answer, faster."""
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            table = AuditEntry.__table__  # type: ignore[attr-defined]
-            low, high = connection.execute(
-                sa_select(func.min(table.c.seq), func.max(table.c.seq))
-            ).one()
+        with session_factory(engine)() as session:
+            size = audit_tree.tree_size(session)
+            outside = _outside_tree(session)
+            kept = database_checkpoints(session) if checkpoints is None else list(checkpoints)
     finally:
         engine.dispose()
-    if low is None:
-        return ChainVerification(0)
-    workers = max(1, processes or os.cpu_count() or 1)
-    size = max(1, -(-(high - low + 1) // workers))
-    bounds = [(start, min(start + size - 1, high)) for start in range(low, high + 1, size)]
+    if size == 0:
+        return verify_log([], kept, outside)
+    workers = max(1, min(processes or os.cpu_count() or 1, size))
+    top_level = max(0, (-(-size // workers) - 1).bit_length())  # ranges of 2**top_level leaves
+    share = 1 << top_level
+    bounds = [(start, min(start + share, size) - 1) for start in range(0, size, share)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool:
-        chunks = list(pool.map(_verify_chunk, [url] * len(bounds), *zip(*bounds, strict=True)))
-    expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
-    for chunk in chunks:
-        if chunk.first_seq is not None:
-            if chunk.first_seq != expected_seq:
-                return ChainVerification(
-                    checked,
-                    chunk.first_seq,
-                    f"expected entry {expected_seq}, found {chunk.first_seq}",
-                )
-            if chunk.first_prev_hash != expected_prev:
-                return ChainVerification(
-                    checked, chunk.first_seq, "does not link to the previous entry"
-                )
-        if chunk.broken_seq is not None:
-            return ChainVerification(checked + chunk.checked, chunk.broken_seq, chunk.problem)
-        checked += chunk.checked
-        if chunk.last_seq is not None:
-            expected_seq, expected_prev = chunk.last_seq + 1, chunk.last_entry_hash  # type: ignore[assignment]
-    return ChainVerification(checked)
+        runs = list(
+            pool.map(
+                _scan_range,
+                [url] * len(bounds),
+                *zip(*bounds, strict=True),
+                [top_level] * len(bounds),
+            )
+        )
+    return verify_log(runs, kept, outside)
+
+
+def latest_database_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.exec(
+        select(AuditCheckpoint).order_by(col(AuditCheckpoint.tree_size).desc()).limit(1)
+    ).first()
+
+
+def pending_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(AuditPending)).one())

@@ -1,6 +1,6 @@
-"""Engines and sessions. Every write transaction takes the database's write lock up front
-(SQLite ``BEGIN IMMEDIATE``; a PostgreSQL advisory lock for the audit chain) so that appends to
-the audit chain are serialised across threads and processes."""
+"""Engines and sessions. On SQLite every transaction takes the database's write lock up front
+(``BEGIN IMMEDIATE``). On PostgreSQL appends to the audit log take no lock; only its short
+integration into the Merkle tree does (`dutyflow.store.audit_tree`)."""
 
 from __future__ import annotations
 

@@ -154,13 +154,18 @@ def _adopt_unversioned(connection: Connection) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Migrate the database up to ``revision``, under the schema lock; put back the append-only
-    guard on ``audit_entry`` if it was lifted. Returns (revision before, revision after)."""
+    guards on ``audit_entry`` and the Merkle tree's tables if they were lifted. Returns (revision
+    before, revision after)."""
     with _locked(engine) as connection:
         before = _current(connection)
         _adopt_unversioned(connection)
         command.upgrade(alembic_config(connection, _sealer(engine)), revision)
         if inspect(connection).has_table("audit_entry") and not append_only.installed(connection):
             append_only.install(connection)
+        if inspect(connection).has_table("audit_leaf") and not append_only.tree_guard_installed(
+            connection
+        ):
+            append_only.install_tree_guard(connection)
         return before, _current(connection)
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from dutyflow import ids
 from dutyflow.contracts import Actor
-from dutyflow.store import audit_log
+from dutyflow.store import audit_log, audit_tree
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import AuditEntry
 
@@ -36,7 +36,7 @@ def record_step(
             return existing
         if write is not None:
             write(session)
-        return audit_log.append(
+        entry = audit_log.append(
             session,
             case_id=case_id,
             step=step,
@@ -46,3 +46,5 @@ def record_step(
             details=details,
             idempotency_key=idempotency_key,
         )
+    audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
+    return entry

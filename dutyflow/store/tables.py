@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from dutyflow.crypto.sealing import Sealed, register
@@ -261,7 +270,10 @@ class AccountingEntry(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One link of the append-only audit chain (see `dutyflow.domain.audit`)."""
+    """One entry of the append-only audit log. ``seq`` is given by the database when the entry is
+    inserted; its place in the Merkle tree (`AuditLeaf`) once its transaction has committed
+    (`dutyflow.store.audit_tree`). Entries written before revision 0011 also carry the old hash
+    chain (``prev_hash``, ``entry_hash``); newer ones leave them empty."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (
@@ -269,7 +281,7 @@ class AuditEntry(SQLModel, table=True):
         UniqueConstraint("idempotency_key", name="uq_audit_entry_idempotency_key"),
     )
 
-    seq: int = Field(primary_key=True)
+    seq: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(max_length=36)
     recorded_at: datetime = _time()
     case_id: str = Field(index=True, max_length=64)
@@ -279,11 +291,64 @@ class AuditEntry(SQLModel, table=True):
     content_sha256: str = Field(max_length=64)
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     idempotency_key: str = Field(max_length=200)
-    prev_hash: str = Field(max_length=64)
-    entry_hash: str = Field(max_length=64, unique=True)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    entry_hash: str | None = Field(default=None, max_length=64, unique=True)
 
     def as_chain_link(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+class AuditPending(SQLModel, table=True):
+    """An entry committed but not yet in the tree: written with the entry, in its transaction;
+    removed when the entry gets its leaf."""
+
+    __tablename__ = "audit_pending"
+
+    seq: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+
+
+class AuditLeaf(SQLModel, table=True):
+    """An entry's place in the Merkle tree: leaf ``leaf_index`` is entry ``seq``, whose leaf hash
+    (hex) is ``leaf_hash``. Append-only, like the entries."""
+
+    __tablename__ = "audit_leaf"
+
+    leaf_index: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    seq: int = Field(unique=True, sa_type=BigInteger)
+    leaf_hash: str = Field(max_length=64)
+
+
+class AuditTreeNode(SQLModel, table=True):
+    """A perfect subtree of the Merkle tree above the leaves: ``2**level`` leaves from leaf
+    ``position * 2**level``, and its hash (hex). Kept so that any proof costs a few look-ups.
+    Append-only."""
+
+    __tablename__ = "audit_tree_node"
+
+    level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    position: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    node_hash: str = Field(max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A copy of a signed checkpoint (the files outside the database are the ones a verifier
+    trusts): served to witnesses and used to say which checkpoint covers an entry."""
+
+    __tablename__ = "audit_checkpoint"
+
+    tree_size: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    origin: str = Field(max_length=200)
+    root_hash: str = Field(max_length=64)
+    signed_note: str = Field(sa_type=Text)
+    made_at: datetime = _time(default_factory=utcnow)
 
 
 class UserAccount(SQLModel, table=True):
@@ -411,6 +476,10 @@ def all_tables() -> list[Any]:
             OutcomeRecord,
             AccountingEntry,
             AuditEntry,
+            AuditPending,
+            AuditLeaf,
+            AuditTreeNode,
+            AuditCheckpoint,
             UserAccount,
             ApiToken,
             CaseAssignment,

@@ -34,6 +34,7 @@ from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT
+from dutyflow.store.audit_checkpoints import checkpoint_at_case_closing
 from dutyflow.store.db import SessionFactory, make_engine
 from dutyflow.web import WEB_PREFIX
 from tests.auth.helpers import new_user, unique
@@ -73,6 +74,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /docs":                                           EVERYONE,
     "GET /docs/oauth2-redirect":                           EVERYONE,
     "GET /redoc":                                          EVERYONE,
+    # The audit log's latest signed checkpoint: for witnesses; no content, no id.
+    "GET /audit/checkpoint":                               EVERYONE,
     # Authenticated by the agency's signature: a bearer token is no substitute.
     "POST /agency-callbacks/{agency_id}/acknowledgements": (401,  401,    401,  401,   401,    401,  401,   401,   401,   401),
     "GET /me":                                             AUTHENTICATED,
@@ -348,6 +351,9 @@ async def request(
             return await http.get(endpoint.split(" ", 1)[1])
         case "GET /docs/oauth2-redirect":
             return await http.get("/docs/oauth2-redirect")
+        case "GET /audit/checkpoint":
+            checkpoint_at_case_closing(sessions)  # there is one, as after any case closing
+            return await http.get("/audit/checkpoint")
         case "POST /agency-callbacks/{agency_id}/acknowledgements":
             return await http.post(
                 "/agency-callbacks/demo-county-cws/acknowledgements",

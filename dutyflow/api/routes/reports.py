@@ -226,4 +226,5 @@ async def timeline(
             details=e.details,
         )
         for e in entries
+        if e.seq is not None  # always so once stored: the database gives each entry its seq
     ]
