@@ -17,6 +17,7 @@ PRODUCTION = {
     "master_keys": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     "key_store_url": "sqlite:///keys.db",
     "audit_checkpoint_dir": "/var/lib/dutyflow/audit-checkpoints",
+    "smtp_host": "smtp.clinic.example",
 }
 
 
