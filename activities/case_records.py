@@ -39,7 +39,7 @@ from dutyflow.domain.validation import grounds_rules_for
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, obligations_for
 from dutyflow.store.db import SessionFactory
-from dutyflow.store.steps import record_step
+from dutyflow.store.steps import record_step, step_recorded
 from dutyflow.store.tables import (
     AccountingEntry,
     AcknowledgementRecord,
@@ -177,7 +177,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_phone_report")
     def record_phone_report(self, request: RecordPhoneReportInput) -> StepRecorded:
@@ -216,7 +216,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     def _contact_accounting(
         self, case_id: str, recipient_id: str, disclosed_at: datetime, channel: str
@@ -280,7 +280,7 @@ class CaseRecordActivities:
             details={"recipient_id": decision.recipient_id, "decision": decision.decision.value},
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_inform_client_decision")
     def record_inform_client_decision(self, request: RecordInformClientInput) -> StepRecorded:
@@ -311,7 +311,7 @@ class CaseRecordActivities:
             details={"decision": decision, "exception": step.exception},
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_contact_attempt")
     def record_contact_attempt(self, request: RecordContactAttemptInput) -> StepRecorded:
@@ -365,7 +365,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_confirmation")
     def record_confirmation(self, request: ConfirmationInput) -> StepRecorded:
@@ -377,7 +377,7 @@ class CaseRecordActivities:
             content_sha256=request.review_sha256,
             details={"review_sha256": request.review_sha256},
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="escalate_deadline")
     def escalate_deadline(self, request: EscalationInput) -> Escalation:
@@ -431,7 +431,7 @@ class CaseRecordActivities:
             content_sha256=content_sha256(request.message),
             details={"recipient_id": request.recipient_id, "task_for": "practitioner"},
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_acknowledgement")
     def record_acknowledgement(self, request: AcknowledgementInput) -> StepRecorded:
@@ -466,7 +466,7 @@ class CaseRecordActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_outcome")
     def record_outcome(self, request: CaseRef) -> CaseOutcome:

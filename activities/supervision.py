@@ -27,7 +27,7 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.validation import exception_field_problems
 from dutyflow.store.case_file import load_case, load_case_file
 from dutyflow.store.db import SessionFactory
-from dutyflow.store.steps import record_step
+from dutyflow.store.steps import record_step, step_recorded
 from dutyflow.store.tables import DisclosureException, ObligationRecord, SupervisionConsultation
 
 BYPASSED = "bypassed-imminent-danger"
@@ -89,7 +89,7 @@ class SupervisionActivities:
             details=details,
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_consultation_decision")
     def record_consultation_decision(self, request: ConsultationInput) -> StepRecorded:
@@ -126,7 +126,7 @@ class SupervisionActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_exception_request")
     def record_exception_request(self, request: ExceptionRequestInput) -> StepRecorded:
@@ -187,7 +187,7 @@ class SupervisionActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
     @activity.defn(name="record_exception_decision")
     def record_exception_decision(self, request: ExceptionDecisionInput) -> StepRecorded:
@@ -223,7 +223,7 @@ class SupervisionActivities:
             },
             write=write,
         )
-        return StepRecorded.of(entry)
+        return step_recorded(entry)
 
 
 def _invalid(field: str, problem: str) -> ApplicationError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from temporalio.common import SearchAttributeKey
@@ -32,9 +31,6 @@ from dutyflow.domain.obligations import DeadlinePlan, HardStop
 from dutyflow.domain.obligations import EscalationPoint as EscalationPoint
 from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.domain.validation import GroundsRules
-
-if TYPE_CHECKING:
-    from dutyflow.store.tables import AuditEntry
 
 TASK_QUEUE = "dutyflow-reports"
 WORKFLOW_TYPE = "MandatedReport"
@@ -144,11 +140,6 @@ class StepRecorded(BaseModel):
     step: str
     audit_seq: int
     content_sha256: str
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> StepRecorded:
-        """What an activity returns for the audit entry it wrote (or found already written)."""
-        return cls(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)
 
 
 class CaseRef(BaseModel):

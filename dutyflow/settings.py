@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:
-    from dutyflow.crypto.signing import AgencySecrets
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -222,14 +219,3 @@ class Settings(BaseSettings):
     @property
     def resolved_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
-
-
-def agency_secrets(settings: Settings) -> AgencySecrets:
-    """Per-agency signing secrets: ``DUTYFLOW_AGENCY_SECRET_<AGENCY>`` variables; in development
-    also generated once into the data directory, shared by the embedded intake service."""
-    from dutyflow.crypto.signing import AgencySecrets
-
-    return AgencySecrets(
-        settings.data_dir.resolve() / "keys" / "agencies",
-        allow_generated=settings.environment == "development",
-    )

@@ -187,10 +187,10 @@ def _write_private(path: Path, content: str) -> None:
 def cmd_accounting_show(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
-    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import accounting_view, end_of_day, render
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import entries_for_client, suspensions_for_client
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import session_factory
 
     if not args.client:
@@ -246,11 +246,11 @@ def cmd_accounting_suspend(args: argparse.Namespace) -> None:
     from sqlalchemy import inspect
 
     from dutyflow.contracts import Actor
-    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.accounting import Suspension, SuspensionRefused
     from dutyflow.domain.rendering import format_datetime
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.store.accounting import record_suspension
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import session_factory
 
     recorded_by = args.recorded_by or _default_recorder()

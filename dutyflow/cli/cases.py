@@ -70,8 +70,8 @@ def cmd_cases(args: argparse.Namespace) -> None:
 
 def cmd_timeline(args: argparse.Namespace) -> None:
     from dutyflow.compliance.timeline import case_timeline, timeline_text
-    from dutyflow.crypto.keys import case_database
     from dutyflow.runtime.temporal import connect
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.case_file import CaseNotFound
     from dutyflow.store.db import session_factory
 

@@ -49,7 +49,7 @@ def _name(revision: str | None) -> str:
 
 
 def _with_engine(command: str, action: Callable[[Engine], int]) -> None:
-    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.case_database import case_database
 
     engine: Engine | None = None
     try:

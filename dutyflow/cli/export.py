@@ -28,9 +28,9 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 def cmd_export(args: argparse.Namespace) -> None:
     from dutyflow.cli.users import _cli_actor
-    from dutyflow.crypto.keys import case_database
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.exports.deidentified import export_case, export_text
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.case_file import CaseNotFound
     from dutyflow.store.db import session_factory
 

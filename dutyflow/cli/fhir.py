@@ -32,10 +32,10 @@ def cmd_export_fhir(args: argparse.Namespace) -> None:
     from pydantic import ValidationError
     from sqlalchemy import inspect
 
-    from dutyflow.crypto.keys import case_database
     from dutyflow.interop.export import CaseNotFound, ExportInconsistent, export_case
     from dutyflow.interop.fhir import ExportingSystem
     from dutyflow.settings import Settings
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import session_factory
 
     try:

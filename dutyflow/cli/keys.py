@@ -59,7 +59,8 @@ def add_keys_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
 
 
 def _run(action: Callable[[Settings, CaseKeyring, SessionFactory], int]) -> None:
-    from dutyflow.crypto.keys import case_database, case_keyring
+    from dutyflow.crypto.keys import case_keyring
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema, session_factory
 
     status = 1
@@ -108,7 +109,7 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> None:
 
 def cmd_keys_shred(args: argparse.Namespace) -> None:
     from dutyflow.cli.users import _cli_actor
-    from dutyflow.crypto.shredding import ShredRefused, shred_case
+    from dutyflow.store.shredding import ShredRefused, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
         try:
@@ -137,7 +138,7 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
 
 def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
     from dutyflow.cli.users import _cli_actor
-    from dutyflow.crypto.shredding import cases_past_retention, shred_case
+    from dutyflow.store.shredding import cases_past_retention, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
         due = cases_past_retention(sessions, keyring, settings.record_retention_days)

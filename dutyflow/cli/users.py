@@ -121,7 +121,7 @@ def _cli_actor() -> Actor:
 
 def _with_sessions(action: Callable[[SessionFactory], int]) -> None:
     """Run ``action(sessions)`` against the settings' database (migrated first), then exit."""
-    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema, session_factory
 
     settings = process.load_settings()

@@ -38,7 +38,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_e
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
-from dutyflow.store.db import use_wal
+from dutyflow.sqlite import use_wal
 
 KEY_STORE_METADATA = MetaData()
 
@@ -352,7 +352,5 @@ class CaseKeyring:
         return counts
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
+def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

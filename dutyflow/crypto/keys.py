@@ -11,7 +11,6 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy.engine import Engine
 
 from dutyflow.crypto.keyring import (
     CaseKeyring,
@@ -22,6 +21,7 @@ from dutyflow.crypto.keyring import (
     parse_master_keys,
 )
 from dutyflow.crypto.signed_note import NoteError, NoteSigner, NoteVerifier
+from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.settings import Settings
 
 
@@ -85,10 +85,10 @@ def web_form_secret(settings: Settings) -> bytes:
     ).derive(newest)
 
 
-def case_database(settings: Settings, url: str | None = None) -> Engine:
-    """An engine on the case database (default: the settings' one), its case content sealed
-    with the process's keyring."""
-    from dutyflow.crypto.sealing import bind_keyring
-    from dutyflow.store.db import make_engine
-
-    return bind_keyring(make_engine(url or settings.resolved_database_url), case_keyring(settings))
+def agency_secrets(settings: Settings) -> AgencySecrets:
+    """Per-agency signing secrets: ``DUTYFLOW_AGENCY_SECRET_<AGENCY>`` variables; in development
+    also generated once into the data directory, shared by the embedded intake service."""
+    return AgencySecrets(
+        settings.data_dir.resolve() / "keys" / "agencies",
+        allow_generated=settings.environment == "development",
+    )

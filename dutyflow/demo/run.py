@@ -54,7 +54,7 @@ class DemoTokens:
 
 
 def _demo_sessions(settings: Settings) -> Any:
-    from dutyflow.crypto.keys import case_database
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema, session_factory
 
     engine = case_database(settings)

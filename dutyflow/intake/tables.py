@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel
 
-from dutyflow.store.db import use_wal
+from dutyflow.sqlite import use_wal
 
 ENGINE_LOGGING_NAME = "dutyflow-intake"
 _ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"

@@ -23,10 +23,11 @@ from typing import Any
 from temporalio.client import Client
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.crypto.keys import agency_secrets
 from dutyflow.mail.configured import local_sink_directory, uses_local_sink
 from dutyflow.mail.sink import MailSink
 from dutyflow.runtime.serving import RunningServer, bind, serve
-from dutyflow.settings import Settings, agency_secrets
+from dutyflow.settings import Settings
 
 _PR_SET_PDEATHSIG = 1
 
@@ -96,10 +97,11 @@ async def wait_for_temporal(
 
 def api_app(settings: Settings) -> Any:
     from dutyflow.api.app import create_app
-    from dutyflow.crypto.keys import case_database, web_form_secret
+    from dutyflow.crypto.keys import web_form_secret
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
     from dutyflow.runtime.temporal import connect, settings_codec
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema
 
     engine = case_database(settings)

@@ -20,10 +20,11 @@ from activities.delivery import DeliveryActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
+from dutyflow.crypto.keys import agency_secrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.runtime.activity_audit import ActivityAuditInterceptor
-from dutyflow.settings import Settings, agency_secrets
+from dutyflow.settings import Settings
 from dutyflow.store.db import SessionFactory
 from workflows.mandated_report import MandatedReportWorkflow
 
@@ -90,13 +91,14 @@ async def run_worker(
 ) -> None:
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
     from dutyflow import observability
-    from dutyflow.crypto.keys import audit_log_signer, case_database
+    from dutyflow.crypto.keys import audit_log_signer
     from dutyflow.runtime.temporal import connect, ensure_search_attributes
     from dutyflow.store.audit_checkpoints import (
         CheckpointKeeper,
         bind_checkpoint_keeper,
         keep_making_checkpoints,
     )
+    from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema, session_factory
 
     observability.configure_process(settings)

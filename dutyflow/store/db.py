@@ -4,8 +4,6 @@ integration into the Merkle tree does (`dutyflow.store.audit_tree`)."""
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +12,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from dutyflow.domain.audit import canonical_json
+from dutyflow.sqlite import use_wal
+from dutyflow.store.migrate import upgrade
 
 SessionFactory = Callable[[], Session]
 
@@ -52,24 +52,6 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def use_wal(cursor: sqlite3.Cursor, wait_seconds: float = 30) -> None:
-    """Put the database file in WAL mode (it stays so). The switch needs the file to itself and
-    SQLite refuses it at once, without its busy handler, while another connection holds it: on a
-    new file opened by several processes at once (``dutyflow up``), it is tried again until one
-    of them has made it."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays "memory"
-            return
-        except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
-                raise
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-            return  # another connection made the switch
-        time.sleep(0.05)
-
-
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -78,8 +60,6 @@ def create_schema(engine: Engine) -> None:
     """Bring the schema to the newest migration (`dutyflow.store.migrate.upgrade`: under the
     schema lock, so concurrent starters are safe), with the audit table append-only (its
     UPDATE/DELETE-refusing triggers put back if they were lifted)."""
-    from dutyflow.store.migrate import upgrade
-
     upgrade(engine)
 
 

@@ -13,8 +13,9 @@ every table of revision 0001 and no version table, it is stamped 0001 and upgrad
 
 To write a new revision after changing the models::
 
-    uv run python -c "from dutyflow.store.migrate import autogenerate_revision as r; \\
-        r('sqlite:////tmp/x.db', 'what changed', '0002')"
+    uv run python -c "from dutyflow.store.db import make_engine; \\
+        from dutyflow.store.migrate import autogenerate_revision as r; \\
+        r(make_engine('sqlite:////tmp/x.db'), 'what changed', '0002')"
 
 (against a database at head), then review the file in ``migrations/versions/`` by hand.
 """
@@ -30,63 +31,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
-from dutyflow.store.migrations import append_only
+from dutyflow.store import append_only
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INITIAL_REVISION = "0001"
 _SCHEMA_LOCK = 0x6475747967  # the same key create_schema always used
-_EXCLUDED_PREFIXES = ("intake_",)
 
 
 class MigrationError(RuntimeError):
     """The database cannot be migrated as it stands (e.g. a partial schema without a version)."""
-
-
-def target_metadata() -> MetaData:
-    """The metadata the models declare (Dutyflow's and, alas, the intake service's tables)."""
-    from sqlmodel import SQLModel
-
-    from dutyflow.store import accounting, notices, tables  # noqa: F401  (registers the tables)
-
-    return SQLModel.metadata
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Alembic's filter: everything but the intake service's tables (and what hangs off them)."""
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return not (table or "").startswith(_EXCLUDED_PREFIXES)
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Autogenerate renders SQLModel's ``AutoString(n)`` as plain ``sa.String(n)``: a revision
-    must not depend on the models' module."""
-    from sqlmodel.sql.sqltypes import AutoString
-
-    if type_ == "type" and isinstance(obj, AutoString):
-        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
-    return False
-
-
-def compare_type(
-    context: Any,
-    inspected_column: Any,
-    metadata_column: Any,
-    inspected_type: Any,
-    metadata_type: Any,
-) -> bool | None:
-    """Alembic's type comparison, except that on SQLite a sealed column declared JSON or VARCHAR
-    before revision 0006 matches the model's `Sealed` (text): SQLite stores them alike, and
-    re-declaring them would rebuild tables other tables reference (see revision 0006)."""
-    from dutyflow.crypto.sealing import Sealed
-
-    if context.dialect.name == "sqlite" and isinstance(metadata_type, Sealed):
-        return False
-    return None  # Alembic's default comparison
 
 
 def alembic_config(connection: Connection | None = None, sealer: Any = None) -> Config:
@@ -189,16 +145,10 @@ def pending(engine: Engine) -> bool:
     return current_revision(engine) != head()
 
 
-def autogenerate_revision(url: str, message: str, rev_id: str) -> None:
-    """Write a new revision file from the difference between the models and the database at
-    ``url`` (which should be at head). For developers; review the file before committing it."""
-    from dutyflow.store.db import make_engine
-
-    engine = make_engine(url)
-    try:
-        with _locked(engine) as connection:
-            command.revision(
-                alembic_config(connection), message=message, autogenerate=True, rev_id=rev_id
-            )
-    finally:
-        engine.dispose()
+def autogenerate_revision(engine: Engine, message: str, rev_id: str) -> None:
+    """Write a new revision file from the difference between the models and the database of
+    ``engine`` (which should be at head). For developers; review the file before committing it."""
+    with _locked(engine) as connection:
+        command.revision(
+            alembic_config(connection), message=message, autogenerate=True, rev_id=rev_id
+        )

@@ -122,4 +122,5 @@ def open_cases_without_acknowledgement(
     if clinic_id is not None:
         query = query.where(CaseRecord.clinic_id == clinic_id)
     with sessions() as session:
-        return [tuple(row) for row in session.exec(query.order_by(CaseRecord.opened_at)).all()]  # type: ignore[misc]
+        ordered = query.order_by(col(CaseRecord.opened_at))
+        return [tuple(row) for row in session.exec(ordered).all()]  # type: ignore[misc]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from dutyflow import ids
-from dutyflow.contracts import Actor
+from dutyflow.contracts import Actor, StepRecorded
 from dutyflow.store import audit_log, audit_tree
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import AuditEntry
@@ -48,3 +48,10 @@ def record_step(
         )
     audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
+
+
+def step_recorded(entry: AuditEntry) -> StepRecorded:
+    """What an activity returns for the audit entry it wrote (or found already written)."""
+    if entry.seq is None:  # never so once the entry is in the database
+        raise ValueError("the audit entry has not been written yet")
+    return StepRecorded(step=entry.step, audit_seq=entry.seq, content_sha256=entry.content_sha256)

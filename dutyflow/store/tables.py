@@ -462,7 +462,7 @@ class DisclosureException(SQLModel, table=True):
 
 def all_tables() -> list[Any]:
     return [
-        model.__table__  # type: ignore[attr-defined]
+        model.__table__  # type: ignore[attr-defined,union-attr]  # set on table models only
         for model in (
             CaseRecord,
             GroundsRecord,

@@ -12,9 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from dutyflow.domain.audit import GENESIS_HASH, entry_hash
-from dutyflow.store import audit_tree
+from dutyflow.store import append_only, audit_tree
 from dutyflow.store.db import create_schema, session_factory
-from dutyflow.store.migrations import append_only
 
 
 @contextmanager

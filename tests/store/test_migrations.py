@@ -26,10 +26,10 @@ import dutyflow.cli.main
 import dutyflow.cli.process
 from dutyflow.cli.db import add_db_commands
 from dutyflow.contracts import SYSTEM
-from dutyflow.store import audit_log, migrate
+from dutyflow.store import append_only, audit_log, migrate
 from dutyflow.store.accounting import accounting_tables
 from dutyflow.store.db import create_schema, is_postgres, make_engine, session_factory
-from dutyflow.store.migrations import append_only
+from dutyflow.store.migrations import autogenerate
 from dutyflow.store.notices import notice_tables
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import all_tables
@@ -57,9 +57,12 @@ def differences(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"include_object": migrate.include_object, "compare_type": migrate.compare_type},
+            opts={
+                "include_object": autogenerate.include_object,
+                "compare_type": autogenerate.compare_type,
+            },
         )
-        return compare_metadata(context, migrate.target_metadata())
+        return compare_metadata(context, autogenerate.target_metadata())
 
 
 def table_names(engine: Engine) -> set[str]:

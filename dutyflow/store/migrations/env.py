@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from dutyflow.store.migrate import compare_type, include_object, render_item, target_metadata
+from dutyflow.store.migrations.autogenerate import (
+    compare_type,
+    include_object,
+    render_item,
+    target_metadata,
+)
 
 connection = context.config.attributes.get("connection")
 if context.is_offline_mode() or connection is None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from dutyflow.store.migrations import append_only
+from dutyflow.store import append_only
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from dutyflow.domain.audit import GENESIS_HASH, LEAF_FIELDS, entry_hash, leaf_bytes
 from dutyflow.domain.merkle import Frontier, leaf_hash
-from dutyflow.store.migrations import append_only
+from dutyflow.store import append_only
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
