@@ -228,7 +228,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                 progress(f"  a complete report runs {result.activities_per_report} activities")
 
                 progress(
-                    f"Bare Temporal: {options.reports} workflows x {result.activities_per_report} no-op activities"
+                    f"Bare Temporal: {options.reports} workflows x "
+                    f"{result.activities_per_report} no-op activities"
                 )
 
                 async def bare(_: int) -> None:
@@ -272,7 +273,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         )
     else:
         progress(
-            "Compliance queries: skipped (no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)"
+            "Compliance queries: skipped "
+            "(no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)"
         )
     return result
 
@@ -286,23 +288,29 @@ def report_text(result: BenchResult, options: BenchOptions) -> str:
         "",
         "== Dutyflow benchmark ==",
         f"Activities per complete report:       {result.activities_per_report}",
-        f"Bare Temporal throughput:             {result.bare_workflows_per_second:8.2f} workflows/s",
+        f"Bare Temporal throughput:             "
+        f"{result.bare_workflows_per_second:8.2f} workflows/s",
         f"Dutyflow throughput:                  {result.reports_per_second:8.2f} reports/s",
-        f"Ratio Dutyflow / bare:                {result.ratio:8.2f}   (target >= 0.80: {verdict(result.ratio >= 0.8)})",
+        f"Ratio Dutyflow / bare:                {result.ratio:8.2f}   "
+        f"(target >= 0.80: {verdict(result.ratio >= 0.8)})",
         f"Submit-to-agency latency p50:         {p50:8.3f} s",
-        f"Submit-to-agency latency p99:         {p99:8.3f} s   (target <= 1 s at {options.concurrency} concurrent: "
+        f"Submit-to-agency latency p99:         {p99:8.3f} s   "
+        f"(target <= 1 s at {options.concurrency} concurrent: "
         f"{verdict(p99 <= 1.0 and options.concurrency >= 20)})",
-        f"Worker memory (RSS now / peak):       {result.worker_rss_mib:8.1f} / {result.worker_peak_rss_mib:.1f} MiB",
+        f"Worker memory (RSS now / peak):       "
+        f"{result.worker_rss_mib:8.1f} / {result.worker_peak_rss_mib:.1f} MiB",
     ]
     compliance = result.compliance
     if compliance:
         lines += [
-            f"PostgreSQL, {int(compliance['cases']):,} cases and {int(compliance['audit_entries']):,} audit entries:",
-            f"  overdue list:                       {compliance['overdue_ms']:8.1f} ms   (target <= 100 ms: "
-            f"{verdict(compliance['overdue_ms'] <= 100)})",
-            f"  accounting for one client:          {compliance['accounting_ms']:8.1f} ms   (target <= 100 ms: "
-            f"{verdict(compliance['accounting_ms'] <= 100)})",
-            f"  audit-chain verification:           {compliance['verify_per_second']:8.0f} entries/s "
+            f"PostgreSQL, {int(compliance['cases']):,} cases and "
+            f"{int(compliance['audit_entries']):,} audit entries:",
+            f"  overdue list:                       {compliance['overdue_ms']:8.1f} ms   "
+            f"(target <= 100 ms: {verdict(compliance['overdue_ms'] <= 100)})",
+            f"  accounting for one client:          {compliance['accounting_ms']:8.1f} ms   "
+            f"(target <= 100 ms: {verdict(compliance['accounting_ms'] <= 100)})",
+            f"  audit-chain verification:           "
+            f"{compliance['verify_per_second']:8.0f} entries/s "
             f"(target >= 100,000: {verdict(compliance['verify_per_second'] >= 100_000)})",
         ]
     return "\n".join(lines)

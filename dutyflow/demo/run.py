@@ -194,7 +194,8 @@ async def run_scenario(
         )
         for obligation in status["obligations"]:
             print(
-                f"3. Obligation: report to {obligation['agency_name']} ({obligation['recipient_id']}); "
+                f"3. Obligation: report to {obligation['agency_name']} "
+                f"({obligation['recipient_id']}); "
                 f"phone report due {obligation['phone_report_due_at']}, written report due "
                 f"{obligation['written_report_due_at']}"
             )
@@ -274,7 +275,8 @@ async def run_scenario(
     for entry in timeline:
         print(
             f"  #{entry['seq']:<4} {entry['recorded_at']}  {entry['step']:<26} "
-            f"{entry['actor_role']}:{entry['actor_id']:<20} sha256 {entry['content_sha256'][:12]}..."
+            f"{entry['actor_role']}:{entry['actor_id']:<20} "
+            f"sha256 {entry['content_sha256'][:12]}..."
         )
     return case_id
 
