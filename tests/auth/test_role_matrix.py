@@ -62,6 +62,7 @@ CALLERS = (
 EVERYONE = (200,) * 10
 AUTHENTICATED = (200,) * 8 + (401, 401)
 
+# ruff: noqa: E501  (the matrix is a column-aligned table: a row per endpoint stays on one line)
 # fmt: off
 #                                                          practitioner  supervisor   compl-  agency        admin  no     revoked
 #                                                          own   other   own   other  iance   addr  other          token  token
