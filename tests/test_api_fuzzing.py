@@ -138,7 +138,8 @@ def test_no_input_gets_a_server_error_or_leaves_a_partial_write(
     ANSWERS[(case.path, response.status_code)] += 1
 
     assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}"
+        f"{case.method} {case.formatted_path} answered {response.status_code}: "
+        f"{response.text[:300]}"
     )
     if response.status_code >= 400:
         assert row_counts(fuzzed_api.engine) == before, (

@@ -81,7 +81,10 @@ def test_a_layout_may_show_private_content_only_as_an_optional_field(tmp_path: P
     templates = copy_templates(tmp_path)
     form = templates / "forms" / "court-order-response.yaml"
     source = form.read_text()
-    old = 'label: "Content the practitioner marked private (only where the order names it expressly)", kind: narrative, optional: true}'
+    old = (
+        'label: "Content the practitioner marked private (only where the order names it '
+        'expressly)", kind: narrative, optional: true}'
+    )
     assert old in source
     form.write_text(source.replace(old, old.replace(", optional: true", ""), 1))
 
