@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dutyflow.domain.audit import content_sha256
 from dutyflow.demo.example_case import grounds_submission, opening_request, phone_report
+from dutyflow.domain.audit import content_sha256
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import (
