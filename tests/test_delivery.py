@@ -293,7 +293,7 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
         HoldingProxy.release.set()
 
         second = start()
-        status = await wait_for_stage(api, case_id, "closed", timeout=90)
+        status = await wait_for_stage(api, case_id, "closed", within=90)
     finally:
         HoldingProxy.release.set()
         for process in (first, second):
