@@ -114,7 +114,14 @@ def _described_api() -> dict[str, Any]:
     return app.openapi()
 
 
-schema = schemathesis.openapi.from_dict(_described_api())
+DESCRIBED = _described_api()
+schema = schemathesis.openapi.from_dict(DESCRIBED)
+
+
+def test_the_description_offers_operations_to_fuzz() -> None:
+    """The fuzzing test runs once per operation: a description without any would run nothing."""
+    assert {"/reports", "/reports/{case_id}/grounds"} <= DESCRIBED["paths"].keys()
+    assert len(DESCRIBED["paths"]) >= 10, sorted(DESCRIBED["paths"])
 
 
 @schema.parametrize()

@@ -122,6 +122,7 @@ def test_tx_threats_are_permitted_not_required_and_never_offer_the_victim() -> N
         threats = policy("US-TX", kind)
 
         assert threats.disclosure.mode == "permitted"
+        assert threats.recipients
         assert all(threats.obligation_of(r.id) == "permitted" for r in threats.recipients)
         assert "potential-victim" not in {r.id for r in threats.recipients}
 
@@ -348,4 +349,5 @@ def test_notes_are_denied_unless_the_serious_threat_exception_and_a_justified_ad
 def test_abuse_reports_have_no_exception_for_notes_or_part2(jurisdiction: str, kind: str) -> None:
     abuse = policy(jurisdiction, kind)
 
+    assert {rule.data_class for rule in abuse.protected_data} >= {"psychotherapy-notes", "part2"}
     assert all(not rule.exceptions for rule in abuse.protected_data)
