@@ -335,7 +335,8 @@ async def _serve_api(
     stack: Harness, *, token: str | None = None, payload_codec: Any = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Serve the API on the stack's socket; the client carries ``token``, by default the scenario
-    practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.demo.example_case` opens)."""
+    practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.demo.example_case`
+    opens)."""
     from dutyflow.api.app import create_app
 
     app = create_app(

@@ -65,16 +65,20 @@ async def confirm(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
 
 
 async def wait_for_stage(
-    api: httpx.AsyncClient, case_id: str, stage: str, timeout: float = 60
+    api: httpx.AsyncClient, case_id: str, stage: str, within: float = 60
 ) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status = ok(await api.get(f"/reports/{case_id}"))
-        if status["stage"] == stage:
-            return status
-        assert loop.time() < deadline, f"case still {status['stage']}, expected {stage}"
-        await asyncio.sleep(0.05)
+    """The case's status once it reaches ``stage``; fails the test after ``within`` seconds."""
+    reached = "unknown"
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                status = ok(await api.get(f"/reports/{case_id}"))
+                reached = status["stage"]
+                if reached == stage:
+                    return status
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"case still {reached}, expected {stage}") from None
 
 
 async def submit_report(

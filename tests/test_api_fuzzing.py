@@ -114,7 +114,14 @@ def _described_api() -> dict[str, Any]:
     return app.openapi()
 
 
-schema = schemathesis.openapi.from_dict(_described_api())
+DESCRIBED = _described_api()
+schema = schemathesis.openapi.from_dict(DESCRIBED)
+
+
+def test_the_description_offers_operations_to_fuzz() -> None:
+    """The fuzzing test runs once per operation: a description without any would run nothing."""
+    assert {"/reports", "/reports/{case_id}/grounds"} <= DESCRIBED["paths"].keys()
+    assert len(DESCRIBED["paths"]) >= 10, sorted(DESCRIBED["paths"])
 
 
 @schema.parametrize()
@@ -138,7 +145,8 @@ def test_no_input_gets_a_server_error_or_leaves_a_partial_write(
     ANSWERS[(case.path, response.status_code)] += 1
 
     assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}"
+        f"{case.method} {case.formatted_path} answered {response.status_code}: "
+        f"{response.text[:300]}"
     )
     if response.status_code >= 400:
         assert row_counts(fuzzed_api.engine) == before, (

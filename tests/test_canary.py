@@ -124,14 +124,17 @@ async def test_no_marker_leaks_from_a_whole_report(
 
     # Dutyflow's database, as stored.
     rows = stored_rows(stack.engine)
+    assert case_id in rows, "the dump holds the case's rows"
     assert not [m for m in canaries.markers() if m in rows], "markers stored in clear"
     if database_url.startswith("sqlite"):
-        for path, data in database_files(database_url).items():
+        files = database_files(database_url)
+        assert files, f"no database file found for {database_url}"
+        for path, data in files.items():
             assert not [m for m in canaries.markers() if m.encode() in data], f"markers in {path}"
 
     # Each agency: no marker of a field beyond its allow-list (the allowed ones do arrive).
     recipients = {d["recipient_id"]: d for d in status["disclosures"]}
-    assert recipients
+    assert recipients and status["obligations"]
     for obligation in status["obligations"]:
         disclosure = recipients[obligation["recipient_id"]]
         received = json.dumps(await agency_inbox(stack.intake_url, obligation["agency_id"]))

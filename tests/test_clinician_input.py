@@ -34,8 +34,9 @@ async def assert_nothing_recorded(stack, case_id: str) -> None:
         assert domain_steps(entries) == ["case-opened"]
         assert not [e for e in entries if e.details.get("activity") == "record_grounds"]
     handle = stack.client.get_workflow_handle(case_id)
-    async for event in handle.fetch_history_events():
-        assert event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    events = [event.event_type async for event in handle.fetch_history_events()]
+    assert events[0] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED  # the case's own history
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED not in events
 
 
 async def test_workflow_refuses_invalid_grounds_naming_each_field(

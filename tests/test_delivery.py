@@ -15,6 +15,7 @@ import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -152,7 +153,7 @@ class Refusing(BaseHTTPRequestHandler):
     """An agency that refuses the first report (a 4xx) and accepts the next."""
 
     refusals = 1
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -292,7 +293,7 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
         HoldingProxy.release.set()
 
         second = start()
-        status = await wait_for_stage(api, case_id, "closed", timeout=90)
+        status = await wait_for_stage(api, case_id, "closed", within=90)
     finally:
         HoldingProxy.release.set()
         for process in (first, second):

@@ -53,9 +53,9 @@ class RunningStack:
 
 
 async def _read_until(
-    process: subprocess.Popen[str], output: list[str], marker: str, timeout: float
+    process: subprocess.Popen[str], output: list[str], marker: str, within: float
 ) -> None:
-    async def read() -> None:
+    async with asyncio.timeout(within):
         while True:
             line = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
             if not line:
@@ -63,8 +63,6 @@ async def _read_until(
             output.append(line)
             if marker in line:
                 return
-
-    await asyncio.wait_for(read(), timeout)
 
 
 @pytest.fixture
@@ -81,8 +79,9 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-async def start_up(env: dict[str, str]) -> RunningStack:
-    process = subprocess.Popen(
+def launch_up(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`dutyflow up` started (not waited on), its output read line by line."""
+    return subprocess.Popen(
         [str(DUTYFLOW), "up"],
         env=env,
         stdout=subprocess.PIPE,
@@ -90,8 +89,16 @@ async def start_up(env: dict[str, str]) -> RunningStack:
         stdin=subprocess.DEVNULL,
         text=True,
     )
+
+
+def still_running(pids: set[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+async def start_up(env: dict[str, str]) -> RunningStack:
+    process = launch_up(env)
     output: list[str] = []
-    await _read_until(process, output, "Press Ctrl-C to stop.", timeout=120)
+    await _read_until(process, output, "Press Ctrl-C to stop.", within=120)
     return RunningStack(process, output, f"http://127.0.0.1:{env['DUTYFLOW_API_PORT']}")
 
 
@@ -103,7 +110,7 @@ async def stop_with_ctrl_c(stack: RunningStack) -> None:
     stack.output.append(rest)
     assert stack.process.returncode == 0, "".join(stack.output)
     assert "Stopped." in "".join(stack.output)
-    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "orphan process left"
+    assert not still_running(children), "orphan process left"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.reporting import report_end_to_end
 
 
 class AgencyEndpoint(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], dict]] = []
+    received: ClassVar[list[tuple[dict[str, str], dict]]] = []
     unavailable_for: int = 0  # answer 503 to this many requests first
 
     def do_POST(self) -> None:

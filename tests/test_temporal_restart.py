@@ -52,11 +52,11 @@ async def test_a_case_waiting_through_a_temporal_restart_continues(
                 server = start_server(command, tmp_path / "temporal.log")
                 await wait_for_temporal(address, "default", server)
 
-                status = await wait_for_stage(api, case_id, "awaiting-phone-report", timeout=60)
+                status = await wait_for_stage(api, case_id, "awaiting-phone-report", within=60)
                 assert status["obligations"], "the case kept its state across the restart"
                 await record_phone_report(api, case_id)
                 await confirm(api, case_id)
-                status = await wait_for_stage(api, case_id, "closed", timeout=90)
+                status = await wait_for_stage(api, case_id, "closed", within=90)
         assert status["outcome"]["result"] == "reported"
     finally:
         if server.poll() is None:

@@ -82,7 +82,7 @@ async def test_case_survives_a_worker_crash_and_completes_exactly_once(
     second = start()
     try:
         await confirming
-        status = await wait_for_stage(api, case_id, "closed", timeout=90)
+        status = await wait_for_stage(api, case_id, "closed", within=90)
     finally:
         second.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(second.wait, 30) == 0, (tmp_path / "worker.log").read_text()

@@ -14,16 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from temporalio.client import Client
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.workflow import UpdateMethodMultiParam
 
 from dutyflow.benchmark.baseline import BareBaseline, noop
-from dutyflow.contracts import SEARCH_ATTRIBUTES
+from dutyflow.contracts import SEARCH_ATTRIBUTES, CaseStatus
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
 from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
@@ -73,7 +76,7 @@ class BenchResult:
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def progress(message: str) -> None:
@@ -110,22 +113,37 @@ async def _run_concurrently(
     return time.perf_counter() - started
 
 
+async def _clinician_step(
+    handle: WorkflowHandle[Any, Any], update: UpdateMethodMultiParam[..., Any], step: BaseModel
+) -> CaseStatus:
+    """One clinician step, as the API takes it: the Update answers the case's new status.
+
+    ``update`` is typed by its parameters only, as in `dutyflow.api.case_workflow`: temporalio
+    types an Update declared with ``name=`` as answering its handler's coroutine rather than what
+    the coroutine returns, which mypy would take for a missing ``await``."""
+    status: CaseStatus = await handle.execute_update(update, step)
+    return status
+
+
 async def _one_report(client: Client, task_queue: str, latencies: list[float] | None) -> str:
     case_id = f"case-{uuid.uuid4().hex}"
     opening = CaseOpening(case_id=case_id, **scenario.opening_request())
     handle = await client.start_workflow(
         MandatedReportWorkflow.run, opening, id=case_id, task_queue=task_queue
     )
-    await handle.execute_update(
+    await _clinician_step(
+        handle,
         MandatedReportWorkflow.document_grounds,
         GroundsSubmission.model_validate(scenario.grounds_submission()),
     )
-    status = await handle.execute_update(
+    status = await _clinician_step(
+        handle,
         MandatedReportWorkflow.record_phone_report,
         PhoneReport.model_validate(scenario.phone_report()),
     )
     submitted = datetime.now(UTC)
-    await handle.execute_update(
+    await _clinician_step(
+        handle,
         MandatedReportWorkflow.confirm_report,
         Confirmation(
             practitioner_id=opening.practitioner_id, review_sha256=status.review_sha256 or ""
@@ -228,7 +246,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                 progress(f"  a complete report runs {result.activities_per_report} activities")
 
                 progress(
-                    f"Bare Temporal: {options.reports} workflows x {result.activities_per_report} no-op activities"
+                    f"Bare Temporal: {options.reports} workflows x "
+                    f"{result.activities_per_report} no-op activities"
                 )
 
                 async def bare(_: int) -> None:
@@ -272,7 +291,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         )
     else:
         progress(
-            "Compliance queries: skipped (no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)"
+            "Compliance queries: skipped "
+            "(no PostgreSQL URL: --postgres-url or a PostgreSQL DUTYFLOW_DATABASE_URL)"
         )
     return result
 
@@ -286,23 +306,29 @@ def report_text(result: BenchResult, options: BenchOptions) -> str:
         "",
         "== Dutyflow benchmark ==",
         f"Activities per complete report:       {result.activities_per_report}",
-        f"Bare Temporal throughput:             {result.bare_workflows_per_second:8.2f} workflows/s",
+        f"Bare Temporal throughput:             "
+        f"{result.bare_workflows_per_second:8.2f} workflows/s",
         f"Dutyflow throughput:                  {result.reports_per_second:8.2f} reports/s",
-        f"Ratio Dutyflow / bare:                {result.ratio:8.2f}   (target >= 0.80: {verdict(result.ratio >= 0.8)})",
+        f"Ratio Dutyflow / bare:                {result.ratio:8.2f}   "
+        f"(target >= 0.80: {verdict(result.ratio >= 0.8)})",
         f"Submit-to-agency latency p50:         {p50:8.3f} s",
-        f"Submit-to-agency latency p99:         {p99:8.3f} s   (target <= 1 s at {options.concurrency} concurrent: "
+        f"Submit-to-agency latency p99:         {p99:8.3f} s   "
+        f"(target <= 1 s at {options.concurrency} concurrent: "
         f"{verdict(p99 <= 1.0 and options.concurrency >= 20)})",
-        f"Worker memory (RSS now / peak):       {result.worker_rss_mib:8.1f} / {result.worker_peak_rss_mib:.1f} MiB",
+        f"Worker memory (RSS now / peak):       "
+        f"{result.worker_rss_mib:8.1f} / {result.worker_peak_rss_mib:.1f} MiB",
     ]
     compliance = result.compliance
     if compliance:
         lines += [
-            f"PostgreSQL, {int(compliance['cases']):,} cases and {int(compliance['audit_entries']):,} audit entries:",
-            f"  overdue list:                       {compliance['overdue_ms']:8.1f} ms   (target <= 100 ms: "
-            f"{verdict(compliance['overdue_ms'] <= 100)})",
-            f"  accounting for one client:          {compliance['accounting_ms']:8.1f} ms   (target <= 100 ms: "
-            f"{verdict(compliance['accounting_ms'] <= 100)})",
-            f"  audit-chain verification:           {compliance['verify_per_second']:8.0f} entries/s "
+            f"PostgreSQL, {int(compliance['cases']):,} cases and "
+            f"{int(compliance['audit_entries']):,} audit entries:",
+            f"  overdue list:                       {compliance['overdue_ms']:8.1f} ms   "
+            f"(target <= 100 ms: {verdict(compliance['overdue_ms'] <= 100)})",
+            f"  accounting for one client:          {compliance['accounting_ms']:8.1f} ms   "
+            f"(target <= 100 ms: {verdict(compliance['accounting_ms'] <= 100)})",
+            f"  audit-chain verification:           "
+            f"{compliance['verify_per_second']:8.0f} entries/s "
             f"(target >= 100,000: {verdict(compliance['verify_per_second'] >= 100_000)})",
             f"    the whole log (Merkle tree rebuilt, checked against a signed checkpoint) in "
             f"{compliance['verify_seconds']:.1f} s",

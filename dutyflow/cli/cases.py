@@ -54,7 +54,8 @@ def cmd_cases(args: argparse.Namespace) -> None:
     async def run() -> None:
         listings = await list_cases(await connect(settings), filters)
         print(
-            f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} written report due"
+            f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} "
+            "written report due"
         )
         for c in listings:
             due = f"{c.written_report_due:%Y-%m-%d %H:%M} UTC" if c.written_report_due else "-"

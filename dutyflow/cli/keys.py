@@ -148,7 +148,8 @@ def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
         for case in due:
             if args.dry_run:
                 print(
-                    f"{case.case_id}  closed {case.closed_at.date()}  retained until {case.retained_until.date()}"
+                    f"{case.case_id}  closed {case.closed_at.date()}  "
+                    f"retained until {case.retained_until.date()}"
                 )
                 continue
             shred_case(

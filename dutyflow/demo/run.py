@@ -172,7 +172,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 async def run_scenario(
-    api_url: str, intake_url: str, tokens: DemoTokens, timeout: float = 120.0
+    api_url: str, intake_url: str, tokens: DemoTokens, within: float = 120.0
 ) -> str:
     async with httpx.AsyncClient(
         base_url=api_url, timeout=60, headers=_bearer(tokens.practitioner)
@@ -194,7 +194,8 @@ async def run_scenario(
         )
         for obligation in status["obligations"]:
             print(
-                f"3. Obligation: report to {obligation['agency_name']} ({obligation['recipient_id']}); "
+                f"3. Obligation: report to {obligation['agency_name']} "
+                f"({obligation['recipient_id']}); "
                 f"phone report due {obligation['phone_report_due_at']}, written report due "
                 f"{obligation['written_report_due_at']}"
             )
@@ -227,7 +228,7 @@ async def run_scenario(
         )
         print("7. Practitioner confirmed the reviewed report.")
 
-        status = await wait_until_closed(api, case_id, timeout)
+        status = await wait_until_closed(api, case_id, within)
         for delivery in status["deliveries"]:
             print(
                 f"8. Delivered to {delivery['agency_id']}; acknowledged with reference "
@@ -274,7 +275,8 @@ async def run_scenario(
     for entry in timeline:
         print(
             f"  #{entry['seq']:<4} {entry['recorded_at']}  {entry['step']:<26} "
-            f"{entry['actor_role']}:{entry['actor_id']:<20} sha256 {entry['content_sha256'][:12]}..."
+            f"{entry['actor_role']}:{entry['actor_id']:<20} "
+            f"sha256 {entry['content_sha256'][:12]}..."
         )
     return case_id
 
@@ -300,16 +302,19 @@ async def _agency_account_view(api_url: str, token: str, deliveries: list[dict[s
             )
 
 
-async def wait_until_closed(api: httpx.AsyncClient, case_id: str, timeout: float) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status = _check(await api.get(f"/reports/{case_id}"), "read the status")
-        if status["stage"] == "closed":
-            return status
-        if loop.time() > deadline:
-            raise DemoFailed(f"the case is still {status['stage']} after {timeout:.0f}s")
-        await asyncio.sleep(0.2)
+async def wait_until_closed(api: httpx.AsyncClient, case_id: str, within: float) -> dict[str, Any]:
+    """The case's status once it is closed; `DemoFailed` if it is not within ``within`` seconds."""
+    stage = "unknown"
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                status = _check(await api.get(f"/reports/{case_id}"), "read the status")
+                stage = status["stage"]
+                if stage == "closed":
+                    return status
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise DemoFailed(f"the case is still {stage} after {within:.0f}s") from None
 
 
 def _leaf_names(fields: dict[str, Any], prefix: str = "") -> list[str]:

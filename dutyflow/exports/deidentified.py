@@ -88,7 +88,8 @@ def export_text(export: DeidentifiedExport) -> str:
     import json
 
     lines = [
-        f"De-identified case summary ({export.kind}, {export.jurisdiction}, policy {export.policy_version}), "
+        f"De-identified case summary ({export.kind}, {export.jurisdiction}, "
+        f"policy {export.policy_version}), "
         f"exported {export.exported_on.isoformat()}",
         "",
         json.dumps(export.content, indent=2, ensure_ascii=False),

@@ -12,8 +12,8 @@
   added by mistake (``extra={"grounds": ...}``) never reaches the log.
 - An exception is logged as its type and its stack frames (file, line, function), never its
   message, which may quote a value.
-- uvicorn's access log is off (``dutyflow.runtime.serving.serve`` passes ``access_log=False`` and it is
-  silenced here too), and so are httpx's per-request lines (full URLs). The API's request
+- uvicorn's access log is off (``dutyflow.runtime.serving.serve`` passes ``access_log=False``
+  and it is silenced here too), and so are httpx's per-request lines (full URLs). The API's request
   middleware logs each request at DEBUG with the route template (``/reports/{case_id}``), not
   the path.
 

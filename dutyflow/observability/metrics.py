@@ -94,6 +94,7 @@ def temporal_runtime(bind_address: str) -> Runtime:
             _runtime_address = bind_address
         elif bind_address != _runtime_address:
             raise RuntimeError(
-                f"this process already serves Temporal metrics on {_runtime_address}, not {bind_address}"
+                "this process already serves Temporal metrics on "
+                f"{_runtime_address}, not {bind_address}"
             )
         return _runtime

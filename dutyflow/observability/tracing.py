@@ -108,8 +108,9 @@ def span_processor(exporter: SpanExporter, *, batch: bool = True) -> SpanProcess
 
 
 def otlp_traces_url(endpoint: str) -> str:
-    """``DUTYFLOW_OTLP_ENDPOINT`` is the collector's base URL (like ``OTEL_EXPORTER_OTLP_ENDPOINT``);
-    traces go to ``<base>/v1/traces``. A URL already ending in ``/v1/traces`` is used as given."""
+    """``DUTYFLOW_OTLP_ENDPOINT`` is the collector's base URL (like
+    ``OTEL_EXPORTER_OTLP_ENDPOINT``); traces go to ``<base>/v1/traces``. A URL already ending in
+    ``/v1/traces`` is used as given."""
     endpoint = endpoint.rstrip("/")
     return endpoint if endpoint.endswith("/v1/traces") else f"{endpoint}/v1/traces"
 

@@ -79,20 +79,44 @@ def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
 
 
 async def wait_for_temporal(
-    address: str, namespace: str, process: subprocess.Popen[bytes] | None, timeout: float = 60.0
+    address: str, namespace: str, process: subprocess.Popen[bytes] | None, within: float = 60.0
 ) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the Temporal dev server exited with status {process.returncode}")
-        try:
-            client = await Client.connect(address, namespace=namespace)
-            await client.count_workflows()
-            return
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError(f"Temporal at {address} did not answer within {timeout:.0f}s")
-            await asyncio.sleep(0.2)
+    """Until Temporal at ``address`` answers; refused when ``process`` (the embedded server)
+    exits first, or after ``within`` seconds (the last connection error as the cause)."""
+    last_error: Exception | None = None
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(
+                        f"the Temporal dev server exited with status {process.returncode}"
+                    )
+                try:
+                    client = await Client.connect(address, namespace=namespace)
+                    await client.count_workflows()
+                    return
+                except Exception as err:
+                    last_error = err
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise RuntimeError(
+            f"Temporal at {address} did not answer within {within:.0f}s"
+        ) from last_error
+
+
+def spawn_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
+    """Start the embedded Temporal dev server, its output appended to ``temporal.log`` in the
+    data directory. It returns once the process is started (no waiting on it), and it must run on
+    the thread that lives as long as the stack (the event loop's, not a worker thread's): the
+    kernel sends the child SIGTERM when the *thread* that started it ends (``PR_SET_PDEATHSIG``)."""
+    with open(settings.data_dir / "temporal.log", "ab") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            dev_server_command(settings, settings.data_dir.resolve() / "temporal.db"),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
 
 
 def api_app(settings: Settings) -> Any:
@@ -204,15 +228,7 @@ class Stack:
                 (settings.temporal_ui_port, "DUTYFLOW_TEMPORAL_UI_PORT"),
             ):
                 bind("127.0.0.1", port, name).close()
-            log = open(settings.data_dir / "temporal.log", "ab")  # noqa: SIM115 (kept for the child)
-            self._temporal = subprocess.Popen(
-                dev_server_command(settings, settings.data_dir.resolve() / "temporal.db"),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-            )
-            log.close()
+            self._temporal = spawn_dev_server(settings)
             self.urls["Temporal"] = settings.resolved_temporal_address
             self.urls["Temporal Web UI"] = f"http://127.0.0.1:{settings.temporal_ui_port}"
         await wait_for_temporal(

@@ -61,7 +61,7 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(master_key_list(settings), case_keyring(settings)),
         interceptors=[observability.tracing_interceptor()] if settings.otlp_endpoint else [],
-        **({"runtime": runtime} if runtime is not None else {}),
+        runtime=runtime,
     )
 
 

@@ -55,7 +55,9 @@ def sheriff_suspension(client_id: str, **changes: object) -> Suspension:
         "agency_id": SHERIFF[0],
         "agency_or_official": "Detective J. Rivera, Demo County Sheriff's Department",
         "form": "written",
-        "statement_summary": "Letter of 2026-10-01: an accounting would impede an open investigation.",
+        "statement_summary": (
+            "Letter of 2026-10-01: an accounting would impede an open investigation."
+        ),
         "starts_at": AS_OF - timedelta(days=30),
         "ends_at": AS_OF + timedelta(days=90),
     }
@@ -105,7 +107,7 @@ def test_each_line_gives_the_date_recipient_and_address_what_was_disclosed_purpo
     assert line.suspended_until is None and line.case_id is None and line.entry_id is None
 
 
-def test_the_six_year_look_back_excludes_a_seven_year_old_disclosure_and_includes_a_five_year_old_one(
+def test_six_year_look_back_excludes_a_seven_year_old_disclosure_and_includes_a_five_year_old_one(
     disclosures: Disclosures, accounting_sessions: SessionFactory
 ) -> None:
     client = new_client()

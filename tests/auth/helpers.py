@@ -45,7 +45,8 @@ def new_user(
 
 def scenario_practitioner_token(sessions: SessionFactory) -> str:
     """A token of the scenario's practitioner (``practitioner-0042`` of ``clinic-demo-01``, whose
-    reports `dutyflow.demo.example_case` describes), the account made if this database has none yet."""
+    reports `dutyflow.demo.example_case` describes), the account made if this database has none
+    yet."""
     with sessions() as session:
         database = session.get_bind().url.render_as_string(hide_password=True)
     if database not in _scenario_tokens:

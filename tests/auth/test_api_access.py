@@ -71,7 +71,7 @@ def holds_no_content(entries: list[AuditEntry]) -> bool:
     return not [marker for marker in CONTENT if marker in everything]
 
 
-# --- every read of case content is audited ---------------------------------------------------------
+# --- every read of case content is audited --------------------------------------------------------
 
 
 async def test_reading_the_review_is_audited_with_the_readers_id_and_no_content(
@@ -133,7 +133,7 @@ async def listing_with(supervisor: Caller, case_id: str) -> list[dict]:
         await asyncio.sleep(0.1)
 
 
-# --- cases one may not see do not exist --------------------------------------------------------------
+# --- cases one may not see do not exist -----------------------------------------------------------
 
 
 async def test_another_practitioners_case_answers_exactly_as_an_unknown_case(
@@ -165,7 +165,7 @@ async def test_a_supervisor_lists_only_their_own_clinics_cases(
     assert [e["field"] for e in refused.json()["errors"]] == ["clinic"]
 
 
-# --- nobody acts in another's name -----------------------------------------------------------------
+# --- nobody acts in another's name ----------------------------------------------------------------
 
 
 async def test_opening_a_report_in_another_name_or_clinic_is_refused_naming_the_fields(
@@ -215,7 +215,7 @@ async def test_a_case_belongs_to_its_practitioner_from_the_moment_it_is_opened(
     assert (assigned.clinic_id, assigned.practitioner_id) == (owner.clinic_id, owner.user_id)
 
 
-# --- authentication comes first --------------------------------------------------------------------
+# --- authentication comes first -------------------------------------------------------------------
 
 
 async def test_an_unauthenticated_request_is_refused_401_whatever_its_body(
@@ -245,7 +245,7 @@ async def test_an_authorised_caller_still_gets_the_fields_named_for_bad_input(
     assert not_json.json()["errors"]
 
 
-# --- an agency sees only what was delivered to it --------------------------------------------------
+# --- an agency sees only what was delivered to it -------------------------------------------------
 
 
 async def test_an_agency_sees_its_report_exactly_as_it_was_delivered(
@@ -284,7 +284,7 @@ async def test_another_agency_neither_lists_nor_reads_the_report(
     assert read.status_code == 404
 
 
-# --- an admin manages accounts ---------------------------------------------------------------------
+# --- an admin manages accounts --------------------------------------------------------------------
 
 
 async def test_an_admin_adds_a_user_whose_token_is_shown_once_and_works_until_revoked(

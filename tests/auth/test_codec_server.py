@@ -293,6 +293,7 @@ async def test_encode_needs_a_user_who_is_not_an_agency(codec_server: Codec) -> 
     answer = await post(codec_server, "/codec/encode", PLAIN, token)
     assert answer.status_code == 200, answer.text
     encoded = from_json(answer.json())
+    assert len(encoded) == len(PLAIN)
     assert all(p.metadata["encoding"] == ENCODING for p in encoded)
     assert b"bruises" not in b"".join(p.data for p in encoded)
     assert await codec_server.codec.decode(encoded) == PLAIN

@@ -59,6 +59,12 @@ DECODE = {
 }
 
 
+def test_the_matrices_name_every_role_and_no_other() -> None:
+    """The tests below run once per role: an empty ROLES would skip them all, silently."""
+    assert len(ROLES) == 5
+    assert set(READ) == set(DECODE) == set(ROLES)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("label", list(CASES))
 def test_who_may_read_a_case(role: str, label: str) -> None:

@@ -218,6 +218,7 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
 
     reader = EncryptionCodec([new], keyring=later_reader([new], key_store))
     decoded = await reader.decode(await case_payloads(client, opening.case_id))
+    assert decoded
     assert all(p.metadata.get("encoding") != b"binary/encrypted" for p in decoded)
     with session_factory(engine)() as session:
         assert session.get(GroundsRecord, opening.case_id).submission

@@ -140,8 +140,9 @@ def test_the_migration_seals_content_stored_in_clear_before_it_and_refuses_witho
     with plain.begin() as connection:  # a case stored by a Dutyflow before revision 0006
         connection.execute(
             text(
-                "INSERT INTO case_record (case_id, jurisdiction, kind, county, clinic_id, practitioner_id, "
-                "client_id, policy_version, opening, opened_at) VALUES (:case, 'US-CA', 'child-abuse', 'Demo', "
+                "INSERT INTO case_record (case_id, jurisdiction, kind, county, clinic_id, "
+                "practitioner_id, client_id, policy_version, opening, opened_at) "
+                "VALUES (:case, 'US-CA', 'child-abuse', 'Demo', "
                 "'clinic-1', 'practitioner-1', 'client-1', '2026.1', :opening, :now)"
             ),
             {

@@ -29,6 +29,7 @@ def test_every_part_of_the_stack_is_a_service() -> None:
 
 
 def test_images_are_pinned() -> None:
+    assert COMPOSE["services"]
     for name, service in COMPOSE["services"].items():
         image = service.get("image", "")
         assert ":" in image and not image.endswith(":latest"), f"{name} image is not pinned"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -221,7 +222,7 @@ def test_an_approved_field_inside_a_list_is_shown_for_each_item() -> None:
 def test_an_addition_missing_from_the_fields_refuses_to_render(layout: FormLayout) -> None:
     limited = limit_fields(make_case(), layout_paths(layout))
 
-    with pytest.raises(WithheldFieldError, match="clinical_context.diagnosis"):
+    with pytest.raises(WithheldFieldError, match=re.escape("clinical_context.diagnosis")):
         render_report(layout, limited.fields, CONTEXT, additions=["clinical_context.diagnosis"])
 
 
@@ -270,11 +271,11 @@ def test_withheld_layout_field_refuses_to_render(layout: FormLayout) -> None:
 
 def test_withheld_field_in_a_repeated_section_refuses_to_render(layout: FormLayout) -> None:
     limited = limit_fields(make_case(), layout_paths(layout) - {"guardians.phone"})
-    with pytest.raises(WithheldFieldError, match="guardians.phone"):
+    with pytest.raises(WithheldFieldError, match=re.escape("guardians.phone")):
         render_report(layout, limited.fields, CONTEXT)
     no_guardians = {p for p in layout_paths(layout) if not p.startswith("guardians.")}
     limited = limit_fields(make_case(), no_guardians)
-    with pytest.raises(WithheldFieldError, match="guardians.name"):
+    with pytest.raises(WithheldFieldError, match=re.escape("guardians.name")):
         render_report(layout, limited.fields, CONTEXT)
 
 

@@ -48,7 +48,9 @@ def elder_abuse(
             "suspicion_formed_at": _formed(now),
             "statutory_basis": statutory_basis,
             "source_of_information": "victim-disclosed",
-            "observations": "Unexplained bruises on both wrists; the client's mother seemed afraid.",
+            "observations": (
+                "Unexplained bruises on both wrists; the client's mother seemed afraid."
+            ),
             "statements": "She said her son takes her pension and shouts at her.",
         },
         "victim": {

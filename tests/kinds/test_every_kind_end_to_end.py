@@ -94,7 +94,7 @@ async def test_california_elder_abuse_goes_to_adult_protective_services_by_phone
     assert status["outcome"]["result"] == "reported"
 
 
-async def test_california_elder_abuse_in_a_care_facility_with_serious_injury_goes_to_police_and_ombudsman(
+async def test_california_elder_abuse_in_care_with_serious_injury_goes_to_police_and_ombudsman(
     api: httpx.AsyncClient,
 ) -> None:
     case_id = await open_report(api, kind="elder-abuse")
@@ -254,7 +254,7 @@ async def test_california_court_order_discloses_only_what_the_order_authorises(
     assert not [m for m in MARKERS if m in json.dumps(review)]
 
 
-async def test_content_marked_private_reaches_the_court_only_when_the_order_names_it_and_is_recorded(
+async def test_content_marked_private_reaches_court_only_when_the_order_names_it_and_is_recorded(
     api: httpx.AsyncClient, stack, callers
 ) -> None:
     private = "MARKER-PRIVATE-ORDERED dreams of the flood"

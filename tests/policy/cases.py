@@ -155,7 +155,10 @@ def sample_case() -> CaseFile:
             judge="Hon. A. Judge",
             received_at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC),
             comply_by=datetime(2026, 12, 4, 17, 0, tzinfo=UTC),
-            scope="Dates of treatment and a treatment summary for Taylor Client, March to November 2026.",
+            scope=(
+                "Dates of treatment and a treatment summary for Taylor Client, "
+                "March to November 2026."
+            ),
             authorised_fields=[
                 "client.name",
                 "client.birth_date",

@@ -38,7 +38,7 @@ PROTECTED = {p for paths in PROTECTED_DATA_CLASSES.values() for p in paths}
 
 # Text that templates and escaping must survive: markup, template syntax, quotes, line breaks.
 NOISE = st.lists(
-    st.sampled_from(list("ab <>&\"'{}%#\n\t/é名") + ["{{", "}}", "{%", "<script>"]), max_size=8
+    st.sampled_from([*"ab <>&\"'{}%#\n\t/é名", "{{", "}}", "{%", "<script>"]), max_size=8
 ).map("".join)
 
 

@@ -299,12 +299,12 @@ def test_explain_shows_routes_and_working_days(run: Run) -> None:
 
     assert status == 0
     assert (
-        "If care_setting.long_term_care_facility is yes and care_setting.serious_bodily_injury is yes: all of law-enforcement, ltc-ombudsman."
-        in flat
+        "If care_setting.long_term_care_facility is yes and care_setting.serious_bodily_injury "
+        "is yes: all of law-enforcement, ltc-ombudsman." in flat
     )
     assert (
-        "within 2 working days of the moment the suspicion was formed, to the end of the last day, counted on: California state holidays"
-        in flat
+        "within 2 working days of the moment the suspicion was formed, to the end of the last day, "
+        "counted on: California state holidays" in flat
     )
     assert "Exception 'risk-of-serious-harm'" in flat
 

@@ -356,6 +356,8 @@ def counted(deadline: Deadline) -> str:
 
 
 def test_the_table_covers_every_jurisdiction_and_kind() -> None:
+    """Every test below runs once per row: an empty table would skip them all, silently."""
+    assert len(TABLE) >= len(JURISDICTIONS) > 0
     assert sorted(ROW_IDS) == sorted(f"{j}/{k}" for j in JURISDICTIONS for k in REPORT_KINDS)
 
 
@@ -396,6 +398,7 @@ def test_fields_each_recipient_must_and_must_never_see(row: Row) -> None:
 @pytest.mark.parametrize("row", TABLE, ids=ROW_IDS)
 def test_every_form_renders_from_its_recipients_allow_list(row: Row) -> None:
     policy = policy_for(row)
+    assert policy.recipients
     for recipient in policy.recipients:
         layout = load_form_layout(recipient.form)
         assert required_layout_paths(layout) <= set(recipient.allowed_fields), recipient.id
@@ -404,7 +407,9 @@ def test_every_form_renders_from_its_recipients_allow_list(row: Row) -> None:
 @pytest.mark.parametrize("row", TABLE, ids=ROW_IDS)
 def test_no_allow_list_names_notes_part2_or_the_medical_record_number(row: Row) -> None:
     denied = {p for paths in PROTECTED_DATA_CLASSES.values() for p in paths}
-    for recipient in policy_for(row).recipients:
+    recipients = policy_for(row).recipients
+    assert denied and recipients
+    for recipient in recipients:
         allowed = set(recipient.allowed_fields)
         assert not allowed & denied, recipient.id
         assert "victim.medical_record_number" not in allowed
@@ -415,7 +420,10 @@ def test_no_allow_list_names_notes_part2_or_the_medical_record_number(row: Row) 
 @pytest.mark.parametrize("row", TABLE, ids=ROW_IDS)
 def test_every_rule_is_cited_dated_and_in_effect_with_its_policy(row: Row) -> None:
     policy = policy_for(row)
-    for name, rule in policy.rules():
+    rules = policy.rules()
+    # Each recipient and each deadline is a rule: a walk that found fewer would check too little.
+    assert len(rules) >= len(policy.recipients) + len(policy.deadlines) > 0
+    for name, rule in rules:
         assert rule.citation.strip(), name
         assert rule.effective_from <= policy.effective_from, name
         assert rule.source_status in ("verified", "to-confirm"), name

@@ -91,7 +91,7 @@ async def browser_client(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def chromium() -> AsyncIterator[Any]:
     """Debian's Chromium, headless, driven by Playwright."""
-    if not CHROMIUM.exists():
+    if not CHROMIUM.exists():  # noqa: ASYNC240  one stat, once per test, before any browser
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     from playwright.async_api import async_playwright
 

@@ -5,7 +5,7 @@ consultation. Screenshots of each step go to the test's tmp directory."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,15 +28,15 @@ pytestmark = pytest.mark.one_database
 SCENARIO_CLINIC = "clinic-demo-01"
 
 
-async def reload_until(
-    page: Any, ready: Callable[[], Awaitable[bool]], timeout: float = 60
-) -> None:
+async def reload_until(page: Any, ready: Callable[[], Awaitable[bool]], within: float = 60) -> None:
     """Reload ``page`` until ``ready()``: the pages need no JavaScript, so nothing pushes."""
-    deadline = time.monotonic() + timeout
-    while not await ready():
-        assert time.monotonic() < deadline, f"not ready after {timeout} s: {page.url}"
-        await page.wait_for_timeout(500)
-        await page.reload()
+    try:
+        async with asyncio.timeout(within):
+            while not await ready():
+                await page.wait_for_timeout(500)
+                await page.reload()
+    except TimeoutError:
+        raise AssertionError(f"not ready after {within} s: {page.url}") from None
 
 
 async def signed_in_page(chromium: Any, stack: Harness, user: WebUser) -> Any:
@@ -141,7 +141,7 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
     await reload_until(
         page, lambda: page.get_by_text("Nothing left to do: the case is closed.").is_visible()
     )
-    assert len(list(tmp_path.glob("*.png"))) == 8
+    assert len(list(tmp_path.glob("*.png"))) == 8  # noqa: ASYNC240  a listing of 8 files, at the end
 
 
 async def test_a_supervisor_returns_then_approves_a_consultation_through_the_pages(

@@ -34,7 +34,7 @@ async def open_case_through_the_forms(http: httpx.AsyncClient, client_id: str) -
     return opened.headers["location"].rsplit("/", 1)[1]
 
 
-async def test_a_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_until_one_is_recorded(
+async def test_case_without_an_acknowledgement_says_so_goes_on_and_is_listed_until_one_is_recorded(
     api: httpx.AsyncClient, stack: Harness, web_users, chromium: Any, tmp_path: Path
 ) -> None:
     practitioner = web_users("practitioner")

@@ -107,7 +107,7 @@ async def test_the_practitioner_chooses_hidden_fields_by_name_and_is_never_offer
     assert every_post_form_has_its_csrf_token(page)
 
 
-async def test_a_field_revealed_through_the_page_reaches_the_supervisor_with_its_reason_and_nothing_else(
+async def test_a_field_revealed_in_the_page_reaches_the_supervisor_with_its_reason_and_nothing_else(
     api: httpx.AsyncClient, stack: Harness, web_users
 ) -> None:
     practitioner = web_users("practitioner")
@@ -200,10 +200,10 @@ async def test_the_reveal_form_works_in_a_real_browser(
     await shot(page, tmp_path, "2-revealed")
 
 
-# --- disclosure exceptions ---------------------------------------------------------------------------
+# --- disclosure exceptions ------------------------------------------------------------------------
 
 
-async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_approves_it_in_the_pages(
+async def test_a_practitioner_asks_for_an_exception_and_the_clinics_supervisor_approves_it_in_pages(
     api: httpx.AsyncClient, stack: Harness, web_users
 ) -> None:
     practitioner = web_users("practitioner")
@@ -309,7 +309,7 @@ async def test_an_exception_without_a_justification_is_refused_next_to_its_input
         assert ok(await mine.get(f"/reports/{case_id}"))["exceptions"] == []
 
 
-async def test_whoever_asked_for_an_exception_is_not_offered_its_approval_and_is_told_why_if_they_try(
+async def test_whoever_asked_for_an_exception_is_not_offered_its_approval_and_told_why_if_they_try(
     api: httpx.AsyncClient, stack: Harness, web_users
 ) -> None:
     practitioner = web_users("practitioner")
