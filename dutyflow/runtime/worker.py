@@ -1,6 +1,7 @@
-"""Builds and runs the Dutyflow worker (``python worker.py`` and ``dutyflow worker`` start it): the report workflow, its activities with their injected
-dependencies (database sessions, policy library, agency directory, HTTP client), and the
-encrypting data converter (which the worker takes from its client)."""
+"""Builds and runs the Dutyflow worker (``python worker.py`` and ``dutyflow worker`` start it):
+the report workflow, its activities with their injected dependencies (database sessions, policy
+library, agency directory, HTTP client), and the encrypting data converter (which the worker
+takes from its client)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from dutyflow.domain.audit import ChainVerification
+from dutyflow.domain.log_verification import LogVerification
 from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
@@ -50,7 +50,7 @@ class CompliancePage:
         self.database: SessionFactory = database
         self.catalogue: Catalogue = catalogue
 
-    def verify_audit_chain(self) -> ChainVerification:
+    def verify_audit_chain(self) -> LogVerification:
         with self.database() as db:
             return audit_log.verify(db)
 

@@ -253,7 +253,7 @@ def test_a_partial_database_without_a_version_is_refused(fresh: Engine) -> None:
 
 
 def _wired() -> bool:
-    """Whether ``dutyflow db`` is a command of the CLI yet (else the handlers are run in-process)."""
+    """Whether ``dutyflow db`` is a command of the CLI yet (else its handlers run in-process)."""
     parser = dutyflow.cli.main.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return "db" in commands.choices
