@@ -254,7 +254,7 @@ class DeliveryActivities:
             raise ApplicationError(
                 f"agency intake answered HTTP {response.status_code}; will retry",
                 type="AgencyUnavailable",
-                next_retry_delay=_retry_after(response),
+                next_retry_delay=retry_after(response),
             )
         raise ApplicationError(
             f"agency intake refused the report: HTTP {response.status_code}: "
@@ -270,7 +270,7 @@ async def _heartbeat_until_cancelled() -> None:
         await asyncio.sleep(1)
 
 
-def _retry_after(response: httpx.Response) -> timedelta | None:
+def retry_after(response: httpx.Response) -> timedelta | None:
     """Honour ``Retry-After`` (seconds or an HTTP date), between 1 s and an hour. At least a
     second: signatures carry whole-second timestamps, and an agency refuses a byte-identical
     request as a replay."""

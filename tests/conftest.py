@@ -331,7 +331,7 @@ async def running_worker(
         yield worker
 
 
-async def _serve_api(
+async def serve_api(
     stack: Harness, *, token: str | None = None, payload_codec: Any = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Serve the API on the stack's socket; the client carries ``token``, by default the scenario
@@ -360,14 +360,14 @@ async def _serve_api(
 async def api(stack: Harness, running_worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
     """The Dutyflow HTTP API, served for real on a free port, with a worker behind it; the
     client is the scenario's practitioner (`callers` gives clients of other users)."""
-    async for client in _serve_api(stack):
+    async for client in serve_api(stack):
         yield client
 
 
 @pytest.fixture
 async def api_without_worker(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
     """The API alone: the test runs its workers itself (e.g. as separate processes)."""
-    async for client in _serve_api(stack):
+    async for client in serve_api(stack):
         yield client
 
 

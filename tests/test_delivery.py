@@ -22,13 +22,13 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.delivery import DeliveryActivities, _retry_after
+from activities.delivery import DeliveryActivities, retry_after
 from dutyflow.contracts import RecipientStep
 from dutyflow.crypto.signing import secret_variable, signed_headers
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.store import audit_log
-from tests.conftest import _serve_api
+from tests.conftest import serve_api
 from tests.reporting import (
     PRACTITIONER,
     agency_inbox,
@@ -88,7 +88,7 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
     )
     try:
         async with stack.new_worker(http, executor):
-            async for api in _serve_api(stack):
+            async for api in serve_api(stack):
                 case_id = await submit_report(api)
                 status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
                 [delivery] = status["deliveries"]
@@ -197,7 +197,7 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(
     )
     try:
         async with stack.new_worker(http, executor):
-            async for api in _serve_api(stack):
+            async for api in serve_api(stack):
                 case_id = await submit_report(api)
                 status = await wait_for_stage(api, case_id, "delivery-refused")
                 [problem] = status["delivery_problems"]
@@ -219,14 +219,14 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(
 
 
 def test_retry_after_is_read_in_seconds_or_as_a_date() -> None:
-    assert _retry_after(httpx.Response(503, headers={"Retry-After": "120"})) == timedelta(
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "120"})) == timedelta(
         seconds=120
     )
-    assert _retry_after(httpx.Response(503, headers={"Retry-After": "99999"})) == timedelta(hours=1)
-    assert _retry_after(
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "99999"})) == timedelta(hours=1)
+    assert retry_after(
         httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
     ) == timedelta(seconds=1)
-    assert _retry_after(httpx.Response(503)) is None
+    assert retry_after(httpx.Response(503)) is None
 
 
 class HoldingProxy(BaseHTTPRequestHandler):

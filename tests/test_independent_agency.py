@@ -15,7 +15,7 @@ import pytest
 
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.store import audit_log
-from tests.conftest import _serve_api
+from tests.conftest import serve_api
 from tests.reporting import report_end_to_end
 
 
@@ -73,7 +73,7 @@ async def test_report_reaches_an_independent_agency_endpoint_once(
 ) -> None:
     stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
     async with stack.new_worker(http, executor):
-        async for api in _serve_api(stack):
+        async for api in serve_api(stack):
             status = await report_end_to_end(api)
 
     [(headers, body)] = AgencyEndpoint.received
@@ -91,7 +91,7 @@ async def test_an_agency_outage_is_retried_and_every_attempt_is_audited(
     AgencyEndpoint.unavailable_for = 1
     stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
     async with stack.new_worker(http, executor):
-        async for api in _serve_api(stack):
+        async for api in serve_api(stack):
             status = await report_end_to_end(api)
 
     assert len(AgencyEndpoint.received) == 1

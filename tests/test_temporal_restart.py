@@ -16,7 +16,7 @@ from dutyflow.runtime.serving import free_port
 from dutyflow.runtime.stack import dev_server_command, wait_for_temporal
 from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import Settings
-from tests.conftest import _serve_api
+from tests.conftest import serve_api
 from tests.reporting import (
     confirm,
     document_grounds,
@@ -42,7 +42,7 @@ async def test_a_case_waiting_through_a_temporal_restart_continues(
         client = await Client.connect(address, data_converter=data_converter([payload_key]))
         stack = dataclasses.replace(stack, client=client)
         async with stack.new_worker(http, executor):
-            async for api in _serve_api(stack):
+            async for api in serve_api(stack):
                 case_id = await open_report(api)
                 await document_grounds(api, case_id, scenario.grounds_submission())
                 await wait_for_stage(api, case_id, "awaiting-phone-report")

@@ -162,6 +162,105 @@ async def _activities_in_a_report(client: Client, task_queue: str, sessions: Ses
     return sum(1 for e in entries if e.step == "activity-started")
 
 
+async def _temporal_for_bench(
+    settings: Settings, options: BenchOptions, workdir: Path, converter: Any
+) -> tuple[Client, WorkflowEnvironment | None]:
+    """The settings' cluster, or an embedded dev server (persistent unless asked otherwise)."""
+    if settings.temporal_address:
+        progress(f"Temporal: existing cluster at {settings.temporal_address}")
+        client = await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=converter,
+        )
+        return client, None
+    kind = "in-memory" if options.in_memory_server else "persistent (SQLite file, as `dutyflow up`)"
+    progress(f"Temporal: embedded dev server, {kind}")
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()),
+        dev_server_database_filename=None
+        if options.in_memory_server
+        else str(workdir / "temporal.db"),
+        data_converter=converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+        dev_server_log_level="error",
+    )
+    return env.client, env
+
+
+async def _measure(
+    client: Client,
+    sessions: SessionFactory,
+    intake_url: str,
+    secrets: AgencySecrets,
+    options: BenchOptions,
+    result: BenchResult,
+) -> None:
+    """The bare baseline, then the reports, on workers of their own, in the same run."""
+    from dutyflow.runtime.worker import build_worker
+
+    report_queue, bare_queue = f"bench-reports-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
+    executor = ThreadPoolExecutor(max_workers=16)
+    async with httpx.AsyncClient(timeout=30) as http:
+        report_worker = build_worker(
+            client,
+            task_queue=report_queue,
+            sessions=sessions,
+            policies=PolicyLibrary(REPO_ROOT / "policies"),
+            directory=AgencyDirectory.load(REPO_ROOT / "agencies", intake_url),
+            http=http,
+            executor=executor,
+            secrets=secrets,
+            acknowledgement_base_url=None,
+        )
+        bare_worker = Worker(
+            client,
+            task_queue=bare_queue,
+            workflows=[BareBaseline],
+            activities=[noop],
+            activity_executor=executor,
+            workflow_runner=SandboxedWorkflowRunner(
+                restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                    "pydantic", "dutyflow"
+                )
+            ),
+        )
+        async with report_worker, bare_worker:
+            progress("Warm-up: one report, to count its activities")
+            result.activities_per_report = await _activities_in_a_report(
+                client, report_queue, sessions
+            )
+            progress(f"  a complete report runs {result.activities_per_report} activities")
+
+            progress(
+                f"Bare Temporal: {options.reports} workflows x "
+                f"{result.activities_per_report} no-op activities"
+            )
+
+            async def bare(_: int) -> None:
+                await client.execute_workflow(
+                    BareBaseline.run,
+                    result.activities_per_report,
+                    id=f"bare-{uuid.uuid4()}",
+                    task_queue=bare_queue,
+                )
+
+            seconds = await _run_concurrently(options.reports, options.concurrency, bare, "bare")
+            result.bare_workflows_per_second = options.reports / seconds
+
+            progress(f"Dutyflow: {options.reports} complete reports")
+
+            async def report(_: int) -> None:
+                await _one_report(client, report_queue, result.latencies)
+
+            seconds = await _run_concurrently(
+                options.reports, options.concurrency, report, "reports"
+            )
+            result.reports_per_second = options.reports / seconds
+            result.worker_rss_mib, result.worker_peak_rss_mib = _rss_mib()
+    executor.shutdown()
+
+
 async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     result = BenchResult()
     workdir = Path(tempfile.mkdtemp(prefix="dutyflow-bench-"))
@@ -171,36 +270,13 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         key_store_engine(f"sqlite:///{workdir / 'case-keys.db'}"), MasterKeys([key])
     )
     progress(f"Dutyflow benchmark: {options.reports} reports, {options.concurrency} at a time")
-    if settings.temporal_address:
-        progress(f"Temporal: existing cluster at {settings.temporal_address}")
-        client = await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=data_converter([key], keyring),
-        )
-        env = None
-    else:
-        kind = (
-            "in-memory"
-            if options.in_memory_server
-            else "persistent (SQLite file, as `dutyflow up`)"
-        )
-        progress(f"Temporal: embedded dev server, {kind}")
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(temporal_cli()),
-            dev_server_database_filename=None
-            if options.in_memory_server
-            else str(workdir / "temporal.db"),
-            data_converter=data_converter([key], keyring),
-            search_attributes=SEARCH_ATTRIBUTES,
-            dev_server_log_level="error",
-        )
-        client = env.client
+    client, env = await _temporal_for_bench(
+        settings, options, workdir, data_converter([key], keyring)
+    )
     database_url = options.database_url or f"sqlite:///{workdir / 'dutyflow.db'}"
     progress(f"Database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}")
     engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
-    sessions = session_factory(engine)
     secrets = AgencySecrets(workdir / "keys", allow_generated=True)
     from dutyflow.intake.app import create_app as intake_app
 
@@ -209,71 +285,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         bind("127.0.0.1", 0, "intake"),
         "intake",
     )
-    from dutyflow.runtime.worker import build_worker
-
-    report_queue, bare_queue = f"bench-reports-{uuid.uuid4()}", f"bench-bare-{uuid.uuid4()}"
     try:
-        executor = ThreadPoolExecutor(max_workers=16)
-        async with httpx.AsyncClient(timeout=30) as http:
-            report_worker = build_worker(
-                client,
-                task_queue=report_queue,
-                sessions=sessions,
-                policies=PolicyLibrary(REPO_ROOT / "policies"),
-                directory=AgencyDirectory.load(REPO_ROOT / "agencies", intake.url),
-                http=http,
-                executor=executor,
-                secrets=secrets,
-                acknowledgement_base_url=None,
-            )
-            bare_worker = Worker(
-                client,
-                task_queue=bare_queue,
-                workflows=[BareBaseline],
-                activities=[noop],
-                activity_executor=executor,
-                workflow_runner=SandboxedWorkflowRunner(
-                    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-                        "pydantic", "dutyflow"
-                    )
-                ),
-            )
-            async with report_worker, bare_worker:
-                progress("Warm-up: one report, to count its activities")
-                result.activities_per_report = await _activities_in_a_report(
-                    client, report_queue, sessions
-                )
-                progress(f"  a complete report runs {result.activities_per_report} activities")
-
-                progress(
-                    f"Bare Temporal: {options.reports} workflows x "
-                    f"{result.activities_per_report} no-op activities"
-                )
-
-                async def bare(_: int) -> None:
-                    await client.execute_workflow(
-                        BareBaseline.run,
-                        result.activities_per_report,
-                        id=f"bare-{uuid.uuid4()}",
-                        task_queue=bare_queue,
-                    )
-
-                seconds = await _run_concurrently(
-                    options.reports, options.concurrency, bare, "bare"
-                )
-                result.bare_workflows_per_second = options.reports / seconds
-
-                progress(f"Dutyflow: {options.reports} complete reports")
-
-                async def report(_: int) -> None:
-                    await _one_report(client, report_queue, result.latencies)
-
-                seconds = await _run_concurrently(
-                    options.reports, options.concurrency, report, "reports"
-                )
-                result.reports_per_second = options.reports / seconds
-                result.worker_rss_mib, result.worker_peak_rss_mib = _rss_mib()
-        executor.shutdown()
+        await _measure(client, session_factory(engine), intake.url, secrets, options, result)
     finally:
         await intake.stop()
         engine.dispose()

@@ -27,7 +27,6 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from dutyflow.cli.users import _cli_actor
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
     from dutyflow.exports.deidentified import export_case, export_text
     from dutyflow.store.case_database import case_database
@@ -40,7 +39,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         return
     engine = case_database(process.load_settings())
     try:
-        export = export_case(session_factory(engine), args.case_id, actor=_cli_actor())
+        export = export_case(session_factory(engine), args.case_id, actor=process.cli_actor())
     except CaseNotFound:
         print(
             "dutyflow export: --deidentified: no such case, or no grounds documented yet",

@@ -108,7 +108,6 @@ def cmd_keys_rotate(_args: argparse.Namespace) -> None:
 
 
 def cmd_keys_shred(args: argparse.Namespace) -> None:
-    from dutyflow.cli.users import _cli_actor
     from dutyflow.store.shredding import ShredRefused, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
@@ -117,7 +116,7 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
                 sessions,
                 keyring,
                 args.case_id,
-                actor=_cli_actor(),
+                actor=process.cli_actor(),
                 reason=args.reason,
                 retention_days=settings.record_retention_days,
                 before_retention_end=args.before_retention_end,
@@ -137,7 +136,6 @@ def cmd_keys_shred(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
-    from dutyflow.cli.users import _cli_actor
     from dutyflow.store.shredding import cases_past_retention, shred_case
 
     def run(settings: Settings, keyring: CaseKeyring, sessions: SessionFactory) -> int:
@@ -156,7 +154,7 @@ def cmd_keys_shred_expired(args: argparse.Namespace) -> None:
                 sessions,
                 keyring,
                 case.case_id,
-                actor=_cli_actor(),
+                actor=process.cli_actor(),
                 reason=args.reason,
                 retention_days=settings.record_retention_days,
             )

@@ -8,7 +8,9 @@ finished command must not fail by its exit code.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +18,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
+from dutyflow.contracts import Actor
 from dutyflow.settings import Settings
 
 
@@ -70,3 +73,13 @@ def run_once(run: Callable[[], Awaitable[None]]) -> NoReturn:
         print(f"dutyflow: {err}", file=sys.stderr)
         exit_now(1)
     exit_now(0)
+
+
+def cli_actor() -> Actor:
+    """Whom the audit names for a command run from a terminal: the operating-system login, as
+    ``cli:<login>`` (an administrator's act)."""
+    try:
+        login = getpass.getuser()
+    except Exception:
+        login = "unknown"
+    return Actor(actor_id=("cli:" + re.sub(r"[^A-Za-z0-9_.:-]", "-", login))[:64], role="admin")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ from dutyflow.cli import process
 
 if TYPE_CHECKING:
     from dutyflow.auth.store import AccountRefused
-    from dutyflow.contracts import Actor
     from dutyflow.store.db import SessionFactory
 
 _OPTION_FOR_FIELD = {
@@ -109,16 +107,6 @@ def _fail(message: str) -> None:
     process.exit_now(2)
 
 
-def _cli_actor() -> Actor:
-    from dutyflow.contracts import Actor
-
-    try:
-        login = getpass.getuser()
-    except Exception:
-        login = "unknown"
-    return Actor(actor_id=("cli:" + re.sub(r"[^A-Za-z0-9_.:-]", "-", login))[:64], role="admin")
-
-
 def _with_sessions(action: Callable[[SessionFactory], int]) -> None:
     """Run ``action(sessions)`` against the settings' database (migrated first), then exit."""
     from dutyflow.store.case_database import case_database
@@ -171,7 +159,7 @@ def cmd_users_add(args: argparse.Namespace) -> None:
                 role=args.role,
                 clinic_id=args.clinic,
                 agency_id=args.agency,
-                actor=_cli_actor(),
+                actor=process.cli_actor(),
             )
         except AccountRefused as refused:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
@@ -193,7 +181,7 @@ def cmd_users_token(args: argparse.Namespace) -> None:
 
     def run(sessions: SessionFactory) -> int:
         try:
-            row, token = issue_token(sessions, args.user_id, actor=_cli_actor())
+            row, token = issue_token(sessions, args.user_id, actor=process.cli_actor())
         except AccountRefused as refused:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
             return 2
@@ -209,7 +197,7 @@ def cmd_users_revoke(args: argparse.Namespace) -> None:
 
     def run(sessions: SessionFactory) -> int:
         try:
-            now = revoke_token(sessions, args.token_id, actor=_cli_actor())
+            now = revoke_token(sessions, args.token_id, actor=process.cli_actor())
         except UnknownToken:
             print(f"dutyflow users: --token-id: no token {args.token_id}", file=sys.stderr)
             return 2
@@ -224,7 +212,7 @@ def cmd_users_disable(args: argparse.Namespace) -> None:
 
     def run(sessions: SessionFactory) -> int:
         try:
-            now = disable_user(sessions, args.user_id, actor=_cli_actor())
+            now = disable_user(sessions, args.user_id, actor=process.cli_actor())
         except AccountRefused as refused:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
             return 2
@@ -258,7 +246,7 @@ def cmd_users_password(args: argparse.Namespace) -> None:
 
     def run(sessions: SessionFactory) -> int:
         try:
-            set_password(sessions, args.user_id, password, actor=_cli_actor())
+            set_password(sessions, args.user_id, password, actor=process.cli_actor())
         except AccountRefused as refused:
             print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
             return 2

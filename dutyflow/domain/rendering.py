@@ -565,7 +565,7 @@ def _header(layout: FormLayout, context: RenderContext) -> tuple[_Row, ...]:
     return tuple(rows)
 
 
-def _environment(templates_dir: Path) -> Environment:
+def report_environment(templates_dir: Path) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(templates_dir)),
         # On for HTML templates only: report.html.j2 escapes, report.txt.j2 does not.
@@ -673,7 +673,7 @@ def render_report(
         "confidentiality_notice": " ".join(notice.split()),
         "statement": tuple(p for paragraph in layout.statement for p in _paragraphs(paragraph)),
     }
-    env = _environment(Path(templates_dir))
+    env = report_environment(Path(templates_dir))
     html = env.get_template(HTML_TEMPLATE).render(values)
     text = env.get_template(TEXT_TEMPLATE).render(values)
     return RenderedReport(html=html, text=text, sha256=document_sha256(html, text))

@@ -15,7 +15,7 @@ import pytest
 from dutyflow.demo import example_case as scenario
 from dutyflow.runtime.serving import bind, serve
 from dutyflow.store import audit_log
-from tests.conftest import _serve_api
+from tests.conftest import serve_api
 from tests.reporting import confirm, document_grounds, ok, open_report, record_phone_report
 
 
@@ -49,7 +49,7 @@ async def test_the_phone_report_escalates_within_minutes_and_before_it_is_due(
     skipping_stack, skipping_env, http, executor
 ) -> None:
     async with skipping_stack.new_worker(http, executor):
-        async for api in _serve_api(skipping_stack):
+        async for api in serve_api(skipping_stack):
             case_id = await open_report(api)
             status = await document_grounds(api, case_id, scenario.grounds_submission())
             assert status["stage"] == "awaiting-phone-report"
@@ -88,7 +88,7 @@ async def test_agency_down_for_the_whole_window_escalates_and_nothing_is_lost(
     )
     stack = dataclasses.replace(skipping_stack, directory=AgencyDirectory.load(folder, "unused"))
     async with stack.new_worker(http, executor):
-        async for api in _serve_api(stack):
+        async for api in serve_api(stack):
             case_id = await open_report(api)
             await document_grounds(api, case_id, scenario.grounds_submission())
             await record_phone_report(api, case_id)

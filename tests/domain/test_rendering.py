@@ -34,10 +34,10 @@ from dutyflow.domain.rendering import (
     FormLayoutError,
     RenderContext,
     WithheldFieldError,
-    _environment,
     layout_paths,
     load_form_layout,
     render_report,
+    report_environment,
 )
 
 FORM_ID = "us-ca-ss8572"
@@ -241,7 +241,7 @@ def test_template_syntax_in_a_narrative_is_literal(layout: FormLayout) -> None:
 
 
 def test_autoescape_on_for_html_off_for_text() -> None:
-    env = _environment(TEMPLATES_DIR)
+    env = report_environment(TEMPLATES_DIR)
     assert (
         env.get_template(HTML_TEMPLATE)
         .render(

@@ -12,7 +12,7 @@ from dutyflow.observability import runtime_for, temporal_runtime
 from dutyflow.runtime.serving import free_port
 from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import Settings
-from tests.conftest import _serve_api
+from tests.conftest import serve_api
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
@@ -35,7 +35,7 @@ async def test_worker_serves_temporal_metrics_after_a_report(
     )
     stack = dataclasses.replace(stack, client=client)
     async with stack.new_worker(http, executor):
-        async for api in _serve_api(stack):
+        async for api in serve_api(stack):
             status = await report_end_to_end(api, grounds_with_markers())
 
     response = await http.get(f"http://127.0.0.1:{port}/metrics")
