@@ -1,18 +1,72 @@
-"""The agency directory: which agency of a county fills a recipient role, and where its intake
-endpoint is. Deployment data (``agencies/<jurisdiction>.yaml``), kept apart from the law.
+"""The agency directory: which agency of a county fills a recipient role, how it is reached and
+where its intake endpoint is. Deployment data (``agencies/<jurisdiction>.yaml``), kept apart from
+the law (which recipients, by when: ``policies/``).
 
 An agency serving the whole jurisdiction (e.g. New York's Statewide Central Register, the Texas
-Abuse Hotline) has ``county: "*"``; a county's own agency of the same role is preferred."""
+Abuse Hotline) has ``county: "*"``; a county's own agency of the same role is preferred.
+
+An agency's ``channels`` say how it really accepts a report (telephone, online portal, fax,
+e-mail, post, in person), each with the public source it was read in and whether that source was
+the agency's own (``verified``) or only a secondary copy (``to-confirm``). A real agency with no
+electronic intake Dutyflow can post to has no ``intake_url`` (empty): it is reached through its
+channels. Which channel a report must use is the law's business, not the directory's."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 INTAKE_PLACEHOLDER = "{intake}"
 STATEWIDE = "*"
+
+ChannelKind = Literal["phone", "tty", "online", "fax", "email", "mail", "in-person"]
+SourceStatus = Literal["verified", "to-confirm"]
+# A North American or international number as people write it: "+1 800 962 2873".
+PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 ().-]{5,}[0-9]$")
+WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+ADDRESS_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
+    "phone": (PHONE_NUMBER, "a telephone number like +1 800 962 2873"),
+    "tty": (PHONE_NUMBER, "a telephone number like +1 800 955 8771"),
+    "fax": (PHONE_NUMBER, "a telephone number like +1 800 914 0004"),
+    "online": (WEB_ADDRESS, "an https:// web address"),
+    "email": (EMAIL_ADDRESS, "an e-mail address"),
+}
+
+
+class AgencyChannel(BaseModel):
+    """One way an agency accepts a report, as read in a public source.
+
+    ``address`` is what the channel is reached at (a number, a web address, an e-mail address, a
+    postal address). It may be left out only where the channel's existence was read but not its
+    address; ``note`` then says what is to be confirmed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChannelKind
+    address: str | None = None
+    hours: str | None = None
+    note: str | None = None
+    source: str = Field(min_length=8)
+    source_status: SourceStatus
+
+    @model_validator(mode="after")
+    def _address_fits_the_kind(self) -> AgencyChannel:
+        if self.address is None:
+            if not self.note:
+                raise ValueError(
+                    f"{self.kind} channel without an address: 'note' must say what is to be "
+                    f"confirmed"
+                )
+            return self
+        expected = ADDRESS_FORMS.get(self.kind)
+        if expected is not None and not expected[0].match(self.address):
+            raise ValueError(f"address: a {self.kind} channel's address must be {expected[1]}")
+        return self
 
 
 class Agency(BaseModel):
@@ -24,7 +78,14 @@ class Agency(BaseModel):
     county: str
     address: str | None = None
     phone: str | None = None
-    intake_url: str
+    # Empty: the agency takes no electronic intake Dutyflow can post to (see ``channels``).
+    intake_url: str = ""
+    channels: list[AgencyChannel] = Field(default_factory=list)
+    note: str | None = None
+
+    def channels_of(self, kind: ChannelKind) -> list[AgencyChannel]:
+        """The agency's channels of one kind (e.g. every ``online`` portal), in file order."""
+        return [channel for channel in self.channels if channel.kind == kind]
 
 
 class DirectoryFile(BaseModel):

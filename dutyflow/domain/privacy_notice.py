@@ -4,9 +4,11 @@ The wording is data, one file per jurisdiction and version
 (``templates/privacy-notices/<jurisdiction>-<version>.yaml``), rendered for the client by the
 generic ``notice.html.j2`` / ``notice.txt.j2``. Every notice names the exceptions the client must
 know of (danger to self or others, suspected abuse of a child, of an elder or of a dependent
-adult, a court order), each with its citation. The client's acknowledgement records the version
-given, so a later change of wording is a new version and never rewrites what a client was told.
-Pure: loading and rendering only.
+adult, a court order), each with its citation; a subpoena may be named within the court-order
+exception or on its own. Each exception may say whether its rule was read in the law's text
+(``source_status``), for counsel's review; the client never sees that. The client's
+acknowledgement records the version given, so a later change of wording is a new version and
+never rewrites what a client was told. Pure: loading and rendering only.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 NOTICES = Path(__file__).resolve().parents[2] / "templates" / "privacy-notices"
 _FILE = re.compile(r"^(?P<jurisdiction>[a-z]{2}-[a-z]{2,3})-(?P<version>\d{4}\.\d+)\.yaml$")
-# The exceptions every notice must name.
 Topic = Literal[
     "danger-to-self",
     "danger-to-others",
@@ -32,8 +33,10 @@ Topic = Literal[
     "elder-abuse",
     "dependent-adult-abuse",
     "court-order",
+    "subpoena",
 ]
-REQUIRED_TOPICS: tuple[Topic, ...] = get_args(Topic)
+# The exceptions every notice must name (a subpoena may be told within the court-order exception).
+REQUIRED_TOPICS: tuple[Topic, ...] = tuple(t for t in get_args(Topic) if t != "subpoena")
 
 
 class UnknownNotice(LookupError):
@@ -49,6 +52,9 @@ class NoticeException(BaseModel):
     topics: list[Topic] = Field(min_length=1)
     text: str
     citation: str
+    # Whether the rule told was read in the law's text ("verified") or awaits counsel
+    # ("to-confirm"). For the reviewer, not rendered for the client.
+    source_status: Literal["verified", "to-confirm"] | None = None
 
 
 class Notice(BaseModel):

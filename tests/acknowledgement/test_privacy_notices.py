@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 
 from dutyflow.domain import privacy_notice
+from dutyflow.domain.case import ReportKind
 from dutyflow.domain.privacy_notice import UnknownNotice
 
-JURISDICTIONS = ["US-CA", "US-NY", "US-TX", "GB-ENG"]
+NEW_STATES = ["US-FL", "US-PA", "US-IL", "US-OH", "US-GA", "US-NC", "US-MI"]
+JURISDICTIONS = ["US-CA", "US-NY", "US-TX", "GB-ENG", *NEW_STATES]
 
 
 @pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
@@ -42,7 +44,7 @@ def test_the_notice_renders_for_the_client_as_a_page_and_as_text(jurisdiction: s
 
 def test_a_jurisdiction_without_a_notice_is_refused_naming_the_field() -> None:
     with pytest.raises(UnknownNotice) as refused:
-        privacy_notice.current("US-FL", date(2026, 11, 26))
+        privacy_notice.current("US-WA", date(2026, 11, 26))
     assert refused.value.field == "jurisdiction"
     with pytest.raises(UnknownNotice) as refused:
         privacy_notice.find("US-CA", "1999.1")
@@ -59,3 +61,33 @@ def test_a_notice_missing_an_exception_is_caught(tmp_path) -> None:
     )
     notice = privacy_notice.find("US-CA", "2026.2", folder=tmp_path)
     assert notice.missing_topics() == ["court-order"]
+
+
+@pytest.mark.parametrize("jurisdiction", NEW_STATES)
+def test_a_new_state_notice_names_every_report_kind_on_its_own(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
+    named = {topic for exception in notice.exceptions for topic in exception.topics}
+
+    assert {kind.value for kind in ReportKind} | {"dependent-adult-abuse"} <= named
+    assert any(e.topics == ["subpoena"] for e in notice.exceptions)
+
+
+@pytest.mark.parametrize("jurisdiction", NEW_STATES)
+def test_every_exception_of_a_new_state_notice_says_whether_its_rule_was_verified(
+    jurisdiction: str,
+) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
+
+    assert notice.source_status == "to-confirm"
+    assert all(e.source_status in ("verified", "to-confirm") for e in notice.exceptions)
+
+
+@pytest.mark.parametrize("jurisdiction", NEW_STATES)
+def test_the_client_never_reads_the_reviewers_source_status(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2026, 11, 26))
+
+    rendered = privacy_notice.render(notice, clinic_name="Demo Clinic", given_on=date(2026, 11, 26))
+
+    for word in ("to-confirm", "verified", "source_status"):
+        assert word not in rendered.text and word not in rendered.html
+    assert "subpoena" in rendered.text.lower()

@@ -36,7 +36,18 @@ def tiny(**changes: object) -> WorkingDayCalendar:
 
 
 def test_the_shipped_calendars_load_and_cover_2026_and_2027() -> None:
-    assert CALENDARS.ids() == ["gb-eng", "us-ca", "us-federal"]
+    assert CALENDARS.ids() == [
+        "gb-eng",
+        "us-ca",
+        "us-federal",
+        "us-fl",
+        "us-ga",
+        "us-il",
+        "us-mi",
+        "us-nc",
+        "us-oh",
+        "us-pa",
+    ]
     for calendar_id in CALENDARS.ids():
         calendar = CALENDARS.get(calendar_id)
         assert calendar.covers(date(2026, 1, 1)) and calendar.covers(date(2027, 12, 31))
