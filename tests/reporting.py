@@ -4,6 +4,8 @@ carries the practitioner's token (the `api` fixture's: the scenario practitioner
 from __future__ import annotations
 
 import asyncio
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,6 +81,19 @@ async def wait_for_stage(
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise AssertionError(f"case still {reached}, expected {stage}") from None
+
+
+async def worker_started(log: Path, process: subprocess.Popen[bytes], within: float = 180) -> None:
+    """Wait until the worker process writing ``log`` says it polls its task queue (a loaded
+    machine takes a while to import and connect); fail at once if it exits."""
+    try:
+        async with asyncio.timeout(within):
+            while b"worker started" not in await asyncio.to_thread(log.read_bytes):
+                if process.poll() is not None:
+                    raise AssertionError(f"the worker exited ({process.returncode})")
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"the worker did not start within {within:.0f} s") from None
 
 
 async def submit_report(

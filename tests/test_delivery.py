@@ -38,6 +38,7 @@ from tests.reporting import (
     report_end_to_end,
     submit_report,
     wait_for_stage,
+    worker_started,
 )
 
 
@@ -284,6 +285,7 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
     first = start()
     second = None
     try:
+        await worker_started(tmp_path / "worker.log", first)
         case_id = await submit_report(api)
         assert await asyncio.to_thread(HoldingProxy.reached.wait, 60), "the report never left"
         first.send_signal(

@@ -22,6 +22,7 @@ from tests.reporting import (
     open_report,
     record_phone_report,
     wait_for_stage,
+    worker_started,
 )
 from tests.test_mandated_report import EXPECTED_STEPS
 
@@ -70,6 +71,7 @@ async def test_case_survives_a_worker_crash_and_completes_exactly_once(
     )
     first = start()
     try:
+        await worker_started(tmp_path / "worker.log", first)
         case_id = await open_report(api)
         await document_grounds(api, case_id, scenario.grounds_submission())
         await record_phone_report(api, case_id)

@@ -8,13 +8,20 @@ The workflow decides; this only carries the call. Who may make it is the endpoin
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from dutyflow.api.errors import not_found_or, refusal_from
@@ -33,6 +40,7 @@ from workflows.mandated_report import MandatedReportWorkflow
 # An Update of the case workflow (``MandatedReportWorkflow.confirm_report``...); each answers the
 # case's `CaseStatus`.
 CaseUpdate = UpdateMethodMultiParam[..., Any]
+Answer = TypeVar("Answer")
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,44 @@ async def start_case(temporal: Client, opening: CaseOpening, starts: CaseStarts)
     )
 
 
+# Temporal's answers that say "not now" rather than "no": no worker polling yet (a worker
+# restarting), a worker lost while it held the case's workflow task, a busy server. The call is
+# made again (an Update under the same id: one step however often it is sent) for a short while
+# before the caller is told to try again.
+TRANSIENT = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.ABORTED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+    }
+)
+PATIENCE_SECONDS = 30.0
+
+
+async def patiently(call: Callable[[], Awaitable[Answer]]) -> Answer:
+    """``call()``, made again while Temporal answers "not now", for up to `PATIENCE_SECONDS`."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + PATIENCE_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            return await call()
+        except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+            transient = not isinstance(err, RPCError) or err.status in TRANSIENT
+            if not transient or loop.time() + pause > give_up_at:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
 async def case_status(temporal: Client, case_id: str) -> CaseStatus:
     """The case's status Query: stage, obligations, deadlines, deliveries; no case content.
     404 for an unknown case, 409 for a closed one, 503 when Temporal does not answer."""
+    handle = case_handle(temporal, case_id)
     try:
-        return await case_handle(temporal, case_id).query(MandatedReportWorkflow.status)
-    except RPCError as err:
+        return await patiently(lambda: handle.query(MandatedReportWorkflow.status))
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
         raise not_found_or(err) from None
 
 
@@ -83,12 +123,14 @@ async def update_case(
     """Send ``update`` with ``args`` to the case's workflow and answer its new status. ``key``:
     the Update's id (a retried request with the same key is one step); default, a new one.
     The workflow's refusal becomes a `Refusal`; an unknown or closed case as `case_status`."""
+    handle = case_handle(temporal, case_id)
+    update_id = key or str(uuid.uuid4())
     try:
-        status: CaseStatus = await case_handle(temporal, case_id).execute_update(
-            update, args=list(args), id=key or str(uuid.uuid4())
+        status: CaseStatus = await patiently(
+            lambda: handle.execute_update(update, args=list(args), id=update_id)
         )
     except WorkflowUpdateFailedError as err:
         raise refusal_from(err) from None
-    except RPCError as err:
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
         raise not_found_or(err) from None
     return status

@@ -52,9 +52,13 @@ def refusal_from(err: WorkflowUpdateFailedError) -> Refusal:
     return field_refusal("body", "could not be read by the case workflow")
 
 
-def not_found_or(err: RPCError) -> Refusal | HTTPException:
+def not_found_or(err: Exception) -> Refusal | HTTPException:
     """Temporal's error on a case's workflow: closed (409), unknown (404), or Temporal is
-    unavailable (503)."""
+    unavailable (503), also when it did not answer in time."""
+    if not isinstance(err, RPCError):
+        return HTTPException(
+            status_code=503, detail="the workflow service is unavailable; try again"
+        )
     if err.status == RPCStatusCode.NOT_FOUND and "completed" in err.message:
         return field_refusal("case", "the case is closed", 409)
     if err.status == RPCStatusCode.NOT_FOUND:
