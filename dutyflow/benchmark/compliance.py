@@ -1,7 +1,8 @@
-"""Compliance queries at scale on PostgreSQL: 100,000 cases and 1,000,000 audit entries (with their
-Merkle tree), loaded in a schema of their own with COPY, then the queries a compliance officer runs
-are timed, and so is the verification of the whole audit log against a signed checkpoint (what
-`dutyflow audit verify` does)."""
+"""Compliance queries at scale: 100,000 cases and 1,000,000 audit entries (with their Merkle tree),
+loaded into a PostgreSQL schema of their own with COPY (or a SQLite file of their own, in batches),
+then the queries a compliance officer runs are timed (the overdue and at-risk lists, one case's
+timeline, one client's accounting), and so is the verification of the whole audit log against a
+signed checkpoint (what `dutyflow audit verify` does)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from dutyflow import ids
+from dutyflow.benchmark.databases import empty_database
 from dutyflow.crypto.signed_note import NoteSigner
 from dutyflow.domain.audit import LEAF_FIELDS, canonical_json, canonical_time, leaf_bytes
 from dutyflow.domain.merkle import Frontier, leaf_hash
@@ -41,60 +43,70 @@ def _timed_ms(run, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
 
 
 def run_compliance_bench(base_url: str, cases: int, audit_entries: int) -> dict[str, float]:
-    schema = f"dutyflow_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        create_schema(engine)
-        _load(engine, cases, audit_entries)
-        sessions = session_factory(engine)
-        now = datetime.now(UTC)
+    with empty_database(base_url) as url:
+        engine = make_engine(url)
+        try:
+            create_schema(engine)
+            _load(engine, cases, audit_entries)
+            result = {"cases": float(cases), "audit_entries": float(audit_entries)}
+            result |= _time_queries(engine)
+            result |= _time_verification(engine, url, audit_entries)
+            return result
+        finally:
+            engine.dispose()
 
-        def overdue() -> None:
-            with engine.connect() as connection:
-                connection.execute(
-                    text(
-                        "SELECT o.case_id, o.agency_name, o.written_report_due_at "
-                        "FROM obligation_record o WHERE o.fulfilled_at IS NULL "
-                        "AND o.written_report_due_at < :now "
-                        "ORDER BY o.written_report_due_at LIMIT 100"
-                    ),
-                    {"now": now},
-                ).all()
 
-        def accounting() -> None:
-            with sessions() as session:
-                entries_for_client(session, "client-bench-target")
+def _time_queries(engine: Engine) -> dict[str, float]:
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    unfulfilled = (
+        "SELECT o.case_id, o.agency_name, o.written_report_due_at FROM obligation_record o "
+        "WHERE o.fulfilled_at IS NULL AND o.written_report_due_at {} "
+        "ORDER BY o.written_report_due_at LIMIT 100"
+    )
 
-        _progress("  timing the overdue list and one client's accounting")
-        result = {
-            "cases": float(cases),
-            "audit_entries": float(audit_entries),
-            "overdue_ms": _timed_ms(overdue),
-            "accounting_ms": _timed_ms(accounting),
-        }
-        with tempfile.TemporaryDirectory() as directory:
-            keeper = CheckpointKeeper(NoteSigner.generate("bench.invalid/audit"), Path(directory))
-            checkpoint = make_checkpoint(sessions, keeper)
-            _progress(f"  verifying the audit log ({audit_entries:,} entries, Merkle tree)")
-            started = time.perf_counter()
-            verification = audit_log.verify_parallel(
-                url.render_as_string(hide_password=False), checkpoints=[checkpoint]
-            )
-            seconds = time.perf_counter() - started
-        if not verification.intact or verification.checked != audit_entries:
-            raise RuntimeError(f"the benchmark's audit log did not verify: {verification}")
-        result["verify_per_second"] = audit_entries / seconds
-        result["verify_seconds"] = seconds
-        return result
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    def overdue() -> None:
+        with engine.connect() as connection:
+            connection.execute(text(unfulfilled.format("< :now")), {"now": now}).all()
+
+    def at_risk() -> None:
+        with engine.connect() as connection:
+            connection.execute(
+                text(unfulfilled.format("BETWEEN :now AND :soon")),
+                {"now": now, "soon": now + timedelta(hours=24)},
+            ).all()
+
+    def timeline() -> None:
+        with sessions() as session:
+            audit_log.entries_for_case(session, "case-bench-0000000")
+
+    def accounting() -> None:
+        with sessions() as session:
+            entries_for_client(session, "client-bench-target")
+
+    _progress(
+        "  timing the overdue and at-risk lists, one case's timeline, one client's accounting"
+    )
+    return {
+        "overdue_ms": _timed_ms(overdue),
+        "at_risk_ms": _timed_ms(at_risk),
+        "timeline_ms": _timed_ms(timeline),
+        "accounting_ms": _timed_ms(accounting),
+    }
+
+
+def _time_verification(engine: Engine, url: str, audit_entries: int) -> dict[str, float]:
+    sessions = session_factory(engine)
+    with tempfile.TemporaryDirectory() as directory:
+        keeper = CheckpointKeeper(NoteSigner.generate("bench.invalid/audit"), Path(directory))
+        checkpoint = make_checkpoint(sessions, keeper)
+        _progress(f"  verifying the audit log ({audit_entries:,} entries, Merkle tree)")
+        started = time.perf_counter()
+        verification = audit_log.verify_parallel(url, checkpoints=[checkpoint])
+        seconds = time.perf_counter() - started
+    if not verification.intact or verification.checked != audit_entries:
+        raise RuntimeError(f"the benchmark's audit log did not verify: {verification}")
+    return {"verify_per_second": audit_entries / seconds, "verify_seconds": seconds}
 
 
 def _load_audit_log(engine, case_ids: list[str], audit_entries: int) -> None:  # type: ignore[no-untyped-def]
@@ -130,15 +142,31 @@ def _load_audit_log(engine, case_ids: list[str], audit_entries: int) -> None:  #
 
 
 def _copy(engine, table: str, columns: list[str], rows) -> None:  # type: ignore[no-untyped-def]
+    """Bulk-load ``rows``: PostgreSQL's COPY, or batched inserts in one SQLite transaction."""
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        if engine.dialect.name == "sqlite":
+            insert = (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})"
+            )
+            cursor.execute("BEGIN")
+            cursor.executemany(insert, (tuple(map(_sqlite_value, row)) for row in rows))
+        else:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         raw.commit()
     finally:
         raw.close()
+
+
+def _sqlite_value(value: Any) -> Any:
+    """Times as SQLAlchemy stores them in SQLite (ISO text without the zone, in UTC)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
 
 
 def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-untyped-def]
@@ -220,10 +248,8 @@ def _load_obligations(engine: Engine, case_ids: list[str], now: datetime) -> Non
                 "us-ca-ss8572",
                 "45 CFR 164.512(b)(1)(ii)",
                 "Report of suspected child abuse",
-                now - timedelta(hours=1 + i % 48)
-                if i % 50 == 0
-                else now - timedelta(days=1 + i % 365),
-                None if i % 50 == 0 else now - timedelta(days=1 + i % 365, hours=-1),
+                _due(now, i),
+                None if i % 50 in (0, 25) else now - timedelta(days=1 + i % 365, hours=-1),
                 "2026.1",
                 "[]",
             )
@@ -232,8 +258,18 @@ def _load_obligations(engine: Engine, case_ids: list[str], now: datetime) -> Non
     )
 
 
+def _due(now: datetime, i: int) -> datetime:
+    """2% overdue (due in the past, never delivered), 2% at risk (due within the next 48 hours),
+    the rest delivered long ago."""
+    if i % 50 == 0:
+        return now - timedelta(hours=1 + i % 48)
+    if i % 50 == 25:
+        return now + timedelta(hours=1 + i % 48)
+    return now - timedelta(days=1 + i % 365)
+
+
 def _load_deliveries(engine: Engine, case_ids: list[str], now: datetime) -> None:
-    delivered = [cid for i, cid in enumerate(case_ids) if i % 50 != 0]
+    delivered = [cid for i, cid in enumerate(case_ids) if i % 50 not in (0, 25)]
     _copy(
         engine,
         "delivery_record",

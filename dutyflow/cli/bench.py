@@ -21,8 +21,18 @@ def add_bench_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
     )
     bench.add_argument(
         "--postgres-url",
-        help="PostgreSQL for the compliance queries "
-        "(default: DUTYFLOW_BENCH_POSTGRES_URL, or DUTYFLOW_DATABASE_URL if PostgreSQL)",
+        help="PostgreSQL for the compliance queries and the scale-out "
+        "(default: DUTYFLOW_BENCH_POSTGRES_URL, or DUTYFLOW_DATABASE_URL if PostgreSQL; "
+        "without one the compliance queries run on a SQLite file)",
+    )
+    bench.add_argument(
+        "--no-compliance", action="store_true", help="skip the compliance queries at scale"
+    )
+    bench.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run the reports on 1, 2, 4 ... N worker processes (needs PostgreSQL)",
     )
     bench.add_argument("--compliance-cases", type=int, default=100_000)
     bench.add_argument("--audit-entries", type=int, default=1_000_000)
@@ -35,18 +45,22 @@ def add_bench_command(subparsers: argparse._SubParsersAction) -> None:  # type: 
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
-    from dutyflow.benchmark.run import BenchOptions, report_text, run_bench
+    from dutyflow.benchmark.run import BenchOptions, run_bench
+    from dutyflow.benchmark.text import report_text
 
     settings = process.load_settings()
     postgres_url = args.postgres_url or os.environ.get("DUTYFLOW_BENCH_POSTGRES_URL")
     if postgres_url is None and (settings.database_url or "").startswith("postgresql"):
         postgres_url = settings.database_url
-    for name in ("reports", "concurrency", "compliance_cases", "audit_entries"):
+    for name in ("reports", "concurrency", "compliance_cases", "audit_entries", "workers"):
         if getattr(args, name) < 1:
             print(
                 f"dutyflow bench: --{name.replace('_', '-')}: must be at least 1", file=sys.stderr
             )
             process.exit_now(2)
+    if args.workers > 1 and postgres_url is None:
+        print("dutyflow bench: --workers: needs a PostgreSQL URL (--postgres-url)", file=sys.stderr)
+        process.exit_now(2)
     options = BenchOptions(
         reports=args.reports,
         concurrency=args.concurrency,
@@ -55,6 +69,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
         compliance_cases=args.compliance_cases,
         audit_entries=args.audit_entries,
         in_memory_server=args.in_memory_server,
+        compliance=not args.no_compliance,
+        workers=args.workers,
     )
 
     async def run() -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.case_records import CaseRecordActivities
@@ -45,7 +45,12 @@ def build_worker(
     secrets: Callable[[str], bytes],
     acknowledgement_base_url: str | None,
     acknowledgement_follow_up: timedelta = timedelta(hours=24),
+    around_audit: Sequence[Interceptor] = (),
+    inside_audit: Sequence[Interceptor] = (),
 ) -> Worker:
+    """The worker of case workflows and their activities. Every activity attempt is audited;
+    ``around_audit`` and ``inside_audit`` add interceptors outside and inside that audit (the
+    benchmark's profile times an attempt with and without it)."""
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
@@ -78,7 +83,7 @@ def build_worker(
             supervision.record_exception_decision,
         ],
         activity_executor=executor,
-        interceptors=[ActivityAuditInterceptor(sessions)],
+        interceptors=[*around_audit, ActivityAuditInterceptor(sessions), *inside_audit],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(
                 "pydantic", "dutyflow"

@@ -13,45 +13,77 @@ import pytest
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 
-def test_bench_prints_throughput_ratio_latency_memory_and_compliance_figures(
+def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
     tmp_path: Path,
 ) -> None:
     postgres = os.environ.get("DUTYFLOW_TEST_POSTGRES_URL")
-    command = [str(DUTYFLOW), "bench", "--reports", "3", "--concurrency", "3", "--in-memory-server"]
+    command = [
+        str(DUTYFLOW),
+        "bench",
+        "--reports",
+        "3",
+        "--concurrency",
+        "3",
+        "--in-memory-server",
+        "--compliance-cases",
+        "300",
+        "--audit-entries",
+        "2000",
+    ]
     if postgres:
-        command += [
-            "--postgres-url",
-            postgres,
-            "--compliance-cases",
-            "300",
-            "--audit-entries",
-            "2000",
-        ]
+        command += ["--postgres-url", postgres, "--workers", "2"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYFLOW_")}
 
     result = subprocess.run(
-        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    assert "reports: 3/3" in out  # progress while it runs
     for figure in (
-        "Bare Temporal throughput:",
-        "Dutyflow throughput:",
-        "Ratio Dutyflow / bare:",
+        "Bare Temporal, no-op activities:",
+        "Bare Temporal, the report's shape:",
+        "Ratio Dutyflow / bare no-op:",
+        "Ratio Dutyflow / bare same shape:",
         "latency p50:",
         "latency p99:",
         "Worker memory",
+        "overdue list:",
+        "at-risk list",
+        "one case's timeline:",
+        "accounting for one client:",
+        "audit verify:",
     ):
         assert figure in out
-    assert "reports: 3/3" in out  # progress while it runs
+    assert out.count("MET") + out.count("MISSED") >= 8  # every target judged
+    profile = out.split("Where a report's time goes", 1)[1]
+    for activity in ("open_case", "render_report", "deliver_report", "record_outcome"):
+        assert f"  {activity} " in profile
+    assert "codec: encode" in profile
+    for phase in ("bare", "same-shape", "reports"):
+        assert f"  {phase} " in out.split("CPU per workflow", 1)[1]
+    database = "PostgreSQL" if postgres else "SQLite"
+    assert f"Compliance queries on {database}, 300 cases and 2,000 audit entries" in out
     if postgres:
-        assert "overdue list:" in out and "audit-chain verification:" in out
-    else:
-        assert "Compliance queries: skipped" in out
+        scale_out = out.split("Scale-out on PostgreSQL", 1)[1]
+        assert " 1 worker(s):" in scale_out and " 2 worker(s):" in scale_out
 
 
-@pytest.mark.parametrize("flag", ["--reports", "--concurrency"])
+def test_bench_scale_out_needs_postgresql() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYFLOW_")}
+    result = subprocess.run(
+        [str(DUTYFLOW), "bench", "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2 and "--workers" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--reports", "--concurrency", "--workers"])
 def test_bench_refuses_a_count_below_one_naming_the_option(flag: str) -> None:
     result = subprocess.run(
         [str(DUTYFLOW), "bench", flag, "0"], capture_output=True, text=True, timeout=60
