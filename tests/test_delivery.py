@@ -277,12 +277,15 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
         "DUTYFLOW_ACKNOWLEDGEMENT_BASE_URL": stack.api_url,
         secret_variable("demo-county-cws"): stack.secrets("demo-county-cws").decode(),
     }
-    log = (tmp_path / "worker.log").open("ab")
-    start = lambda: subprocess.Popen(  # noqa: E731
-        [sys.executable, "worker.py"], cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT
+    start = lambda log: subprocess.Popen(  # noqa: E731
+        [sys.executable, "worker.py"],
+        cwd=repo_root,
+        env=env,
+        stdout=(tmp_path / log).open("ab"),
+        stderr=subprocess.STDOUT,
     )
     api = api_without_worker
-    first = start()
+    first = start("worker.log")
     second = None
     try:
         await worker_started(tmp_path / "worker.log", first)
@@ -294,7 +297,8 @@ async def test_worker_killed_after_the_agency_received_the_report_leaves_exactly
         await asyncio.to_thread(first.wait)
         HoldingProxy.release.set()
 
-        second = start()
+        second = start("second-worker.log")
+        await worker_started(tmp_path / "second-worker.log", second)  # it answers status queries
         status = await wait_for_stage(api, case_id, "closed", within=90)
     finally:
         HoldingProxy.release.set()

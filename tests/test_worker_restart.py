@@ -66,10 +66,10 @@ async def test_case_survives_a_worker_crash_and_completes_exactly_once(
     tmp_path: Path,
 ) -> None:
     api = api_without_worker
-    start = lambda: start_worker_process(  # noqa: E731
-        stack, database_url, temporal_address, key_environment, repo_root, tmp_path / "worker.log"
+    start = lambda log: start_worker_process(  # noqa: E731
+        stack, database_url, temporal_address, key_environment, repo_root, tmp_path / log
     )
-    first = start()
+    first = start("worker.log")
     try:
         await worker_started(tmp_path / "worker.log", first)
         case_id = await open_report(api)
@@ -80,14 +80,16 @@ async def test_case_survives_a_worker_crash_and_completes_exactly_once(
         first.send_signal(signal.SIGKILL)
         await asyncio.to_thread(first.wait)
 
-    confirming = asyncio.create_task(confirm(api, case_id))  # waits for a worker to take it
-    second = start()
+    second = start("second-worker.log")  # a new worker picks the case up where it stood
     try:
-        await confirming
+        await worker_started(tmp_path / "second-worker.log", second)
+        await confirm(api, case_id)
         status = await wait_for_stage(api, case_id, "closed", within=90)
     finally:
         second.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(second.wait, 30) == 0, (tmp_path / "worker.log").read_text()
+        assert await asyncio.to_thread(second.wait, 30) == 0, (
+            tmp_path / "second-worker.log"
+        ).read_text()
 
     inbox = await agency_inbox(stack.intake_url, status["deliveries"][0]["agency_id"])
     assert len([r for r in inbox if r["case_reference"] == case_id]) == 1

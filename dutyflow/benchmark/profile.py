@@ -7,7 +7,8 @@ Per activity type, the profile adds up:
   **audit** of the attempt (its ``activity-started`` and ``activity-completed`` entries, each a
   transaction that waits for the audit append);
 - **database**: time in SQL statements and commits made while the attempt runs, by the activity
-  or the audit interceptor (SQLAlchemy engine and session events);
+  or the audit interceptor (SQLAlchemy engine and pool events), and the **transactions** committed
+  (on SQLite each one waits for the single writer's lock);
 - **http**: time from sending a request to the agency to its answer's headers (httpx hooks);
 
 and, for the whole run, the **codec** (encrypting and decrypting payloads, with their count and
@@ -43,6 +44,7 @@ class StepTimes:
     """One activity type's seconds, added up over every attempt in the run."""
 
     attempts: int = 0
+    transactions: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
 
     def add(self, component: str, seconds: float) -> None:
@@ -151,6 +153,9 @@ def watch_database(engine: Engine) -> None:
     @event.listens_for(engine, "commit")
     def _commit(conn) -> None:  # type: ignore[no-untyped-def]
         conn.info["dutyflow_bench_commit"] = time.perf_counter()
+        step = _current.get()
+        if step is not None:
+            step.transactions += 1
 
     # The commit's end: the connection goes back to the pool right after it (`Connection.info`
     # is the pooled connection's own dictionary).

@@ -68,7 +68,7 @@ def _profile(profile: Profile, reports: int) -> list[str]:
         "Where a report's time goes (ms per report, summed over its attempts; the worker runs "
         "activities concurrently, so these add up to more than the wall time):",
         f"  {'activity':32} {'attempts':>8} {'total':>8} {'body':>8} {'audit':>8} "
-        f"{'database':>8} {'http':>8}",
+        f"{'database':>8} {'http':>8} {'commits':>8}",
     ]
 
     def ms(seconds: float) -> str:
@@ -79,15 +79,16 @@ def _profile(profile: Profile, reports: int) -> list[str]:
         lines.append(
             f"  {name:32} {step.attempts / reports:8.1f} {ms(step.seconds['total'])} "
             f"{ms(step.seconds['body'])} {ms(step.audit)} {ms(step.seconds['database'])} "
-            f"{ms(step.seconds['http'])}"
+            f"{ms(step.seconds['http'])} {step.transactions / reports:8.1f}"
         )
     total = {c: sum(s.seconds[c] for s in profile.steps.values()) for c in ("total", "body")}
     database = sum(s.seconds["database"] for s in profile.steps.values())
     http = sum(s.seconds["http"] for s in profile.steps.values())
     audit = sum(s.audit for s in profile.steps.values())
+    commits = sum(s.transactions for s in profile.steps.values())
     lines += [
         f"  {'all activities':32} {'':8} {ms(total['total'])} {ms(total['body'])} {ms(audit)} "
-        f"{ms(database)} {ms(http)}",
+        f"{ms(database)} {ms(http)} {commits / reports:8.1f}",
         f"  codec: encode {ms(profile.encode.seconds)} ms per report "
         f"({profile.encode.payloads / reports:.0f} payloads, "
         f"{profile.encode.payload_bytes / reports / 1024:.1f} KiB), decode "

@@ -1,6 +1,7 @@
 """A worker interceptor that audits every activity attempt: its start, its completion, and its
 failure (with the error's type, never its message), so retries are visible to an auditor beside
-the domain events each activity records itself.
+the domain events each activity records itself. Concurrent attempts' entries are written together
+(`dutyflow.runtime.audit_batches`).
 
 When the case's closing activity (`CASE_CLOSING_ACTIVITY`) has completed and that completion is
 recorded, it signs a checkpoint of the audit log, so that the closed case's whole record, to its
@@ -21,9 +22,10 @@ from temporalio.worker import (
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.domain.audit import content_sha256
+from dutyflow.runtime.audit_batches import AuditBatches
 from dutyflow.store.audit_checkpoints import checkpoint_at_case_closing
 from dutyflow.store.db import SessionFactory
-from dutyflow.store.steps import record_step
+from dutyflow.store.steps import PlainStep
 
 CASE_CLOSING_ACTIVITY = "record_outcome"  # records the case's outcome: the case is closed
 
@@ -31,15 +33,19 @@ CASE_CLOSING_ACTIVITY = "record_outcome"  # records the case's outcome: the case
 class ActivityAuditInterceptor(Interceptor):
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
+        self._batches = AuditBatches(sessions)
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _AuditedActivity(next, self._sessions)
+        return _AuditedActivity(next, self._sessions, self._batches)
 
 
 class _AuditedActivity(ActivityInboundInterceptor):
-    def __init__(self, next: ActivityInboundInterceptor, sessions: SessionFactory) -> None:
+    def __init__(
+        self, next: ActivityInboundInterceptor, sessions: SessionFactory, batches: AuditBatches
+    ) -> None:
         super().__init__(next)
         self._sessions = sessions
+        self._batches = batches
 
     async def _record(self, event: str, **extra: Any) -> None:
         info = activity.info()
@@ -49,15 +55,15 @@ class _AuditedActivity(ActivityInboundInterceptor):
             "attempt": info.attempt,
             **extra,
         }
-        await asyncio.to_thread(
-            record_step,
-            self._sessions,
-            case_id=info.workflow_id or "",
-            step=f"activity-{event}",
-            key_suffix=f"{info.activity_id}/{info.attempt}",
-            actor=SYSTEM,
-            content_sha256=content_sha256(details),
-            details=details,
+        await self._batches.record(
+            PlainStep(
+                case_id=info.workflow_id or "",
+                step=f"activity-{event}",
+                key_suffix=f"{info.activity_id}/{info.attempt}",
+                actor=SYSTEM,
+                content_sha256=content_sha256(details),
+                details=details,
+            )
         )
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:

@@ -6,7 +6,8 @@ second run find the first run's audit entry and write nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -48,6 +49,40 @@ def record_step(
         )
     audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
+
+
+@dataclass(frozen=True)
+class PlainStep:
+    """A step that is only an audit entry (no rows of its own), e.g. an activity attempt's start."""
+
+    case_id: str
+    step: str
+    key_suffix: str
+    actor: Actor
+    content_sha256: str
+    details: dict[str, Any]
+
+
+def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[AuditEntry]:
+    """Several plain steps in one transaction (a group commit), each at most once; they join the
+    Merkle tree together afterwards. All are written or none."""
+    entries = []
+    with sessions() as session, session.begin():
+        for plain in steps:
+            key = ids.step_key(plain.case_id, plain.step, plain.key_suffix)
+            entry = audit_log.recorded_step(session, key) or audit_log.append(
+                session,
+                case_id=plain.case_id,
+                step=plain.step,
+                actor_id=plain.actor.actor_id,
+                actor_role=plain.actor.role,
+                content_sha256=plain.content_sha256,
+                details=plain.details,
+                idempotency_key=key,
+            )
+            entries.append(entry)
+    audit_tree.integrate(sessions)
+    return entries
 
 
 def step_recorded(entry: AuditEntry) -> StepRecorded:

@@ -1,0 +1,47 @@
+"""Group commit of the audit entries that activity attempts make about themselves.
+
+Every activity attempt is audited when it starts and when it ends. Written one by one, that is two
+transactions (and two Merkle-tree integrations) per attempt; on SQLite each waits for the single
+writer. Here, entries asked for while a batch is being written wait for the next batch, which
+writes them all in one transaction (`dutyflow.store.steps.record_steps`). A caller returns only
+once its entry is committed, so an activity's body still never runs before its start is on record;
+when a batch fails, every caller in it gets the error (its activity attempt fails and is retried,
+and the entries are idempotent)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.steps import PlainStep, record_steps
+
+
+class AuditBatches:
+    """One per worker (per event loop); :meth:`record` is safe to call from many tasks at once."""
+
+    def __init__(self, sessions: SessionFactory, most: int = 200) -> None:
+        self._sessions = sessions
+        self._most = most
+        self._waiting: list[tuple[PlainStep, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, step: PlainStep) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((step, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_while_waiting())
+        await asyncio.shield(done)
+
+    async def _write_while_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
+            try:
+                await asyncio.to_thread(record_steps, self._sessions, [s for s, _ in batch])
+            except Exception as err:  # every caller of the batch learns of it
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(err)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
