@@ -46,7 +46,9 @@ async def test_a_recipient_not_among_the_obligations_is_refused_and_audited(
 ) -> None:
     case_id = await open_report(api)
     await document_grounds(api, case_id, scenario.grounds_submission())
-    deliveries = DeliveryActivities(stack.sessions, stack.policies, http, stack.secrets, None)
+    deliveries = DeliveryActivities(
+        stack.sessions, stack.policies, stack.directory, http, stack.secrets, None
+    )
 
     with pytest.raises(ApplicationError) as refused:
         await ActivityEnvironment().run(

@@ -165,7 +165,9 @@ class DeliveryRecord(SQLModel, table=True):
     recipient_id: str = Field(max_length=64)
     agency_id: str = Field(max_length=64)
     document_sha256: str = Field(max_length=64)
-    reference_number: str = Field(max_length=100)
+    # None until known: the agency took the report without a reference Dutyflow could read,
+    # and the practitioner has not yet recorded the one the agency gave them.
+    reference_number: str | None = Field(default=None, max_length=100)
     received_at: datetime = _time()
     delivered_at: datetime = _time(default_factory=utcnow)
 

@@ -148,11 +148,13 @@ async def acknowledge_report(
     delivery = await run_in_threadpool(delivery_of, sessions, report_id)
     if delivery is None or delivery.agency_id != principal.agency_id:
         raise HTTPException(status_code=404, detail="report_id: no such report")
-    if body.reference_number.strip() != delivery.reference_number:
+    given = delivery.reference_number
+    if given is not None and body.reference_number.strip() != given:
         raise field_refusal("reference_number", "is not the reference number your agency gave")
     acknowledgement = AgencyAcknowledgement(
         report_id=report_id,
-        reference_number=delivery.reference_number,
+        # A delivery whose receipt named no reference takes the one the agency now gives.
+        reference_number=given or body.reference_number.strip(),
         decision=body.decision,
         decided_at=datetime.now(UTC),
         note=body.note,
