@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from pathlib import Path
 
 from sqlmodel import select
 
+from dutyflow.auth.store import set_password
 from dutyflow.store import audit_log
 from dutyflow.store.delivery_tasks import open_delivery_tasks
 from dutyflow.store.tables import AccountingEntry, DeliveryRecord
 from tests.conftest import serve_api
 from tests.delivery.agencies import AgencyAnswer, agency_endpoint, directory_with
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
+from tests.web.conftest import WebUser, csrf_of, signed_in
 
 UNEXPECTED_RECEIPT = json.dumps({"reference": "SPY-000001", "status": "received"}).encode()
 
@@ -82,6 +85,39 @@ async def test_a_receipt_without_the_contracts_reference_is_a_delivery_and_a_tas
             if e.step == "agency-reference-recorded"
         ]
     assert entry.actor_id == PRACTITIONER and entry.details["report_id"] == recorded.report_id
+
+
+async def test_the_case_page_shows_the_reference_task_and_records_the_reference(
+    stack, http, executor, tmp_path: Path
+) -> None:
+    answer = AgencyAnswer(200, UNEXPECTED_RECEIPT, {"Content-Type": "application/json"})
+    with agency_endpoint(answer) as url:
+        stack = dataclasses.replace(stack, directory=directory_with(tmp_path / "agencies", url))
+        async with stack.new_worker(http, executor):
+            async for api in serve_api(stack):
+                case_id = await submit_report(api)
+                [task] = (await wait_for_stage(api, case_id, "awaiting-acknowledgement"))[
+                    "reference_tasks"
+                ]
+                password = secrets.token_urlsafe(16)
+                set_password(stack.sessions, PRACTITIONER, password)
+                user = WebUser(PRACTITIONER, password, "practitioner", None, None)
+                async with signed_in(stack, user) as browser:
+                    page = (await browser.get(f"/app/cases/{case_id}")).text
+                    assert "Record the agency's reference" in page
+                    answer_page = await browser.post(
+                        f"/app/cases/{case_id}/agency-reference",
+                        data={
+                            "csrf": csrf_of(page),
+                            "recipient_id": task["recipient_id"],
+                            "report_id": task["report_id"],
+                            "reference_number": "SPY-000001",
+                        },
+                    )
+                    assert answer_page.status_code == 303, answer_page.text[:2000]
+                status = ok(await api.get(f"/reports/{case_id}"))
+    assert status["reference_tasks"] == []
+    assert status["deliveries"][0]["reference_number"] == "SPY-000001"
 
 
 async def test_a_reference_under_the_agencys_configured_field_is_read(
