@@ -26,7 +26,7 @@ from temporalio.exceptions import ApplicationError
 
 from dutyflow import ids
 from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
-from dutyflow.crypto.signing import signed_headers
+from dutyflow.crypto.standard_webhooks import signed_headers
 from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.audit import content_sha256
@@ -258,7 +258,8 @@ class DeliveryActivities:
         headers = {
             "Content-Type": "application/json",
             IDEMPOTENCY_HEADER: transmission.report_id,
-            **signed_headers(secret, body),
+            # Standard Webhooks: the same message id on every attempt, signed anew each time.
+            **signed_headers(secret, f"msg_{transmission.report_id}", body),
         }
         # Heartbeat while the agency answers: if this worker dies mid-request, the attempt times
         # out quickly and the retry (same idempotency key) finds the report already received.

@@ -10,7 +10,8 @@ Every message carries three headers:
 
 A shared secret is written ``whsec_<base64 key>``; an agency's configured secret may hold several,
 separated by spaces: the first signs, any of them verifies, so a secret can be rotated without a
-gap. (A secret without the prefix is a key written before this scheme: its bytes are the key.)
+gap. (A secret not written ``whsec_...`` is a key from before this scheme: its bytes, whole, are
+the key.)
 
 Replay protection: a message must be signed within `TOLERANCE_SECONDS` of now, and the same
 (id, timestamp) pair is accepted once (`SeenMessages`, kept in a database so that a restart
@@ -60,20 +61,20 @@ class SeenMessages(Protocol):
 
 def signing_keys(secret: bytes) -> list[bytes]:
     """The keys of a configured secret, the signing one first (see the module's docstring)."""
+    tokens = secret.split()
+    if not tokens:
+        raise SignatureError("secret: empty")
+    if not all(t.startswith(SECRET_PREFIX.encode()) for t in tokens):
+        return [secret]  # a key written before this scheme: its bytes, whole
     keys = []
-    for token in secret.decode("ascii", errors="strict").split():
-        if token.startswith(SECRET_PREFIX):
-            try:
-                key = base64.b64decode(token[len(SECRET_PREFIX) :] + "==", validate=False)
-            except (binascii.Error, ValueError):
-                raise SignatureError("secret: a whsec_ secret must be base64") from None
-        else:
-            key = token.encode()
+    for token in tokens:
+        try:
+            key = base64.b64decode(token[len(SECRET_PREFIX) :] + b"==")
+        except (binascii.Error, ValueError):
+            raise SignatureError("secret: a whsec_ secret must be base64") from None
         if not key:
             raise SignatureError("secret: empty")
         keys.append(key)
-    if not keys:
-        raise SignatureError("secret: empty")
     return keys
 
 

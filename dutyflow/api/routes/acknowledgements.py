@@ -23,17 +23,17 @@ from dutyflow.api.case_workflow import update_case
 from dutyflow.api.deps import (
     AgencySecretsDep,
     AgencyUser,
-    ReplayGuardDep,
     SessionsDep,
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal, field_refusal
 from dutyflow.auth.case_access import acting
-from dutyflow.crypto.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from dutyflow.crypto.standard_webhooks import SignatureError, verify
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
 from dutyflow.domain.validation import FieldProblem
 from dutyflow.store.db import SessionFactory
+from dutyflow.store.seen_messages import DatabaseSeenMessages
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DeliveryRecord
 from workflows.mandated_report import MandatedReportWorkflow
@@ -105,7 +105,6 @@ async def agency_acknowledgement(
     temporal: TemporalDep,
     sessions: SessionsDep,
     secrets: AgencySecretsDep,
-    replays: ReplayGuardDep,
 ) -> dict[str, str]:
     """An agency's signed acknowledgement (accepted or screened out) of a delivered report."""
     raw = await request.body()
@@ -114,13 +113,9 @@ async def agency_acknowledgement(
     except KeyError:
         raise HTTPException(status_code=404, detail="agency_id: unknown agency") from None
     try:
-        stamp = verify(
-            secret,
-            raw,
-            request.headers.get(TIMESTAMP_HEADER),
-            request.headers.get(SIGNATURE_HEADER),
-        )
-        replays.check(request.headers[SIGNATURE_HEADER], stamp)
+        # Standard Webhooks; the messages already seen are in the database (a restart keeps them).
+        seen = DatabaseSeenMessages(sessions)
+        await run_in_threadpool(verify, secret, dict(request.headers), raw, seen)
     except SignatureError as err:
         raise HTTPException(status_code=401, detail=str(err)) from None
     try:
