@@ -51,6 +51,9 @@ from dutyflow.store.tables import (
     ReportDocument,
 )
 
+# Shorter than the delivery activity's start-to-close timeout (60 s, workflows.activity_options).
+ANSWER_WITHIN_SECONDS = 45
+
 
 class DeliveryActivities:
     def __init__(
@@ -265,11 +268,16 @@ class DeliveryActivities:
         # out quickly and the retry (same idempotency key) finds the report already received.
         heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
         try:
-            response = await self._http.post(url, content=body, headers=headers)
+            # Within the attempt's own time limit, so that an agency that never finishes
+            # answering counts against the policy's attempts like any other failure.
+            async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
+                response = await self._http.post(url, content=body, headers=headers)
         except httpx.TransportError as err:
             raise not_arrived(
                 f"agency intake unreachable ({type(err).__name__})", limits, None
             ) from None
+        except TimeoutError:
+            raise not_arrived("agency intake did not answer in time", limits, None) from None
         finally:
             heartbeating.cancel()
         if response.is_success:
