@@ -499,7 +499,11 @@ class CaseRecordActivities:
         results = []
 
         def outcome_for(
-            recipient_id: str, reference: str, at: datetime, how: str, decision: str | None = None
+            recipient_id: str,
+            reference: str | None,
+            at: datetime,
+            how: str,
+            decision: str | None = None,
         ) -> None:
             obligation = obligations[recipient_id]
             due = (

@@ -1,5 +1,10 @@
 """Activity that delivers a rendered report to an agency's intake endpoint over HTTP.
 
+Any 2xx answer means the agency has the report: the delivery and its accounting entry are
+written at once, whatever the body says (`dutyflow.domain.receipts` reads what it can, the
+reference under the contract's field or the agency's configured one). Only what did not arrive
+(no answer, 5xx, 408, 429) is tried again, up to the policy's ``delivery_attempts``.
+
 Deny by default: the recipient is checked against the case's obligations again, here, at the
 last moment; a refusal is audited. The idempotency key is derived from the case, the recipient
 and the document, so every retry (and any re-run after a crash) presents the same key and the
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -20,14 +26,15 @@ from temporalio.exceptions import ApplicationError
 
 from dutyflow import ids
 from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
-from dutyflow.crypto.signing import signed_headers
+from dutyflow.crypto.standard_webhooks import signed_headers
 from dutyflow.domain.accounting import describe_disclosure
+from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.receipts import AgencyReceipt, read_agency_receipt
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.transmission import (
     IDEMPOTENCY_HEADER,
-    IntakeReceipt,
     ReportTransmission,
     TransmittedDocument,
 )
@@ -37,11 +44,15 @@ from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
     AccountingEntry,
     CaseDecision,
+    CaseRecord,
     DeliveryRecord,
     DisclosureRecord,
     ObligationRecord,
     ReportDocument,
 )
+
+# Shorter than the delivery activity's start-to-close timeout (60 s, workflows.activity_options).
+ANSWER_WITHIN_SECONDS = 45
 
 
 class DeliveryActivities:
@@ -49,14 +60,17 @@ class DeliveryActivities:
         self,
         sessions: SessionFactory,
         policies: PolicyLibrary,
+        directory: AgencyDirectory,
         http: httpx.AsyncClient,
         secrets: Callable[[str], bytes],
         acknowledgement_base_url: str | None,
     ) -> None:
         """``secrets`` gives each agency's signing secret; acknowledgements come back to
-        ``<acknowledgement_base_url>/agency-callbacks/<agency>/acknowledgements``."""
+        ``<acknowledgement_base_url>/agency-callbacks/<agency>/acknowledgements``; the
+        ``directory`` says where an agency's receipt names its reference."""
         self._sessions = sessions
         self._policies = policies
+        self._directory = directory
         self._http = http
         self._secrets = secrets
         self._acknowledgement_base_url = acknowledgement_base_url
@@ -99,6 +113,36 @@ class DeliveryActivities:
                 return "a permitted disclosure the practitioner has not decided to make"
         return None
 
+    def _transmission(
+        self,
+        report_id: str,
+        case: CaseRecord,
+        obligation: ObligationRecord,
+        disclosure: DisclosureRecord,
+        document: ReportDocument,
+    ) -> ReportTransmission:
+        """The report as the intake contract carries it: the limited fields and the rendering."""
+        return ReportTransmission(
+            report_id=report_id,
+            case_reference=case.case_id,
+            recipient_id=obligation.agency_id,
+            form=document.form_id,
+            jurisdiction=case.jurisdiction,
+            kind=case.kind,
+            policy_version=case.policy_version,
+            sent_at=datetime.now(UTC),
+            fields=disclosure.fields,
+            document=TransmittedDocument(
+                html=document.html, text=document.text, sha256=document.sha256
+            ),
+            acknowledgement_url=(
+                f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
+                f"{obligation.agency_id}/acknowledgements"
+                if self._acknowledgement_base_url
+                else None
+            ),
+        )
+
     @activity.defn(name="deliver_report")
     async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
         case, obligation, disclosure, document = await asyncio.to_thread(self._load, request)
@@ -122,26 +166,7 @@ class DeliveryActivities:
                 "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
             )
         report_id = ids.report_id(case.case_id, obligation.recipient_id, document.sha256)
-        transmission = ReportTransmission(
-            report_id=report_id,
-            case_reference=case.case_id,
-            recipient_id=obligation.agency_id,
-            form=document.form_id,
-            jurisdiction=case.jurisdiction,
-            kind=case.kind,
-            policy_version=case.policy_version,
-            sent_at=datetime.now(UTC),
-            fields=disclosure.fields,
-            document=TransmittedDocument(
-                html=document.html, text=document.text, sha256=document.sha256
-            ),
-            acknowledgement_url=(
-                f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
-                f"{obligation.agency_id}/acknowledgements"
-                if self._acknowledgement_base_url
-                else None
-            ),
-        )
+        transmission = self._transmission(report_id, case, obligation, disclosure, document)
         try:
             secret = self._secrets(obligation.agency_id)
         except KeyError as err:
@@ -150,9 +175,15 @@ class DeliveryActivities:
                 type="AgencySecretMissing",
                 non_retryable=True,
             ) from None
-        receipt = await self._post(obligation.intake_url, transmission, secret)
-
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
+        agency = self._directory.by_id(obligation.agency_id)
+        limits = DeliveryLimits(
+            attempts=policy.delivery_attempts,
+            attempt=activity.info().attempt,
+            reference_field=agency.receipt_reference_field if agency else None,
+        )
+        receipt = await self._post(obligation.intake_url, transmission, secret, limits)
+
         policy_recipient = policy.recipient(obligation.rule_id)
         layout = load_form_layout(document.form_id)
 
@@ -219,42 +250,43 @@ class DeliveryActivities:
         )
 
     async def _post(
-        self, url: str, transmission: ReportTransmission, secret: bytes
-    ) -> IntakeReceipt:
+        self, url: str, transmission: ReportTransmission, secret: bytes, limits: DeliveryLimits
+    ) -> AgencyReceipt:
+        """POST the report once; any 2xx answer is the agency's receipt, whatever its body.
+
+        Only what did not arrive is tried again (no answer, 5xx, 408, 429), and only until the
+        policy's attempt limit: the last attempt fails for good as ``AgencyUnreachable``, which
+        the workflow turns into a task for the practitioner."""
         body = transmission.model_dump_json().encode()
         headers = {
             "Content-Type": "application/json",
             IDEMPOTENCY_HEADER: transmission.report_id,
-            **signed_headers(secret, body),
+            # Standard Webhooks: the same message id on every attempt, signed anew each time.
+            **signed_headers(secret, f"msg_{transmission.report_id}", body),
         }
         # Heartbeat while the agency answers: if this worker dies mid-request, the attempt times
         # out quickly and the retry (same idempotency key) finds the report already received.
         heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
         try:
-            response = await self._http.post(url, content=body, headers=headers)
+            # Within the attempt's own time limit, so that an agency that never finishes
+            # answering counts against the policy's attempts like any other failure.
+            async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
+                response = await self._http.post(url, content=body, headers=headers)
         except httpx.TransportError as err:
-            raise ApplicationError(
-                f"agency intake unreachable ({type(err).__name__}); will retry",
-                type="AgencyUnavailable",
+            raise not_arrived(
+                f"agency intake unreachable ({type(err).__name__})", limits, None
             ) from None
+        except TimeoutError:
+            raise not_arrived("agency intake did not answer in time", limits, None) from None
         finally:
             heartbeating.cancel()
-        if response.status_code in (200, 201):
-            try:
-                return IntakeReceipt.model_validate_json(response.content)
-            except ValueError:
-                # Accepted but unreadable: retrying presents the same idempotency key, so the
-                # agency answers for the same report; meanwhile the case stays visibly delivering.
-                raise ApplicationError(
-                    "agency intake accepted the report but its receipt has no reference_number",
-                    type="AgencyReceiptUnreadable",
-                ) from None
+        if response.is_success:
+            return read_agency_receipt(
+                response.content, limits.reference_field, answered_at=datetime.now(UTC)
+            )
         if response.status_code in (408, 429) or response.status_code >= 500:
-            # Retryable: Temporal's retry policy backs off, or waits as long as the agency asks.
-            raise ApplicationError(
-                f"agency intake answered HTTP {response.status_code}; will retry",
-                type="AgencyUnavailable",
-                next_retry_delay=retry_after(response),
+            raise not_arrived(
+                f"agency intake answered HTTP {response.status_code}", limits, response
             )
         raise ApplicationError(
             f"agency intake refused the report: HTTP {response.status_code}: "
@@ -262,6 +294,34 @@ class DeliveryActivities:
             type="AgencyRefusedReport",
             non_retryable=True,
         )
+
+
+@dataclass(frozen=True)
+class DeliveryLimits:
+    """How a delivery to one agency is tried: the policy's attempt limit, the attempt this is,
+    and where the agency's receipt names its reference (agency directory)."""
+
+    attempts: int
+    attempt: int
+    reference_field: str | None
+
+
+def not_arrived(
+    problem: str, limits: DeliveryLimits, response: httpx.Response | None
+) -> ApplicationError:
+    """The report did not reach the agency: retried (after ``Retry-After`` if the agency asked
+    for a pause) until the policy's last attempt, which fails for good."""
+    if limits.attempt >= limits.attempts:
+        return ApplicationError(
+            f"{problem}; the report did not reach the agency after {limits.attempts} attempts",
+            type="AgencyUnreachable",
+            non_retryable=True,
+        )
+    return ApplicationError(
+        f"{problem}; will retry (attempt {limits.attempt} of {limits.attempts})",
+        type="AgencyUnavailable",
+        next_retry_delay=retry_after(response) if response is not None else None,
+    )
 
 
 async def _heartbeat_until_cancelled() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.common import SearchAttributeKey
 
 from dutyflow.domain.case import (
@@ -315,10 +315,38 @@ class DeliveryReceipt(BaseModel):
     report_id: str
     recipient_id: str
     agency_id: str
-    reference_number: str
+    # None: the agency took the report but named no reference Dutyflow could read; the
+    # practitioner is asked to record it (`AgencyReferenceInput`).
+    reference_number: str | None
     received_at: datetime
     duplicate: bool
     decision: str | None = None
+
+
+class AgencyReferenceInput(BaseModel):
+    """The practitioner records the reference an agency gave for a report it took without
+    naming one Dutyflow could read (by phone, letter or its portal)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    practitioner_id: str = Field(min_length=1, max_length=64)
+    report_id: str = Field(min_length=1, max_length=64)
+    reference_number: str = Field(min_length=1, max_length=100)
+
+
+class RecordAgencyReferenceInput(BaseModel):
+    case_id: str
+    actor: Actor
+    report_id: str
+    reference_number: str
+
+
+class ReferenceTask(BaseModel):
+    """A delivered report whose agency reference the practitioner is asked to record."""
+
+    report_id: str
+    recipient_id: str
+    agency_id: str
 
 
 class AcknowledgementInput(BaseModel):
@@ -330,7 +358,7 @@ class AcknowledgementInput(BaseModel):
 class DeliveryOutcome(BaseModel):
     recipient_id: str
     agency_name: str
-    reference_number: str
+    reference_number: str | None
     decision: str | None = None
     delivered_at: datetime
     written_report_due_at: datetime | None
@@ -365,6 +393,7 @@ class CaseStatus(BaseModel):
     deadlines: list[DeadlinePlan] = []
     escalations: list[Escalation] = []
     delivery_problems: list[DeliveryProblem] = []
+    reference_tasks: list[ReferenceTask] = []
     disclosure_mode: str | None = None
     inform_client_required: bool | None = None
     awaiting_decisions: list[str] = []

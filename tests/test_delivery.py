@@ -24,7 +24,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import DeliveryActivities, retry_after
 from dutyflow.contracts import RecipientStep
-from dutyflow.crypto.signing import secret_variable, signed_headers
+from dutyflow.crypto.signing import secret_variable
+from dutyflow.crypto.standard_webhooks import signed_headers
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.store import audit_log
@@ -47,7 +48,9 @@ async def test_a_recipient_not_among_the_obligations_is_refused_and_audited(
 ) -> None:
     case_id = await open_report(api)
     await document_grounds(api, case_id, scenario.grounds_submission())
-    deliveries = DeliveryActivities(stack.sessions, stack.policies, http, stack.secrets, None)
+    deliveries = DeliveryActivities(
+        stack.sessions, stack.policies, stack.directory, http, stack.secrets, None
+    )
 
     with pytest.raises(ApplicationError) as refused:
         await ActivityEnvironment().run(
@@ -127,7 +130,7 @@ async def test_unsigned_or_replayed_acknowledgements_are_refused(api, stack) -> 
     unsigned = await api.post(url, content=body, headers={"Content-Type": "application/json"})
     headers = {
         "Content-Type": "application/json",
-        **signed_headers(stack.secrets(delivery["agency_id"]), body),
+        **signed_headers(stack.secrets(delivery["agency_id"]), "ack_demo-1", body),
     }
     first = await api.post(url, content=body, headers=headers)
     replayed = await api.post(url, content=body, headers=headers)
@@ -136,11 +139,11 @@ async def test_unsigned_or_replayed_acknowledgements_are_refused(api, stack) -> 
         content=body,
         headers={
             "Content-Type": "application/json",
-            **signed_headers(b"not-the-agency-secret", body),
+            **signed_headers(b"not-the-agency-secret", "ack_demo-2", body),
         },
     )
 
-    assert unsigned.status_code == 401 and "Dutyflow-Timestamp" in unsigned.json()["detail"]
+    assert unsigned.status_code == 401 and "webhook-id" in unsigned.json()["detail"]
     assert first.status_code == 200, first.text  # already acknowledged: recorded once, not changed
     assert replayed.status_code == 401 and "replay" in replayed.json()["detail"]
     assert forged.status_code == 401 and "does not match" in forged.json()["detail"]

@@ -1,8 +1,10 @@
 """Delivering the written report to each agency's intake, and recording the agency's
-acknowledgement: the run's delivery step (an agency's refusal becomes a task for the
-practitioner, and the report goes again once they ask), and the Updates that answer it:
-`retry_delivery` (the practitioner) and `record_agency_acknowledgement` (the agency, by signed
-callback or as a user of Dutyflow).
+acknowledgement: the run's delivery step (an agency's refusal, or an intake that never took the
+report within the policy's attempts, becomes a task for the practitioner, and the report goes
+again once they ask; a receipt with no readable reference becomes a task to record it, and the
+report is not sent again), and the Updates that answer them: `retry_delivery` and
+`record_agency_reference` (the practitioner) and `record_agency_acknowledgement` (the agency,
+by signed callback or as a user of Dutyflow).
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from workflows.case_state import CaseState
 from workflows.step_input import invalid_input, wrong_stage
 
 with workflow.unsafe.imports_passed_through():
+    from activities.agency_references import AgencyReferenceActivities
     from activities.case_records import CaseRecordActivities
     from activities.delivery import DeliveryActivities
     from dutyflow.contracts import (
         AcknowledgementInput,
+        AgencyReferenceInput,
         CaseStatus,
         DeliveryProblem,
         DeliveryProblemInput,
         DeliveryReceipt,
         Obligation,
         RecipientStep,
+        RecordAgencyReferenceInput,
+        ReferenceTask,
         RetryDelivery,
         Stage,
     )
@@ -41,23 +47,45 @@ async def deliver_written_reports(case: CaseState, active: list[Obligation]) -> 
         receipt = await deliver_until_accepted(case, obligation)
         case.status.deliveries.append(receipt)
         case.recipients.discharged.add(obligation.recipient_id)
-        if receipt.decision is not None:  # the agency decided in its receipt
-            await record_acknowledgement(
-                case,
-                AgencyAcknowledgement(
+        if receipt.reference_number is None:  # the agency has it, under a reference unread
+            case.status.reference_tasks.append(
+                ReferenceTask(
                     report_id=receipt.report_id,
-                    reference_number=receipt.reference_number,
-                    decision=AcknowledgementDecision(receipt.decision),
-                    decided_at=receipt.received_at,
-                ),
+                    recipient_id=receipt.recipient_id,
+                    agency_id=receipt.agency_id,
+                )
             )
+        else:
+            await acknowledge_in_receipt(case, receipt)
     if case.status.deliveries:
         case.status.steps_completed.append("report-delivered")
 
 
+async def acknowledge_in_receipt(case: CaseState, receipt: DeliveryReceipt) -> None:
+    """An agency that decided in its receipt has its acknowledgement recorded at once (once the
+    report's reference is known)."""
+    if receipt.decision is None or receipt.reference_number is None:
+        return
+    await record_acknowledgement(
+        case,
+        AgencyAcknowledgement(
+            report_id=receipt.report_id,
+            reference_number=receipt.reference_number,
+            decision=AcknowledgementDecision(receipt.decision),
+            decided_at=receipt.received_at,
+        ),
+    )
+
+
+# The delivery did not happen, and trying again by itself will not change that: the practitioner
+# deals with the agency, then asks for the report to go again.
+PRACTITIONER_DELIVERY_TASKS = ("AgencyRefusedReport", "AgencyUnreachable")
+
+
 async def deliver_until_accepted(case: CaseState, obligation: Obligation) -> DeliveryReceipt:
-    """Deliver; an agency's refusal (a 4xx other than 408/429) becomes a task for the
-    practitioner, and the delivery is tried again once they ask for it."""
+    """Deliver; an agency's refusal (a 4xx other than 408/429), or an intake that did not take
+    the report within the policy's attempts, becomes a task for the practitioner, and the
+    delivery is tried again once they ask for it. The deadlines' escalation runs meanwhile."""
     recipient_id = obligation.recipient_id
     step = RecipientStep(case_id=case.case_id, recipient_id=recipient_id)
     while True:
@@ -66,7 +94,9 @@ async def deliver_until_accepted(case: CaseState, obligation: Obligation) -> Del
             return await deliver(DeliveryActivities.deliver_report, step)
         except ActivityError as err:
             cause = err.cause
-            if not (isinstance(cause, ApplicationError) and cause.type == "AgencyRefusedReport"):
+            if not (
+                isinstance(cause, ApplicationError) and cause.type in PRACTITIONER_DELIVERY_TASKS
+            ):
                 raise
             await record(
                 CaseRecordActivities.record_delivery_problem,
@@ -126,7 +156,10 @@ class DeliverySteps:
             )
         if acknowledgement.report_id in case.acknowledging | case.acknowledged:
             raise wrong_stage("acknowledge this report again", case.status.stage)
-        if acknowledgement.reference_number != receipt.reference_number:
+        if (
+            receipt.reference_number is not None
+            and acknowledgement.reference_number != receipt.reference_number
+        ):
             raise invalid_input(
                 [
                     FieldProblem(
@@ -155,5 +188,47 @@ class DeliverySteps:
             )
         if request.recipient_id not in {p.recipient_id for p in case.status.delivery_problems}:
             problems.append(FieldProblem(field="recipient_id", problem="has no refused delivery"))
+        if problems:
+            raise invalid_input(problems)
+
+    @workflow.update(name="record_agency_reference")
+    async def record_agency_reference(self, request: AgencyReferenceInput) -> CaseStatus:
+        case = self.case
+        case.status.reference_tasks = [
+            t for t in case.status.reference_tasks if t.report_id != request.report_id
+        ]
+        await record(
+            AgencyReferenceActivities.record_agency_reference,
+            RecordAgencyReferenceInput(
+                case_id=case.case_id,
+                actor=case.practitioner,
+                report_id=request.report_id,
+                reference_number=request.reference_number,
+            ),
+        )
+        receipts = case.status.deliveries
+        index = next(i for i, r in enumerate(receipts) if r.report_id == request.report_id)
+        receipts[index] = receipts[index].model_copy(
+            update={"reference_number": request.reference_number}
+        )
+        if request.report_id not in case.acknowledging | case.acknowledged:
+            await acknowledge_in_receipt(case, receipts[index])
+        return case.status
+
+    @record_agency_reference.validator
+    def _validate_reference(self, request: AgencyReferenceInput) -> None:
+        case = self.case
+        problems = []
+        if request.practitioner_id != case.practitioner.actor_id:
+            problems.append(
+                FieldProblem(
+                    field="practitioner_id",
+                    problem="only the case's practitioner may record the agency's reference",
+                )
+            )
+        if request.report_id not in {t.report_id for t in case.status.reference_tasks}:
+            problems.append(
+                FieldProblem(field="report_id", problem="has no agency reference to record")
+            )
         if problems:
             raise invalid_input(problems)

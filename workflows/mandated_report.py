@@ -243,13 +243,18 @@ class MandatedReportWorkflow(ClinicianSteps, DecisionsAndContacts, SupervisionSt
             await workflow.wait_condition(lambda: not case.recipients.contact_open)
 
     async def _await_acknowledgements(self, follow_up: timedelta) -> None:
-        """Every delivered report acknowledged by its agency, followed up until it is."""
+        """Every delivered report acknowledged by its agency, followed up until it is, and
+        its reference known."""
         case = self.case
         case.set_stage(Stage.AWAITING_ACKNOWLEDGEMENT)
         for receipt in case.status.deliveries:
             self.deadlines.watch_acknowledgement(receipt, follow_up)
+        # A report taken without a readable reference waits for the practitioner to record it.
         await workflow.wait_condition(
-            lambda: all(r.report_id in case.acknowledged for r in case.status.deliveries)
+            lambda: (
+                all(r.report_id in case.acknowledged for r in case.status.deliveries)
+                and not case.status.reference_tasks
+            )
         )
         if case.status.deliveries:
             case.status.steps_completed.append("acknowledgement-recorded")

@@ -54,7 +54,6 @@ from dutyflow.api.routes import (
     supervision_record,
 )
 from dutyflow.auth.api import CHALLENGE, bearer_token
-from dutyflow.crypto.signing import ReplayGuard
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.observability import tracing
@@ -179,7 +178,6 @@ def create_app(
     app.state.policies = policies
     app.state.directory = directory
     app.state.agency_secrets = secrets
-    app.state.replays = ReplayGuard()
     app.state.case_starts = CaseStarts(task_queue=task_queue, index_cases=index_cases)
     app.state.metrics = metrics
 

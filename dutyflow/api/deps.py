@@ -18,7 +18,6 @@ dependency                        ``app.state``        what the endpoint gets
 ``PoliciesDep``                   ``policies``         the policy library
 ``DirectoryDep``                  ``directory``        the agency directory
 ``AgencySecretsDep``              ``agency_secrets``   an agency's signing secret, by agency id
-``ReplayGuardDep``                ``replays``          the signatures of agency callbacks seen
 ``MetricsDep``                    ``metrics``          the API's Prometheus metrics
 ``CaseStartsDep``                 ``case_starts``      task queue and indexing of new cases
 ``PayloadCodecDep``               ``payload_codec``    the codec server's payload codec
@@ -45,7 +44,6 @@ from dutyflow.api.case_workflow import CaseStarts
 from dutyflow.auth.api import Authenticator, current_principal, require_roles
 from dutyflow.auth.case_access import CaseGrant, grant_to_act, grant_to_read
 from dutyflow.auth.roles import Principal
-from dutyflow.crypto.signing import ReplayGuard
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.observability.metrics import ApiMetrics
@@ -99,11 +97,6 @@ async def get_agency_secrets(request: Request) -> AgencySecrets:
     return secrets
 
 
-async def get_replays(request: Request) -> ReplayGuard:
-    replays: ReplayGuard = request.app.state.replays
-    return replays
-
-
 async def get_metrics(request: Request) -> ApiMetrics:
     metrics: ApiMetrics = request.app.state.metrics
     return metrics
@@ -129,7 +122,6 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 PoliciesDep = Annotated[PolicyLibrary, Depends(get_policies)]
 DirectoryDep = Annotated[AgencyDirectory, Depends(get_directory)]
 AgencySecretsDep = Annotated[AgencySecrets, Depends(get_agency_secrets)]
-ReplayGuardDep = Annotated[ReplayGuard, Depends(get_replays)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
 CaseStartsDep = Annotated[CaseStarts, Depends(get_case_starts)]
 PayloadCodecDep = Annotated[PayloadCodec, Depends(get_payload_codec)]

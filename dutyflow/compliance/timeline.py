@@ -239,7 +239,7 @@ def timeline_text(timeline: CaseTimeline) -> str:
             f"Disclosure to {view.agency_name} ({view.recipient_id}): {due}; "
             + (
                 f"delivered {view.delivered_at:%Y-%m-%d %H:%M:%S} UTC, "
-                f"reference {view.reference_number}"
+                f"reference {view.reference_number or 'not yet recorded'}"
                 if view.delivered_at
                 else "not delivered"
             )

@@ -80,6 +80,11 @@ class Agency(BaseModel):
     phone: str | None = None
     # Empty: the agency takes no electronic intake Dutyflow can post to (see ``channels``).
     intake_url: str = ""
+    # Where this agency's intake puts its reference in a 2xx answer, when not under the
+    # contract's ``reference_number`` (a name, or a dotted path such as ``result.caseNumber``).
+    receipt_reference_field: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$"
+    )
     channels: list[AgencyChannel] = Field(default_factory=list)
     note: str | None = None
 

@@ -8,6 +8,7 @@ case content reach out to the network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import weasyprint
@@ -36,5 +37,23 @@ def pdf_from_html(html: str) -> bytes:
     document = weasyprint.HTML(string=html, url_fetcher=_NoFetching(), base_url=None)
     try:
         return bytes(document.write_pdf())
+    except FatalURLFetchingError as refused:
+        raise PdfResourceRefused from refused
+
+
+def pdf_with_cover(cover_for: Callable[[int], str], html: str) -> bytes:
+    """The PDF of ``html`` behind a cover page: ``cover_for(total_pages)`` gives the cover's own
+    HTML once the document's length (cover included) is known, as a fax cover sheet states it."""
+    body = _rendered(html)
+    cover = _rendered(cover_for(len(body.pages) + 1))
+    try:
+        return bytes(cover.copy(cover.pages[:1] + body.pages).write_pdf())
+    except FatalURLFetchingError as refused:
+        raise PdfResourceRefused from refused
+
+
+def _rendered(html: str) -> weasyprint.Document:
+    try:
+        return weasyprint.HTML(string=html, url_fetcher=_NoFetching(), base_url=None).render()
     except FatalURLFetchingError as refused:
         raise PdfResourceRefused from refused

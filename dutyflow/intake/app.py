@@ -38,12 +38,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from dutyflow.crypto.signing import AgencySecrets, ReplayGuard
+from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.intake import decisions, health, inbox, reports
 from dutyflow.intake.callbacks import AcknowledgementSender, ClientFactory
 from dutyflow.intake.deps import IntakeState
 from dutyflow.intake.limits import MAX_BODY_BYTES, BodySizeLimit
-from dutyflow.intake.signatures import AgencySignatures, SecretLookup
+from dutyflow.intake.signatures import AgencySignatures, IntakeSeenMessages, SecretLookup
 from dutyflow.intake.store import pending_callbacks
 from dutyflow.intake.tables import create_intake_engine, create_intake_tables
 
@@ -71,7 +71,7 @@ def create_app(
     """
     engine = create_intake_engine(database_url)
     create_intake_tables(engine)
-    signatures = AgencySignatures(secrets, ReplayGuard())
+    signatures = AgencySignatures(secrets, IntakeSeenMessages(engine))
     app = FastAPI(
         title="Dutyflow reference agency intake",
         lifespan=lifespan,

@@ -88,7 +88,9 @@ class AcknowledgementSender:
         where = f"agency={report.agency_id} reference={report.reference_number}"
         try:
             body = acknowledgement_body(report)
-            signer = self._signatures.callback_signer(report.agency_id)
+            signer = self._signatures.callback_signer(
+                report.agency_id, f"ack_{report.agency_id}_{report_id}"
+            )
         except (ValueError, KeyError) as err:
             logger.error("acknowledgement cannot be sent %s: %s", where, type(err).__name__)
             await self._record(report_id, delivered=False, last=True)

@@ -16,7 +16,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Table, Text, UniqueConstraint, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel
@@ -28,6 +38,7 @@ _ENGINE_LOGGER = f"sqlalchemy.engine.Engine.{ENGINE_LOGGING_NAME}"
 
 REPORTS_TABLE = "intake_reports"
 COUNTERS_TABLE = "intake_reference_counters"
+SEEN_MESSAGES_TABLE = "intake_seen_messages"
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 MAX_AGENCY_ID_LENGTH = 64
@@ -81,11 +92,22 @@ class IntakeReferenceCounter(SQLModel, table=True):
     last_sequence: int
 
 
+class IntakeSeenMessage(SQLModel, table=True):
+    """A signed report already accepted (Standard Webhooks id and timestamp): the same pair
+    again is a replay. In the database, so a restarted service still refuses it."""
+
+    __tablename__ = SEEN_MESSAGES_TABLE
+
+    message_id: str = Field(primary_key=True, max_length=128)
+    timestamp: int = Field(primary_key=True, sa_type=BigInteger, index=True)
+
+
 # The tables themselves, typed, for the conditional updates below (a SQLModel class's
 # ``__table__`` is not visible to the type checker).
 reports_table: Table = SQLModel.metadata.tables[REPORTS_TABLE]
 counters_table: Table = SQLModel.metadata.tables[COUNTERS_TABLE]
-INTAKE_TABLES = [reports_table, counters_table]
+seen_messages_table: Table = SQLModel.metadata.tables[SEEN_MESSAGES_TABLE]
+INTAKE_TABLES = [reports_table, counters_table, seen_messages_table]
 
 
 def create_intake_engine(database_url: str) -> Engine:

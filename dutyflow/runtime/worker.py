@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.agency_references import AgencyReferenceActivities
 from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
 from activities.obligations import ObligationActivities
@@ -55,7 +56,10 @@ def build_worker(
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
     supervision = SupervisionActivities(sessions, policies)
-    delivery = DeliveryActivities(sessions, policies, http, secrets, acknowledgement_base_url)
+    references = AgencyReferenceActivities(sessions)
+    delivery = DeliveryActivities(
+        sessions, policies, directory, http, secrets, acknowledgement_base_url
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -77,6 +81,7 @@ def build_worker(
             obligations.limit_disclosure,
             reports.render_report,
             delivery.deliver_report,
+            references.record_agency_reference,
             supervision.request_consultation,
             supervision.record_consultation_decision,
             supervision.record_exception_request,

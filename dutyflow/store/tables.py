@@ -165,7 +165,9 @@ class DeliveryRecord(SQLModel, table=True):
     recipient_id: str = Field(max_length=64)
     agency_id: str = Field(max_length=64)
     document_sha256: str = Field(max_length=64)
-    reference_number: str = Field(max_length=100)
+    # None until known: the agency took the report without a reference Dutyflow could read,
+    # and the practitioner has not yet recorded the one the agency gave them.
+    reference_number: str | None = Field(default=None, max_length=100)
     received_at: datetime = _time()
     delivered_at: datetime = _time(default_factory=utcnow)
 
@@ -460,6 +462,17 @@ class DisclosureException(SQLModel, table=True):
     decision_note: str | None = Field(default=None, sa_column=Column(Sealed, nullable=True))
 
 
+class SeenWebhookMessage(SQLModel, table=True):
+    """A signed agency message already accepted (Standard Webhooks id and timestamp): the same
+    pair again is a replay. Kept in the database so that a restart does not forget it; rows
+    older than twice the signing tolerance are deleted (`dutyflow.store.seen_messages`)."""
+
+    __tablename__ = "seen_webhook_message"
+
+    message_id: str = Field(primary_key=True, max_length=128)
+    timestamp: int = Field(primary_key=True, sa_type=BigInteger, index=True)
+
+
 def all_tables() -> list[Any]:
     return [
         model.__table__  # type: ignore[attr-defined,union-attr]  # set on table models only
@@ -488,5 +501,6 @@ def all_tables() -> list[Any]:
             SupervisionConsultation,
             SupervisionReveal,
             DisclosureException,
+            SeenWebhookMessage,
         )
     ]

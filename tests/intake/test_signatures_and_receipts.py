@@ -7,18 +7,31 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from dutyflow.crypto.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers, verify
+from dutyflow.crypto.standard_webhooks import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signed_headers,
+    verify,
+)
 from dutyflow.domain.transmission import AgencyAcknowledgement
 from dutyflow.intake.receipts import acknowledgement_body, intake_receipt
-from dutyflow.intake.signatures import AgencySignatures, SignatureRefused
-from dutyflow.intake.tables import IntakeReport
+from dutyflow.intake.signatures import AgencySignatures, IntakeSeenMessages, SignatureRefused
+from dutyflow.intake.tables import IntakeReport, create_intake_engine, create_intake_tables
 from tests.intake.test_intake_service import SECRET, transmission
 
 AGENCY_SECRET = b"demo-cws shared secret"
 RECEIVED_AT = datetime(2026, 3, 1, 10, 16, tzinfo=UTC)
+
+
+def seen_in(database: Path) -> IntakeSeenMessages:
+    engine = create_intake_engine(f"sqlite:///{database}")
+    create_intake_tables(engine)
+    return IntakeSeenMessages(engine)
 
 
 def demo_cws_only(agency_id: str) -> bytes:
@@ -51,50 +64,68 @@ def stored_report(decision: str | None = "accepted", note: str | None = None) ->
 # --- signatures ----------------------------------------------------------------------------------
 
 
-def test_a_correctly_signed_report_passes_once_and_its_replay_is_refused() -> None:
-    signatures = AgencySignatures(demo_cws_only)
+def test_a_correctly_signed_report_passes_once_and_its_replay_is_refused(tmp_path: Path) -> None:
+    signatures = AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db"))
     raw = b'{"report_id": "rpt-0001"}'
-    headers = signed_headers(AGENCY_SECRET, raw)
+    headers = signed_headers(AGENCY_SECRET, "msg_rpt-0001", raw)
 
     signatures.check_report("demo-cws", headers, raw)
     with pytest.raises(SignatureRefused, match="replay"):
         signatures.check_report("demo-cws", headers, raw)
 
 
-def test_a_report_for_an_agency_without_a_secret_is_refused_naming_the_header() -> None:
-    signatures = AgencySignatures(demo_cws_only)
+def test_a_replay_is_refused_after_the_service_restarts(tmp_path: Path) -> None:
+    raw = b'{"report_id": "rpt-0001"}'
+    headers = signed_headers(AGENCY_SECRET, "msg_rpt-0001", raw)
+    AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db")).check_report(
+        "demo-cws", headers, raw
+    )
+
+    restarted = AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db"))
+    with pytest.raises(SignatureRefused, match="replay"):
+        restarted.check_report("demo-cws", headers, raw)
+
+
+def test_a_report_for_an_agency_without_a_secret_is_refused_naming_the_header(
+    tmp_path: Path,
+) -> None:
+    signatures = AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db"))
     raw = b"{}"
 
     with pytest.raises(SignatureRefused) as refused:
-        signatures.check_report("other-cws", signed_headers(AGENCY_SECRET, raw), raw)
+        signatures.check_report("other-cws", signed_headers(AGENCY_SECRET, "msg_1", raw), raw)
 
     assert str(refused.value).startswith(f"{SIGNATURE_HEADER}: ")
 
 
-def test_without_secrets_reports_need_no_signature_and_callbacks_carry_none() -> None:
-    signatures = AgencySignatures(None)
+def test_without_secrets_reports_need_no_signature_and_callbacks_carry_none(
+    tmp_path: Path,
+) -> None:
+    signatures = AgencySignatures(None, seen_in(tmp_path / "intake.db"))
 
     signatures.check_report("demo-cws", {}, b"anything")
 
     assert not signatures.required
-    assert signatures.callback_signer("demo-cws").headers(b"{}", int(time.time())) == {}
+    assert signatures.callback_signer("demo-cws", "ack_1").headers(b"{}", int(time.time())) == {}
 
 
-def test_a_callback_is_signed_with_the_agencys_secret_at_the_given_time() -> None:
+def test_a_callback_is_signed_with_the_agencys_secret_at_the_given_time(tmp_path: Path) -> None:
     body = b'{"decision": "accepted"}'
     stamp = int(time.time())
+    signatures = AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db"))
 
-    headers = AgencySignatures(demo_cws_only).callback_signer("demo-cws").headers(body, stamp)
+    headers = signatures.callback_signer("demo-cws", "ack_1").headers(body, stamp)
 
-    assert headers[TIMESTAMP_HEADER] == str(stamp)
-    assert (
-        verify(AGENCY_SECRET, body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]) == stamp
-    )
+    assert headers[TIMESTAMP_HEADER] == str(stamp) and headers[ID_HEADER] == "ack_1"
+    assert verify(AGENCY_SECRET, headers, body).timestamp == stamp
+    assert headers[SIGNATURE_HEADER].startswith("v1,")
 
 
-def test_an_agency_without_a_secret_gets_no_callback_signer() -> None:
+def test_an_agency_without_a_secret_gets_no_callback_signer(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
-        AgencySignatures(demo_cws_only).callback_signer("other-cws")
+        AgencySignatures(demo_cws_only, seen_in(tmp_path / "intake.db")).callback_signer(
+            "other-cws", "ack_1"
+        )
 
 
 # --- receipts ------------------------------------------------------------------------------------

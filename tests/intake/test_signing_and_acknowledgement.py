@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from dutyflow.crypto.signing import (
+from dutyflow.crypto.standard_webhooks import (
+    ID_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     SignatureError,
@@ -45,7 +46,7 @@ def post_signed(
     path: str = REPORTS,
 ) -> httpx.Response:
     headers = {IDEMPOTENCY_HEADER: key, "Content-Type": "application/json"}
-    headers.update(signed_headers(secret, raw, now=now))
+    headers.update(signed_headers(secret, f"msg_{key}", raw, now=now))
     return client.post(path, content=raw, headers=headers)
 
 
@@ -75,12 +76,7 @@ def acknowledgements(
     result = []
     for callback in receiver.requests():
         if secret is not None:
-            verify(
-                secret,
-                callback.body,
-                callback.headers.get(TIMESTAMP_HEADER),
-                callback.headers.get(SIGNATURE_HEADER),
-            )
+            verify(secret, dict(callback.headers), callback.body)
         result.append(AgencyAcknowledgement.model_validate_json(callback.body))
     return result
 
@@ -113,14 +109,18 @@ def test_unsigned_report_is_refused_naming_the_header(signed_intake: httpx.Clien
     timestamp_only = signed_intake.post(
         REPORTS,
         content=raw,
-        headers={IDEMPOTENCY_HEADER: "rpt-0001", TIMESTAMP_HEADER: str(int(time.time()))},
+        headers={
+            IDEMPOTENCY_HEADER: "rpt-0001",
+            ID_HEADER: "msg_rpt-0001",
+            TIMESTAMP_HEADER: str(int(time.time())),
+        },
     )
     not_even_json = signed_intake.post(
         REPORTS, content=b"{not json", headers={IDEMPOTENCY_HEADER: "rpt-0001"}
     )
 
     assert unsigned.status_code == 401
-    assert unsigned.json()["detail"].startswith(f"{TIMESTAMP_HEADER}: ")
+    assert unsigned.json()["detail"].startswith(f"{ID_HEADER}: ")
     assert timestamp_only.status_code == 401
     assert timestamp_only.json()["detail"] == f"{SIGNATURE_HEADER}: missing"
     assert not_even_json.status_code == 401  # checked before anything is parsed
@@ -129,7 +129,7 @@ def test_unsigned_report_is_refused_naming_the_header(signed_intake: httpx.Clien
 
 def test_tampered_body_is_refused(signed_intake: httpx.Client) -> None:
     raw = encoded(transmission())
-    headers = {IDEMPOTENCY_HEADER: "rpt-0001", **signed_headers(DEMO_SECRET, raw)}
+    headers = {IDEMPOTENCY_HEADER: "rpt-0001", **signed_headers(DEMO_SECRET, "msg_1", raw)}
     tampered = raw.replace(b"Suspected physical abuse", b"No concern")
 
     response = signed_intake.post(REPORTS, content=tampered, headers=headers)
@@ -162,14 +162,14 @@ def test_byte_identical_replay_is_refused_and_nothing_new_is_stored(
     signed_intake: httpx.Client,
 ) -> None:
     raw = encoded(transmission())
-    headers = {IDEMPOTENCY_HEADER: "rpt-0001", **signed_headers(DEMO_SECRET, raw)}
+    headers = {IDEMPOTENCY_HEADER: "rpt-0001", **signed_headers(DEMO_SECRET, "msg_1", raw)}
 
     first = signed_intake.post(REPORTS, content=raw, headers=headers)
     replay = signed_intake.post(REPORTS, content=raw, headers=headers)
 
     assert first.status_code == 201
     assert replay.status_code == 401
-    assert replay.json()["detail"].startswith(f"{SIGNATURE_HEADER}: ")
+    assert replay.json()["detail"].startswith(f"{ID_HEADER}: ")
     assert "replay" in replay.json()["detail"]
     assert len(listed(signed_intake)) == 1
 
@@ -177,7 +177,10 @@ def test_byte_identical_replay_is_refused_and_nothing_new_is_stored(
 def test_replay_of_a_refused_request_is_refused_too(signed_intake: httpx.Client) -> None:
     """A captured request cannot be replayed to a different agency path either."""
     raw = encoded(transmission("rpt-x", recipient_id="other-cws"))
-    headers = {IDEMPOTENCY_HEADER: "rpt-x", **signed_headers(AGENCY_SECRETS["other-cws"], raw)}
+    headers = {
+        IDEMPOTENCY_HEADER: "rpt-x",
+        **signed_headers(AGENCY_SECRETS["other-cws"], "msg_x", raw),
+    }
 
     first = signed_intake.post("/agencies/other-cws/reports", content=raw, headers=headers)
     again = signed_intake.post("/agencies/other-cws/reports", content=raw, headers=headers)
@@ -391,7 +394,7 @@ def test_undecided_report_sends_nothing_until_staff_decide(
 
 def test_signature_errors_never_echo_the_body(signed_intake: httpx.Client) -> None:
     with pytest.raises(SignatureError) as refused:
-        verify(DEMO_SECRET, b"x", None, None)
+        verify(DEMO_SECRET, {}, b"x")
     response = signed_intake.post(
         REPORTS, content=encoded(transmission()), headers={IDEMPOTENCY_HEADER: "rpt-0001"}
     )

@@ -387,6 +387,34 @@ async def test_us_ca_delivery_refused_then_retried(stack, http, executor, tmp_pa
         agency.shutdown()
 
 
+async def test_us_ca_agency_reference_recorded_by_practitioner(
+    stack, http, executor, tmp_path, keep
+) -> None:
+    """The agency takes the report (200) and decides at once, but its receipt names its
+    reference under a field of its own: the practitioner records the reference (an Update)."""
+    from tests.delivery.agencies import AgencyAnswer, agency_endpoint, directory_with
+
+    body = b'{"reference": "SPY-000001", "status": "received", "decision": "accepted"}'
+    answer = AgencyAnswer(200, body, {"Content-Type": "application/json"})
+    with agency_endpoint(answer) as url:
+        stack = dataclasses.replace(stack, directory=directory_with(tmp_path / "agencies", url))
+        async with stack.new_worker(http, executor), served_api(stack) as api:
+            case_id = await open_report(api)
+            await document_grounds(api, case_id, scenario.grounds_submission())
+            await record_phone_report(api, case_id)
+            await confirm(api, case_id)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+            [task] = status["reference_tasks"]
+            reference = {
+                "practitioner_id": PRACTITIONER,
+                "report_id": task["report_id"],
+                "reference_number": "SPY-000001",
+            }
+            await step(api, case_id, "agency-reference", reference)
+            await wait_for_stage(api, case_id, "closed")
+            await keep(stack.client, case_id)
+
+
 @asynccontextmanager
 async def agency_deciding_later(stack: Any, tmp_path: Path) -> AsyncIterator[tuple[str, Any]]:
     """An intake service whose staff decide later (a signed callback acknowledges the report)."""

@@ -23,17 +23,17 @@ from dutyflow.api.case_workflow import update_case
 from dutyflow.api.deps import (
     AgencySecretsDep,
     AgencyUser,
-    ReplayGuardDep,
     SessionsDep,
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal, field_refusal
 from dutyflow.auth.case_access import acting
-from dutyflow.crypto.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from dutyflow.crypto.standard_webhooks import SignatureError, verify
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
 from dutyflow.domain.validation import FieldProblem
 from dutyflow.store.db import SessionFactory
+from dutyflow.store.seen_messages import DatabaseSeenMessages
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DeliveryRecord
 from workflows.mandated_report import MandatedReportWorkflow
@@ -105,7 +105,6 @@ async def agency_acknowledgement(
     temporal: TemporalDep,
     sessions: SessionsDep,
     secrets: AgencySecretsDep,
-    replays: ReplayGuardDep,
 ) -> dict[str, str]:
     """An agency's signed acknowledgement (accepted or screened out) of a delivered report."""
     raw = await request.body()
@@ -114,13 +113,9 @@ async def agency_acknowledgement(
     except KeyError:
         raise HTTPException(status_code=404, detail="agency_id: unknown agency") from None
     try:
-        stamp = verify(
-            secret,
-            raw,
-            request.headers.get(TIMESTAMP_HEADER),
-            request.headers.get(SIGNATURE_HEADER),
-        )
-        replays.check(request.headers[SIGNATURE_HEADER], stamp)
+        # Standard Webhooks; the messages already seen are in the database (a restart keeps them).
+        seen = DatabaseSeenMessages(sessions)
+        await run_in_threadpool(verify, secret, dict(request.headers), raw, seen)
     except SignatureError as err:
         raise HTTPException(status_code=401, detail=str(err)) from None
     try:
@@ -148,11 +143,13 @@ async def acknowledge_report(
     delivery = await run_in_threadpool(delivery_of, sessions, report_id)
     if delivery is None or delivery.agency_id != principal.agency_id:
         raise HTTPException(status_code=404, detail="report_id: no such report")
-    if body.reference_number.strip() != delivery.reference_number:
+    given = delivery.reference_number
+    if given is not None and body.reference_number.strip() != given:
         raise field_refusal("reference_number", "is not the reference number your agency gave")
     acknowledgement = AgencyAcknowledgement(
         report_id=report_id,
-        reference_number=delivery.reference_number,
+        # A delivery whose receipt named no reference takes the one the agency now gives.
+        reference_number=given or body.reference_number.strip(),
         decision=body.decision,
         decided_at=datetime.now(UTC),
         note=body.note,

@@ -32,7 +32,7 @@ _SUBJECT_LIMIT = 64  # AuditEntry.case_id
 class DeliveredReport(BaseModel):
     report_id: str
     form_id: str | None
-    reference_number: str
+    reference_number: str | None
     received_at: datetime
     delivered_at: datetime
 

@@ -7,6 +7,8 @@
     POST /reports/{case_id}/contact-attempts       one attempt to reach a person, court or agency
     POST /reports/{case_id}/inform-client          the decision to tell the client, or why not
     POST /reports/{case_id}/retry-delivery         deliver again a report an agency refused
+    POST /reports/{case_id}/agency-reference       the reference an agency gave, when its
+                                                   receipt named none Dutyflow could read
 
 Every one goes through `take_step`: the caller may act on the case (its practitioner, or a
 supervisor of its clinic: ``WritableCase``), a step signed with a practitioner id is the caller's
@@ -31,7 +33,7 @@ from dutyflow.api.case_workflow import CaseUpdate, case_status, update_case
 from dutyflow.api.deps import PoliciesDep, TemporalDep, WritableCase
 from dutyflow.api.errors import Refusal, field_refusal
 from dutyflow.auth.case_access import CaseGrant, acting
-from dutyflow.contracts import CaseStatus, RetryDelivery
+from dutyflow.contracts import AgencyReferenceInput, CaseStatus, RetryDelivery
 from dutyflow.domain.case import (
     Confirmation,
     ContactAttempt,
@@ -219,6 +221,26 @@ async def retry_delivery(
         grant,
         temporal,
         MandatedReportWorkflow.retry_delivery,
+        body,
+        idempotency_key,
+        signed_by=body.practitioner_id,
+    )
+
+
+@router.post("/reports/{case_id}/agency-reference", response_model=CaseStatus)
+async def record_agency_reference(
+    case_id: str,
+    body: AgencyReferenceInput,
+    temporal: TemporalDep,
+    grant: WritableCase,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseStatus:
+    """The practitioner records the reference an agency gave for a report its intake took
+    without naming one Dutyflow could read (the case's ``reference_tasks``); audited."""
+    return await take_step(
+        grant,
+        temporal,
+        MandatedReportWorkflow.record_agency_reference,
         body,
         idempotency_key,
         signed_by=body.practitioner_id,

@@ -83,6 +83,10 @@ class Policy(BaseModel):
     excluded_routes: list[ExcludedRoute] = Field(default_factory=list)
     order_scope: OrderScope | None = None
     satisfactory_assurance: SatisfactoryAssurance | None = None
+    # How many times a report is sent to an agency intake that did not take it (5xx, 408, 429,
+    # no answer) before the practitioner is given the delivery as a task. Operational, not law:
+    # the deadlines' escalation runs meanwhile either way.
+    delivery_attempts: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

@@ -1,8 +1,9 @@
 """The clinician's steps on a case, each a form of the case page sent to the API's
 ``POST /reports/{case_id}/{step}``: the statutory phone report, the confirmation of the reviewed
 report, a disclosure decision, a contact attempt, the decision to inform the client, a retried
-delivery, a field revealed to the supervisor, and disclosure exceptions (asked for, and decided
-by a second person). A refusal is shown on the case page, next to the inputs of that step's form.
+delivery, the reference an agency gave, a field revealed to the supervisor, and disclosure
+exceptions (asked for, and decided by a second person). A refusal is shown on the case page,
+next to the inputs of that step's form.
 """
 
 from __future__ import annotations
@@ -115,6 +116,18 @@ async def retry_delivery(case_id: str, posted: Posted, case_page: CasePageDep) -
         "recipient_id": posted.value("recipient_id"),
     }
     return await send_step(case_page, case_id, "retry-delivery", posted, body, [])
+
+
+@router.post("/cases/{case_id}/agency-reference")
+async def record_agency_reference(case_id: str, posted: Posted, case_page: CasePageDep) -> Response:
+    body = {
+        "practitioner_id": posted.session.user_id,
+        "report_id": posted.value("report_id"),
+        "reference_number": posted.value("reference_number"),
+    }
+    return await send_step(
+        case_page, case_id, "agency-reference", posted, body, ["reference_number"]
+    )
 
 
 @router.post("/cases/{case_id}/supervision-reveals")

@@ -1,0 +1,63 @@
+"""Independent agency intake endpoints for the delivery tests: bare HTTP servers, written apart
+from Dutyflow, that answer as real agencies do (an unexpected receipt body, an outage)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from dutyflow.domain.agencies import AgencyDirectory
+
+
+@dataclass
+class AgencyAnswer:
+    """What the endpoint answers to every POST, and the bodies it has received."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    received: list[dict] = field(default_factory=list)
+
+
+@contextmanager
+def agency_endpoint(answer: AgencyAnswer) -> Iterator[str]:
+    """Serve ``answer`` on a free local port; yields the intake URL."""
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            answer.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(answer.status)
+            for name, value in {"Content-Length": str(len(answer.body)), **answer.headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/intake"
+    finally:
+        server.shutdown()
+
+
+def directory_with(
+    folder: Path, intake_url: str, reference_field: str | None = None
+) -> AgencyDirectory:
+    """A California directory whose Demo County child welfare agency posts to ``intake_url``."""
+    folder.mkdir(exist_ok=True)
+    (folder / "us-ca.yaml").write_text(
+        "jurisdiction: US-CA\nagencies:\n"
+        "  - id: demo-county-cws\n    name: Demo County Child Welfare Services\n"
+        "    role: county-child-welfare\n    county: Demo County\n"
+        f"    intake_url: {intake_url}\n"
+        + (f"    receipt_reference_field: {reference_field}\n" if reference_field else "")
+    )
+    return AgencyDirectory.load(folder, "unused")
