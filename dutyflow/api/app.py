@@ -4,10 +4,10 @@ includes each router of `dutyflow.api.routes`, the web app's (`dutyflow.web`) an
 server's. No endpoint lives here.
 
 Every endpoint needs a bearer token (`dutyflow.auth.case_access` says who may see which case, and
-how a refusal answers) except ``/health``, ``/metrics``, the OpenAPI documents, the codec server
-(``/codec/...``, its own authentication) and the agencies' acknowledgements (authenticated by the
-agency's signature). The caller is checked before the input: an unauthenticated request is 401
-whatever its body."""
+how a refusal answers) except ``/health``, ``/metrics``, the OpenAPI documents and their pages'
+own assets, the codec server (``/codec/...``, its own authentication) and the agencies'
+acknowledgements (authenticated by the agency's signature). The caller is checked before the
+input: an unauthenticated request is 401 whatever its body."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from dutyflow.api.routes import (
     acknowledgements,
     admin,
     agency,
+    api_docs,
     audit_checkpoint,
     clinician_steps,
     codec,
@@ -76,6 +77,7 @@ PUBLIC_PATHS = frozenset(
         "/audit/checkpoint",
     }
 )
+PUBLIC_PREFIXES = (api_docs.ASSETS_PATH + "/",)
 OWN_AUTHENTICATION_PREFIXES = ("/codec/", "/agency-callbacks/")
 
 # The API's routers, in the order they are routed (and listed in the OpenAPI document).
@@ -97,11 +99,12 @@ ROUTERS = (
     clinician_steps.router,
     acknowledgements.router,
     audit_checkpoint.router,
+    api_docs.router,
 )
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(OWN_AUTHENTICATION_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES + OWN_AUTHENTICATION_PREFIXES)
 
 
 def endpoint_name(request: Request) -> str | None:
@@ -168,6 +171,9 @@ def create_app(
         description="Mandated reports as auditable workflows.",
         version="0.1.0",
         lifespan=connected,
+        # Served by `dutyflow.api.routes.api_docs` from this origin's own assets, not a CDN.
+        docs_url=None,
+        redoc_url=None,
         # FastAPI's own OpenTelemetry (spans with raw paths and queries, logs with exception
         # messages, exporters from FASTAPI_OTEL_* variables) is off: RequestObservability below
         # is the one place that traces, counts and logs requests, by route template.

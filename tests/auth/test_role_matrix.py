@@ -75,6 +75,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /docs":                                           EVERYONE,
     "GET /docs/oauth2-redirect":                           EVERYONE,
     "GET /redoc":                                          EVERYONE,
+    "GET /docs/assets/{asset}":                            EVERYONE,
     # The audit log's latest signed checkpoint: for witnesses; no content, no id.
     "GET /audit/checkpoint":                               EVERYONE,
     # Authenticated by the agency's signature: a bearer token is no substitute.
@@ -352,6 +353,8 @@ async def request(
             return await http.get(endpoint.split(" ", 1)[1])
         case "GET /docs/oauth2-redirect":
             return await http.get("/docs/oauth2-redirect")
+        case "GET /docs/assets/{asset}":
+            return await http.get("/docs/assets/swagger-ui.css")
         case "GET /audit/checkpoint":
             checkpoint_at_case_closing(sessions)  # there is one, as after any case closing
             return await http.get("/audit/checkpoint")

@@ -5,6 +5,7 @@
 | module | endpoints |
 |---|---|
 | `health` | ``/health``, ``/metrics`` (public) |
+| `api_docs` | ``/docs``, ``/redoc`` and their assets, all from this origin (public) |
 | `me` | ``/me``: who the token stands for |
 | `reports` | opening a report; its status, review and timeline |
 | `clinician_steps` | the steps on an open case (grounds, phone report...), as Temporal Updates |
