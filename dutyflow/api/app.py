@@ -40,6 +40,7 @@ from dutyflow.api.routes import (
     agency,
     api_docs,
     audit_checkpoint,
+    case_headings,
     clinician_steps,
     codec,
     compliance,
@@ -63,6 +64,7 @@ from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import ApiMetrics
 from dutyflow.store.db import session_factory
 from dutyflow.web import web_router
+from dutyflow.web.times import ClinicTimeZones
 
 # Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
 # agencies' acknowledgements authenticate their callers themselves.
@@ -96,6 +98,7 @@ ROUTERS = (
     health.router,
     me.router,
     reports.router,
+    case_headings.router,
     clinician_steps.router,
     acknowledgements.router,
     audit_checkpoint.router,
@@ -158,12 +161,14 @@ def create_app(
     payload_codec: PayloadCodec | None = None,
     codec_cors_origins: Sequence[str] = (),
     web_form_secret: bytes | None = None,
+    clinic_time_zones: ClinicTimeZones | None = None,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
-    the web forms' CSRF tokens, the same in every API process (default: random, this process's)."""
+    the web forms' CSRF tokens, the same in every API process (default: random, this process's).
+    ``clinic_time_zones``: the zone each clinic's pages show and take times in (default: UTC)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -197,7 +202,11 @@ def create_app(
         app.include_router(router)
     # The server-rendered web app (/app/): it acts through this API in-process, as the
     # signed-in user.
-    app.include_router(web_router(sessions, policies=policies, csrf_secret=web_form_secret))
+    app.include_router(
+        web_router(
+            sessions, policies=policies, csrf_secret=web_form_secret, zones=clinic_time_zones
+        )
+    )
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         provide_codec(app, payload_codec, codec_cors_origins)

@@ -98,6 +98,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     # Reading a case: its practitioner, their clinic's supervisor, compliance.
     "GET /reports/{case_id}":                              (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/review":                       (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    "GET /reports/{case_id}/heading":                      (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/timeline":                     (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/fhir":                         (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # Compliance review: every case for compliance, their own clinic's for a supervisor (the list
@@ -442,6 +443,7 @@ async def request(
             return await http.get(f"/reports/{case}")
         case (
             "GET /reports/{case_id}/review"
+            | "GET /reports/{case_id}/heading"
             | "GET /reports/{case_id}/timeline"
             | "GET /reports/{case_id}/fhir"
         ):
