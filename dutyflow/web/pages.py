@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from dutyflow.settings import REPO_ROOT
 from dutyflow.web import forms
 from dutyflow.web.phone_links import tel_href
+from dutyflow.web.readable import present
 from dutyflow.web.security import CSRF_FIELD
 from dutyflow.web.session import WebSession
 from dutyflow.web.times import day, duty_state, remaining, when, zone_name
@@ -60,6 +61,7 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         csrf_field=CSRF_FIELD,
         field_label=forms.field_label,
         tel_href=tel_href,
+        present=present,
     )
     return env
 
