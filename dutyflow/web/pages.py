@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from dutyflow.settings import REPO_ROOT
 from dutyflow.web import forms
+from dutyflow.web.event_words import event_sentence
 from dutyflow.web.phone_links import tel_href
 from dutyflow.web.readable import present
 from dutyflow.web.security import CSRF_FIELD
@@ -62,7 +63,9 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         field_label=forms.field_label,
         tel_href=tel_href,
         present=present,
+        event_sentence=event_sentence,
     )
+    env.filters["field_label"] = forms.field_label
     return env
 
 
