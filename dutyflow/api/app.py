@@ -53,6 +53,7 @@ from dutyflow.api.routes import (
     privacy_notices,
     reports,
     reveals,
+    sent_copies,
     supervision_record,
 )
 from dutyflow.auth.api import CHALLENGE, bearer_token
@@ -99,6 +100,7 @@ ROUTERS = (
     me.router,
     reports.router,
     case_headings.router,
+    sent_copies.router,
     clinician_steps.router,
     acknowledgements.router,
     audit_checkpoint.router,

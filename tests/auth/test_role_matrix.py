@@ -99,6 +99,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /reports/{case_id}":                              (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/review":                       (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/heading":                      (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    "GET /reports/{case_id}/deliveries/{report_id}/pdf":   (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/timeline":                     (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/fhir":                         (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # Compliance review: every case for compliance, their own clinic's for a supervisor (the list
@@ -441,6 +442,8 @@ async def request(
             )
         case "GET /reports/{case_id}":
             return await http.get(f"/reports/{case}")
+        case "GET /reports/{case_id}/deliveries/{report_id}/pdf":
+            return await http.get(f"/reports/{case}/deliveries/{world.report_id}/pdf")
         case (
             "GET /reports/{case_id}/review"
             | "GET /reports/{case_id}/heading"
