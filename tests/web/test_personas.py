@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,8 @@ async def signed_in_page(chromium: Any, stack: Harness, user: WebUser) -> Any:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%dT%H:%M")
+    # As typed on a page of a clinic with no zone of its own: the default zone, UTC.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 async def shot(page: Any, directory: Path, name: str) -> None:
