@@ -118,9 +118,10 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
     assert await page.get_by_role("heading", name="What is withheld").first.is_visible()
     # The guided form asked only what the law needs, so nothing of it is withheld here.
     sent = await page.locator("section").first.inner_text()
-    # Listed by label, not by path.
-    assert "Victim: name" in sent and "Grounds: observations" in sent
-    assert "victim.name" not in sent
+    # Listed by label with the value the recipient receives, never by path.
+    assert "Observations" in sent and grounds["grounds"]["observations"] in sent
+    assert grounds["victim"]["name"] in sent
+    assert "victim.name" not in sent and "grounds.observations" not in sent
     await shot(page, tmp_path, "5-practitioner-review")
     await page.get_by_role("button", name="Confirm and send these reports").click()
     await reload_until(page, lambda: page.get_by_role("heading", name="Sent").is_visible())
