@@ -7,11 +7,23 @@ import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _checked_zone(name: str, setting: str) -> str:
+    """``name`` if it is an IANA time zone; else an error naming ``setting``, not the value."""
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{setting}: not an IANA time zone name (such as America/Los_Angeles)"
+        ) from None
+    return name.strip()
 
 
 class Settings(BaseSettings):
@@ -103,6 +115,17 @@ class Settings(BaseSettings):
         description="how often the worker makes a checkpoint (and at every case closing)",
     )
 
+    time_zone: str = Field(
+        default="UTC",
+        description="the IANA time zone (such as America/Los_Angeles) in which the web pages show "
+        "and take times, for users of a clinic not named in clinic_time_zones and of no clinic; "
+        "times are stored in UTC",
+    )
+    clinic_time_zones: dict[str, str] = Field(
+        default_factory=dict,
+        description='each clinic\'s IANA time zone, as JSON: {"clinic-id": "America/Chicago"}',
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object per line on stderr; text: for terminals"
@@ -147,6 +170,19 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana_time_zone(cls, value: str) -> str:
+        return _checked_zone(value, "DUTYFLOW_TIME_ZONE")
+
+    @field_validator("clinic_time_zones")
+    @classmethod
+    def _iana_clinic_time_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        return {
+            clinic: _checked_zone(zone, f"DUTYFLOW_CLINIC_TIME_ZONES ({clinic})")
+            for clinic, zone in value.items()
+        }
 
     @field_validator(
         "api_port", "intake_port", "temporal_port", "temporal_ui_port", "worker_metrics_port"

@@ -332,11 +332,15 @@ async def running_worker(
 
 
 async def serve_api(
-    stack: Harness, *, token: str | None = None, payload_codec: Any = None
+    stack: Harness,
+    *,
+    token: str | None = None,
+    payload_codec: Any = None,
+    clinic_time_zones: Any = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Serve the API on the stack's socket; the client carries ``token``, by default the scenario
     practitioner's (``practitioner-0042`` of ``clinic-demo-01``, as `dutyflow.demo.example_case`
-    opens)."""
+    opens). ``clinic_time_zones``: each clinic's zone on the pages (default: UTC)."""
     from dutyflow.api.app import create_app
 
     app = create_app(
@@ -348,6 +352,7 @@ async def serve_api(
         secrets=stack.secrets,
         index_cases=stack.index_cases,
         payload_codec=payload_codec,
+        clinic_time_zones=clinic_time_zones,
     )
     server = await serve(app, stack.api_socket, "api")
     token = token if token is not None else scenario_practitioner_token(stack.sessions)

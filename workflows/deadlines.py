@@ -88,6 +88,7 @@ class DeadlineWatchers:
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(met, timeout=remaining)
             if met():
+                plan.met_at = workflow.now()
                 return
             escalation = await record(
                 CaseRecordActivities.escalate_deadline,
@@ -102,3 +103,5 @@ class DeadlineWatchers:
             self._case.status.escalations.append(escalation)
             self._case.index(ESCALATED_TO.value_set(point.notify))
         await workflow.wait_condition(met)
+        # Only the status the Query reports changes: no command, so old histories replay.
+        plan.met_at = workflow.now()

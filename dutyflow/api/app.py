@@ -4,10 +4,10 @@ includes each router of `dutyflow.api.routes`, the web app's (`dutyflow.web`) an
 server's. No endpoint lives here.
 
 Every endpoint needs a bearer token (`dutyflow.auth.case_access` says who may see which case, and
-how a refusal answers) except ``/health``, ``/metrics``, the OpenAPI documents, the codec server
-(``/codec/...``, its own authentication) and the agencies' acknowledgements (authenticated by the
-agency's signature). The caller is checked before the input: an unauthenticated request is 401
-whatever its body."""
+how a refusal answers) except ``/health``, ``/metrics``, the OpenAPI documents and their pages'
+own assets, the codec server (``/codec/...``, its own authentication) and the agencies'
+acknowledgements (authenticated by the agency's signature). The caller is checked before the
+input: an unauthenticated request is 401 whatever its body."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ from dutyflow.api.routes import (
     acknowledgements,
     admin,
     agency,
+    api_docs,
     audit_checkpoint,
+    case_headings,
     clinician_steps,
     codec,
     compliance,
@@ -51,6 +53,7 @@ from dutyflow.api.routes import (
     privacy_notices,
     reports,
     reveals,
+    sent_copies,
     supervision_record,
 )
 from dutyflow.auth.api import CHALLENGE, bearer_token
@@ -61,6 +64,7 @@ from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import ApiMetrics
 from dutyflow.store.db import session_factory
 from dutyflow.web import web_router
+from dutyflow.web.times import ClinicTimeZones
 
 # Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
 # agencies' acknowledgements authenticate their callers themselves.
@@ -75,6 +79,7 @@ PUBLIC_PATHS = frozenset(
         "/audit/checkpoint",
     }
 )
+PUBLIC_PREFIXES = (api_docs.ASSETS_PATH + "/",)
 OWN_AUTHENTICATION_PREFIXES = ("/codec/", "/agency-callbacks/")
 
 # The API's routers, in the order they are routed (and listed in the OpenAPI document).
@@ -93,14 +98,17 @@ ROUTERS = (
     health.router,
     me.router,
     reports.router,
+    case_headings.router,
+    sent_copies.router,
     clinician_steps.router,
     acknowledgements.router,
     audit_checkpoint.router,
+    api_docs.router,
 )
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(OWN_AUTHENTICATION_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES + OWN_AUTHENTICATION_PREFIXES)
 
 
 def endpoint_name(request: Request) -> str | None:
@@ -154,12 +162,14 @@ def create_app(
     payload_codec: PayloadCodec | None = None,
     codec_cors_origins: Sequence[str] = (),
     web_form_secret: bytes | None = None,
+    clinic_time_zones: ClinicTimeZones | None = None,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
-    the web forms' CSRF tokens, the same in every API process (default: random, this process's)."""
+    the web forms' CSRF tokens, the same in every API process (default: random, this process's).
+    ``clinic_time_zones``: the zone each clinic's pages show and take times in (default: UTC)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -167,6 +177,9 @@ def create_app(
         description="Mandated reports as auditable workflows.",
         version="0.1.0",
         lifespan=connected,
+        # Served by `dutyflow.api.routes.api_docs` from this origin's own assets, not a CDN.
+        docs_url=None,
+        redoc_url=None,
         # FastAPI's own OpenTelemetry (spans with raw paths and queries, logs with exception
         # messages, exporters from FASTAPI_OTEL_* variables) is off: RequestObservability below
         # is the one place that traces, counts and logs requests, by route template.
@@ -189,7 +202,11 @@ def create_app(
         app.include_router(router)
     # The server-rendered web app (/app/): it acts through this API in-process, as the
     # signed-in user.
-    app.include_router(web_router(sessions, policies=policies, csrf_secret=web_form_secret))
+    app.include_router(
+        web_router(
+            sessions, policies=policies, csrf_secret=web_form_secret, zones=clinic_time_zones
+        )
+    )
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         provide_codec(app, payload_codec, codec_cors_origins)

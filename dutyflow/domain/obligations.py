@@ -57,6 +57,9 @@ class DeadlinePlan(BaseModel):
     due_at: datetime
     citation: str
     escalations: list[EscalationPoint]
+    # When the case's workflow saw the duty met (the step recorded, every recipient it binds
+    # told): a met duty is shown as met, never as a countdown. None while it is open.
+    met_at: datetime | None = None
 
 
 class HardStop(BaseModel):

@@ -127,6 +127,7 @@ def api_app(settings: Settings) -> Any:
     from dutyflow.runtime.temporal import connect, settings_codec
     from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema
+    from dutyflow.web.times import ClinicTimeZones
 
     engine = case_database(settings)
     create_schema(engine)
@@ -142,6 +143,7 @@ def api_app(settings: Settings) -> Any:
         payload_codec=settings_codec(settings),
         codec_cors_origins=settings.resolved_codec_cors_origins,
         web_form_secret=web_form_secret(settings),
+        clinic_time_zones=ClinicTimeZones(settings.time_zone, settings.clinic_time_zones),
     )
 
 

@@ -12,7 +12,7 @@ query string.
 The pages, one module-level router per persona:
 - `account`: ``/app/`` (each role's home), signing in and out, the account page;
 - `practitioner` (a package): their cases, a new report, a case's page, its steps and review,
-  the client's privacy notice;
+  the client's privacy notice, the PDF copy of each report as sent;
 - `supervisor`: consultations and the clinic's cases; `compliance`: cases, audit, accounting,
   policies explained; `agency`: the reports received and their acknowledgement.
 
@@ -23,7 +23,10 @@ in-process as the signed-in user), `pages` (the jinja2 environment, rendering, r
 `routing` (the route class that lets a dependency answer instead of the page), `refusals` (the
 API's problems, shown next to the inputs they name), `forms` (the inputs a page shows),
 `submitted` (a submitted form as the API's JSON), `catalogue` (jurisdictions and kinds on offer),
-`times` (deadlines and times in words, the server's zone), `security` (cookies, CSRF tokens).
+`times` (deadlines and times in words, in the clinic's time zone), `case_titles` (a case by its
+client, kind, jurisdiction and opening day), `readable` (a case file as answered fields in words),
+`event_words` (recorded steps as sentences), `phone_links` (``tel:`` links), `security` (cookies,
+CSRF tokens).
 """
 
 from dutyflow.web.app import web_router

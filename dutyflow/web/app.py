@@ -16,6 +16,7 @@ from dutyflow.web.catalogue import jurisdictions_and_kinds
 from dutyflow.web.config import WebConfig
 from dutyflow.web.pages import TEMPLATES_DIR, WEB_PREFIX, Pages
 from dutyflow.web.security import CsrfGuard
+from dutyflow.web.times import ClinicTimeZones
 
 PERSONA_ROUTERS = (
     account.router,
@@ -32,17 +33,20 @@ def web_router(
     policies: PolicyLibrary,
     csrf_secret: bytes | None = None,
     templates_dir: Path = TEMPLATES_DIR,
+    zones: ClinicTimeZones | None = None,
 ) -> APIRouter:
     """The web app's pages under ``/app``, for an API application to include: they act through
     that application in-process, read ``sessions`` only to sign in and out, list a practitioner's
     case ids and verify the audit chain, and sign their forms with ``csrf_secret`` (random when
-    None: then only this process accepts them)."""
+    None: then only this process accepts them); times are shown and entered in each clinic's
+    zone from ``zones`` (default: UTC for all)."""
     config = WebConfig(
         sessions=sessions,
         policies=policies,
         guard=CsrfGuard(csrf_secret),
         pages=Pages(templates_dir),
         catalogue=jurisdictions_and_kinds(policies),
+        zones=zones or ClinicTimeZones(),
     )
     router = APIRouter(
         prefix=WEB_PREFIX, include_in_schema=False, dependencies=[Depends(config.attach)]

@@ -11,28 +11,32 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from dutyflow.contracts import Stage
 from dutyflow.domain.log_verification import LogVerification
 from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.web.api_client import ApiDep
+from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
 from dutyflow.web.pages import PAGE_HEADERS, Pages
-from dutyflow.web.refusals import FormState, problems_of
+from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import AnySession, ComplianceSession, Posted, SignedIn
 
 AT_RISK_WITHIN_HOURS = "24"
 ACCOUNTING_FORMATS = ("csv", "html", "json")
+# The case search's filters, as the API's case list takes them: categories, never content.
+SEARCH_FILTERS = ("jurisdiction", "kind", "stage", "include_closed")
 
 TimelineReader = Annotated[WebSession, Depends(SignedIn("compliance", "supervisor"))]
 
@@ -54,8 +58,27 @@ class CompliancePage:
         with self.database() as db:
             return audit_log.verify(db)
 
-    async def show(self, session: WebSession, state: FormState, status_code: int = 200) -> Response:
-        """The page; ``state`` re-shows a refused accounting request."""
+    async def find(self, search: dict[str, str]) -> tuple[list[Any] | None, FormState]:
+        """The cases the search form asks for, open and closed alike when it says so; None when
+        nothing was searched. A refused filter is named next to its input."""
+        if not search:
+            return None, FormState()
+        answer = await self.api.get("/compliance/cases", params=search)
+        values = {k: [v] for k, v in search.items()}
+        if answer.status_code != 200:
+            return [], state_from(values, problems_of(answer), [*search])
+        return answer.json(), FormState(values=values)
+
+    async def show(
+        self,
+        session: WebSession,
+        state: FormState,
+        status_code: int = 200,
+        search: dict[str, str] | None = None,
+    ) -> Response:
+        """The page; ``state`` re-shows a refused accounting request, ``search`` the filters of
+        the case search."""
+        found, search_state = await self.find(search or {})
         open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
             self.api.get("/compliance/cases"),
             self.api.get("/compliance/cases", params={"overdue": "true"}),
@@ -79,6 +102,9 @@ class CompliancePage:
             chain=chain,
             state=state,
             catalogue=self.catalogue,
+            found=found,
+            search=search_state,
+            stages=[stage.value for stage in Stage],
         )
 
 
@@ -86,23 +112,37 @@ CompliancePageDep = Annotated[CompliancePage, Depends(CompliancePage)]
 
 
 @router.get("/compliance")
-async def compliance_home(session: ComplianceSession, page: CompliancePageDep) -> Response:
-    return await page.show(session, FormState())
+async def compliance_home(
+    request: Request, session: ComplianceSession, page: CompliancePageDep
+) -> Response:
+    """The home page; its case search (a GET form: categories only, never case content)."""
+    search = {
+        name: value
+        for name in SEARCH_FILTERS
+        if (value := request.query_params.get(name, "").strip())
+    }
+    return await page.show(session, FormState(), search=search)
 
 
 @router.get("/compliance/cases/{case_id}")
 async def compliance_case(
     case_id: str, session: TimelineReader, api: ApiDep, pages: PagesDep
 ) -> Response:
-    answer = await api.get(f"/compliance/cases/{case_id}/timeline")
+    answer, heading = await asyncio.gather(
+        api.get(f"/compliance/cases/{case_id}/timeline"),
+        api.get(f"/reports/{case_id}/heading"),
+    )
     if answer.status_code != 200:
         return pages.refused(session, "There is no such case, or it is not yours to see.", 404)
+    timeline = answer.json()
+    title = case_title(heading.json() if heading.status_code == 200 else None, case_id)
     return pages.render(
         "compliance/timeline.html.j2",
         session,
-        title=f"Timeline of case {case_id}",
+        title=f"Timeline: {title}",
         case_id=case_id,
-        timeline=answer.json(),
+        timeline=timeline,
+        recipients={d["recipient_id"]: d["agency_name"] for d in timeline["disclosures"]},
     )
 
 

@@ -2,7 +2,7 @@
 
 `web_router` (`dutyflow.web.app`) makes one `WebConfig` and has every page's request carry it
 (`WebConfig.attach`, a dependency of the whole web router). The pages ask only for the piece they
-need: `DatabaseDep`, `PoliciesDep`, `CatalogueDep`, `PagesDep`, `GuardDep`.
+need: `DatabaseDep`, `PoliciesDep`, `CatalogueDep`, `PagesDep`, `GuardDep`, `ZonesDep`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dutyflow.store.db import SessionFactory
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.pages import Pages
 from dutyflow.web.security import CsrfGuard
+from dutyflow.web.times import ClinicTimeZones, serve_in
 
 _STATE_NAME = "dutyflow_web"
 
@@ -24,18 +25,22 @@ _STATE_NAME = "dutyflow_web"
 @dataclass(frozen=True)
 class WebConfig:
     """The database sessions (for signing in and out, a practitioner's case ids and the audit
-    chain's verification), the policy library, the forms' CSRF guard, the page renderer and the
-    jurisdictions and kinds on offer."""
+    chain's verification), the policy library, the forms' CSRF guard, the page renderer, the
+    jurisdictions and kinds on offer and each clinic's time zone."""
 
     sessions: SessionFactory
     policies: PolicyLibrary
     guard: CsrfGuard
     pages: Pages
     catalogue: Catalogue
+    zones: ClinicTimeZones
 
-    def attach(self, request: Request) -> None:
-        """Carried by each request of the web router, for the dependencies below to find."""
+    async def attach(self, request: Request) -> None:
+        """Carried by each request of the web router, for the dependencies below to find; the
+        page is in the default zone until the user's clinic is known (`dutyflow.web.signed_in`).
+        Async, so that the zone it sets is the page's own (a sync dependency runs in a thread)."""
         setattr(request.state, _STATE_NAME, self)
+        serve_in(self.zones.zone_of(None))
 
 
 def web_config(request: Request) -> WebConfig:
@@ -68,8 +73,13 @@ def csrf_guard(config: ConfigDep) -> CsrfGuard:
     return config.guard
 
 
+def clinic_time_zones(config: ConfigDep) -> ClinicTimeZones:
+    return config.zones
+
+
 DatabaseDep = Annotated[SessionFactory, Depends(database)]
 PoliciesDep = Annotated[PolicyLibrary, Depends(policy_library)]
 CatalogueDep = Annotated[Catalogue, Depends(catalogue)]
 PagesDep = Annotated[Pages, Depends(pages)]
 GuardDep = Annotated[CsrfGuard, Depends(csrf_guard)]
+ZonesDep = Annotated[ClinicTimeZones, Depends(clinic_time_zones)]

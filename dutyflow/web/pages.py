@@ -15,9 +15,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from dutyflow.settings import REPO_ROOT
 from dutyflow.web import forms
+from dutyflow.web.event_words import event_sentence
+from dutyflow.web.phone_links import tel_href
+from dutyflow.web.readable import present
 from dutyflow.web.security import CSRF_FIELD
 from dutyflow.web.session import WebSession
-from dutyflow.web.times import remaining, when
+from dutyflow.web.times import day, duty_state, remaining, when, zone_name
 
 WEB_PREFIX = "/app"
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
@@ -52,10 +55,17 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.globals.update(
         prefix=WEB_PREFIX,
         remaining=remaining,
+        duty_state=duty_state,
         when=when,
+        day=day,
+        zone_name=zone_name,
         csrf_field=CSRF_FIELD,
         field_label=forms.field_label,
+        tel_href=tel_href,
+        present=present,
+        event_sentence=event_sentence,
     )
+    env.filters["field_label"] = forms.field_label
     return env
 
 

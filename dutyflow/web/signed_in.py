@@ -5,8 +5,9 @@
 - `Posted`: a form posted by a signed-in user, its CSRF token checked before anything else
   (before even asking who the user is); a bad token answers 403, no session the sign-in page.
 
-Both answer through `dutyflow.web.routing.AnswerInstead`. Who may do what to a case is the API's
-to say, not these: they only keep pages for one role from another's eyes.
+Both answer through `dutyflow.web.routing.AnswerInstead`. Once the user is known, the page is
+served in their clinic's time zone (`dutyflow.web.times.serve_in`). Who may do what to a case is
+the API's to say, not these: they only keep pages for one role from another's eyes.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from fastapi import Depends, Request
 
 from dutyflow.web import submitted
 from dutyflow.web.api_client import ApiDep
-from dutyflow.web.config import GuardDep, PagesDep
+from dutyflow.web.config import GuardDep, PagesDep, ZonesDep
 from dutyflow.web.pages import redirect
 from dutyflow.web.routing import AnswerInstead
 from dutyflow.web.security import CSRF_FIELD, read_form, session_token
 from dutyflow.web.session import WebSession, read_session
+from dutyflow.web.times import serve_in
 
 FORM_EXPIRED = (
     "This form has expired or did not come from this site. Go back, "
@@ -37,11 +39,12 @@ class SignedIn:
         self.roles = roles
 
     async def __call__(
-        self, request: Request, api: ApiDep, guard: GuardDep, pages: PagesDep
+        self, request: Request, api: ApiDep, guard: GuardDep, pages: PagesDep, zones: ZonesDep
     ) -> WebSession:
         session = await read_session(api, session_token(request), guard)
         if session is None:
             raise AnswerInstead(redirect("/sign-in"))
+        serve_in(zones.zone_of(session.clinic_id))
         if self.roles and session.role not in self.roles:
             raise AnswerInstead(pages.refused(session, "This page is not for your role.", 403))
         return session
@@ -75,7 +78,7 @@ class PostedForm:
 
 
 async def posted_form(
-    request: Request, api: ApiDep, guard: GuardDep, pages: PagesDep
+    request: Request, api: ApiDep, guard: GuardDep, pages: PagesDep, zones: ZonesDep
 ) -> PostedForm:
     fields = await read_form(request)
     token = session_token(request)
@@ -84,6 +87,7 @@ async def posted_form(
     session = await read_session(api, token, guard)
     if session is None:
         raise AnswerInstead(redirect("/sign-in"))
+    serve_in(zones.zone_of(session.clinic_id))
     return PostedForm(session, fields)
 
 

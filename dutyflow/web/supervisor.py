@@ -14,9 +14,13 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.web.api_client import ApiDep
-from dutyflow.web.config import PagesDep
+from dutyflow.web.case_titles import case_title
+from dutyflow.web.catalogue import policy_of_case
+from dutyflow.web.config import PagesDep, PoliciesDep
 from dutyflow.web.pages import Pages, redirect
+from dutyflow.web.readable import relevant_paths
 from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
@@ -50,6 +54,7 @@ async def supervision_home(session: SupervisorSession, api: ApiDep, pages: Pages
 async def show_consultation(
     api: httpx.AsyncClient,
     pages: Pages,
+    policies: PolicyLibrary,
     session: WebSession,
     case_id: str,
     state: FormState | None = None,
@@ -57,21 +62,28 @@ async def show_consultation(
 ) -> Response:
     """The consultation's de-identified view and the supervision record, with the decision's
     form (``state`` re-shows a refused one)."""
-    view = await api.get(f"/supervision/consultations/{case_id}")
-    record = await api.get(f"/reports/{case_id}/supervision")
+    view, record, heading = await asyncio.gather(
+        api.get(f"/supervision/consultations/{case_id}"),
+        api.get(f"/reports/{case_id}/supervision"),
+        api.get(f"/reports/{case_id}/heading"),
+    )
     if view.status_code != 200:
         return pages.refused(
             session,
             "There is no such consultation for your clinic.",
             view.status_code if view.status_code in (403, 404, 409) else 404,
         )
+    shown = view.json()
+    policy = policy_of_case(policies, shown)
     return pages.render(
         "supervisor/consultation.html.j2",
         session,
         status_code=status_code,
-        title=f"Consultation on case {case_id}",
+        title="Consultation: "
+        + case_title(heading.json() if heading.status_code == 200 else None, case_id),
         case_id=case_id,
-        view=view.json(),
+        view=shown,
+        relevant=relevant_paths(policy) if policy else None,
         record=record.json() if record.status_code == 200 else None,
         state=state or FormState(),
     )
@@ -79,20 +91,20 @@ async def show_consultation(
 
 @router.get("/supervision/{case_id}")
 async def consultation(
-    case_id: str, session: SupervisorSession, api: ApiDep, pages: PagesDep
+    case_id: str, session: SupervisorSession, api: ApiDep, pages: PagesDep, policies: PoliciesDep
 ) -> Response:
-    return await show_consultation(api, pages, session, case_id)
+    return await show_consultation(api, pages, policies, session, case_id)
 
 
 @router.post("/supervision/{case_id}/decision")
 async def consultation_decision(
-    case_id: str, posted: Posted, api: ApiDep, pages: PagesDep
+    case_id: str, posted: Posted, api: ApiDep, pages: PagesDep, policies: PoliciesDep
 ) -> Response:
     body = {"decision": posted.value("decision"), "comments": posted.optional("comments")}
     answer = await api.post(f"/supervision/consultations/{case_id}/decision", json=body)
     if answer.status_code != 200:
         state = state_from(posted.fields, problems_of(answer), DECISION_INPUTS)
         return await show_consultation(
-            api, pages, posted.session, case_id, state, answer.status_code
+            api, pages, policies, posted.session, case_id, state, answer.status_code
         )
     return redirect("/supervision")

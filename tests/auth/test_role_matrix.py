@@ -75,6 +75,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /docs":                                           EVERYONE,
     "GET /docs/oauth2-redirect":                           EVERYONE,
     "GET /redoc":                                          EVERYONE,
+    "GET /docs/assets/{asset}":                            EVERYONE,
     # The audit log's latest signed checkpoint: for witnesses; no content, no id.
     "GET /audit/checkpoint":                               EVERYONE,
     # Authenticated by the agency's signature: a bearer token is no substitute.
@@ -97,6 +98,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     # Reading a case: its practitioner, their clinic's supervisor, compliance.
     "GET /reports/{case_id}":                              (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/review":                       (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    "GET /reports/{case_id}/heading":                      (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    "GET /reports/{case_id}/deliveries/{report_id}/pdf":   (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/timeline":                     (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/fhir":                         (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # Compliance review: every case for compliance, their own clinic's for a supervisor (the list
@@ -352,6 +355,8 @@ async def request(
             return await http.get(endpoint.split(" ", 1)[1])
         case "GET /docs/oauth2-redirect":
             return await http.get("/docs/oauth2-redirect")
+        case "GET /docs/assets/{asset}":
+            return await http.get("/docs/assets/swagger-ui.css")
         case "GET /audit/checkpoint":
             checkpoint_at_case_closing(sessions)  # there is one, as after any case closing
             return await http.get("/audit/checkpoint")
@@ -437,8 +442,11 @@ async def request(
             )
         case "GET /reports/{case_id}":
             return await http.get(f"/reports/{case}")
+        case "GET /reports/{case_id}/deliveries/{report_id}/pdf":
+            return await http.get(f"/reports/{case}/deliveries/{world.report_id}/pdf")
         case (
             "GET /reports/{case_id}/review"
+            | "GET /reports/{case_id}/heading"
             | "GET /reports/{case_id}/timeline"
             | "GET /reports/{case_id}/fhir"
         ):

@@ -30,6 +30,7 @@ PAGES = {
     "GET /app/cases/{case_id}",
     "POST /app/cases/{case_id}/grounds",
     "GET /app/cases/{case_id}/review",
+    "GET /app/cases/{case_id}/sent/{report_id}",
     "POST /app/cases/{case_id}/phone-report",
     "POST /app/cases/{case_id}/confirm",
     "POST /app/cases/{case_id}/disclosure-decisions",

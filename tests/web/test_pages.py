@@ -3,7 +3,7 @@ signing out, no case content in URLs, and the accessibility basics of every page
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -189,7 +189,8 @@ async def test_a_page_without_a_session_sends_the_visitor_to_sign_in(
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%dT%H:%M")
+    # As typed on a page of a clinic with no zone of its own: the default zone, UTC.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def guided_report_form(csrf: str) -> dict[str, list[str] | str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,8 @@ async def signed_in_page(chromium: Any, stack: Harness, user: WebUser) -> Any:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%dT%H:%M")
+    # As typed on a page of a clinic with no zone of its own: the default zone, UTC.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 async def shot(page: Any, directory: Path, name: str) -> None:
@@ -117,7 +118,10 @@ async def test_a_report_goes_from_the_practitioners_pages_to_compliance_and_the_
     assert await page.get_by_role("heading", name="What is withheld").first.is_visible()
     # The guided form asked only what the law needs, so nothing of it is withheld here.
     sent = await page.locator("section").first.inner_text()
-    assert "victim.name" in sent and "grounds.observations" in sent
+    # Listed by label with the value the recipient receives, never by path.
+    assert "Observations" in sent and grounds["grounds"]["observations"] in sent
+    assert grounds["victim"]["name"] in sent
+    assert "victim.name" not in sent and "grounds.observations" not in sent
     await shot(page, tmp_path, "5-practitioner-review")
     await page.get_by_role("button", name="Confirm and send these reports").click()
     await reload_until(page, lambda: page.get_by_role("heading", name="Sent").is_visible())

@@ -5,8 +5,11 @@
 | module | endpoints |
 |---|---|
 | `health` | ``/health``, ``/metrics`` (public) |
+| `api_docs` | ``/docs``, ``/redoc`` and their assets, all from this origin (public) |
 | `me` | ``/me``: who the token stands for |
 | `reports` | opening a report; its status, review and timeline |
+| `case_headings` | a case's heading: client reference, jurisdiction, kind, opened |
+| `sent_copies` | the PDF of exactly what a delivery sent, for the clinic's records |
 | `clinician_steps` | the steps on an open case (grounds, phone report...), as Temporal Updates |
 | `acknowledgements` | an agency's acknowledgement: its signed callback, or an agency user's |
 | `agency` | what an agency user sees: the reports delivered to their agency |

@@ -22,7 +22,12 @@ from sqlmodel import Session, col, select
 
 from dutyflow.api.deps import AgencyUser, SessionsDep
 from dutyflow.auth.case_access import audit_content_read
-from dutyflow.store.tables import DeliveryRecord, ReportDocument
+from dutyflow.store.tables import (
+    AcknowledgementRecord,
+    CaseRecord,
+    DeliveryRecord,
+    ReportDocument,
+)
 
 router = APIRouter(prefix="/agency", tags=["agency"])
 
@@ -35,6 +40,11 @@ class DeliveredReport(BaseModel):
     reference_number: str | None
     received_at: datetime
     delivered_at: datetime
+    # The report's kind and jurisdiction, and the agency's own acknowledgement of it (its
+    # decision; None while it awaits one): what an inbox is sorted and read by.
+    jurisdiction: str | None = None
+    kind: str | None = None
+    acknowledgement: str | None = None
 
 
 class DeliveredDocument(DeliveredReport):
@@ -88,6 +98,8 @@ def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredRepo
         if deliveries
         else {}
     )
+    kinds = _kinds_of(session, {d.case_id for d in deliveries})
+    acknowledged = _acknowledgements_of(session, [d.report_id for d in deliveries])
     return [
         DeliveredReport(
             report_id=d.report_id,
@@ -95,9 +107,36 @@ def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredRepo
             reference_number=d.reference_number,
             received_at=_utc(d.received_at),
             delivered_at=_utc(d.delivered_at),
+            jurisdiction=kinds.get(d.case_id, (None, None))[0],
+            kind=kinds.get(d.case_id, (None, None))[1],
+            acknowledgement=acknowledged.get(d.report_id),
         )
         for d in deliveries
     ]
+
+
+def _kinds_of(session: Session, case_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Each case's (jurisdiction, kind)."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(CaseRecord.case_id, CaseRecord.jurisdiction, CaseRecord.kind).where(
+            col(CaseRecord.case_id).in_(case_ids)
+        )
+    ).all()
+    return {case_id: (jurisdiction, kind) for case_id, jurisdiction, kind in rows}
+
+
+def _acknowledgements_of(session: Session, report_ids: list[str]) -> dict[str, str]:
+    """Each acknowledged report's decision."""
+    if not report_ids:
+        return {}
+    rows = session.exec(
+        select(AcknowledgementRecord.report_id, AcknowledgementRecord.decision).where(
+            col(AcknowledgementRecord.report_id).in_(report_ids)
+        )
+    ).all()
+    return dict(rows)
 
 
 @router.get("/reports", response_model=list[DeliveredReport])

@@ -41,7 +41,7 @@ from dutyflow.domain.case import CaseOpening, Reporter
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.validation import FieldProblem, opening_problems
 from dutyflow.store import audit_log
-from dutyflow.store.tables import ReportDocument
+from dutyflow.store.tables import DisclosureRecord, ReportDocument
 
 router = APIRouter()
 
@@ -72,6 +72,9 @@ class ReviewedDocument(BaseModel):
     withheld_fields: list[str]
     text: str
     html: str
+    # The values the recipient will receive, nested by case-file path (the limited fields the
+    # document was rendered from): the review lists them by label, with their values.
+    fields: dict[str, Any] = {}
 
 
 class Review(BaseModel):
@@ -178,6 +181,11 @@ async def review(
     agencies = {o.recipient_id: o.agency_name for o in current.obligations}
     with sessions() as session:
         rows = session.exec(select(ReportDocument).where(ReportDocument.case_id == case_id)).all()
+        limited = {
+            row.disclosure_id: record.fields
+            for row in rows
+            if (record := session.get(DisclosureRecord, row.disclosure_id)) is not None
+        }
     documents = [
         ReviewedDocument(
             recipient_id=row.recipient_id,
@@ -188,6 +196,7 @@ async def review(
             withheld_fields=disclosures[row.recipient_id].withheld_fields,
             text=row.text,
             html=row.html,
+            fields=limited.get(row.disclosure_id, {}),
         )
         for row in rows
         if row.recipient_id in disclosures

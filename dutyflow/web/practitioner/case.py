@@ -10,7 +10,7 @@ clinic's supervisor and compliance read it; the API decides what each of them ma
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +22,7 @@ from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.web import forms, submitted
 from dutyflow.web.api_client import ApiDep
+from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import policy_of_case
 from dutyflow.web.config import PagesDep, PoliciesDep
 from dutyflow.web.pages import Pages, redirect
@@ -29,7 +30,7 @@ from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import Posted, SignedIn
-from dutyflow.web.times import zone_name
+from dutyflow.web.times import now_local, zone_name
 
 # Stages in which Dutyflow itself is busy: the case page reloads itself (a meta refresh).
 BUSY_STAGES = frozenset({"opening", "determining-obligations", "preparing-report", "delivering"})
@@ -86,9 +87,10 @@ class CasePage:
                 session, NOT_YOURS, answer.status_code if answer.status_code in (403, 404) else 404
             )
         status = answer.json()
-        supervision, notice = await asyncio.gather(
+        supervision, notice, heading = await asyncio.gather(
             self.api.get(f"/reports/{case_id}/supervision"),
             self.api.get(f"/reports/{case_id}/privacy-notice"),
+            self.api.get(f"/reports/{case_id}/heading"),
         )
         revealable = None
         if session.role == "practitioner" and status["stage"] in SUPERVISION_STAGES:
@@ -99,7 +101,7 @@ class CasePage:
             "practitioner/case.html.j2",
             session,
             status_code=status_code,
-            title=f"Case {case_id}",
+            title=case_title(heading.json() if heading.status_code == 200 else None, case_id),
             refresh=3 if status["stage"] in BUSY_STAGES else None,
             case_id=case_id,
             status=status,
@@ -117,7 +119,7 @@ class CasePage:
             notice=notice.json() if notice.status_code == 200 else None,
             current_notice=notice_in_effect(status["jurisdiction"]),
             today=date.today().isoformat(),
-            now_local=datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M"),
+            now_local=now_local(),
             zone=zone_name(),
         )
 

@@ -21,6 +21,7 @@ from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
 from dutyflow.web import forms, submitted
 from dutyflow.web.api_client import ApiDep
+from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
 from dutyflow.web.pages import Pages, redirect
@@ -56,7 +57,12 @@ async def my_cases(
 ) -> Response:
     case_ids = await run_in_threadpool(own_case_ids, database, session.user_id)
     answers = await asyncio.gather(*(api.get(f"/reports/{c}") for c in case_ids))
-    cases = [a.json() for a in answers if a.status_code == 200]
+    headings = await asyncio.gather(*(api.get(f"/reports/{c}/heading") for c in case_ids))
+    cases = [
+        {**a.json(), "title": case_title(h.json() if h.status_code == 200 else None, c)}
+        for c, a, h in zip(case_ids, answers, headings, strict=True)
+        if a.status_code == 200
+    ]
     return pages.render("practitioner/cases.html.j2", session, title="My cases", cases=cases)
 
 
