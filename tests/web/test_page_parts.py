@@ -37,6 +37,7 @@ PAGES = {
     "POST /app/cases/{case_id}/contact-attempts",
     "POST /app/cases/{case_id}/inform-client",
     "POST /app/cases/{case_id}/retry-delivery",
+    "POST /app/cases/{case_id}/agency-reference",
     "POST /app/cases/{case_id}/supervision-reveals",
     "POST /app/cases/{case_id}/exceptions",
     "POST /app/cases/{case_id}/exceptions/{exception_id}/decision",
