@@ -195,6 +195,23 @@ class EscalationInput(BaseModel):
     escalated_at: datetime  # the workflow's clock: when the durable timer fired
 
 
+class DutyInput(BaseModel):
+    """A duty the case owes, with its deadline: written to the ``duty`` table when the workflow
+    starts watching it. ``kind`` is a `dutyflow.domain.duties.DutyKind` value."""
+
+    case_id: str
+    deadline_id: str
+    kind: str
+    due_at: datetime
+    citation: str
+
+
+class DutyMetInput(BaseModel):
+    case_id: str
+    deadline_id: str
+    met_at: datetime  # the workflow's clock: when the duty was seen met
+
+
 class Escalation(BaseModel):
     deadline_id: str
     notify: str

@@ -18,16 +18,23 @@ from workflows.case_state import CaseState
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
+    from activities.duties import DutyActivities
     from dutyflow import ids
     from dutyflow.contracts import (
         ESCALATED_TO,
         DeadlinePlan,
         DeliveryReceipt,
+        DutyInput,
+        DutyMetInput,
         EscalationInput,
         EscalationPoint,
     )
+    from dutyflow.domain.duties import duty_kind
 
 ACKNOWLEDGEMENT_LADDER = ("practitioner", "supervisor", "compliance")
+
+# Cases started before duties were tracked in the ``duty`` table replay without these steps.
+DUTIES_TRACKED = "duties-tracked"
 
 
 def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) -> DeadlinePlan:
@@ -81,24 +88,51 @@ class DeadlineWatchers:
 
     async def _escalate_until_met(self, plan: DeadlinePlan, met: Callable[[], bool]) -> None:
         """A durable timer per escalation step: whoever is next is told before the deadline
-        passes, unless the duty was met first."""
+        passes, unless the duty was met first. The duty is tracked from start to met."""
+        tracked = workflow.patched(DUTIES_TRACKED)
+        if tracked:
+            await self._track(plan)
         for point in plan.escalations:
             remaining = point.at - workflow.now()
             if remaining > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(met, timeout=remaining)
             if met():
-                return
-            escalation = await record(
-                CaseRecordActivities.escalate_deadline,
-                EscalationInput(
+                break
+            await self._escalate(plan, point)
+        await workflow.wait_condition(met)
+        if tracked:
+            await record(
+                DutyActivities.record_duty_met,
+                DutyMetInput(
                     case_id=self._case.case_id,
                     deadline_id=plan.deadline_id,
-                    notify=point.notify,
-                    due_at=plan.due_at,
-                    escalated_at=workflow.now(),
+                    met_at=workflow.now(),
                 ),
             )
-            self._case.status.escalations.append(escalation)
-            self._case.index(ESCALATED_TO.value_set(point.notify))
-        await workflow.wait_condition(met)
+
+    async def _track(self, plan: DeadlinePlan) -> None:
+        await record(
+            DutyActivities.track_duty,
+            DutyInput(
+                case_id=self._case.case_id,
+                deadline_id=plan.deadline_id,
+                kind=duty_kind(plan.deadline_id, self._case.status.obligations).value,
+                due_at=plan.due_at,
+                citation=plan.citation,
+            ),
+        )
+
+    async def _escalate(self, plan: DeadlinePlan, point: EscalationPoint) -> None:
+        escalation = await record(
+            CaseRecordActivities.escalate_deadline,
+            EscalationInput(
+                case_id=self._case.case_id,
+                deadline_id=plan.deadline_id,
+                notify=point.notify,
+                due_at=plan.due_at,
+                escalated_at=workflow.now(),
+            ),
+        )
+        self._case.status.escalations.append(escalation)
+        self._case.index(ESCALATED_TO.value_set(point.notify))

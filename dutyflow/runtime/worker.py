@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
+from activities.duties import DutyActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
@@ -50,6 +51,7 @@ def build_worker(
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
     supervision = SupervisionActivities(sessions, policies)
+    duties = DutyActivities(sessions)
     delivery = DeliveryActivities(sessions, policies, http, secrets, acknowledgement_base_url)
     return Worker(
         client,
@@ -76,6 +78,8 @@ def build_worker(
             supervision.record_consultation_decision,
             supervision.record_exception_request,
             supervision.record_exception_decision,
+            duties.track_duty,
+            duties.record_duty_met,
         ],
         activity_executor=executor,
         interceptors=[ActivityAuditInterceptor(sessions)],
