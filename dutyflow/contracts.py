@@ -219,6 +219,21 @@ class Escalation(BaseModel):
     escalated_at: datetime
 
 
+class EscalationNotice(BaseModel):
+    """One step of the ladder to tell: the escalation as recorded, and the kind of duty."""
+
+    escalation: EscalationInput
+    kind: str
+
+
+class NoticeOutcome(BaseModel):
+    """Whom the step reached (roles, in order), and how many messages were refused for good."""
+
+    told: list[str]
+    refused: int = 0
+    mail_configured: bool = True
+
+
 class DeliveryProblem(BaseModel):
     recipient_id: str
     agency_name: str

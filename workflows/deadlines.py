@@ -12,13 +12,15 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import record
+from workflows.activity_options import notify, record
 from workflows.case_state import CaseState
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
     from activities.duties import DutyActivities
+    from activities.notifications import NotificationActivities
     from dutyflow import ids
     from dutyflow.contracts import (
         ESCALATED_TO,
@@ -27,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         DutyInput,
         DutyMetInput,
         EscalationInput,
+        EscalationNotice,
         EscalationPoint,
     )
     from dutyflow.domain.duties import duty_kind
@@ -35,6 +38,8 @@ ACKNOWLEDGEMENT_LADDER = ("practitioner", "supervisor", "compliance")
 
 # Cases started before duties were tracked in the ``duty`` table replay without these steps.
 DUTIES_TRACKED = "duties-tracked"
+# Cases escalated before notifications were sent replay without the notifying step.
+ESCALATIONS_NOTIFIED = "escalations-notified"
 
 
 def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) -> DeadlinePlan:
@@ -124,15 +129,23 @@ class DeadlineWatchers:
         )
 
     async def _escalate(self, plan: DeadlinePlan, point: EscalationPoint) -> None:
-        escalation = await record(
-            CaseRecordActivities.escalate_deadline,
-            EscalationInput(
-                case_id=self._case.case_id,
-                deadline_id=plan.deadline_id,
-                notify=point.notify,
-                due_at=plan.due_at,
-                escalated_at=workflow.now(),
-            ),
+        """The step recorded, then its person told by e-mail (or the next one up, if the mail
+        server refuses). A mail server away for good does not hold the ladder back: the step
+        stays recorded, in the lists and the inbox, and the failure is in the history."""
+        request = EscalationInput(
+            case_id=self._case.case_id,
+            deadline_id=plan.deadline_id,
+            notify=point.notify,
+            due_at=plan.due_at,
+            escalated_at=workflow.now(),
         )
+        escalation = await record(CaseRecordActivities.escalate_deadline, request)
+        if workflow.patched(ESCALATIONS_NOTIFIED):
+            kind = duty_kind(plan.deadline_id, self._case.status.obligations).value
+            with contextlib.suppress(ActivityError):
+                await notify(
+                    NotificationActivities.notify_escalation,
+                    EscalationNotice(escalation=request, kind=kind),
+                )
         self._case.status.escalations.append(escalation)
         self._case.index(ESCALATED_TO.value_set(point.notify))

@@ -226,6 +226,23 @@ class DutyRecord(SQLModel, table=True):
     created_at: datetime = _time(default_factory=utcnow)
 
 
+class NotificationSent(SQLModel, table=True):
+    """One message of one escalation step to one person, handed to the mail server (``sent``) or
+    refused by it for good (``refused``): written in the same step as the message is sent, so a
+    retried step finds it and never sends twice. No case content: ids, roles and the outcome."""
+
+    __tablename__ = "notification_sent"
+
+    notification_id: str = Field(primary_key=True, max_length=300)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    escalation_id: str = Field(max_length=200)
+    user_id: str = Field(index=True, max_length=64)
+    role: str = Field(max_length=32)
+    message_id: str = Field(max_length=300)
+    outcome: str = Field(max_length=16)  # sent | refused
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
 @register
 class OutcomeRecord(SQLModel, table=True):
     __tablename__ = "outcome_record"
@@ -397,6 +414,11 @@ class UserAccount(SQLModel, table=True):
     # The web app's sign-in: an scrypt hash with its own salt (`dutyflow.auth.store`), never the
     # password. None: this user signs in with a token only.
     password_hash: str | None = Field(default=None, max_length=200)
+    # Where Dutyflow's notifications go (a deadline about to pass, escalated to this person), and
+    # whether this person wants them by e-mail. No address: nothing is sent, and the escalation
+    # goes on to the next person on the ladder.
+    email: str | None = Field(default=None, max_length=254)
+    notify_by_email: bool = Field(default=True)
 
 
 class ApiToken(SQLModel, table=True):
@@ -503,6 +525,7 @@ def all_tables() -> list[Any]:
             AcknowledgementRecord,
             EscalationRecord,
             DutyRecord,
+            NotificationSent,
             OutcomeRecord,
             AccountingEntry,
             AuditEntry,
