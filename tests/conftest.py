@@ -351,6 +351,7 @@ async def serve_api(
         secrets=stack.secrets,
         index_cases=stack.index_cases,
         payload_codec=payload_codec,
+        mail=stack.mail,
     )
     server = await serve(app, stack.api_socket, "api")
     token = token if token is not None else scenario_practitioner_token(stack.sessions)

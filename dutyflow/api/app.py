@@ -57,6 +57,7 @@ from dutyflow.auth.api import CHALLENGE, bearer_token
 from dutyflow.crypto.signing import ReplayGuard
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import MailSettings
 from dutyflow.observability import tracing
 from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import ApiMetrics
@@ -155,12 +156,14 @@ def create_app(
     payload_codec: PayloadCodec | None = None,
     codec_cors_origins: Sequence[str] = (),
     web_form_secret: bytes | None = None,
+    mail: MailSettings | None = None,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
-    the web forms' CSRF tokens, the same in every API process (default: random, this process's)."""
+    the web forms' CSRF tokens, the same in every API process (default: random, this process's).
+    ``mail``: where a user's test message is sent (default: nowhere, refused)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -180,6 +183,7 @@ def create_app(
     app.state.directory = directory
     app.state.agency_secrets = secrets
     app.state.replays = ReplayGuard()
+    app.state.mail = mail or MailSettings(None, "Dutyflow <dutyflow@localhost>", "")
     app.state.case_starts = CaseStarts(task_queue=task_queue, index_cases=index_cases)
     app.state.metrics = metrics
 

@@ -23,6 +23,7 @@ dependency                        ``app.state``        what the endpoint gets
 ``CaseStartsDep``                 ``case_starts``      task queue and indexing of new cases
 ``PayloadCodecDep``               ``payload_codec``    the codec server's payload codec
 ``CodecOriginsDep``               ``codec_origins``    the Temporal Web UI's origins (CORS)
+``MailDep``                       ``mail``             where Dutyflow's messages are sent
 ================================  ===================  ==========================================
 
 `provide_database` puts the database and authentication on a FastAPI app, `provide_codec` the
@@ -48,6 +49,7 @@ from dutyflow.auth.roles import Principal
 from dutyflow.crypto.signing import ReplayGuard
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import MailSettings
 from dutyflow.observability.metrics import ApiMetrics
 from dutyflow.store.db import SessionFactory
 
@@ -119,6 +121,11 @@ async def get_payload_codec(request: Request) -> PayloadCodec:
     return codec
 
 
+async def get_mail(request: Request) -> MailSettings:
+    mail: MailSettings = request.app.state.mail
+    return mail
+
+
 async def get_codec_origins(request: Request) -> frozenset[str]:
     origins: frozenset[str] = request.app.state.codec_origins
     return origins
@@ -126,6 +133,7 @@ async def get_codec_origins(request: Request) -> frozenset[str]:
 
 SessionsDep = Annotated[SessionFactory, Depends(get_sessions)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+MailDep = Annotated[MailSettings, Depends(get_mail)]
 PoliciesDep = Annotated[PolicyLibrary, Depends(get_policies)]
 DirectoryDep = Annotated[AgencyDirectory, Depends(get_directory)]
 AgencySecretsDep = Annotated[AgencySecrets, Depends(get_agency_secrets)]

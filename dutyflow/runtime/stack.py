@@ -124,6 +124,8 @@ def api_app(settings: Settings) -> Any:
     from dutyflow.crypto.keys import web_form_secret
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
+    from dutyflow.mail.configured import configured_mail_server
+    from dutyflow.notifications.escalation import MailSettings
     from dutyflow.runtime.temporal import connect, settings_codec
     from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema
@@ -142,6 +144,9 @@ def api_app(settings: Settings) -> Any:
         payload_codec=settings_codec(settings),
         codec_cors_origins=settings.resolved_codec_cors_origins,
         web_form_secret=web_form_secret(settings),
+        mail=MailSettings(
+            configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+        ),
     )
 
 
