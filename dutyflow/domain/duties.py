@@ -82,3 +82,14 @@ def is_overdue(due_at: datetime, met_at: datetime | None, now: datetime) -> bool
 def is_at_risk(due_at: datetime, met_at: datetime | None, now: datetime, within: timedelta) -> bool:
     """A duty still open whose deadline passes within ``within``."""
     return met_at is None and now <= due_at <= now + within
+
+
+def countdown(due_at: datetime, now: datetime) -> str:
+    """A deadline as a person reads it: ``due in 1 h 5 min`` or ``overdue by 3 min``."""
+    seconds = int((due_at - now).total_seconds())
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours else []) + [f"{mins} min"]
+    text = " ".join(parts)
+    return f"due in {text}" if seconds >= 0 else f"overdue by {text}"

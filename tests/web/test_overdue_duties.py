@@ -14,7 +14,7 @@ import pytest
 from dutyflow.demo import example_case as scenario
 from tests.cli_in_process import in_process
 from tests.conftest import Harness
-from tests.reporting import document_grounds, ok, open_report_as
+from tests.reporting import document_grounds, ok, open_report_as, record_phone_report
 from tests.web.conftest import section, signed_in
 
 # The page and the command read what the API reads, which other tests run on both databases.
@@ -82,3 +82,40 @@ async def test_a_phone_report_overdue_is_in_every_overdue_list(
     assert (status, err) == (0, "")
     assert case_id in out and "OVERDUE" in out and "phone-report" in out
     assert "1 case(s)." in out
+
+
+async def test_inbox_shows_the_overdue_call_to_its_practitioner_escalated_to_others_then_met(
+    api: httpx.AsyncClient, callers
+) -> None:
+    clinic = f"clinic-{uuid.uuid4().hex[:12]}"
+    practitioner = callers.new("practitioner", clinic_id=clinic)
+    supervisor = callers.new("supervisor", clinic_id=clinic)
+    officer = callers.new("compliance")
+    case_id = await open_report_as(practitioner)
+    await document_grounds(practitioner.http, case_id, grounds_formed_minutes_ago(40))
+    await listed_overdue_and_escalated(officer.http, clinic)
+
+    [mine] = [t for t in ok(await practitioner.http.get("/me/tasks")) if t["case_id"] == case_id]
+    assert mine["category"] == "overdue" and mine["what"] == "make the statutory phone report"
+    assert mine["countdown"].startswith("overdue by 2") and mine["met_at"] is None
+    for lead in (supervisor, officer):
+        theirs = [t for t in ok(await lead.http.get("/me/tasks")) if t["case_id"] == case_id]
+        assert [t["category"] for t in theirs] == ["escalated-to-me"]
+        assert theirs[0]["escalated_to"] == "compliance"
+    other_clinic = callers.new("supervisor", clinic_id=f"clinic-{uuid.uuid4().hex[:12]}")
+    assert case_id not in {t["case_id"] for t in ok(await other_clinic.http.get("/me/tasks"))}
+
+    await record_phone_report(practitioner.http, case_id)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        tasks = [t for t in ok(await practitioner.http.get("/me/tasks")) if t["case_id"] == case_id]
+        phone = [t for t in tasks if t["what"] == "make the statutory phone report"]
+        if phone and phone[0]["category"] == "met":
+            break
+        assert loop.time() < deadline, tasks
+        await asyncio.sleep(0.1)
+    assert phone[0]["met_at"] is not None and phone[0]["countdown"] is None
+    assert tasks[-1] == phone[0]  # met ones come last
+    theirs = [t for t in ok(await officer.http.get("/me/tasks")) if t["case_id"] == case_id]
+    assert theirs == []

@@ -8,6 +8,8 @@ POST /me/notifications/test     send the caller a test message (no case content)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +21,8 @@ from dutyflow.auth.store import AccountRefused
 from dutyflow.contracts import Actor
 from dutyflow.mail.transport import MailNotSent
 from dutyflow.notifications.test_message import send_test_message
+from dutyflow.tasks.inbox import inbox
+from dutyflow.tasks.sources import Task
 
 router = APIRouter()
 
@@ -92,3 +96,10 @@ async def send_me_a_test_message(
     except MailNotSent as err:
         raise field_refusal("email", f"the test message was not sent: {err}", 502) from None
     return TestMessageSent(sent=True)
+
+
+@router.get("/me/tasks", response_model=list[Task])
+async def my_tasks(principal: CurrentUser, sessions: SessionsDep) -> list[Task]:
+    """What is due from me soon, overdue, escalated to me, awaiting my decision, and what I met
+    lately; ordered by deadline, each with its countdown in words."""
+    return await run_in_threadpool(inbox, sessions, principal, datetime.now(UTC))
