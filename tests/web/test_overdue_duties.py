@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from dutyflow.auth.store import set_password
 from dutyflow.demo import example_case as scenario
 from tests.cli_in_process import in_process
 from tests.conftest import Harness
 from tests.reporting import document_grounds, ok, open_report_as, record_phone_report
-from tests.web.conftest import section, signed_in
+from tests.web.conftest import WebUser, section, signed_in
 
 # The page and the command read what the API reads, which other tests run on both databases.
 pytestmark = pytest.mark.one_database
@@ -68,8 +69,21 @@ async def test_a_phone_report_overdue_is_in_every_overdue_list(
     assert kinds["phone-report"]["overdue"] is True
 
     async with signed_in(stack, web_users("compliance")) as desk:
-        overdue_section = section((await desk.get("/app/compliance")).text, "overdue-title")
+        home = (await desk.get("/app/compliance")).text
+    overdue_section = section(home, "overdue-title")
     assert case_id in overdue_section and "phone report: overdue by" in overdue_section
+    # The start page leads with what is escalated to the officer: this call, first.
+    assert home.index('id="escalated-title"') < home.index('id="chain-title"')
+    escalated = section(home, "escalated-title")
+    assert case_id in escalated and "make the statutory phone report" in escalated
+
+    password = "a long enough password 1"
+    set_password(stack.sessions, practitioner.user_id, password)
+    owner = WebUser(practitioner.user_id, password, "practitioner", clinic, None)
+    async with signed_in(stack, owner) as desk:
+        mine = section((await desk.get("/app/tasks")).text, "tasks-title")
+    assert case_id in mine and "make the statutory phone report" in mine
+    assert "Overdue" in mine and "overdue by" in mine
 
     for name, value in {
         "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
