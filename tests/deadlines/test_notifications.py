@@ -138,9 +138,25 @@ async def test_an_unmade_phone_report_mails_practitioner_then_supervisor_then_co
                 with stack.sessions() as session:
                     overdue = duties.open_duties(session, duties.DutyFilter(due_before=now))
                 assert "phone-report" in {d.duty.kind for d in overdue if d.duty.case_id == case_id}
+                with stack.sessions() as session:
+                    entries = audit_log.entries_for_case(session, case_id)
                 await stack.client.get_workflow_handle(case_id).terminate("test finished")
 
     assert ours() == LADDER  # each exactly once, in order
+    # The case's audit trail (which its timeline shows) has each step and each message sent.
+    escalated = [
+        e.details["notify"]
+        for e in entries
+        if e.step == "deadline-escalated" and e.details["deadline"] == "phone-report"
+    ]
+    assert escalated == LADDER
+    ours_sent = set(people.user_ids.values())
+    sent = [
+        e.details["role"]
+        for e in entries
+        if e.step == "notification-sent" and e.details["user_id"] in ours_sent
+    ]
+    assert sent == LADDER
     for message in inbox.accepted:
         if people.role_of(message) is None:
             continue
