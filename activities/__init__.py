@@ -8,4 +8,5 @@ writing its record and its audit entry in one transaction (the decisions they re
     reports        the report rendered per recipient; the phone call's script
     delivery       delivering a report to an agency's intake endpoint
     supervision    supervisor consultations and disclosure exceptions
+    duties         every duty with a deadline: taken on, met
 """

@@ -36,7 +36,7 @@ from dutyflow.domain.case import ContactOutcome, PhoneReport
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.validation import grounds_rules_for
-from dutyflow.store import audit_log
+from dutyflow.store import audit_log, duties
 from dutyflow.store.case_file import load_case, obligations_for
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step, step_recorded
@@ -395,6 +395,7 @@ class CaseRecordActivities:
                     escalated_at=now,
                 )
             )
+            duties.mark_escalated(session, request.case_id, request.deadline_id, request.notify)
 
         record_step(
             self._sessions,

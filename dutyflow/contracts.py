@@ -195,11 +195,43 @@ class EscalationInput(BaseModel):
     escalated_at: datetime  # the workflow's clock: when the durable timer fired
 
 
+class DutyInput(BaseModel):
+    """A duty the case owes, with its deadline: written to the ``duty`` table when the workflow
+    starts watching it. ``kind`` is a `dutyflow.domain.duties.DutyKind` value."""
+
+    case_id: str
+    deadline_id: str
+    kind: str
+    due_at: datetime
+    citation: str
+
+
+class DutyMetInput(BaseModel):
+    case_id: str
+    deadline_id: str
+    met_at: datetime  # the workflow's clock: when the duty was seen met
+
+
 class Escalation(BaseModel):
     deadline_id: str
     notify: str
     due_at: datetime
     escalated_at: datetime
+
+
+class EscalationNotice(BaseModel):
+    """One step of the ladder to tell: the escalation as recorded, and the kind of duty."""
+
+    escalation: EscalationInput
+    kind: str
+
+
+class NoticeOutcome(BaseModel):
+    """Whom the step reached (roles, in order), and how many messages were refused for good."""
+
+    told: list[str]
+    refused: int = 0
+    mail_configured: bool = True
 
 
 class DeliveryProblem(BaseModel):

@@ -63,6 +63,11 @@ def inform_client_decision_id(case_id: str) -> str:
     return f"{case_id}/inform-client"
 
 
+def duty_id(case_id: str, deadline_id: str) -> str:
+    """A duty the case owes by one deadline (``DutyRecord``)."""
+    return f"{case_id}/duty/{deadline_id}"
+
+
 def escalation_id(case_id: str, deadline_id: str, notify: str) -> str:
     """One step of a deadline's escalation ladder: who was told before it passed."""
     return f"{case_id}/{escalation_key(deadline_id, notify)}"

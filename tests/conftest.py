@@ -31,6 +31,7 @@ from dutyflow.crypto.signed_note import NoteSigner
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import MailSettings
 from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.runtime.stack import temporal_cli
 from dutyflow.runtime.temporal import data_converter
@@ -265,6 +266,7 @@ class Harness:
     secrets: AgencySecrets
     api_socket: socket.socket
     index_cases: bool = True
+    mail: MailSettings | None = None  # where escalations are e-mailed (none: audited as not sent)
 
     @property
     def api_url(self) -> str:
@@ -282,6 +284,7 @@ class Harness:
             executor=executor,
             secrets=self.secrets,
             acknowledgement_base_url=self.api_url,
+            mail=self.mail,
         )
 
 
@@ -353,6 +356,7 @@ async def serve_api(
         index_cases=stack.index_cases,
         payload_codec=payload_codec,
         clinic_time_zones=clinic_time_zones,
+        mail=stack.mail,
     )
     server = await serve(app, stack.api_socket, "api")
     token = token if token is not None else scenario_practitioner_token(stack.sessions)

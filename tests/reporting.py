@@ -118,10 +118,20 @@ async def agency_inbox(intake_url: str, agency_id: str) -> list[dict[str, Any]]:
         return ok(await intake.get(f"/agencies/{agency_id}/reports"))
 
 
+# The duties' bookkeeping, written by each deadline's watcher alongside the case's steps (so in
+# no fixed order with them); `tests/deadlines` and `tests/web/test_overdue_duties.py` check it.
+DUTY_BOOKKEEPING = ("duty-taken-on", "duty-met", "notification-")
+
+
 def domain_steps(entries) -> list[str]:
-    """The audited domain events, without the per-attempt activity entries around them and the
-    reads of the case's content (the review the practitioner reads before confirming)."""
+    """The audited domain events, without the per-attempt activity entries around them, the
+    reads of the case's content (the review the practitioner reads before confirming) and the
+    duties' bookkeeping."""
     steps = [e.step if hasattr(e, "step") else e["step"] for e in entries]
     return [
-        step for step in steps if not step.startswith("activity-") and step != CONTENT_READ_STEP
+        step
+        for step in steps
+        if not step.startswith("activity-")
+        and step != CONTENT_READ_STEP
+        and not step.startswith(DUTY_BOOKKEEPING)
     ]

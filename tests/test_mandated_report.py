@@ -124,7 +124,9 @@ async def test_every_activity_attempt_is_audited_from_start_to_completion(api, s
     attempts = [e for e in entries if e.step.startswith("activity-")]
     started = [e.details["activity"] for e in attempts if e.step == "activity-started"]
     completed = [e.details["activity"] for e in attempts if e.step == "activity-completed"]
-    assert started == completed
+    # Every attempt that started completed (the deadlines' watchers run theirs alongside the
+    # case's steps, so the two lists interleave differently).
+    assert sorted(started) == sorted(completed)
     assert started[0] == "open_case" and started[-1] == "record_outcome"
     assert {"record_grounds", "limit_disclosure", "render_report", "deliver_report"} <= set(started)
     assert all(e.actor_role == "system" for e in attempts)

@@ -93,3 +93,32 @@ async def deliver(
         heartbeat_timeout=DELIVERING.heartbeat_timeout,
         retry_policy=DELIVERING.retry_policy,
     )
+
+
+# Telling the people at an escalation step by e-mail: heartbeats while the mail server answers
+# (a killed worker's step is retried within seconds), and gives up after about an hour of a mail
+# server that does not answer, so that the ladder's next steps are not held back.
+NOTIFYING = ActivityOptions(
+    start_to_close_timeout=timedelta(minutes=5),
+    heartbeat_timeout=timedelta(seconds=10),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=2),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(minutes=10),
+        maximum_attempts=12,
+        non_retryable_error_types=NOT_RETRYABLE,
+    ),
+)
+
+
+async def notify(
+    activity: Callable[[SelfType, ParamType], Awaitable[ReturnType]], arg: ParamType
+) -> ReturnType:
+    """Run a notifying activity (an ``async`` method) with the `NOTIFYING` options."""
+    return await workflow.execute_activity_method(
+        activity,
+        arg,
+        start_to_close_timeout=NOTIFYING.start_to_close_timeout,
+        heartbeat_timeout=NOTIFYING.heartbeat_timeout,
+        retry_policy=NOTIFYING.retry_policy,
+    )

@@ -12,22 +12,34 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import record
+from workflows.activity_options import notify, record
 from workflows.case_state import CaseState
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
+    from activities.duties import DutyActivities
+    from activities.notifications import NotificationActivities
     from dutyflow import ids
     from dutyflow.contracts import (
         ESCALATED_TO,
         DeadlinePlan,
         DeliveryReceipt,
+        DutyInput,
+        DutyMetInput,
         EscalationInput,
+        EscalationNotice,
         EscalationPoint,
     )
+    from dutyflow.domain.duties import duty_kind
 
 ACKNOWLEDGEMENT_LADDER = ("practitioner", "supervisor", "compliance")
+
+# Cases started before duties were tracked in the ``duty`` table replay without these steps.
+DUTIES_TRACKED = "duties-tracked"
+# Cases escalated before notifications were sent replay without the notifying step.
+ESCALATIONS_NOTIFIED = "escalations-notified"
 
 
 def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) -> DeadlinePlan:
@@ -81,27 +93,61 @@ class DeadlineWatchers:
 
     async def _escalate_until_met(self, plan: DeadlinePlan, met: Callable[[], bool]) -> None:
         """A durable timer per escalation step: whoever is next is told before the deadline
-        passes, unless the duty was met first."""
+        passes, unless the duty was met first. The duty is tracked from start to met."""
+        tracked = workflow.patched(DUTIES_TRACKED)
+        if tracked:
+            await self._track(plan)
         for point in plan.escalations:
             remaining = point.at - workflow.now()
             if remaining > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(met, timeout=remaining)
             if met():
-                plan.met_at = workflow.now()
-                return
-            escalation = await record(
-                CaseRecordActivities.escalate_deadline,
-                EscalationInput(
+                break
+            await self._escalate(plan, point)
+        await workflow.wait_condition(met)
+        # The status the Query reports changes here with no command, so old histories replay.
+        plan.met_at = workflow.now()
+        if tracked:
+            await record(
+                DutyActivities.record_duty_met,
+                DutyMetInput(
                     case_id=self._case.case_id,
                     deadline_id=plan.deadline_id,
-                    notify=point.notify,
-                    due_at=plan.due_at,
-                    escalated_at=workflow.now(),
+                    met_at=workflow.now(),
                 ),
             )
-            self._case.status.escalations.append(escalation)
-            self._case.index(ESCALATED_TO.value_set(point.notify))
-        await workflow.wait_condition(met)
-        # Only the status the Query reports changes: no command, so old histories replay.
-        plan.met_at = workflow.now()
+
+    async def _track(self, plan: DeadlinePlan) -> None:
+        await record(
+            DutyActivities.track_duty,
+            DutyInput(
+                case_id=self._case.case_id,
+                deadline_id=plan.deadline_id,
+                kind=duty_kind(plan.deadline_id, self._case.status.obligations).value,
+                due_at=plan.due_at,
+                citation=plan.citation,
+            ),
+        )
+
+    async def _escalate(self, plan: DeadlinePlan, point: EscalationPoint) -> None:
+        """The step recorded, then its person told by e-mail (or the next one up, if the mail
+        server refuses). A mail server away for good does not hold the ladder back: the step
+        stays recorded, in the lists and the inbox, and the failure is in the history."""
+        request = EscalationInput(
+            case_id=self._case.case_id,
+            deadline_id=plan.deadline_id,
+            notify=point.notify,
+            due_at=plan.due_at,
+            escalated_at=workflow.now(),
+        )
+        escalation = await record(CaseRecordActivities.escalate_deadline, request)
+        if workflow.patched(ESCALATIONS_NOTIFIED):
+            kind = duty_kind(plan.deadline_id, self._case.status.obligations).value
+            with contextlib.suppress(ActivityError):
+                await notify(
+                    NotificationActivities.notify_escalation,
+                    EscalationNotice(escalation=request, kind=kind),
+                )
+        self._case.status.escalations.append(escalation)
+        self._case.index(ESCALATED_TO.value_set(point.notify))

@@ -59,6 +59,7 @@ from dutyflow.api.routes import (
 from dutyflow.auth.api import CHALLENGE, bearer_token
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import MailSettings
 from dutyflow.observability import tracing
 from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import ApiMetrics
@@ -163,13 +164,15 @@ def create_app(
     codec_cors_origins: Sequence[str] = (),
     web_form_secret: bytes | None = None,
     clinic_time_zones: ClinicTimeZones | None = None,
+    mail: MailSettings | None = None,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
     the web forms' CSRF tokens, the same in every API process (default: random, this process's).
-    ``clinic_time_zones``: the zone each clinic's pages show and take times in (default: UTC)."""
+    ``clinic_time_zones``: the zone each clinic's pages show and take times in (default: UTC);
+    ``mail``: where a user's test message is sent (default: nowhere, refused)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -191,6 +194,7 @@ def create_app(
     app.state.policies = policies
     app.state.directory = directory
     app.state.agency_secrets = secrets
+    app.state.mail = mail or MailSettings(None, "Dutyflow <dutyflow@localhost>", "")
     app.state.case_starts = CaseStarts(task_queue=task_queue, index_cases=index_cases)
     app.state.metrics = metrics
 

@@ -22,6 +22,7 @@ dependency                        ``app.state``        what the endpoint gets
 ``CaseStartsDep``                 ``case_starts``      task queue and indexing of new cases
 ``PayloadCodecDep``               ``payload_codec``    the codec server's payload codec
 ``CodecOriginsDep``               ``codec_origins``    the Temporal Web UI's origins (CORS)
+``MailDep``                       ``mail``             where Dutyflow's messages are sent
 ================================  ===================  ==========================================
 
 `provide_database` puts the database and authentication on a FastAPI app, `provide_codec` the
@@ -46,6 +47,7 @@ from dutyflow.auth.case_access import CaseGrant, grant_to_act, grant_to_read
 from dutyflow.auth.roles import Principal
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import MailSettings
 from dutyflow.observability.metrics import ApiMetrics
 from dutyflow.store.db import SessionFactory
 
@@ -112,6 +114,11 @@ async def get_payload_codec(request: Request) -> PayloadCodec:
     return codec
 
 
+async def get_mail(request: Request) -> MailSettings:
+    mail: MailSettings = request.app.state.mail
+    return mail
+
+
 async def get_codec_origins(request: Request) -> frozenset[str]:
     origins: frozenset[str] = request.app.state.codec_origins
     return origins
@@ -119,6 +126,7 @@ async def get_codec_origins(request: Request) -> frozenset[str]:
 
 SessionsDep = Annotated[SessionFactory, Depends(get_sessions)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+MailDep = Annotated[MailSettings, Depends(get_mail)]
 PoliciesDep = Annotated[PolicyLibrary, Depends(get_policies)]
 DirectoryDep = Annotated[AgencyDirectory, Depends(get_directory)]
 AgencySecretsDep = Annotated[AgencySecrets, Depends(get_agency_secrets)]

@@ -12,9 +12,11 @@ from dutyflow.cli import process
 
 def add_case_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cases = subparsers.add_parser("cases", help="open, overdue and at-risk cases")
-    cases.add_argument("--overdue", action="store_true", help="written report deadline passed")
     cases.add_argument(
-        "--at-risk-hours", type=float, metavar="HOURS", help="written report due within HOURS"
+        "--overdue", action="store_true", help="a duty's deadline passed (phone, written, ...)"
+    )
+    cases.add_argument(
+        "--at-risk-hours", type=float, metavar="HOURS", help="a duty due within HOURS"
     )
     cases.add_argument("--stage")
     cases.add_argument("--clinic")
@@ -31,6 +33,8 @@ def add_case_commands(subparsers: argparse._SubParsersAction) -> None:  # type: 
 def cmd_cases(args: argparse.Namespace) -> None:
     from dutyflow.compliance.case_lists import CaseFilter, list_cases
     from dutyflow.runtime.temporal import connect
+    from dutyflow.store.case_database import case_database
+    from dutyflow.store.db import session_factory
 
     settings = process.load_settings()
     try:
@@ -52,17 +56,17 @@ def cmd_cases(args: argparse.Namespace) -> None:
         process.exit_now(2)
 
     async def run() -> None:
-        listings = await list_cases(await connect(settings), filters)
-        print(
-            f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} "
-            "written report due"
-        )
+        sessions = session_factory(case_database(settings))
+        listings = await list_cases(await connect(settings), filters, sessions=sessions)
+        print(f"{'case':<38} {'stage':<24} {'clinic':<16} {'jurisdiction':<12} {'kind':<12} due")
         for c in listings:
-            due = f"{c.written_report_due:%Y-%m-%d %H:%M} UTC" if c.written_report_due else "-"
+            due = c.next_due or c.written_report_due
+            shown = f"{due:%Y-%m-%d %H:%M} UTC" if due else "-"
             flag = "  OVERDUE" if c.overdue else ""
+            owed = "  " + ", ".join(d.kind for d in c.duties) if c.duties else ""
             print(
                 f"{c.case_id:<38} {c.stage or '-':<24} {c.clinic or '-':<16} "
-                f"{c.jurisdiction or '-':<12} {c.kind or '-':<12} {due}{flag}"
+                f"{c.jurisdiction or '-':<12} {c.kind or '-':<12} {shown}{flag}{owed}"
             )
         print(f"{len(listings)} case(s).")
 

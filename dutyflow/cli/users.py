@@ -6,6 +6,9 @@
     dutyflow users disable --id ID        disable the account (its tokens stop working)
     dutyflow users password --id ID       set the web app sign-in password (stdin or a prompt)
     dutyflow users list                   the accounts (no tokens, no hashes)
+    dutyflow users notify --id ID [--email ADDRESS | --no-email] [--on | --off]
+                                          where and whether the user is notified by e-mail
+    dutyflow users test-message --id ID   send the user a test message (no case content)
 
 Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A token is
 printed once, when issued; only its hash is stored, so it cannot be shown again. Errors name the
@@ -34,6 +37,7 @@ _OPTION_FOR_FIELD = {
     "role": "--role",
     "clinic_id": "--clinic",
     "agency_id": "--agency",
+    "email": "--email",
 }
 
 
@@ -99,6 +103,25 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     password.set_defaults(run=cmd_users_password)
 
     users.add_parser("list", help="the users, without tokens").set_defaults(run=cmd_users_list)
+
+    notify = users.add_parser(
+        "notify",
+        help="the user's e-mail address and whether they are notified by e-mail",
+        description="Set where Dutyflow's notifications (a deadline escalated to the user) go. "
+        "Without --email or --no-email the address stays as it is.",
+    )
+    notify.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    address = notify.add_mutually_exclusive_group()
+    address.add_argument("--email", metavar="ADDRESS", help="the user's e-mail address")
+    address.add_argument("--no-email", action="store_true", help="remove the address")
+    wanted = notify.add_mutually_exclusive_group()
+    wanted.add_argument("--on", dest="notify", action="store_true", default=None)
+    wanted.add_argument("--off", dest="notify", action="store_false")
+    notify.set_defaults(run=cmd_users_notify)
+
+    test = users.add_parser("test-message", help="send the user a test message")
+    test.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    test.set_defaults(run=cmd_users_test_message)
 
 
 def _fail(message: str) -> None:
@@ -285,6 +308,70 @@ def cmd_users_list(_args: argparse.Namespace) -> None:
                     cell.ljust(width) for cell, width in zip(row, widths, strict=True)
                 ).rstrip()
             )
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_notify(args: argparse.Namespace) -> None:
+    from dutyflow.auth.notification_preferences import (
+        preferences_of,
+        set_notification_preferences,
+    )
+    from dutyflow.auth.store import AccountRefused
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            current = preferences_of(sessions, args.user_id)
+            email = None if args.no_email else (args.email or current.email)
+            wanted = current.notify_by_email if args.notify is None else args.notify
+            now = set_notification_preferences(
+                sessions,
+                args.user_id,
+                email=email,
+                notify_by_email=wanted,
+                actor=process.cli_actor(),
+            )
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        where = now.email or "no address"
+        print(f"User {args.user_id}: {where}; e-mail {'on' if now.notify_by_email else 'off'}.")
+        return 0
+
+    _with_sessions(run)
+
+
+def cmd_users_test_message(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from dutyflow.auth.notification_preferences import preferences_of
+    from dutyflow.auth.store import AccountRefused
+    from dutyflow.mail.configured import configured_mail_server
+    from dutyflow.mail.transport import MailNotSent
+    from dutyflow.notifications.escalation import MailSettings
+    from dutyflow.notifications.test_message import send_test_message
+
+    settings = process.load_settings()
+    mail = MailSettings(
+        configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+    )
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            address = preferences_of(sessions, args.user_id).email
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        if address is None:
+            print("dutyflow users: --id: the user has no e-mail address", file=sys.stderr)
+            return 2
+        try:
+            asyncio.run(send_test_message(mail, address))
+        except MailNotSent as err:
+            print(f"dutyflow users: the test message was not sent: {err}", file=sys.stderr)
+            return 1
+        print(f"Test message sent to user {args.user_id}.")
         return 0
 
     _with_sessions(run)

@@ -124,6 +124,8 @@ def api_app(settings: Settings) -> Any:
     from dutyflow.crypto.keys import web_form_secret
     from dutyflow.domain.agencies import AgencyDirectory
     from dutyflow.domain.policy import PolicyLibrary
+    from dutyflow.mail.configured import configured_mail_server
+    from dutyflow.notifications.escalation import MailSettings
     from dutyflow.runtime.temporal import connect, settings_codec
     from dutyflow.store.case_database import case_database
     from dutyflow.store.db import create_schema
@@ -144,6 +146,9 @@ def api_app(settings: Settings) -> Any:
         codec_cors_origins=settings.resolved_codec_cors_origins,
         web_form_secret=web_form_secret(settings),
         clinic_time_zones=ClinicTimeZones(settings.time_zone, settings.clinic_time_zones),
+        mail=MailSettings(
+            configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+        ),
     )
 
 

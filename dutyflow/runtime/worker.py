@@ -19,12 +19,15 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.agency_references import AgencyReferenceActivities
 from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
+from activities.duties import DutyActivities
+from activities.notifications import NotificationActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from dutyflow.crypto.keys import agency_secrets
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.notifications.escalation import EscalationNotifier, MailSettings
 from dutyflow.runtime.activity_audit import ActivityAuditInterceptor
 from dutyflow.settings import Settings
 from dutyflow.store.db import SessionFactory
@@ -48,15 +51,20 @@ def build_worker(
     acknowledgement_follow_up: timedelta = timedelta(hours=24),
     around_audit: Sequence[Interceptor] = (),
     inside_audit: Sequence[Interceptor] = (),
+    mail: MailSettings | None = None,
 ) -> Worker:
     """The worker of case workflows and their activities. Every activity attempt is audited;
     ``around_audit`` and ``inside_audit`` add interceptors outside and inside that audit (the
-    benchmark's profile times an attempt with and without it)."""
+    benchmark's profile times an attempt with and without it). ``mail``: where escalations are
+    e-mailed; none: every escalation is audited as not sent."""
+    mail = mail or MailSettings(None, "Dutyflow <dutyflow@localhost>", "")
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
     supervision = SupervisionActivities(sessions, policies)
     references = AgencyReferenceActivities(sessions)
+    duties = DutyActivities(sessions)
+    notifications = NotificationActivities(EscalationNotifier(sessions, mail))
     delivery = DeliveryActivities(
         sessions, policies, directory, http, secrets, acknowledgement_base_url
     )
@@ -86,6 +94,9 @@ def build_worker(
             supervision.record_consultation_decision,
             supervision.record_exception_request,
             supervision.record_exception_decision,
+            duties.track_duty,
+            duties.record_duty_met,
+            notifications.notify_escalation,
         ],
         activity_executor=executor,
         interceptors=[*around_audit, ActivityAuditInterceptor(sessions), *inside_audit],
@@ -103,6 +114,7 @@ async def run_worker(
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
     from dutyflow import observability
     from dutyflow.crypto.keys import audit_log_signer
+    from dutyflow.mail.configured import configured_mail_server
     from dutyflow.runtime.temporal import connect, ensure_search_attributes
     from dutyflow.store.audit_checkpoints import (
         CheckpointKeeper,
@@ -140,6 +152,9 @@ async def run_worker(
                 secrets=agency_secrets(settings),
                 acknowledgement_base_url=settings.resolved_acknowledgement_base_url,
                 acknowledgement_follow_up=timedelta(hours=settings.acknowledgement_follow_up_hours),
+                mail=MailSettings(
+                    configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+                ),
             )
             async with worker:
                 logger.info(

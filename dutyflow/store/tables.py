@@ -199,6 +199,52 @@ class EscalationRecord(SQLModel, table=True):
     escalated_at: datetime = _time(default_factory=utcnow)
 
 
+class DutyRecord(SQLModel, table=True):
+    """A duty the case owes by a deadline (the phone report, the written report, the contacts to
+    attempt, the acknowledgement follow-up, the decision to inform the client): when it is due,
+    when it was met, and how far up the escalation ladder it has gone. The overdue and at-risk
+    lists read the open ones by deadline. No case content: kinds, roles and times."""
+
+    __tablename__ = "duty"
+    __table_args__ = (
+        Index(
+            "ix_duty_open_by_due",
+            "due_at",
+            postgresql_where=text("met_at IS NULL"),
+            sqlite_where=text("met_at IS NULL"),
+        ),
+    )
+
+    duty_id: str = Field(primary_key=True, max_length=200)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    deadline_id: str = Field(max_length=100)
+    kind: str = Field(max_length=32)
+    owed_by: str = Field(default="practitioner", max_length=32)  # the role who must act
+    due_at: datetime = _time()
+    citation: str = Field(max_length=300)
+    met_at: datetime | None = _time(default=None)
+    escalation_level: int = 0  # how many steps of the ladder have been told
+    escalated_to: str | None = Field(default=None, max_length=32)  # the latest told
+    created_at: datetime = _time(default_factory=utcnow)
+
+
+class NotificationSent(SQLModel, table=True):
+    """One message of one escalation step to one person, handed to the mail server (``sent``) or
+    refused by it for good (``refused``): written in the same step as the message is sent, so a
+    retried step finds it and never sends twice. No case content: ids, roles and the outcome."""
+
+    __tablename__ = "notification_sent"
+
+    notification_id: str = Field(primary_key=True, max_length=300)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    escalation_id: str = Field(max_length=200)
+    user_id: str = Field(index=True, max_length=64)
+    role: str = Field(max_length=32)
+    message_id: str = Field(max_length=300)
+    outcome: str = Field(max_length=16)  # sent | refused
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
 @register
 class OutcomeRecord(SQLModel, table=True):
     __tablename__ = "outcome_record"
@@ -370,6 +416,11 @@ class UserAccount(SQLModel, table=True):
     # The web app's sign-in: an scrypt hash with its own salt (`dutyflow.auth.store`), never the
     # password. None: this user signs in with a token only.
     password_hash: str | None = Field(default=None, max_length=200)
+    # Where Dutyflow's notifications go (a deadline about to pass, escalated to this person), and
+    # whether this person wants them by e-mail. No address: nothing is sent, and the escalation
+    # goes on to the next person on the ladder.
+    email: str | None = Field(default=None, max_length=254)
+    notify_by_email: bool = Field(default=True)
 
 
 class ApiToken(SQLModel, table=True):
@@ -486,6 +537,8 @@ def all_tables() -> list[Any]:
             DeliveryRecord,
             AcknowledgementRecord,
             EscalationRecord,
+            DutyRecord,
+            NotificationSent,
             OutcomeRecord,
             AccountingEntry,
             AuditEntry,

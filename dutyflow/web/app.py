@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
-from dutyflow.web import account, agency, compliance, practitioner, supervisor
+from dutyflow.web import account, agency, compliance, practitioner, supervisor, tasks
 from dutyflow.web.catalogue import jurisdictions_and_kinds
 from dutyflow.web.config import WebConfig
 from dutyflow.web.pages import TEMPLATES_DIR, WEB_PREFIX, Pages
@@ -24,6 +24,7 @@ PERSONA_ROUTERS = (
     supervisor.router,
     compliance.router,
     agency.router,
+    tasks.router,
 )
 
 

@@ -32,6 +32,7 @@ from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import AnySession, ComplianceSession, Posted, SignedIn
+from dutyflow.web.tasks import escalated_to_me
 
 AT_RISK_WITHIN_HOURS = "24"
 ACCOUNTING_FORMATS = ("csv", "html", "json")
@@ -79,7 +80,8 @@ class CompliancePage:
         """The page; ``state`` re-shows a refused accounting request, ``search`` the filters of
         the case search."""
         found, search_state = await self.find(search or {})
-        open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
+        escalated, open_cases, overdue, at_risk, unacknowledged, pending = await asyncio.gather(
+            escalated_to_me(self.api),
             self.api.get("/compliance/cases"),
             self.api.get("/compliance/cases", params={"overdue": "true"}),
             self.api.get(
@@ -94,6 +96,7 @@ class CompliancePage:
             session,
             status_code=status_code,
             title="Cases and audit",
+            escalated=escalated,
             open_cases=open_cases.json() if open_cases.status_code == 200 else [],
             overdue=overdue.json() if overdue.status_code == 200 else [],
             at_risk=at_risk.json() if at_risk.status_code == 200 else [],

@@ -25,10 +25,18 @@ from dutyflow.web.times import day, duty_state, remaining, when, zone_name
 WEB_PREFIX = "/app"
 TEMPLATES_DIR = REPO_ROOT / "templates" / "web"
 NAV_BY_ROLE = {
-    "practitioner": [("/cases", "My cases"), ("/reports/new", "New report")],
-    "supervisor": [("/supervision", "Consultations and cases")],
-    "compliance": [("/compliance", "Cases and audit"), ("/policies", "Policies explained")],
-    "agency": [("/agency", "Inbox")],
+    "practitioner": [
+        ("/cases", "My cases"),
+        ("/tasks", "My tasks"),
+        ("/reports/new", "New report"),
+    ],
+    "supervisor": [("/supervision", "Consultations and cases"), ("/tasks", "My tasks")],
+    "compliance": [
+        ("/compliance", "Cases and audit"),
+        ("/tasks", "My tasks"),
+        ("/policies", "Policies explained"),
+    ],
+    "agency": [("/agency", "Inbox"), ("/tasks", "My tasks")],
     "admin": [("/account", "Account")],
 }
 PAGE_HEADERS = {

@@ -25,6 +25,7 @@ from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import Posted, SupervisorSession
+from dutyflow.web.tasks import escalated_to_me
 
 DECISION_INPUTS = ("decision", "comments")
 
@@ -33,7 +34,8 @@ router = APIRouter(route_class=PageRoute)
 
 @router.get("/supervision")
 async def supervision_home(session: SupervisorSession, api: ApiDep, pages: PagesDep) -> Response:
-    queue, cases, unacknowledged, pending = await asyncio.gather(
+    escalated, queue, cases, unacknowledged, pending = await asyncio.gather(
+        escalated_to_me(api),
         api.get("/supervision/consultations"),
         api.get("/compliance/cases"),
         api.get("/compliance/cases-without-privacy-notice"),
@@ -43,6 +45,7 @@ async def supervision_home(session: SupervisorSession, api: ApiDep, pages: Pages
         "supervisor/home.html.j2",
         session,
         title="Consultations and cases",
+        escalated=escalated,
         queue=queue.json() if queue.status_code == 200 else [],
         unacknowledged=unacknowledged.json() if unacknowledged.status_code == 200 else [],
         pending=pending.json() if pending.status_code == 200 else [],

@@ -115,10 +115,13 @@ async def test_overdue_and_at_risk_cases_are_listed_by_clinic(
     practitioner, officer = callers.new("practitioner", clinic_id=clinic), callers.new("compliance")
     overdue = await open_report_as(practitioner)
     await document_grounds(practitioner.http, overdue, grounds_formed_hours_ago(40))
+    # The other two made their phone report: only their written reports are still owed.
     at_risk = await open_report_as(practitioner)
     await document_grounds(practitioner.http, at_risk, grounds_formed_hours_ago(30))
+    await record_phone_report(practitioner.http, at_risk)
     comfortable = await open_report_as(practitioner)
     await document_grounds(practitioner.http, comfortable, grounds_formed_hours_ago(2))
+    await record_phone_report(practitioner.http, comfortable)
 
     [listed] = await wait_for_listing(
         officer.http, {"clinic": clinic, "overdue": "true"}, {overdue}
@@ -126,9 +129,10 @@ async def test_overdue_and_at_risk_cases_are_listed_by_clinic(
     assert listed["overdue"] is True and listed["stage"] == "awaiting-phone-report"
     await wait_for_listing(officer.http, {"clinic": clinic, "at_risk_within_hours": 12}, {at_risk})
     await wait_for_listing(
-        officer.http,
-        {"clinic": clinic, "stage": "awaiting-phone-report"},
-        {overdue, at_risk, comfortable},
+        officer.http, {"clinic": clinic, "stage": "awaiting-phone-report"}, {overdue}
+    )
+    await wait_for_listing(
+        officer.http, {"clinic": clinic, "stage": "awaiting-confirmation"}, {at_risk, comfortable}
     )
 
 

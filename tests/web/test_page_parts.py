@@ -43,6 +43,7 @@ PAGES = {
     "POST /app/cases/{case_id}/exceptions/{exception_id}/decision",
     "GET /app/cases/{case_id}/privacy-notice",
     "POST /app/cases/{case_id}/privacy-notice-acknowledgement",
+    "GET /app/tasks",
     "GET /app/supervision",
     "GET /app/supervision/{case_id}",
     "POST /app/supervision/{case_id}/decision",

@@ -30,6 +30,7 @@ router = APIRouter(prefix="/compliance", tags=["compliance"])
 @router.get("/cases", response_model=list[CaseListing])
 async def cases(
     temporal: TemporalDep,
+    sessions: SessionsDep,
     principal: Reviewer,
     stage: str | None = None,
     clinic: str | None = None,
@@ -39,7 +40,8 @@ async def cases(
     overdue: bool = False,
     at_risk_within_hours: Annotated[float | None, Query()] = None,
 ) -> list[CaseListing]:
-    """Open, overdue and at-risk cases; a supervisor's are always of their own clinic."""
+    """Open, overdue and at-risk cases (every duty with a deadline counts); a supervisor's are
+    always of their own clinic."""
     if principal.role == "supervisor":
         if clinic is not None and clinic != principal.clinic_id:
             raise field_refusal("clinic", "a supervisor sees only their own clinic", 403)
@@ -58,7 +60,7 @@ async def cases(
         raise Refusal(
             [FieldProblem(field=str(e["loc"][0]), problem=e["msg"]) for e in err.errors()]
         ) from None
-    return await list_cases(temporal, filters)
+    return await list_cases(temporal, filters, sessions=sessions)
 
 
 @router.get("/cases/{case_id}/timeline", response_model=CaseTimeline)

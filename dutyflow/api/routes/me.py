@@ -1,11 +1,28 @@
-"""``GET /me``: who the bearer token stands for (any authenticated caller)."""
+"""The caller's own account (any authenticated caller).
+
+GET  /me                        who the bearer token stands for
+GET  /me/notifications          where and whether the caller is notified by e-mail
+PUT  /me/notifications          set both (a refused address is named, never echoed)
+POST /me/notifications/test     send the caller a test message (no case content)
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from dutyflow.api.deps import CurrentUser
+from dutyflow.api.deps import CurrentUser, MailDep, SessionsDep
+from dutyflow.api.errors import field_refusal
+from dutyflow.auth.notification_preferences import preferences_of, set_notification_preferences
+from dutyflow.auth.store import AccountRefused
+from dutyflow.contracts import Actor
+from dutyflow.mail.transport import MailNotSent
+from dutyflow.notifications.test_message import send_test_message
+from dutyflow.tasks.inbox import inbox
+from dutyflow.tasks.sources import Task
 
 router = APIRouter()
 
@@ -28,3 +45,61 @@ async def me(principal: CurrentUser) -> Caller:
         clinic_id=principal.clinic_id,
         agency_id=principal.agency_id,
     )
+
+
+class NotificationSettings(BaseModel):
+    """Where Dutyflow's notifications (a deadline escalated to you) go, and whether by e-mail."""
+
+    email: str | None
+    notify_by_email: bool
+
+
+class TestMessageSent(BaseModel):
+    sent: bool
+
+
+@router.get("/me/notifications", response_model=NotificationSettings)
+async def my_notifications(principal: CurrentUser, sessions: SessionsDep) -> NotificationSettings:
+    found = await run_in_threadpool(preferences_of, sessions, principal.user_id)
+    return NotificationSettings(email=found.email, notify_by_email=found.notify_by_email)
+
+
+@router.put("/me/notifications", response_model=NotificationSettings)
+async def set_my_notifications(
+    body: NotificationSettings, principal: CurrentUser, sessions: SessionsDep
+) -> NotificationSettings:
+    try:
+        now = await run_in_threadpool(
+            lambda: set_notification_preferences(
+                sessions,
+                principal.user_id,
+                email=body.email,
+                notify_by_email=body.notify_by_email,
+                actor=Actor(actor_id=principal.user_id, role=principal.role),
+            )
+        )
+    except AccountRefused as refused:
+        problem = refused.problems[0]
+        raise field_refusal(problem.field, problem.problem) from None
+    return NotificationSettings(email=now.email, notify_by_email=now.notify_by_email)
+
+
+@router.post("/me/notifications/test", response_model=TestMessageSent)
+async def send_me_a_test_message(
+    principal: CurrentUser, sessions: SessionsDep, mail: MailDep
+) -> TestMessageSent:
+    found = await run_in_threadpool(preferences_of, sessions, principal.user_id)
+    if found.email is None:
+        raise field_refusal("email", "set your e-mail address first")
+    try:
+        await send_test_message(mail, found.email)
+    except MailNotSent as err:
+        raise field_refusal("email", f"the test message was not sent: {err}", 502) from None
+    return TestMessageSent(sent=True)
+
+
+@router.get("/me/tasks", response_model=list[Task])
+async def my_tasks(principal: CurrentUser, sessions: SessionsDep) -> list[Task]:
+    """What is due from me soon, overdue, escalated to me, awaiting my decision, and what I met
+    lately; ordered by deadline, each with its countdown in words."""
+    return await run_in_threadpool(inbox, sessions, principal, datetime.now(UTC))
