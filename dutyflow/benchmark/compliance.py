@@ -27,6 +27,7 @@ from dutyflow.store import audit_log
 from dutyflow.store.accounting import entries_for_client
 from dutyflow.store.audit_checkpoints import CheckpointKeeper, make_checkpoint
 from dutyflow.store.db import create_schema, make_engine, session_factory
+from dutyflow.store.duties import DutyFilter, open_duties
 
 
 def _progress(message: str) -> None:
@@ -59,22 +60,16 @@ def run_compliance_bench(base_url: str, cases: int, audit_entries: int) -> dict[
 def _time_queries(engine: Engine) -> dict[str, float]:
     sessions = session_factory(engine)
     now = datetime.now(UTC)
-    unfulfilled = (
-        "SELECT o.case_id, o.agency_name, o.written_report_due_at FROM obligation_record o "
-        "WHERE o.fulfilled_at IS NULL AND o.written_report_due_at {} "
-        "ORDER BY o.written_report_due_at LIMIT 100"
-    )
 
     def overdue() -> None:
-        with engine.connect() as connection:
-            connection.execute(text(unfulfilled.format("< :now")), {"now": now}).all()
+        with sessions() as session:
+            open_duties(session, DutyFilter(due_before=now, limit=100))
 
     def at_risk() -> None:
-        with engine.connect() as connection:
-            connection.execute(
-                text(unfulfilled.format("BETWEEN :now AND :soon")),
-                {"now": now, "soon": now + timedelta(hours=24)},
-            ).all()
+        with sessions() as session:
+            open_duties(
+                session, DutyFilter(due_from=now, due_before=now + timedelta(hours=24), limit=100)
+            )
 
     def timeline() -> None:
         with sessions() as session:
@@ -175,6 +170,7 @@ def _load(engine, cases: int, audit_entries: int) -> None:  # type: ignore[no-un
     case_ids = [f"case-bench-{i:07d}" for i in range(cases)]
     _load_cases(engine, case_ids, now)
     _load_obligations(engine, case_ids, now)
+    _load_duties(engine, case_ids, now)
     _load_deliveries(engine, case_ids, now)
     _load_accounting(engine, case_ids, now)
     _load_audit_log(engine, case_ids, audit_entries)
@@ -254,6 +250,48 @@ def _load_obligations(engine: Engine, case_ids: list[str], now: datetime) -> Non
                 "[]",
             )
             for i, cid in enumerate(case_ids)
+        ),
+    )
+
+
+def _load_duties(engine: Engine, case_ids: list[str], now: datetime) -> None:
+    """Each case's phone report (met) and written report (open where the obligation is)."""
+    columns = ["duty_id", "case_id", "deadline_id", "kind", "owed_by", "due_at", "citation"]
+    columns += ["met_at", "escalation_level", "created_at"]
+
+    _copy(
+        engine,
+        "duty",
+        columns,
+        (
+            row
+            for i, cid in enumerate(case_ids)
+            for row in (
+                (
+                    ids.duty_id(cid, "phone-report"),
+                    cid,
+                    "phone-report",
+                    "phone-report",
+                    "practitioner",
+                    now - timedelta(days=i % 365),
+                    "PC 11166(a)",
+                    now - timedelta(days=i % 365, minutes=10),
+                    0,
+                    now - timedelta(days=i % 365),
+                ),
+                (
+                    ids.duty_id(cid, "written-report"),
+                    cid,
+                    "written-report",
+                    "written-report",
+                    "practitioner",
+                    _due(now, i),
+                    "PC 11166(a)",
+                    None if i % 50 in (0, 25) else _due(now, i) - timedelta(hours=1),
+                    0,
+                    now - timedelta(days=i % 365),
+                ),
+            )
         ),
     )
 
