@@ -269,38 +269,73 @@ def test_a_subpoena_without_assurance_is_a_hard_stop_naming_what_is_missing() ->
 
     assert not result.satisfied and subpoena.satisfactory_assurance is not None
     assert subpoena.satisfactory_assurance.otherwise == "hard-stop"
-    assert set(result.missing) == {"notice-to-client", "qualified-protective-order"}
-    assert "subpoena.objection_period_expired is yes" in result.missing["notice-to-client"]
+    assert set(result.missing) == {"client-written-authorisation"}
+    missing = result.missing["client-written-authorisation"]
+    assert "subpoena.client_explicit_consent is yes" in missing
 
 
-def test_notice_with_the_objection_period_expired_is_satisfactory_assurance() -> None:
-    subpoena = policy("US-CA", "subpoena")
+NOTICE_RUN_OUT = {
+    "assurance_statement_received": True,
+    "written_notice_given_on": "2026-11-10",
+    "notice_allowed_objection": True,
+    "objection_period_expired": True,
+    "objections_none_or_resolved": True,
+}
+PROTECTIVE_ORDER = {
+    "assurance_statement_received": True,
+    "qualified_protective_order": True,
+    "order_prohibits_other_use": True,
+    "order_requires_return_or_destruction": True,
+}
 
-    result = subpoena.assurance(sample_case().model_dump(mode="json"))
 
-    assert result.satisfied and result.option == "notice-to-client"
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+@pytest.mark.parametrize("hipaa_assurance", [NOTICE_RUN_OUT, PROTECTIVE_ORDER])
+def test_hipaa_assurance_alone_never_releases_records_where_state_privilege_law_is_stricter(
+    jurisdiction: str, hipaa_assurance: dict
+) -> None:
+    # NY CPLR 3122(a)(2); CA Evid. Code 1014/1015 with CCP 1985.3; TX H&SC 611.006(a).
+    assert not policy(jurisdiction, "subpoena").assurance(facts(subpoena=hipaa_assurance)).satisfied
 
 
-def test_a_qualified_protective_order_is_satisfactory_assurance() -> None:
-    qpo = facts(
-        subpoena={
-            "assurance_statement_received": True,
-            "qualified_protective_order": True,
-            "order_prohibits_other_use": True,
-            "order_requires_return_or_destruction": True,
-        }
+@pytest.mark.parametrize("jurisdiction", ["US-NY", "US-TX"])
+def test_ny_and_tx_release_records_on_a_subpoena_only_with_the_clients_written_authorisation(
+    jurisdiction: str,
+) -> None:
+    subpoena = policy(jurisdiction, "subpoena")
+
+    result = subpoena.assurance(facts(subpoena={"client_explicit_consent": True}))
+
+    assert result.satisfied and result.option == "client-written-authorisation"
+    assert subpoena.legal_basis.hipaa_route == "45 CFR 164.508(a)(1)"
+
+
+def test_ny_subpoena_rule_cites_cplr_3122_and_the_privileges_behind_it() -> None:
+    subpoena = policy("US-NY", "subpoena")
+    assert subpoena.satisfactory_assurance is not None
+
+    assert "CPLR 3122(a)(2)" in subpoena.satisfactory_assurance.citation
+    assert {"CPLR 3122(a)(2)", "CPLR 4504, 4507, 4508; MHL 33.13"} <= set(
+        subpoena.statutory_basis_codes
     )
 
-    result = policy("US-NY", "subpoena").assurance(qpo)
 
-    assert result.satisfied and result.option == "qualified-protective-order"
+def test_ca_written_authorisation_still_waits_for_the_consumer_notice_time_to_object() -> None:
+    subpoena = policy("US-CA", "subpoena")
+    authorised = {"client_explicit_consent": True}
+
+    assert not subpoena.assurance(facts(subpoena=authorised)).satisfied
+    result = subpoena.assurance(facts(subpoena={**authorised, **NOTICE_RUN_OUT}))
+    assert result.satisfied and result.option == "client-written-authorisation"
+    assert {"Evid. Code 1014, 1015", "CCP 1985.3", "Civ. Code 56.10"} <= set(
+        subpoena.statutory_basis_codes
+    )
 
 
-def test_notice_whose_objection_period_has_not_run_is_not_enough() -> None:
-    pending = sample_case().model_dump(mode="json")
-    pending["subpoena"]["objection_period_expired"] = False
+def test_tx_subpoena_rule_rests_on_the_closed_list_of_611_006() -> None:
+    subpoena = policy("US-TX", "subpoena")
 
-    assert not policy("US-TX", "subpoena").assurance(pending).satisfied
+    assert {"H&SC 611.006", "Tex. R. Evid. 510"} <= set(subpoena.statutory_basis_codes)
 
 
 def test_in_england_only_the_clients_explicit_consent_releases_records_without_an_order() -> None:

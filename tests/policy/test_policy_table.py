@@ -122,7 +122,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- New York -----------------------------------------------------------------------------
@@ -200,7 +200,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- Texas --------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- England ------------------------------------------------------------------------------
