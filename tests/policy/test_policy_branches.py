@@ -220,6 +220,36 @@ def test_part2_records_go_only_under_a_part2_court_order() -> None:
     assert limited.fields["clinical_context"]["substance_use_records"] == PART2
 
 
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "GB-ENG"])
+def test_notes_an_order_names_go_to_the_court_only_as_a_justified_approved_addition(
+    jurisdiction: str,
+) -> None:
+    # A court order is "required by law" (45 CFR 164.103); 164.508(a)(2)(ii) with 164.512(a).
+    order = policy(jurisdiction, "court-order")
+    case = sample_case()
+    allowed = order.recipient("court").allowed_fields
+    note = ["clinical_context.psychotherapy_notes"]
+
+    assert "clinical_context.psychotherapy_notes" not in allowed
+    with pytest.raises(ProtectedDataError, match="psychotherapy-notes"):
+        limit_for_recipient(case, allowed, additions=note)
+    permitted = order.permitted_classes("court", {}, route="justified-addition")
+    assert "psychotherapy-notes" in permitted
+
+    limited = limit_for_recipient(case, allowed, additions=note, permitted_classes=permitted)
+    assert limited.fields["clinical_context"]["psychotherapy_notes"] == NOTES
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_a_us_court_order_never_opens_part2_records_by_a_justified_addition(
+    jurisdiction: str,
+) -> None:
+    order = policy(jurisdiction, "court-order")
+
+    assert "part2" not in order.permitted_classes("court", {}, route="justified-addition")
+    assert order.protected_data_rule("psychotherapy-notes").citation.startswith("45 CFR 164.103")
+
+
 # --- content the practitioner marked private: only where a court order names it -----------------
 
 PRIVATE = "MARKER-PRIVATE-DREAM-R4"
