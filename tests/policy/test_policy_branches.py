@@ -159,15 +159,16 @@ def test_a_potential_victim_never_learns_who_reported(jurisdiction: str) -> None
 
 
 @pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
-def test_adult_abuse_tells_the_client_unless_one_of_the_two_exceptions_applies(
+def test_adult_abuse_tells_the_victim_not_a_suspected_client_unless_an_exception_applies(
     jurisdiction: str,
 ) -> None:
     inform = policy(jurisdiction, "elder-abuse").inform_client
 
-    assert inform.required and inform.may_be_oral
+    assert inform.required and inform.may_be_oral and inform.informs == "victim"
     assert [(e.id, e.citation) for e in inform.exceptions] == [
         ("risk-of-serious-harm", "45 CFR 164.512(c)(2)(i)"),
         ("representative-believed-responsible", "45 CFR 164.512(c)(2)(ii)"),
+        ("client-is-alleged-abuser", "45 CFR 164.512(c)(1), 164.512(c)(2)"),
     ]
 
 

@@ -318,6 +318,8 @@ def _reporter_identity(policy: Policy) -> list[str]:
 def _telling_the_client(policy: Policy) -> list[str]:
     inform = policy.inform_client
     told = "Required" if inform.required else "Not required"
+    if inform.informs == "victim":
+        told += "; who is told: the victim the report is about (the client only if the victim)"
     extra = []
     if inform.timing:
         extra.append(f"when: {inform.timing}")

@@ -99,10 +99,13 @@ class InformException(Rule):
 
 
 class InformClient(Rule):
-    """Whether the client must be told of the disclosure. The decision is recorded either way,
-    including an exception and its reasons."""
+    """Whether the person the law names must be told of the disclosure: the client, or (adult
+    abuse, 45 CFR 164.512(c)(2)) the victim the report is about, who is the client only when the
+    client is the victim. The decision is recorded either way, including an exception and its
+    reasons."""
 
     required: bool
+    informs: Literal["client", "victim"] = "client"
     timing: str | None = None
     may_be_oral: bool = False
     exceptions: list[InformException] = Field(default_factory=list)
