@@ -73,6 +73,28 @@ def test_a_working_day_deadline_cannot_be_counted_without_the_calendars() -> Non
         policy("US-CA", "elder-abuse").due_at("written-report", datetime.now(UTC), facts={})
 
 
+def test_tx_abuse_of_a_facility_resident_goes_to_the_licensing_agency_not_dfps() -> None:
+    # Tex. Hum. Res. Code 48.051(b); nursing and assisted-living facilities: H&SC ch. 260A.
+    elder = policy("US-TX", "elder-abuse")
+
+    resident = facts(care_setting={"long_term_care_facility": True})
+    facility = elder.recipients_for(resident)
+    home = elder.recipients_for(facts(care_setting={"long_term_care_facility": False}))
+    route = elder.route_for(resident)
+
+    assert [r.id for r in facility] == ["hhsc"] and [r.id for r in home] == ["dfps"]
+    assert "260A" in elder.recipient("hhsc").citation
+    assert route is not None and "48.051(b)" in route.citation
+
+
+def test_an_adult_abuse_report_in_texas_never_sends_a_school() -> None:
+    elder = policy("US-TX", "elder-abuse")
+
+    for recipient in elder.recipients:
+        assert "victim.school" not in recipient.allowed_fields
+        assert recipient.form == "us-tx-dfps-adult-report"
+
+
 def test_tx_child_abuse_by_a_caregiver_must_go_to_dfps() -> None:
     child = policy("US-TX", "child-abuse")
     caregiver = child.route_for(facts(suspect={"responsible_for_care": True}))

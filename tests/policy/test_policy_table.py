@@ -229,7 +229,7 @@ TABLE = [
     Row(
         "US-TX",
         "elder-abuse",
-        {"dfps": "us-tx-dfps-report", "hhsc": "us-tx-dfps-report"},
+        {"dfps": "us-tx-dfps-adult-report", "hhsc": "us-tx-dfps-adult-report"},
         "required",
         {"report": "immediately PT15M"},
         "45 CFR 164.512(c)(1)(i)",
