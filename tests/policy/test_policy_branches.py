@@ -123,6 +123,33 @@ def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> 
     assert child.phone_report_first.required
 
 
+# --- England: the lawful basis a private clinic actually has ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind", ["child-abuse", "elder-abuse", "danger-to-others", "danger-to-self"]
+)
+def test_a_private_clinic_in_england_never_rests_on_public_task(kind: str) -> None:
+    assert policy("GB-ENG", kind).legal_basis.gdpr_article_6 != "Art 6(1)(e)"
+
+
+def test_a_threatened_member_of_the_public_rests_on_the_public_interest_test_not_para_18() -> None:
+    threats = policy("GB-ENG", "danger-to-others")
+
+    assert threats.legal_basis.uk_dpa_schedule_1 != "Sch 1 Part 2 para 18"
+    assert "W v Egdell" in threats.legal_basis.citation
+    assert threats.statutory_basis_codes[0] == "Common law public interest (W v Egdell)"
+    assert all("para 18" not in r.citation for r in threats.recipients)
+
+
+def test_england_safeguarding_uses_the_recognised_legitimate_interest_since_february_2026() -> None:
+    for kind in ("child-abuse", "elder-abuse"):
+        basis = policy("GB-ENG", kind).legal_basis
+
+        assert basis.gdpr_article_6 == "Art 6(1)(ea)"
+        assert "Annex 1 para 6" in basis.citation and "para 18" in (basis.uk_dpa_schedule_1 or "")
+
+
 # --- duty to protect, permitted disclosures -----------------------------------------------------
 
 
