@@ -185,6 +185,16 @@ def test_ny_mhl_9_46_report_is_required_while_warnings_are_permitted() -> None:
     assert threats.legal_basis_for("potential-victim").hipaa_route == "45 CFR 164.512(j)(1)(i)"
 
 
+def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None:
+    # Tex. Health & Safety Code 611.004(a)(2).
+    self_harm = policy("US-TX", "danger-to-self")
+
+    assert "immediate mental or emotional injury" in self_harm.trigger.description
+    assert self_harm.trigger.citation == "Tex. Health & Safety Code 611.004(a)(2)"
+    assert {r.id for r in self_harm.recipients} >= {"law-enforcement", "medical-personnel"}
+    assert "mental-health" in self_harm.recipient("medical-personnel").description
+
+
 @pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
 def test_the_admitted_crime_route_is_never_offered_to_a_therapist(jurisdiction: str) -> None:
     routes = [e.route for e in policy(jurisdiction, "danger-to-others").excluded_routes]
