@@ -42,14 +42,18 @@ def facts(**sections: dict) -> dict:
             {"long_term_care_facility": True, "serious_bodily_injury": True},
             ["law-enforcement", "ltc-ombudsman"],
         ),
-        ({"long_term_care_facility": True, "serious_bodily_injury": False}, ["ltc-ombudsman"]),
+        (
+            {"long_term_care_facility": True, "serious_bodily_injury": False},
+            ["law-enforcement", "ltc-ombudsman"],
+        ),
         ({"long_term_care_facility": False}, ["county-aps"]),
         ({}, ["county-aps"]),
     ],
 )
-def test_ca_elder_abuse_goes_to_the_ombudsman_or_police_in_a_care_facility_else_to_aps(
+def test_ca_elder_abuse_in_a_care_facility_goes_to_the_ombudsman_and_police_else_to_aps(
     care_setting: dict, expected: list[str]
 ) -> None:
+    # WIC 15630(b)(1)(A) as amended by AB 1417 (since 2024): all of them, not one of them.
     chosen = policy("US-CA", "elder-abuse").recipients_for(facts(care_setting=care_setting))
 
     assert [r.id for r in chosen] == expected
