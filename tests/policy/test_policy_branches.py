@@ -17,6 +17,7 @@ from dutyflow.domain.disclosure import (
     private_by_court_order,
 )
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.settings import REPO_ROOT
 from tests.policy.cases import NOTES, PART2, sample_case
 
@@ -117,6 +118,20 @@ def test_gb_child_in_immediate_danger_goes_to_the_police_and_the_local_authority
 
     assert {r.id for r in danger} == {"law-enforcement", "la-childrens-social-care"}
     assert [r.id for r in otherwise] == ["la-childrens-social-care"]
+
+
+def test_gb_child_referral_is_a_duty_of_guidance_and_fgm_s5b_is_the_statutory_one() -> None:
+    child = policy("GB-ENG", "child-abuse")
+
+    assert child.disclosure.mode == "required" and child.disclosure.required_by == "guidance"
+    assert "FGM Act 2003 s.5B" in child.statutory_basis_codes
+    assert "one month" in child.disclosure.description
+
+
+def test_only_a_statutory_duty_is_explained_as_required_by_law() -> None:
+    assert "REQUIRED by law" in explain_policy(policy("US-CA", "child-abuse"))
+    gb = explain_policy(policy("GB-ENG", "child-abuse"))
+    assert "REQUIRED by law" not in gb and "not by a statute" in gb
 
 
 def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> None:

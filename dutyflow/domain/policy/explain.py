@@ -237,16 +237,20 @@ def explain_policy(
 
 
 def _required_or_permitted(policy: Policy) -> list[str]:
-    return (
-        _para(
-            "Verdict: REQUIRED by law."
-            if policy.disclosure.mode == "required"
-            else "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
+    duty = policy.disclosure
+    if duty.mode == "permitted":
+        verdict = (
+            "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
             "records the decision and the reasons either way."
         )
-        + _para(policy.disclosure.description)
-        + _para(_why(policy.disclosure))
-    )
+    elif duty.required_by == "guidance":
+        verdict = (
+            "Verdict: REQUIRED by statutory guidance and professional codes, not by a statute; "
+            "Dutyflow treats it as a duty."
+        )
+    else:
+        verdict = "Verdict: REQUIRED by law."
+    return _para(verdict) + _para(policy.disclosure.description) + _para(_why(policy.disclosure))
 
 
 def _legal_basis(policy: Policy) -> list[str]:

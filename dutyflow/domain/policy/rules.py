@@ -38,9 +38,12 @@ class Trigger(Rule):
 
 class DisclosureDuty(Rule):
     """Whether the law requires the disclosure, or only permits it (the practitioner decides and
-    the decision is recorded)."""
+    the decision is recorded). ``required_by`` says what makes a required disclosure a duty: a
+    statute, or statutory guidance and professional codes that Dutyflow treats as one (England's
+    child safeguarding referral), so that nobody is told "required by law" when it is not."""
 
     mode: Literal["required", "permitted"]
+    required_by: Literal["statute", "guidance"] = "statute"
     description: str
 
 
