@@ -109,6 +109,9 @@ SAFE_HARBOR_COARSENING = Coarsening(
 )
 
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
+# Values that are the law's or the policy's words, not facts about a person: a statute cited as
+# the grounds, case-file paths an order or request names.
+NOT_ABOUT_A_PERSON = frozenset({"statutory_basis", "authorised_fields", "requested_fields"})
 _RESIDUAL_NUMBER = re.compile(r"(?<!\d)\d+(?!\d)")
 
 
@@ -125,12 +128,13 @@ class SafeHarborResult:
 
 
 def _texts(node: Any, path: str = "") -> list[tuple[str, str]]:
-    """Every text of the content with its path; an age band is the rule's own output."""
+    """Every text of the content with its path; an age band is the rule's own output, and a
+    citation or a list of case-file paths is not about a person."""
     if isinstance(node, dict):
         return [
             t
             for k, v in node.items()
-            if k not in AGE_KEYS
+            if k not in AGE_KEYS and k not in NOT_ABOUT_A_PERSON
             for t in _texts(v, f"{path}.{k}" if path else k)
         ]
     if isinstance(node, list):

@@ -118,3 +118,12 @@ def test_the_supervision_view_shows_a_life_stage_and_no_profession_or_exact_age(
         view.content["grounds"]["observations"] == "Their neighbour, a [age] [profession], said so."
     )
     assert "46" not in json.dumps(view.content["victim"])
+
+
+def test_a_statute_cited_as_the_grounds_is_not_taken_for_an_identifier() -> None:
+    case = trial_case()
+    case["grounds"]["statutory_basis"] = "45 CFR 164.512(e)(1)(i)"
+
+    result = safe_harbor_export(case, on=ON)
+
+    assert result.meets_standard, result.refused
