@@ -154,6 +154,20 @@ async def test_opening_is_refused_for_a_jurisdiction_without_policy(api: httpx.A
     assert [p["field"] for p in response.json()["errors"]] == ["jurisdiction/kind"]
 
 
+async def test_a_known_jurisdiction_without_a_policy_is_a_hard_stop_naming_it(
+    api: httpx.AsyncClient,
+) -> None:
+    # Florida has agencies and a holiday calendar in Dutyflow, but no reviewed policy yet.
+    response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-FL"))
+
+    assert response.status_code == 422
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "jurisdiction/kind"
+    assert problem["problem"].startswith("no policy: call counsel")
+    assert "US-FL" in problem["problem"] and "never applies another" in problem["problem"]
+    assert "case_id" not in response.json()
+
+
 async def test_grounds_cannot_be_documented_twice(api: httpx.AsyncClient) -> None:
     case_id = await open_report(api)
     await document_grounds(api, case_id, scenario.grounds_submission())

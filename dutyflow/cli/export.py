@@ -28,7 +28,7 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> None:  # type:
 
 def cmd_export(args: argparse.Namespace) -> None:
     from dutyflow.domain.validation import OPAQUE_ID_PATTERN
-    from dutyflow.exports.deidentified import export_case, export_text
+    from dutyflow.exports.deidentified import ExportRefused, export_case, export_text
     from dutyflow.store.case_database import case_database
     from dutyflow.store.case_file import CaseNotFound
     from dutyflow.store.db import session_factory
@@ -47,6 +47,12 @@ def cmd_export(args: argparse.Namespace) -> None:
         )
         engine.dispose()
         process.exit_now(2)
+        return
+    except ExportRefused as refused:
+        for field, problem in refused.problems:
+            print(f"dutyflow export: refused: {field}: {problem}", file=sys.stderr)
+        engine.dispose()
+        process.exit_now(1)
         return
     print(export.model_dump_json(indent=2) if args.json else export_text(export))
     engine.dispose()

@@ -46,7 +46,8 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
         "check",
         help="validate every policy file; non-zero exit naming file, rule and problem",
         description="Validate every policy file and calendar. Prints each problem as "
-        "'file: rule: problem' and exits 1 if there is any.",
+        "'file: rule: problem' and exits 1 if there is any, then the share of each file's "
+        "rules whose source was verified.",
     )
     check.add_argument(
         "--policies-dir",
@@ -66,6 +67,11 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
         metavar="DIR",
         help="the agency directory to check recipients against "
         "(default: the settings' agency directory)",
+    )
+    check.add_argument(
+        "--coverage-table",
+        action="store_true",
+        help="also print the share of verified rules as the README's Markdown table",
     )
     check.set_defaults(run=cmd_policy_check)
 
@@ -108,6 +114,12 @@ def cmd_policy_check(args: argparse.Namespace) -> None:
     )
     for problem in result.problems:
         print(problem)
+    for coverage in result.coverage:
+        print(coverage)
+    if args.coverage_table:
+        from dutyflow.domain.policy.check import coverage_table
+
+        print(coverage_table(result.coverage))
     if result.ok:
         print(f"Policy check passed: {result.files_checked} files checked.")
         process.exit_now(0)

@@ -207,14 +207,55 @@ def mask_text(text: str, identifiers: list[_Identifier]) -> tuple[str, int]:
     return text, total
 
 
+@dataclass(frozen=True)
+class Coarsening:
+    """How far a view coarsens what it keeps: dates to their month (supervision) or year (Safe
+    Harbor); ages to a five-year band or a life stage; ``removed_keys`` beyond the identifying
+    ones (Safe Harbor: every place below the state); ``text_rules`` masking further identifiers
+    in free text (ages, professions, dates, numbers, programme names)."""
+
+    dates: str = "month"  # month | year
+    ages: str = "band"  # band | life-stage
+    removed_keys: tuple[tuple[str, str], ...] = ()
+    text_rules: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+
+SUPERVISION = Coarsening()
+
+
+def life_stage(age: int) -> str:
+    """What a decision about a person needs of their age, without the age itself."""
+    if age < 0:
+        return "unknown"
+    if age < 13:
+        return "child"
+    if age < 18:
+        return "adolescent"
+    if age < 65:
+        return "adult"
+    return "older adult"
+
+
 def deidentify(
-    case: dict[str, Any], *, on: date, reveal: frozenset[str] = frozenset()
+    case: dict[str, Any],
+    *,
+    on: date,
+    reveal: frozenset[str] = frozenset(),
+    coarsening: Coarsening = SUPERVISION,
 ) -> DeidentifiedView:
     """The de-identified view of ``case`` as of ``on`` (for ages). ``reveal``: field paths the
     practitioner chose to show (with a recorded reason, see the caller); private content is never
     revealed here."""
-    identifiers = _identifiers(case)
+    identifiers = _identifiers(case) + [
+        _Identifier(pattern, label) for pattern, label in coarsening.text_rules
+    ]
+    removed_keys = dict(coarsening.removed_keys)
     changes: list[Change] = []
+    keep_date = (lambda v: v[:4]) if coarsening.dates == "year" else _month
+    date_reason = f"a date shown as its {coarsening.dates}"
+
+    def age_label(age: int) -> str:
+        return life_stage(age) if coarsening.ages == "life-stage" else age_band(age)
 
     def walk(node: Any, path: str, key: str | None) -> Any:
         if key in PRIVATE_KEYS:
@@ -228,13 +269,16 @@ def deidentify(
         if key in IDENTIFYING_KEYS and node not in (None, "", []):
             changes.append(Change(path, "removed", IDENTIFYING_KEYS[key]))
             return _REMOVED
+        if key in removed_keys and node not in (None, "", []):
+            changes.append(Change(path, "removed", removed_keys[key]))
+            return _REMOVED
         if key in AGE_KEYS and node is not None:
             changes.append(
-                Change(path, "coarsened", "an age band instead of an age or a date of birth")
+                Change(path, "coarsened", f"an age {coarsening.ages} instead of an exact age")
             )
             if isinstance(node, str):
-                return age_band(_age_on(date.fromisoformat(node[:10]), on))
-            return age_band(int(node))
+                return age_label(_age_on(date.fromisoformat(node[:10]), on))
+            return age_label(int(node))
         if isinstance(node, dict):
             result = {}
             for child_key, value in node.items():
@@ -249,12 +293,12 @@ def deidentify(
                 if (w := walk(item, f"{path}[{i}]", None)) is not _REMOVED
             ]
         if isinstance(node, (date, datetime)):
-            changes.append(Change(path, "coarsened", "a date shown as its month"))
-            return node.isoformat()[:7]
+            changes.append(Change(path, "coarsened", date_reason))
+            return keep_date(node.isoformat())
         if isinstance(node, str):
             if _DATE.match(node):
-                changes.append(Change(path, "coarsened", "a date shown as its month"))
-                return _month(node)
+                changes.append(Change(path, "coarsened", date_reason))
+                return keep_date(node)
             masked, count = mask_text(node, identifiers)
             if count:
                 changes.append(Change(path, "masked", f"{count} identifier(s) in free text"))

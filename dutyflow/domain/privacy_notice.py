@@ -34,9 +34,12 @@ Topic = Literal[
     "dependent-adult-abuse",
     "court-order",
     "subpoena",
+    "supervision-teaching-research",
 ]
-# The exceptions every notice must name (a subpoena may be told within the court-order exception).
-REQUIRED_TOPICS: tuple[Topic, ...] = tuple(t for t in get_args(Topic) if t != "subpoena")
+# The exceptions every notice must name (a subpoena may be told within the court-order exception;
+# supervision, teaching and research use is named from the 2026.2 notices on, issue 17).
+OPTIONAL_TOPICS = ("subpoena", "supervision-teaching-research")
+REQUIRED_TOPICS: tuple[Topic, ...] = tuple(t for t in get_args(Topic) if t not in OPTIONAL_TOPICS)
 
 
 class UnknownNotice(LookupError):

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from dutyflow.domain.case import CaseFile
 from dutyflow.domain.deidentify import PRIVATE_KEYS, Change, DeidentifiedView, deidentify
+from dutyflow.domain.safe_harbor import SUPERVISION_COARSENING
 from dutyflow.domain.validation import SHORT_TEXT_LIMIT, FieldProblem
 
 
@@ -30,7 +31,14 @@ class ViewPaths(BaseModel):
 
 
 def supervision_view(case_file: CaseFile, on: date, revealed: set[str]) -> DeidentifiedView:
-    return deidentify(case_file.model_dump(mode="json"), on=on, reveal=frozenset(revealed))
+    """No profession and no exact age, in fields or free text: a life stage is what the decision
+    needs."""
+    return deidentify(
+        case_file.model_dump(mode="json"),
+        on=on,
+        reveal=frozenset(revealed),
+        coarsening=SUPERVISION_COARSENING,
+    )
 
 
 def shown_paths(content: Any, prefix: str = "") -> list[str]:

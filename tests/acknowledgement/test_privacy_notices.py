@@ -91,3 +91,33 @@ def test_the_client_never_reads_the_reviewers_source_status(jurisdiction: str) -
     for word in ("to-confirm", "verified", "source_status"):
         assert word not in rendered.text and word not in rendered.html
     assert "subpoena" in rendered.text.lower()
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_the_2027_notices_name_supervision_teaching_and_research_use(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2027, 1, 1))
+
+    [use] = [e for e in notice.exceptions if "supervision-teaching-research" in e.topics]
+    assert notice.version == "2026.2"
+    assert "Safe Harbor" in use.text and "164.512(i)" in use.citation
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "citation"),
+    [("US-CA", "Welfare and Institutions Code 8100(b)"), ("US-NY", "Mental Hygiene Law 9.46")],
+)
+def test_a_notice_tells_the_firearm_consequence_where_the_law_has_one(
+    jurisdiction: str, citation: str
+) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2027, 1, 1))
+
+    [firearms] = [e for e in notice.exceptions if "firearm" in e.text]
+    assert citation in firearms.citation and firearms.topics == ["danger-to-others"]
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_a_notice_no_longer_promises_records_on_a_protective_order_alone(jurisdiction: str) -> None:
+    notice = privacy_notice.current(jurisdiction, date(2027, 1, 1))
+
+    [court] = [e for e in notice.exceptions if "court-order" in e.topics]
+    assert "protective order" not in court.text and "written" in court.text

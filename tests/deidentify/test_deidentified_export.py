@@ -75,3 +75,52 @@ async def test_the_export_conceals_identities_and_private_content_and_is_audited
     assert len(exports) == 2 and {e.actor_role for e in exports} == {"practitioner", "admin"}
     assert "Samira" not in repr([e.details for e in exports])
     assert "victim.name" in exports[0].details["removed"]
+
+
+async def test_research_use_needs_its_basis_and_the_export_names_the_standard_it_meets(
+    api: httpx.AsyncClient, stack
+) -> None:
+    case_id = await open_report(api)
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+    await document_grounds(api, case_id, grounds_with_identities())
+
+    refused = await api.get(f"/reports/{case_id}/deidentified", params={"purpose": "research"})
+    assert refused.status_code == 422
+    assert [p["field"] for p in refused.json()["errors"]] == ["research_basis"]
+
+    export = ok(
+        await api.get(
+            f"/reports/{case_id}/deidentified",
+            params={"purpose": "research", "research_basis": "waiver-164.512(i)"},
+        )
+    )
+    assert export["standard"] == "HIPAA Safe Harbor, 45 CFR 164.514(b)(2)"
+    assert (export["purpose"], export["research_basis"]) == ("research", "waiver-164.512(i)")
+    with stack.sessions() as session:
+        [audited] = [
+            e
+            for e in audit_log.entries_for_case(session, case_id)
+            if e.step == "case-exported-deidentified"
+        ]
+    assert audited.details["research_basis"] == "waiver-164.512(i)"
+    assert audited.details["standard"] == export["standard"]
+
+
+async def test_an_export_that_cannot_meet_safe_harbor_is_refused_saying_where(
+    api: httpx.AsyncClient, stack
+) -> None:
+    case_id = await open_report(api)
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+    body = grounds_with_identities()
+    body["grounds"]["statements"] = "Said she is 46 and sleeps in bed 12."
+    await document_grounds(api, case_id, body)
+
+    refused = await api.get(f"/reports/{case_id}/deidentified")
+
+    assert refused.status_code == 422
+    [problem] = refused.json()["errors"]
+    assert problem["field"] == "grounds.statements" and "Safe Harbor" in problem["problem"]
+    assert "46" not in refused.text
+    with stack.sessions() as session:
+        steps = [e.step for e in audit_log.entries_for_case(session, case_id)]
+    assert "case-exported-deidentified" not in steps

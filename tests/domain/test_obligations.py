@@ -82,6 +82,7 @@ def subpoena(**facts: Any) -> dict[str, Any]:
 
 
 NOTICE_TO_CLIENT_GIVEN = {
+    "client_explicit_consent": True,  # the client's written authorisation (state privilege law)
     "assurance_statement_received": True,
     "written_notice_given_on": "2026-11-10",
     "notice_allowed_objection": True,
@@ -291,7 +292,7 @@ def test_a_hard_stop_cites_the_rule_and_names_each_unmet_condition_by_path() -> 
 
     assert stop is not None
     assert stop.citation == subpoenas.satisfactory_assurance.citation
-    assert "subpoena.objection_period_expired is yes" in stop.missing["notice-to-client"]
+    assert "subpoena.client_explicit_consent is yes" in stop.missing["client-written-authorisation"]
     assert all(line.startswith("subpoena.") for lines in stop.missing.values() for line in lines)
 
 

@@ -139,6 +139,7 @@ def subpoena(assured: bool) -> dict[str, Any]:
         "requested_records": "Dates of treatment",
         "requested_fields": ["client.name", "clinical_context.treatment_dates"],
         "assurance_statement_received": True,
+        "client_explicit_consent": False,  # no written authorisation from the client
     }
     if assured:
         request |= {
@@ -146,6 +147,7 @@ def subpoena(assured: bool) -> dict[str, Any]:
             "notice_allowed_objection": True,
             "objection_period_expired": True,
             "objections_none_or_resolved": True,
+            "client_explicit_consent": True,  # the client's written authorisation
         }
     return {
         "grounds": {

@@ -294,7 +294,7 @@ async def test_a_subpoena_without_satisfactory_assurance_is_a_hard_stop(
     status = await wait_for_stage(api, case_id, "closed")
 
     assert status["obligations"] == [] and status["documents"] == []
-    assert set(status["hard_stop"]["missing"]) == {"notice-to-client", "qualified-protective-order"}
+    assert set(status["hard_stop"]["missing"]) == {"client-written-authorisation"}
     assert status["outcome"]["result"] == "stopped-no-satisfactory-assurance"
     assert "disclosure-stopped" in steps_of(stack, case_id)
 

@@ -59,6 +59,13 @@ SAMPLES = [
     ),
     Sample("us-tx-dfps-report", "US-TX", "child-abuse", "dfps", "Demo Texas Abuse Hotline (DFPS)"),
     Sample(
+        "us-tx-dfps-adult-report",
+        "US-TX",
+        "elder-abuse",
+        "dfps",
+        "Demo Texas Abuse Hotline (DFPS)",
+    ),
+    Sample(
         "potential-victim-notice",
         "US-CA",
         "danger-to-others",

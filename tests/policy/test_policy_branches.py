@@ -17,6 +17,7 @@ from dutyflow.domain.disclosure import (
     private_by_court_order,
 )
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.settings import REPO_ROOT
 from tests.policy.cases import NOTES, PART2, sample_case
 
@@ -42,14 +43,18 @@ def facts(**sections: dict) -> dict:
             {"long_term_care_facility": True, "serious_bodily_injury": True},
             ["law-enforcement", "ltc-ombudsman"],
         ),
-        ({"long_term_care_facility": True, "serious_bodily_injury": False}, ["ltc-ombudsman"]),
+        (
+            {"long_term_care_facility": True, "serious_bodily_injury": False},
+            ["law-enforcement", "ltc-ombudsman"],
+        ),
         ({"long_term_care_facility": False}, ["county-aps"]),
         ({}, ["county-aps"]),
     ],
 )
-def test_ca_elder_abuse_goes_to_the_ombudsman_or_police_in_a_care_facility_else_to_aps(
+def test_ca_elder_abuse_in_a_care_facility_goes_to_the_ombudsman_and_police_else_to_aps(
     care_setting: dict, expected: list[str]
 ) -> None:
+    # WIC 15630(b)(1)(A) as amended by AB 1417 (since 2024): all of them, not one of them.
     chosen = policy("US-CA", "elder-abuse").recipients_for(facts(care_setting=care_setting))
 
     assert [r.id for r in chosen] == expected
@@ -73,6 +78,28 @@ def test_a_working_day_deadline_cannot_be_counted_without_the_calendars() -> Non
         policy("US-CA", "elder-abuse").due_at("written-report", datetime.now(UTC), facts={})
 
 
+def test_tx_abuse_of_a_facility_resident_goes_to_the_licensing_agency_not_dfps() -> None:
+    # Tex. Hum. Res. Code 48.051(b); nursing and assisted-living facilities: H&SC ch. 260A.
+    elder = policy("US-TX", "elder-abuse")
+
+    resident = facts(care_setting={"long_term_care_facility": True})
+    facility = elder.recipients_for(resident)
+    home = elder.recipients_for(facts(care_setting={"long_term_care_facility": False}))
+    route = elder.route_for(resident)
+
+    assert [r.id for r in facility] == ["hhsc"] and [r.id for r in home] == ["dfps"]
+    assert "260A" in elder.recipient("hhsc").citation
+    assert route is not None and "48.051(b)" in route.citation
+
+
+def test_an_adult_abuse_report_in_texas_never_sends_a_school() -> None:
+    elder = policy("US-TX", "elder-abuse")
+
+    for recipient in elder.recipients:
+        assert "victim.school" not in recipient.allowed_fields
+        assert recipient.form == "us-tx-dfps-adult-report"
+
+
 def test_tx_child_abuse_by_a_caregiver_must_go_to_dfps() -> None:
     child = policy("US-TX", "child-abuse")
     caregiver = child.route_for(facts(suspect={"responsible_for_care": True}))
@@ -93,12 +120,53 @@ def test_gb_child_in_immediate_danger_goes_to_the_police_and_the_local_authority
     assert [r.id for r in otherwise] == ["la-childrens-social-care"]
 
 
+def test_gb_child_referral_is_a_duty_of_guidance_and_fgm_s5b_is_the_statutory_one() -> None:
+    child = policy("GB-ENG", "child-abuse")
+
+    assert child.disclosure.mode == "required" and child.disclosure.required_by == "guidance"
+    assert "FGM Act 2003 s.5B" in child.statutory_basis_codes
+    assert "one month" in child.disclosure.description
+
+
+def test_only_a_statutory_duty_is_explained_as_required_by_law() -> None:
+    assert "REQUIRED by law" in explain_policy(policy("US-CA", "child-abuse"))
+    gb = explain_policy(policy("GB-ENG", "child-abuse"))
+    assert "REQUIRED by law" not in gb and "not by a statute" in gb
+
+
 def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> None:
     child = policy("US-NY", "child-abuse")
 
     assert [c.type for c in child.recipient("scr").channels] == ["phone"]
     assert [c.type for c in child.recipient("local-cps").channels] == ["written"]
     assert child.phone_report_first.required
+
+
+# --- England: the lawful basis a private clinic actually has ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind", ["child-abuse", "elder-abuse", "danger-to-others", "danger-to-self"]
+)
+def test_a_private_clinic_in_england_never_rests_on_public_task(kind: str) -> None:
+    assert policy("GB-ENG", kind).legal_basis.gdpr_article_6 != "Art 6(1)(e)"
+
+
+def test_a_threatened_member_of_the_public_rests_on_the_public_interest_test_not_para_18() -> None:
+    threats = policy("GB-ENG", "danger-to-others")
+
+    assert threats.legal_basis.uk_dpa_schedule_1 != "Sch 1 Part 2 para 18"
+    assert "W v Egdell" in threats.legal_basis.citation
+    assert threats.statutory_basis_codes[0] == "Common law public interest (W v Egdell)"
+    assert all("para 18" not in r.citation for r in threats.recipients)
+
+
+def test_england_safeguarding_uses_the_recognised_legitimate_interest_since_february_2026() -> None:
+    for kind in ("child-abuse", "elder-abuse"):
+        basis = policy("GB-ENG", kind).legal_basis
+
+        assert basis.gdpr_article_6 == "Art 6(1)(ea)"
+        assert "Annex 1 para 6" in basis.citation and "para 18" in (basis.uk_dpa_schedule_1 or "")
 
 
 # --- duty to protect, permitted disclosures -----------------------------------------------------
@@ -136,6 +204,16 @@ def test_ny_mhl_9_46_report_is_required_while_warnings_are_permitted() -> None:
     assert threats.legal_basis_for("potential-victim").hipaa_route == "45 CFR 164.512(j)(1)(i)"
 
 
+def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None:
+    # Tex. Health & Safety Code 611.004(a)(2).
+    self_harm = policy("US-TX", "danger-to-self")
+
+    assert "immediate mental or emotional injury" in self_harm.trigger.description
+    assert self_harm.trigger.citation == "Tex. Health & Safety Code 611.004(a)(2)"
+    assert {r.id for r in self_harm.recipients} >= {"law-enforcement", "medical-personnel"}
+    assert "mental-health" in self_harm.recipient("medical-personnel").description
+
+
 @pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
 def test_the_admitted_crime_route_is_never_offered_to_a_therapist(jurisdiction: str) -> None:
     routes = [e.route for e in policy(jurisdiction, "danger-to-others").excluded_routes]
@@ -159,15 +237,16 @@ def test_a_potential_victim_never_learns_who_reported(jurisdiction: str) -> None
 
 
 @pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
-def test_adult_abuse_tells_the_client_unless_one_of_the_two_exceptions_applies(
+def test_adult_abuse_tells_the_victim_not_a_suspected_client_unless_an_exception_applies(
     jurisdiction: str,
 ) -> None:
     inform = policy(jurisdiction, "elder-abuse").inform_client
 
-    assert inform.required and inform.may_be_oral
+    assert inform.required and inform.may_be_oral and inform.informs == "victim"
     assert [(e.id, e.citation) for e in inform.exceptions] == [
         ("risk-of-serious-harm", "45 CFR 164.512(c)(2)(i)"),
         ("representative-believed-responsible", "45 CFR 164.512(c)(2)(ii)"),
+        ("client-is-alleged-abuser", "45 CFR 164.512(c)(1), 164.512(c)(2)"),
     ]
 
 
@@ -220,6 +299,36 @@ def test_part2_records_go_only_under_a_part2_court_order() -> None:
     assert limited.fields["clinical_context"]["substance_use_records"] == PART2
 
 
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "GB-ENG"])
+def test_notes_an_order_names_go_to_the_court_only_as_a_justified_approved_addition(
+    jurisdiction: str,
+) -> None:
+    # A court order is "required by law" (45 CFR 164.103); 164.508(a)(2)(ii) with 164.512(a).
+    order = policy(jurisdiction, "court-order")
+    case = sample_case()
+    allowed = order.recipient("court").allowed_fields
+    note = ["clinical_context.psychotherapy_notes"]
+
+    assert "clinical_context.psychotherapy_notes" not in allowed
+    with pytest.raises(ProtectedDataError, match="psychotherapy-notes"):
+        limit_for_recipient(case, allowed, additions=note)
+    permitted = order.permitted_classes("court", {}, route="justified-addition")
+    assert "psychotherapy-notes" in permitted
+
+    limited = limit_for_recipient(case, allowed, additions=note, permitted_classes=permitted)
+    assert limited.fields["clinical_context"]["psychotherapy_notes"] == NOTES
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+def test_a_us_court_order_never_opens_part2_records_by_a_justified_addition(
+    jurisdiction: str,
+) -> None:
+    order = policy(jurisdiction, "court-order")
+
+    assert "part2" not in order.permitted_classes("court", {}, route="justified-addition")
+    assert order.protected_data_rule("psychotherapy-notes").citation.startswith("45 CFR 164.103")
+
+
 # --- content the practitioner marked private: only where a court order names it -----------------
 
 PRIVATE = "MARKER-PRIVATE-DREAM-R4"
@@ -269,38 +378,73 @@ def test_a_subpoena_without_assurance_is_a_hard_stop_naming_what_is_missing() ->
 
     assert not result.satisfied and subpoena.satisfactory_assurance is not None
     assert subpoena.satisfactory_assurance.otherwise == "hard-stop"
-    assert set(result.missing) == {"notice-to-client", "qualified-protective-order"}
-    assert "subpoena.objection_period_expired is yes" in result.missing["notice-to-client"]
+    assert set(result.missing) == {"client-written-authorisation"}
+    missing = result.missing["client-written-authorisation"]
+    assert "subpoena.client_explicit_consent is yes" in missing
 
 
-def test_notice_with_the_objection_period_expired_is_satisfactory_assurance() -> None:
-    subpoena = policy("US-CA", "subpoena")
+NOTICE_RUN_OUT = {
+    "assurance_statement_received": True,
+    "written_notice_given_on": "2026-11-10",
+    "notice_allowed_objection": True,
+    "objection_period_expired": True,
+    "objections_none_or_resolved": True,
+}
+PROTECTIVE_ORDER = {
+    "assurance_statement_received": True,
+    "qualified_protective_order": True,
+    "order_prohibits_other_use": True,
+    "order_requires_return_or_destruction": True,
+}
 
-    result = subpoena.assurance(sample_case().model_dump(mode="json"))
 
-    assert result.satisfied and result.option == "notice-to-client"
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX"])
+@pytest.mark.parametrize("hipaa_assurance", [NOTICE_RUN_OUT, PROTECTIVE_ORDER])
+def test_hipaa_assurance_alone_never_releases_records_where_state_privilege_law_is_stricter(
+    jurisdiction: str, hipaa_assurance: dict
+) -> None:
+    # NY CPLR 3122(a)(2); CA Evid. Code 1014/1015 with CCP 1985.3; TX H&SC 611.006(a).
+    assert not policy(jurisdiction, "subpoena").assurance(facts(subpoena=hipaa_assurance)).satisfied
 
 
-def test_a_qualified_protective_order_is_satisfactory_assurance() -> None:
-    qpo = facts(
-        subpoena={
-            "assurance_statement_received": True,
-            "qualified_protective_order": True,
-            "order_prohibits_other_use": True,
-            "order_requires_return_or_destruction": True,
-        }
+@pytest.mark.parametrize("jurisdiction", ["US-NY", "US-TX"])
+def test_ny_and_tx_release_records_on_a_subpoena_only_with_the_clients_written_authorisation(
+    jurisdiction: str,
+) -> None:
+    subpoena = policy(jurisdiction, "subpoena")
+
+    result = subpoena.assurance(facts(subpoena={"client_explicit_consent": True}))
+
+    assert result.satisfied and result.option == "client-written-authorisation"
+    assert subpoena.legal_basis.hipaa_route == "45 CFR 164.508(a)(1)"
+
+
+def test_ny_subpoena_rule_cites_cplr_3122_and_the_privileges_behind_it() -> None:
+    subpoena = policy("US-NY", "subpoena")
+    assert subpoena.satisfactory_assurance is not None
+
+    assert "CPLR 3122(a)(2)" in subpoena.satisfactory_assurance.citation
+    assert {"CPLR 3122(a)(2)", "CPLR 4504, 4507, 4508; MHL 33.13"} <= set(
+        subpoena.statutory_basis_codes
     )
 
-    result = policy("US-NY", "subpoena").assurance(qpo)
 
-    assert result.satisfied and result.option == "qualified-protective-order"
+def test_ca_written_authorisation_still_waits_for_the_consumer_notice_time_to_object() -> None:
+    subpoena = policy("US-CA", "subpoena")
+    authorised = {"client_explicit_consent": True}
+
+    assert not subpoena.assurance(facts(subpoena=authorised)).satisfied
+    result = subpoena.assurance(facts(subpoena={**authorised, **NOTICE_RUN_OUT}))
+    assert result.satisfied and result.option == "client-written-authorisation"
+    assert {"Evid. Code 1014, 1015", "CCP 1985.3", "Civ. Code 56.10"} <= set(
+        subpoena.statutory_basis_codes
+    )
 
 
-def test_notice_whose_objection_period_has_not_run_is_not_enough() -> None:
-    pending = sample_case().model_dump(mode="json")
-    pending["subpoena"]["objection_period_expired"] = False
+def test_tx_subpoena_rule_rests_on_the_closed_list_of_611_006() -> None:
+    subpoena = policy("US-TX", "subpoena")
 
-    assert not policy("US-TX", "subpoena").assurance(pending).satisfied
+    assert {"H&SC 611.006", "Tex. R. Evid. 510"} <= set(subpoena.statutory_basis_codes)
 
 
 def test_in_england_only_the_clients_explicit_consent_releases_records_without_an_order() -> None:

@@ -331,3 +331,36 @@ def test_explain_refuses_a_date_before_the_policy(run: Run) -> None:
 
     assert status == 2
     assert "in effect on 2025-12-31" in err
+
+
+def test_check_reports_the_share_of_verified_rules_of_every_file(run: Run, library: Path) -> None:
+    status, out, _ = check(run, library)
+
+    shares = [line for line in out.splitlines() if " rules verified (" in line]
+    assert status == 0 and len(shares) == 24
+    assert any(line.startswith("US-CA child-abuse 2026.1: ") for line in shares)
+
+
+def test_a_rule_marked_to_confirm_lowers_its_files_verified_share(run: Run, library: Path) -> None:
+    def share(out: str) -> str:
+        [line] = [x for x in out.splitlines() if x.startswith("US-CA child-abuse 2026.1: ")]
+        return line.split(": ", 1)[1]
+
+    before = share(check(run, library)[1])
+    edit(
+        library,
+        CA_CHILD,
+        lambda text: text.replace("source_status: verified", "source_status: to-confirm"),
+    )
+    after = share(check(run, library)[1])
+
+    assert before != after and after.startswith("0 of ") and after.endswith("(0%)")
+
+
+def test_the_coverage_table_has_a_row_per_kind_and_a_column_per_jurisdiction(run: Run) -> None:
+    status, out, _ = run("policy", "check", "--coverage-table")
+
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert status == 0
+    assert table[0] == "| kind | GB-ENG | US-CA | US-NY | US-TX |"
+    assert len(table) == 2 + 6

@@ -122,7 +122,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- New York -----------------------------------------------------------------------------
@@ -200,7 +200,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- Texas --------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ TABLE = [
     Row(
         "US-TX",
         "elder-abuse",
-        {"dfps": "us-tx-dfps-report", "hhsc": "us-tx-dfps-report"},
+        {"dfps": "us-tx-dfps-adult-report", "hhsc": "us-tx-dfps-adult-report"},
         "required",
         {"report": "immediately PT15M"},
         "45 CFR 164.512(c)(1)(i)",
@@ -271,7 +271,7 @@ TABLE = [
         REQUESTER,
         "permitted",
         {"response": "as-ordered subpoena.respond_by"},
-        "45 CFR 164.512(e)(1)(ii)",
+        "45 CFR 164.508(a)(1)",
         must_see={"requesting-party": SUBPOENA_FIELDS},
     ),
     # --- England ------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ TABLE = [
         {"la-childrens-social-care": "gb-la-referral", "law-enforcement": "gb-la-referral"},
         "required",
         {"referral": "as-soon-as-possible PT24H"},
-        "UK GDPR Art 6(1)(e); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
+        "UK GDPR Art 6(1)(ea); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
         must_see={
             "la-childrens-social-care": (
                 "victim.name",
@@ -297,7 +297,7 @@ TABLE = [
         {"la-adult-social-care": "gb-la-referral", "law-enforcement": "gb-la-referral"},
         "permitted",
         {"referral": "as-soon-as-possible PT24H"},
-        "UK GDPR Art 6(1)(e); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
+        "UK GDPR Art 6(1)(ea); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
     ),
     Row(
         "GB-ENG",
@@ -308,7 +308,7 @@ TABLE = [
         },
         "permitted",
         {"notification": "immediately PT1H"},
-        "UK GDPR Art 6(1)(e); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
+        "UK GDPR Art 6(1)(ea); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 10",
         never_see={"potential-victim": ("reporter.name",)},
     ),
     Row(

@@ -5,7 +5,6 @@ and the audit says exactly which paths the supervisor saw, never their values.""
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 
@@ -86,9 +85,8 @@ async def test_the_supervisor_sees_no_identifying_field_and_no_private_content(
         "[victim]'s arm was bruised; ([victim]) flinched"
         in view["content"]["grounds"]["observations"]
     )
-    assert re.fullmatch(
-        r"\d+-\d+", view["content"]["victim"]["birth_date"]
-    )  # an age band, not a date
+    # a life stage, not a date of birth or an exact age (issue 17)
+    assert view["content"]["victim"]["birth_date"] in ("child", "adolescent")
     assert len(view["content"]["grounds"]["suspicion_formed_at"]) == 7  # a month
     assert {
         "victim.name",

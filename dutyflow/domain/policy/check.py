@@ -8,7 +8,10 @@
   the reporter to a recipient the policy keeps them from, or a default-denied data class;
 * working-day deadlines without a calendar covering the policy's year;
 * agency recipients no agency of the directory fills (when a directory is given);
-* two versions of one kind taking effect on the same day.
+* two versions of one kind taking effect on the same day;
+
+and, for every policy file, the share of its rules whose source was verified (`RuleCoverage`), so
+a reviewer sees how much still awaits counsel.
 
 Pure apart from reading the files it is pointed at; the ``dutyflow policy check`` command prints
 the result.
@@ -52,10 +55,63 @@ class PolicyProblem:
         return f"{self.file}: {self.rule}: {self.problem}"
 
 
+@dataclass(frozen=True)
+class RuleCoverage:
+    """How many of one policy file's rules were verified against a public text."""
+
+    file: Path
+    jurisdiction: str
+    kind: str
+    version: str
+    verified: int
+    rules: int
+
+    @property
+    def share(self) -> float:
+        return self.verified / self.rules if self.rules else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.jurisdiction} {self.kind} {self.version}: {self.verified} of {self.rules} "
+            f"rules verified ({self.share:.0%})"
+        )
+
+
+def rule_coverage(path: Path, policy: Policy) -> RuleCoverage:
+    statuses = [rule.source_status for _, rule in policy.rules()]
+    return RuleCoverage(
+        file=path,
+        jurisdiction=policy.jurisdiction,
+        kind=policy.kind,
+        version=policy.version,
+        verified=statuses.count("verified"),
+        rules=len(statuses),
+    )
+
+
+def coverage_table(coverage: list[RuleCoverage]) -> str:
+    """The coverage as a Markdown table (jurisdictions as columns), for the README."""
+    jurisdictions = sorted({c.jurisdiction for c in coverage})
+    kinds = sorted({c.kind for c in coverage})
+    cell = {(c.jurisdiction, c.kind): c for c in coverage}  # the newest version read wins
+    lines = [
+        "| kind | " + " | ".join(jurisdictions) + " |",
+        "|---|" + "---|" * len(jurisdictions),
+    ]
+    for kind in kinds:
+        cells = [
+            f"{c.verified}/{c.rules} ({c.share:.0%})" if (c := cell.get((j, kind))) else "no policy"
+            for j in jurisdictions
+        ]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 @dataclass
 class CheckResult:
     files_checked: int = 0
     problems: list[PolicyProblem] = field(default_factory=list)
+    coverage: list[RuleCoverage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -275,6 +331,7 @@ def check_policies(
                 path, policy, templates_dir=templates_dir, calendars=calendars, directory=directory
             )
         )
+        result.coverage.append(rule_coverage(path, policy))
         key = (policy.jurisdiction, policy.kind, policy.effective_from.isoformat())
         effective_days[key].append(path)
     for (jurisdiction, kind, day), same_day in effective_days.items():

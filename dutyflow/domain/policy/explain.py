@@ -237,16 +237,20 @@ def explain_policy(
 
 
 def _required_or_permitted(policy: Policy) -> list[str]:
-    return (
-        _para(
-            "Verdict: REQUIRED by law."
-            if policy.disclosure.mode == "required"
-            else "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
+    duty = policy.disclosure
+    if duty.mode == "permitted":
+        verdict = (
+            "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
             "records the decision and the reasons either way."
         )
-        + _para(policy.disclosure.description)
-        + _para(_why(policy.disclosure))
-    )
+    elif duty.required_by == "guidance":
+        verdict = (
+            "Verdict: REQUIRED by statutory guidance and professional codes, not by a statute; "
+            "Dutyflow treats it as a duty."
+        )
+    else:
+        verdict = "Verdict: REQUIRED by law."
+    return _para(verdict) + _para(policy.disclosure.description) + _para(_why(policy.disclosure))
 
 
 def _legal_basis(policy: Policy) -> list[str]:
@@ -318,6 +322,8 @@ def _reporter_identity(policy: Policy) -> list[str]:
 def _telling_the_client(policy: Policy) -> list[str]:
     inform = policy.inform_client
     told = "Required" if inform.required else "Not required"
+    if inform.informs == "victim":
+        told += "; who is told: the victim the report is about (the client only if the victim)"
     extra = []
     if inform.timing:
         extra.append(f"when: {inform.timing}")

@@ -106,8 +106,10 @@ class PolicyLibrary:
     def in_effect(self, jurisdiction: str, kind: str, on: date) -> Policy:
         candidates = [p for p in self.versions(jurisdiction, kind) if p.effective_from <= on]
         if not candidates:
+            # A hard stop, never a fallback to another jurisdiction's or kind's law.
             raise NoPolicyError(
-                f"jurisdiction/kind: no {kind} policy for {jurisdiction} in effect on {on}"
+                f"jurisdiction/kind: no policy: call counsel. Dutyflow has no {kind} policy for "
+                f"{jurisdiction} in effect on {on} and never applies another jurisdiction's law"
             )
         return candidates[-1]
 

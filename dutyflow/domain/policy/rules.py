@@ -38,9 +38,12 @@ class Trigger(Rule):
 
 class DisclosureDuty(Rule):
     """Whether the law requires the disclosure, or only permits it (the practitioner decides and
-    the decision is recorded)."""
+    the decision is recorded). ``required_by`` says what makes a required disclosure a duty: a
+    statute, or statutory guidance and professional codes that Dutyflow treats as one (England's
+    child safeguarding referral), so that nobody is told "required by law" when it is not."""
 
     mode: Literal["required", "permitted"]
+    required_by: Literal["statute", "guidance"] = "statute"
     description: str
 
 
@@ -99,10 +102,13 @@ class InformException(Rule):
 
 
 class InformClient(Rule):
-    """Whether the client must be told of the disclosure. The decision is recorded either way,
-    including an exception and its reasons."""
+    """Whether the person the law names must be told of the disclosure: the client, or (adult
+    abuse, 45 CFR 164.512(c)(2)) the victim the report is about, who is the client only when the
+    client is the victim. The decision is recorded either way, including an exception and its
+    reasons."""
 
     required: bool
+    informs: Literal["client", "victim"] = "client"
     timing: str | None = None
     may_be_oral: bool = False
     exceptions: list[InformException] = Field(default_factory=list)
