@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
-from dutyflow.web import forms, submitted
+from dutyflow.web import answer_items, forms, submitted
 from dutyflow.web.api_client import ApiDep
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
@@ -138,7 +138,13 @@ async def open_report(
     if not offered(catalogue, jurisdiction, kind):
         return redirect("/reports/new")
     form = ReportForm(pages, policies, jurisdiction, kind)
-    opening = submitted.nest(form.opening, posted.fields)
+    if answer_items.asked_to_change_items(posted.fields):
+        # "Add another person" or "remove": the same form again, every typed value kept.
+        return form.show(
+            session, FormState(values=answer_items.items_changed(form.grounds, posted.fields))
+        )
+    fields = answer_items.without_empty_items(form.grounds, posted.fields)
+    opening = submitted.nest(form.opening, fields)
     opening.setdefault("reporter", {})
     body = {
         "jurisdiction": jurisdiction,
@@ -151,15 +157,16 @@ async def open_report(
     }
     answer = await api.post("/reports", json=body)
     if answer.status_code != 201:
-        inputs = [i.name for i in form.opening + form.grounds]
-        return form.show(session, state_from(posted.fields, problems_of(answer), inputs), 422)
+        inputs = [i.name for i in forms.shown_inputs(form.opening + form.grounds, fields)]
+        return form.show(session, state_from(fields, problems_of(answer), inputs), 422)
     case_id = answer.json()["case_id"]
     await wait_for_grounds_stage(api, case_id)
     grounds = await api.post(
-        f"/reports/{case_id}/grounds", json=submitted.nest(form.grounds, posted.fields)
+        f"/reports/{case_id}/grounds", json=submitted.nest(form.grounds, fields)
     )
     if grounds.status_code != 200:
         # The case is open; its grounds are asked again on the case's own page.
-        state = state_from(posted.fields, problems_of(grounds), [i.name for i in form.grounds])
+        inputs = [i.name for i in forms.shown_inputs(form.grounds, fields)]
+        state = state_from(fields, problems_of(grounds), inputs)
         return await case_page.show(session, case_id, grounds_state=state, status_code=422)
     return redirect(f"/cases/{case_id}")
