@@ -258,6 +258,7 @@ PART_LABELS = {
     "relationship_to_suspect": "relationship to the person suspected",
     "distinguishing_features": "distinguishing features (non-clinical)",
     "other_relevant_information": "other relevant information",
+    "role": "sibling or other member of the household",
 }
 # What the person a section holds is called, where the policy does not say (``each``).
 SECTION_NOUNS = {
@@ -267,6 +268,8 @@ SECTION_NOUNS = {
     "guardians": "Parent or guardian",
     "potential_victims": "Person at risk",
     "support_contacts": "Contact",
+    "other_victims": "Another victim",
+    "household_members": "Household member",
 }
 
 
