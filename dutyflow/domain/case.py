@@ -389,6 +389,24 @@ def roles_in(submission: GroundsSubmission) -> list[tuple[str, PersonRole]]:
     return found
 
 
+class WithdrawalReason(StrEnum):
+    """Why a case that never got its grounds is withdrawn: categories, never case content."""
+
+    OPENED_BY_MISTAKE = "opened-by-mistake"
+    DUPLICATE = "duplicate"
+    NO_DUTY_AFTER_ALL = "no-duty-after-all"
+    REPORTED_ANOTHER_WAY = "reported-another-way"
+
+
+class Withdrawal(Model):
+    """Withdrawing a case before its grounds were recorded (nothing was disclosed yet): the
+    reason, and a note that is hashed into the audit entry, never stored in it."""
+
+    practitioner_id: str
+    reason: WithdrawalReason
+    note: str | None = None
+
+
 class CaseOpening(Model):
     """Opening a case. The case id is opaque: it becomes the workflow id and must never carry a
     name. ``client_id`` is the clinic's opaque id of the client whose information is disclosed:

@@ -27,6 +27,7 @@ from dutyflow.domain.case import (
     InformClientStep,
     PhoneReport,
     ReportKind,
+    Threat,
 )
 from dutyflow.domain.disclosure import (
     NEVER_DISCLOSED,
@@ -318,12 +319,12 @@ def _threat(
     submission: GroundsSubmission, now: datetime, rules: GroundsRules
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    threat = submission.threat
-    if threat is None or _blank(threat.description):
+    threat = submission.threat or Threat()
+    if _blank(threat.description):
+        # Named, and the rest still checked: every problem is shown at once.
         problems.append(
             FieldProblem(field="threat.description", problem="must say what was threatened")
         )
-        return problems
     if threat.communicated_at is not None:
         problems += _not_future(threat.communicated_at, now, "threat.communicated_at")
     if threat.belief_basis == BeliefBasis.CREDIBLE_REPORT and _blank(threat.credible_report_source):
