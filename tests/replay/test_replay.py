@@ -29,6 +29,7 @@ UPDATES = {
     "decide_disclosure_exception",
     "retry_delivery",
     "record_agency_acknowledgement",
+    "withdraw_case",
 }
 
 

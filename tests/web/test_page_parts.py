@@ -29,6 +29,8 @@ PAGES = {
     "POST /app/reports",
     "GET /app/cases/{case_id}",
     "POST /app/cases/{case_id}/grounds",
+    "GET /app/cases/{case_id}/withdraw",
+    "POST /app/cases/{case_id}/withdraw",
     "GET /app/cases/{case_id}/review",
     "POST /app/cases/{case_id}/phone-report",
     "POST /app/cases/{case_id}/confirm",

@@ -261,3 +261,94 @@ async def test_an_idempotency_key_that_is_not_a_token_is_refused_without_echoing
 
     assert answer.status_code == 422
     assert "idempotency_key" in answer.text and "<x y>" not in answer.text
+
+
+async def open_without_grounds(stack: Harness, clinician: Clinician) -> str:
+    """A case opened (through the API) that never got its grounds: an orphan to withdraw."""
+    body = scenario.opening_request(
+        practitioner_id=clinician.user.user_id, clinic_id=clinician.user.clinic_id
+    )
+    headers = {"Authorization": f"Bearer {clinician.token}"}
+    async with httpx.AsyncClient(base_url=stack.api_url, headers=headers, timeout=60) as http:
+        opened = await http.post("/reports", json=body)
+        assert opened.status_code == 201, opened.text
+        case_id: str = opened.json()["case_id"]
+        for _ in range(300):
+            if (await http.get(f"/reports/{case_id}")).json()["stage"] == "awaiting-grounds":
+                return case_id
+            await asyncio.sleep(0.1)
+    raise AssertionError("the case never came to await its grounds")
+
+
+async def api_get(stack: Harness, clinician: Clinician, path: str) -> Any:
+    headers = {"Authorization": f"Bearer {clinician.token}"}
+    async with httpx.AsyncClient(base_url=stack.api_url, headers=headers, timeout=60) as http:
+        return (await http.get(path)).json()
+
+
+async def test_a_case_that_never_got_its_grounds_is_withdrawn_with_a_reason_audited(
+    api: httpx.AsyncClient, stack: Harness, browser_client: httpx.AsyncClient, clinician: Clinician
+) -> None:
+    case_id = await open_without_grounds(stack, clinician)
+    await sign_in(browser_client, clinician.user)
+    case_page = await browser_client.get(f"/app/cases/{case_id}")
+    assert f"/app/cases/{case_id}/withdraw" in case_page.text
+    page = await browser_client.get(f"/app/cases/{case_id}/withdraw")
+
+    withdrawn = await browser_client.post(
+        f"/app/cases/{case_id}/withdraw",
+        data={"csrf": csrf_of(page.text), "reason": "opened-by-mistake", "note": "Opened twice"},
+    )
+
+    assert withdrawn.status_code == 303
+    for _ in range(300):
+        status = await api_get(stack, clinician, f"/reports/{case_id}")
+        if status["stage"] == "closed":
+            break
+        await asyncio.sleep(0.1)
+    assert status["outcome"]["result"] == "withdrawn-before-grounds"
+    assert status["obligations"] == []
+    timeline = await api_get(stack, clinician, f"/reports/{case_id}/timeline")
+    entries = timeline if isinstance(timeline, list) else timeline["entries"]
+    withdrawal = [e for e in entries if e["step"] == "case-withdrawn"]
+    assert len(withdrawal) == 1
+    assert withdrawal[0]["details"] == {"reason": "opened-by-mistake"}
+    assert withdrawal[0]["actor_id"] == clinician.user.user_id
+    assert "Opened twice" not in str(entries)
+
+
+async def test_a_withdrawal_without_a_reason_is_named_next_to_its_question(
+    api: httpx.AsyncClient, stack: Harness, browser_client: httpx.AsyncClient, clinician: Clinician
+) -> None:
+    case_id = await open_without_grounds(stack, clinician)
+    await sign_in(browser_client, clinician.user)
+    page = await browser_client.get(f"/app/cases/{case_id}/withdraw")
+
+    refused = await browser_client.post(
+        f"/app/cases/{case_id}/withdraw", data={"csrf": csrf_of(page.text), "reason": ""}
+    )
+
+    assert refused.status_code == 422
+    assert 'id="f-reason-error"' in refused.text
+    status = await api_get(stack, clinician, f"/reports/{case_id}")
+    assert status["stage"] == "awaiting-grounds"
+
+
+async def test_a_case_with_its_grounds_cannot_be_withdrawn(
+    api: httpx.AsyncClient, stack: Harness, browser_client: httpx.AsyncClient, clinician: Clinician
+) -> None:
+    await sign_in(browser_client, clinician.user)
+    page = await new_form(browser_client, "US-CA", "danger-to-others")
+    opened = await browser_client.post(
+        "/app/reports", data=report_form(csrf_of(page), "US-CA", "danger-to-others")
+    )
+    location = opened.headers["location"]
+    withdraw_page = await browser_client.get(f"{location}/withdraw")
+
+    refused = await browser_client.post(
+        f"{location}/withdraw",
+        data={"csrf": csrf_of(withdraw_page.text), "reason": "opened-by-mistake"},
+    )
+
+    assert refused.status_code == 409
+    assert "only before its grounds" in refused.text

@@ -7,6 +7,7 @@
     POST /reports/{case_id}/contact-attempts       one attempt to reach a person, court or agency
     POST /reports/{case_id}/inform-client          the decision to tell the client, or why not
     POST /reports/{case_id}/retry-delivery         deliver again a report an agency refused
+    POST /reports/{case_id}/withdraw               withdraw a case that never got its grounds
 
 Every one goes through `take_step`: the caller may act on the case (its practitioner, or a
 supervisor of its clinic: ``WritableCase``), a step signed with a practitioner id is the caller's
@@ -39,6 +40,7 @@ from dutyflow.domain.case import (
     GroundsSubmission,
     InformClientStep,
     PhoneReport,
+    Withdrawal,
 )
 from dutyflow.domain.validation import (
     FieldProblem,
@@ -141,6 +143,26 @@ async def confirm_report(
         grant,
         temporal,
         MandatedReportWorkflow.confirm_report,
+        body,
+        idempotency_key,
+        signed_by=body.practitioner_id,
+    )
+
+
+@router.post("/reports/{case_id}/withdraw", response_model=CaseStatus)
+async def withdraw_case(
+    case_id: str,
+    body: Withdrawal,
+    temporal: TemporalDep,
+    grant: WritableCase,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseStatus:
+    """The case's practitioner withdraws a case that never got its grounds (nothing was
+    disclosed), with the reason; the case closes and the audit says why."""
+    return await take_step(
+        grant,
+        temporal,
+        MandatedReportWorkflow.withdraw_case,
         body,
         idempotency_key,
         signed_by=body.practitioner_id,

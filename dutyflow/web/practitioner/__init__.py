@@ -1,14 +1,21 @@
 """The practitioner's pages: their cases (`reports`), a case's page with its grounds and review
-(`case`), the steps taken from it (`steps`), and the client's privacy notice
-(`privacy_notice`). The case page is also the supervisor's and compliance's view of a case.
+(`case`), the steps taken from it (`steps`), withdrawing a case before its grounds
+(`withdrawal`), and the client's privacy notice (`privacy_notice`). The case page is also
+the supervisor's and compliance's view of a case.
 """
 
 from fastapi import APIRouter
 
-from dutyflow.web.practitioner import case, privacy_notice, reports, steps
+from dutyflow.web.practitioner import case, privacy_notice, reports, steps, withdrawal
 
 router = APIRouter()
-for part in (reports.router, case.router, steps.router, privacy_notice.router):
+for part in (
+    reports.router,
+    case.router,
+    steps.router,
+    privacy_notice.router,
+    withdrawal.router,
+):
     router.include_router(part)
 
 __all__ = ["router"]
