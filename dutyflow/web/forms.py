@@ -259,6 +259,14 @@ PART_LABELS = {
     "distinguishing_features": "distinguishing features (non-clinical)",
     "other_relevant_information": "other relevant information",
     "role": "sibling or other member of the household",
+    "occurred_on": "date",
+    "time_of_day": "time of day",
+    "place": "place",
+    "domestic_violence": "is there domestic violence?",
+    "worker_safety_concerns": "anything a caseworker should know for their safety",
+    "long_term_care_facility": "in a long-term care facility?",
+    "facility_name": "the facility's name",
+    "facility_address": "the facility's address",
 }
 # What the person a section holds is called, where the policy does not say (``each``).
 SECTION_NOUNS = {

@@ -195,3 +195,30 @@ def sample(form_input: forms.FormInput) -> str:
         "date": "2020-01-02",
         "datetime": "2026-01-02T10:00",
     }.get(form_input.kind, "3" if form_input.name.endswith("approximate_age") else "text")
+
+
+ABUSE_POLICIES = [
+    (jurisdiction, kind)
+    for jurisdiction in ("US-CA", "US-NY", "US-TX", "GB-ENG")
+    for kind in ("child-abuse", "elder-abuse")
+]
+
+
+@pytest.mark.parametrize(("jurisdiction", "kind"), ABUSE_POLICIES)
+def test_every_abuse_report_asks_where_the_victim_lives_and_their_age_and_of_further_victims(
+    jurisdiction: str, kind: str
+) -> None:
+    asked = {input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, kind), {})}
+
+    assert {"victim.address", "victim.birth_date", "victim.approximate_age"} <= asked
+    assert {"other_victims.name", "other_victims.address", "grounds.client_role"} <= asked
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "GB-ENG"])
+def test_every_child_abuse_report_asks_for_the_parents_and_the_siblings(jurisdiction: str) -> None:
+    asked = {
+        input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, "child-abuse"), {})
+    }
+
+    assert {"guardians.name", "guardians.address", "household_members.name"} <= asked
+    assert "household_members.role" in asked
