@@ -94,7 +94,9 @@ class FormInput:
 
     @property
     def html_id(self) -> str:
-        return "f-" + self.name.replace(".", "-").replace("_", "-").replace("[", "-").rstrip("]")
+        base = "f-" + self.name.replace(".", "-").replace("_", "-").replace("[", "-")
+        # A group is named by its first part's path: its own id must not be that input's.
+        return base.replace("]", "") + ("-group" if self.kind == "group" else "")
 
     @property
     def section(self) -> str:
