@@ -98,3 +98,71 @@ async def test_a_duty_to_warn_about_two_people_is_filed_and_the_police_are_told_
     received = await inbox.frame_locator("iframe").locator("body").inner_text()
     assert "Morgan Vale" in received and "(916) 555-0101" in received
     assert "Riley Hart" in received and "2 Example Street, Sacramento" in received
+
+
+async def fill_the_three_siblings(page: Any) -> None:
+    """The US-CA child-abuse form about three siblings: the child, and two more victims."""
+    await page.get_by_role("link", name="Start a new report").click()
+    await page.get_by_label("Jurisdiction").select_option("US-CA")
+    await page.get_by_label("Child abuse").check()
+    await page.get_by_role("button", name="Continue").click()
+    opening = scenario.opening_request()
+    await page.get_by_label("County (or local authority) where the case is").fill(opening["county"])
+    await page.get_by_label("The client's id in your clinic's records").fill("client-web-0004")
+    for name, value in opening["reporter"].items():
+        if isinstance(value, str):
+            await page.locator(f"#f-reporter-{name.replace('_', '-')}").fill(value)
+    await page.locator("#f-grounds-statutory-basis").select_option("PC 11166(a)")
+    await page.locator("#f-grounds-suspicion-formed-at").fill(
+        _local(datetime.now().astimezone() - timedelta(minutes=5))
+    )
+    await page.locator("#f-grounds-observations").fill("Bruises on all three children's arms.")
+    await page.locator("#f-grounds-source-of-information").select_option("victim-disclosed")
+    await page.locator("#f-grounds-abuse-types-physical").check()
+    await page.get_by_label("Victim: name").fill("Alex Sibling")
+    await page.get_by_label("Victim: age in years, if the date of birth is not known").fill("9")
+    await page.locator("#f-victim-present-location").fill("At school until 15:00")
+    await page.get_by_label("Child also harmed 1: name").fill("Jamie Sibling")
+    await page.get_by_label("Child also harmed 1: where they are now").fill("At school until 15:00")
+    await page.get_by_role("button", name="Add another child also harmed").click()
+    await page.get_by_label("Child also harmed 2: name").fill("Kit Sibling")
+    await page.get_by_label("Child also harmed 2: where they are now").fill("At home")
+    await page.locator("#f-grounds-client-role").select_option("third-party")
+
+
+async def test_a_child_abuse_report_about_three_siblings_reaches_the_agency_with_all_three(
+    api: httpx.AsyncClient, stack: Harness, web_users, chromium: Any
+) -> None:
+    practitioner = web_users("practitioner")
+    agency = web_users("agency", agency_id="demo-county-cws")
+    page = await signed_in_page(chromium, stack, practitioner)
+
+    await fill_the_three_siblings(page)
+    await page.get_by_role("button", name="Open the report and record the grounds").click()
+    await page.wait_for_url("**/app/cases/case-*")
+    case_id = page.url.rsplit("/", 1)[1]
+
+    await reload_until(page, lambda: page.get_by_role("heading", name="Script").is_visible())
+    await page.get_by_label("Who took the report").fill("Intake worker M. Lee")
+    await page.get_by_label("Reference number they gave").fill("HOTLINE-WEB-0003")
+    await page.get_by_role("button", name="Record the call").click()
+    review_link = page.get_by_role("link", name="Review what each recipient will receive")
+    await reload_until(page, review_link.is_visible)
+    await review_link.click()
+    await page.get_by_role("button", name="Confirm and send these reports").click()
+    await reload_until(page, lambda: page.get_by_role("heading", name="Sent").is_visible())
+
+    with stack.sessions() as session:
+        [delivery] = session.exec(
+            select(DeliveryRecord).where(DeliveryRecord.case_id == case_id)
+        ).all()
+    inbox = await signed_in_page(chromium, stack, agency)
+    await inbox.get_by_role("link", name=delivery.report_id).click()
+    received = await inbox.frame_locator("iframe").locator("body").inner_text()
+    for child in ("Alex Sibling", "Jamie Sibling", "Kit Sibling"):
+        assert child in received
+    await inbox.get_by_label("Accepted for investigation").check()
+    await inbox.get_by_role("button", name="Acknowledge").click()
+    await reload_until(
+        page, lambda: page.get_by_text("Nothing left to do: the case is closed.").is_visible()
+    )
