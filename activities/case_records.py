@@ -29,6 +29,7 @@ from dutyflow.contracts import (
     RecordInformClientInput,
     RecordPhoneReportInput,
     StepRecorded,
+    WithdrawalInput,
 )
 from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.audit import content_sha256
@@ -379,6 +380,20 @@ class CaseRecordActivities:
         )
         return step_recorded(entry)
 
+    @activity.defn(name="record_withdrawal")
+    def record_withdrawal(self, request: WithdrawalInput) -> StepRecorded:
+        """The case withdrawn before its grounds: the reason's category in the entry, the
+        practitioner's note only as the content hash."""
+        entry = record_step(
+            self._sessions,
+            case_id=request.case_id,
+            step="case-withdrawn",
+            actor=request.actor,
+            content_sha256=request.note_sha256,
+            details={"reason": request.reason},
+        )
+        return step_recorded(entry)
+
     @activity.defn(name="escalate_deadline")
     def escalate_deadline(self, request: EscalationInput) -> Escalation:
         escalation_id = ids.escalation_id(request.case_id, request.deadline_id, request.notify)
@@ -497,6 +512,9 @@ class CaseRecordActivities:
             stopped = audit_log.recorded_step(
                 session, ids.step_key(request.case_id, "disclosure-stopped")
             )
+            withdrawn = audit_log.recorded_step(
+                session, ids.step_key(request.case_id, "case-withdrawn")
+            )
         results = []
 
         def outcome_for(
@@ -562,6 +580,8 @@ class CaseRecordActivities:
             result=(
                 "reported"
                 if results
+                else "withdrawn-before-grounds"
+                if withdrawn is not None
                 else "stopped-no-satisfactory-assurance"
                 if stopped is not None
                 else "not-reported"

@@ -337,6 +337,13 @@ class DocumentSummary(BaseModel):
     sha256: str
 
 
+class WithdrawalInput(BaseModel):
+    case_id: str
+    actor: Actor
+    reason: str
+    note_sha256: str
+
+
 class ConfirmationInput(BaseModel):
     case_id: str
     actor: Actor

@@ -6,6 +6,7 @@ that touches the world is an activity in `activities`).
     clinician_steps         Updates: the grounds (and revision), the phone report, the confirmation
     decisions_and_contacts  Updates: disclosure decisions, contact attempts, informing the client
     supervision_steps       Updates: the supervisor's answer, disclosure exceptions
+    withdrawal              Update: withdrawing a case before its grounds (nothing disclosed)
     delivery                delivering to agencies; Updates: retry a refused delivery, acknowledge
     deadlines               durable deadline watchers and their escalation
     report_preparation      limiting fields and rendering per recipient; the review hash

@@ -3,7 +3,8 @@
 Orchestration only: every step that touches the world is an activity that writes its record and
 an audit entry. `MandatedReportWorkflow.run` reads as the legal process:
 
-    opening -> grounds (Update) -> obligations (or a hard stop: nothing is disclosed)
+    opening -> grounds (Update; or the case is withdrawn before them, Update, and closes)
+      -> obligations (or a hard stop: nothing is disclosed)
       -> supervisor consultation, where policy asks (Update: approve, or return with comments
          and the practitioner revises the grounds); never when the grounds say the danger is
          imminent: the case goes on and the audit says why
@@ -43,6 +44,7 @@ from workflows.decisions_and_contacts import DecisionsAndContacts
 from workflows.delivery import DeliverySteps, deliver_written_reports
 from workflows.report_preparation import limit_and_render, review_sha256
 from workflows.supervision_steps import SupervisionSteps
+from workflows.withdrawal import WITHDRAWAL_PATCH, WithdrawalSteps
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
@@ -71,7 +73,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
-class MandatedReportWorkflow(ClinicianSteps, DecisionsAndContacts, SupervisionSteps, DeliverySteps):
+class MandatedReportWorkflow(
+    ClinicianSteps, DecisionsAndContacts, SupervisionSteps, DeliverySteps, WithdrawalSteps
+):
     @workflow.init
     def __init__(self, opening: CaseOpening) -> None:
         self.case = CaseState(opening)
@@ -81,7 +85,14 @@ class MandatedReportWorkflow(ClinicianSteps, DecisionsAndContacts, SupervisionSt
     async def run(self, opening: CaseOpening) -> CaseOutcome:
         case = self.case
         opened = await self._open(opening)
-        await workflow.wait_condition(lambda: case.grounds.done)
+        if workflow.patched(WITHDRAWAL_PATCH):
+            # A case that never gets its grounds may be withdrawn; cases from before wait on.
+            self.accepts_withdrawal = True
+            await workflow.wait_condition(lambda: case.grounds.done or self.withdrawn)
+            if self.withdrawn:
+                return await self._close()
+        else:
+            await workflow.wait_condition(lambda: case.grounds.done)
         obligation_set = await self._determine_obligations()
         if obligation_set.hard_stop is None and opened.supervisor_consultation:
             obligation_set = await self._consult_supervisor(

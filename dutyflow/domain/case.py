@@ -83,6 +83,42 @@ class Guardian(Person):
     relationship: str | None = None
 
 
+class PersonRole(StrEnum):
+    """A person's part in a case. Most follow from the section the person is recorded in
+    (``victim``, ``other_victims``: victim; ``suspect``: alleged abuser; ``guardians``: guardian);
+    a household member says which they are."""
+
+    CLIENT = "client"
+    VICTIM = "victim"
+    ALLEGED_ABUSER = "alleged-abuser"
+    GUARDIAN = "guardian"
+    SIBLING = "sibling"
+    HOUSEHOLD_MEMBER = "household-member"
+
+
+class HouseholdRole(StrEnum):
+    SIBLING = "sibling"
+    HOUSEHOLD_MEMBER = "household-member"
+
+
+class HouseholdMember(Person):
+    """Someone who lives with the victim and is not (known to be) a victim: a sibling, another
+    child or adult of the household (SS 8572 section D asks for the victim's siblings)."""
+
+    role: HouseholdRole | None = None
+    relationship: str | None = None
+
+
+class ClientRole(StrEnum):
+    """Who the client (whose record is disclosed) is in the case. It decides, e.g., whether the
+    victim may be told of a report: not where the client is the alleged abuser
+    (45 CFR 164.512(c)(2))."""
+
+    VICTIM = "victim"
+    ALLEGED_ABUSER = "alleged-abuser"
+    THIRD_PARTY = "third-party"
+
+
 class Suspect(Person):
     other_relevant_information: str | None = None
     # Whether the suspect is responsible for the victim's care: it can decide the recipient
@@ -132,6 +168,8 @@ class Grounds(Model):
     statements: str | None = None
     past_incidents: str | None = None
     abuse_types: list[AbuseType] = Field(default_factory=list)
+    # Absent in cases opened before it was asked.
+    client_role: ClientRole | None = None
 
 
 class GroundsSubmission(Model):
@@ -140,6 +178,10 @@ class GroundsSubmission(Model):
 
     grounds: Grounds
     victim: Victim | None = None
+    # Further victims of the same report (siblings, other children or adults of the household),
+    # each with everything asked of the victim. Empty in cases opened before it was asked.
+    other_victims: list[Victim] = Field(default_factory=list)
+    household_members: list[HouseholdMember] = Field(default_factory=list)
     guardians: list[Guardian] = Field(default_factory=list)
     suspect: Suspect | None = None
     incident: Incident = Field(default_factory=lambda: Incident())
@@ -317,6 +359,52 @@ class SharingDecision(Model):
     consent_not_sought_reason: str | None = None
     person_informed: bool | None = None
     decided_at: datetime | None = None
+
+
+def roles_in(submission: GroundsSubmission) -> list[tuple[str, PersonRole]]:
+    """Each person recorded in a submission, by case-file path, with their part in the case: the
+    section says it, a household member says it, and the client is also the victim or the
+    alleged abuser where the grounds say so."""
+    found: list[tuple[str, PersonRole]] = []
+    if submission.client is not None:
+        found.append(("client", PersonRole.CLIENT))
+    if submission.victim is not None:
+        found.append(("victim", PersonRole.VICTIM))
+    found += [
+        (f"other_victims[{i}]", PersonRole.VICTIM) for i in range(len(submission.other_victims))
+    ]
+    if submission.suspect is not None:
+        found.append(("suspect", PersonRole.ALLEGED_ABUSER))
+    found += [(f"guardians[{i}]", PersonRole.GUARDIAN) for i in range(len(submission.guardians))]
+    found += [
+        (
+            f"household_members[{i}]",
+            PersonRole.SIBLING if m.role == HouseholdRole.SIBLING else PersonRole.HOUSEHOLD_MEMBER,
+        )
+        for i, m in enumerate(submission.household_members)
+    ]
+    role = submission.grounds.client_role
+    if role is not None and role != ClientRole.THIRD_PARTY:
+        found.append(("client", PersonRole(role.value)))
+    return found
+
+
+class WithdrawalReason(StrEnum):
+    """Why a case that never got its grounds is withdrawn: categories, never case content."""
+
+    OPENED_BY_MISTAKE = "opened-by-mistake"
+    DUPLICATE = "duplicate"
+    NO_DUTY_AFTER_ALL = "no-duty-after-all"
+    REPORTED_ANOTHER_WAY = "reported-another-way"
+
+
+class Withdrawal(Model):
+    """Withdrawing a case before its grounds were recorded (nothing was disclosed yet): the
+    reason, and a note that is hashed into the audit entry, never stored in it."""
+
+    practitioner_id: str
+    reason: WithdrawalReason
+    note: str | None = None
 
 
 class CaseOpening(Model):

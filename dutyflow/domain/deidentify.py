@@ -71,6 +71,8 @@ AGE_KEYS = ("birth_date", "approximate_age", "age")
 PERSON_ROLES: dict[str, str] = {
     "client": "client",
     "victim": "victim",
+    "other_victims": "victim",
+    "household_members": "household member",
     "guardians": "guardian",
     "suspect": "suspect",
     "potential_victims": "potential victim",

@@ -27,6 +27,7 @@ from dutyflow.domain.case import (
     InformClientStep,
     PhoneReport,
     ReportKind,
+    Threat,
 )
 from dutyflow.domain.disclosure import (
     NEVER_DISCLOSED,
@@ -229,12 +230,36 @@ def grounds_problems(
                 )
             )
             named.add(required.answer)
-    for name, value in (
+    dated = [
         ("victim.birth_date", submission.victim.birth_date if submission.victim else None),
         ("incident.occurred_on", submission.incident.occurred_on),
+    ]
+    for section, people in (
+        ("other_victims", submission.other_victims),
+        ("household_members", submission.household_members),
     ):
+        dated += [(f"{section}[{i}].birth_date", p.birth_date) for i, p in enumerate(people)]
+    for name, value in dated:
         if value is not None and value > now.date():
             problems.append(FieldProblem(field=name, problem="is in the future"))
+    return problems + _further_people_problems(submission)
+
+
+def _further_people_problems(submission: GroundsSubmission) -> list[FieldProblem]:
+    """Every further victim is named or at least located; every household member is named."""
+    problems = [
+        FieldProblem(
+            field=f"other_victims[{index}].name",
+            problem="name this victim, or at least where they are now",
+        )
+        for index, victim in enumerate(submission.other_victims)
+        if _blank(victim.name) and _blank(victim.present_location)
+    ]
+    problems += [
+        FieldProblem(field=f"household_members[{index}].name", problem="name this person")
+        for index, member in enumerate(submission.household_members)
+        if _blank(member.name)
+    ]
     return problems
 
 
@@ -294,12 +319,12 @@ def _threat(
     submission: GroundsSubmission, now: datetime, rules: GroundsRules
 ) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    threat = submission.threat
-    if threat is None or _blank(threat.description):
+    threat = submission.threat or Threat()
+    if _blank(threat.description):
+        # Named, and the rest still checked: every problem is shown at once.
         problems.append(
             FieldProblem(field="threat.description", problem="must say what was threatened")
         )
-        return problems
     if threat.communicated_at is not None:
         problems += _not_future(threat.communicated_at, now, "threat.communicated_at")
     if threat.belief_basis == BeliefBasis.CREDIBLE_REPORT and _blank(threat.credible_report_source):

@@ -31,6 +31,7 @@ CLINICIAN_STEPS: dict[str, str] = {
     "record_phone_report": "record_phone_report",
     "confirm_report": "confirm_report",
     "retry_delivery": "retry_delivery",
+    "withdraw_case": "withdraw_case",
 }
 """The clinician steps whose refusals are counted, by the name of the API endpoint."""
 

@@ -77,6 +77,7 @@ def build_worker(
             records.record_grounds,
             records.record_phone_report,
             records.record_confirmation,
+            records.record_withdrawal,
             records.record_acknowledgement,
             records.record_outcome,
             records.escalate_deadline,

@@ -6,8 +6,12 @@ again, `dutyflow.web.refusals`.
 The guided report asks exactly the questions of the kind's policy (``grounds_questions``), each
 with its citation, by case-file path (``grounds.observations``). The input's name is that path, so
 the API's refusals (``{"field": "grounds.observations", ...}``) land next to the input they are
-about. The type of each input comes from the case models (`dutyflow.domain.case`): a yes/no, a
-date, a time, a choice, several choices, lines or text.
+about. A question whose answer is a structure (its ``parts``: a person with their phone and
+address) is a *group* of inputs; where its section is a list (``potential_victims``) the group
+repeats, one item per person, and the items' inputs are named by index
+(``potential_victims[1].phone``), as the API names its refusals. The type of each input comes
+from the case models (`dutyflow.domain.case`): a yes/no, a date, a time, a choice, several
+choices, lines or text.
 
 Times are entered in the server's time zone (`dutyflow.web.times.zone_name`) and the label says
 which.
@@ -15,9 +19,11 @@ which.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -25,9 +31,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from dutyflow.domain.case import GroundsSubmission, Reporter
-from dutyflow.domain.policy import Policy
+from dutyflow.domain.policy import GroundsQuestion, Policy
 
-InputKind = Literal["text", "textarea", "datetime", "date", "yes-no", "choice", "choices", "lines"]
+InputKind = Literal[
+    "text", "textarea", "datetime", "date", "yes-no", "choice", "choices", "lines", "group"
+]
 
 # Free text that may run to sentences gets a text area.
 _LONG_TEXT = frozenset(
@@ -66,7 +74,12 @@ class Choice:
 @dataclass(frozen=True)
 class FormInput:
     """One input: its name (a case-file path), label, kind, whether required, and the legal
-    reason for asking (the policy rule's citation)."""
+    reason for asking (the policy rule's citation).
+
+    A ``group`` is one question answered by several inputs (``parts``, each named by its own
+    path); a group that ``repeats`` is a list section, one item per person, and its parts'
+    names are the paths without an index (``potential_victims.phone``): `items` gives each
+    item's inputs, named by index."""
 
     name: str
     label: str
@@ -75,10 +88,60 @@ class FormInput:
     citation: str | None = None
     choices: tuple[Choice, ...] = ()
     hint: str | None = None
+    parts: tuple[FormInput, ...] = ()
+    repeats: bool = False
+    each: str = ""
 
     @property
     def html_id(self) -> str:
-        return "f-" + self.name.replace(".", "-").replace("_", "-")
+        base = "f-" + self.name.replace(".", "-").replace("_", "-").replace("[", "-")
+        # A group is named by its first part's path: its own id must not be that input's.
+        return base.replace("]", "") + ("-group" if self.kind == "group" else "")
+
+    @property
+    def section(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def item(self, index: int) -> list[FormInput]:
+        """The inputs of item ``index`` of a repeating group, named and labelled by its number."""
+        return [
+            replace(
+                part,
+                name=f"{self.section}[{index}].{part.name.split('.', 1)[1]}",
+                label=f"{self.each} {index + 1}: {part.label.split(': ', 1)[-1].lower()}",
+            )
+            for part in self.parts
+        ]
+
+    def items(self, values: Mapping[str, list[str]]) -> list[tuple[int, list[FormInput]]]:
+        """The items of a repeating group to show: one per index submitted (at least one)."""
+        return [(index, self.item(index)) for index in item_indices(self.section, values)]
+
+    def shown(self, values: Mapping[str, list[str]]) -> list[FormInput]:
+        """Every input this question shows, given the submitted values (an input: itself)."""
+        if self.kind != "group":
+            return [self]
+        if not self.repeats:
+            return list(self.parts)
+        return [part for _, inputs in self.items(values) for part in inputs]
+
+
+_INDEXED = re.compile(r"^([a-z_]+)\[(\d+)\]\.")
+
+
+def item_indices(section: str, values: Iterable[str]) -> list[int]:
+    """The item numbers of a list section among submitted input names (``[0]`` if none)."""
+    found = {
+        int(match.group(2))
+        for name in values
+        if (match := _INDEXED.match(name)) and match.group(1) == section
+    }
+    return sorted(found) or [0]
+
+
+def shown_inputs(inputs: Iterable[FormInput], values: Mapping[str, list[str]]) -> list[FormInput]:
+    """Every input the questions show, groups expanded, given the submitted values."""
+    return [shown for form_input in inputs for shown in form_input.shown(values)]
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -93,7 +156,7 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _section_model(section: str) -> tuple[type[BaseModel] | None, bool]:
+def section_model(section: str) -> tuple[type[BaseModel] | None, bool]:
     info = GroundsSubmission.model_fields.get(section)
     if info is None:
         return None, False
@@ -104,7 +167,7 @@ def _section_model(section: str) -> tuple[type[BaseModel] | None, bool]:
 def field_type(path: str) -> tuple[Any, bool, bool]:
     """``(type, is_list_value, section_is_list)`` of a case-file path of a grounds submission."""
     section, _, name = path.partition(".")
-    model, section_is_list = _section_model(section)
+    model, section_is_list = section_model(section)
     if model is None or name not in model.model_fields:
         return str, False, section_is_list
     inner, is_list = _unwrap(model.model_fields[name].annotation)
@@ -173,11 +236,75 @@ def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
                 zone=zone,
             )
         )
-    inputs += [
-        input_for(q.answer, q.asks, required=q.required, citation=q.citation, zone=zone)
-        for q in policy.grounds_questions
-    ]
+    inputs += [question_input(q, zone) for q in policy.grounds_questions]
     return inputs
+
+
+# What one part of a structured answer is called, by its field's name.
+PART_LABELS = {
+    "name": "name",
+    "phone": "telephone",
+    "address": "address",
+    "present_location": "where they are now",
+    "relationship_to_client": "relationship to the client",
+    "relationship": "relationship to the child or adult",
+    "birth_date": "date of birth",
+    "approximate_age": "age in years, if the date of birth is not known",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "school": "school",
+    "grade": "grade",
+    "primary_language": "primary language",
+    "disabilities": "disabilities",
+    "in_foster_care": "in foster care?",
+    "relationship_to_suspect": "relationship to the person suspected",
+    "distinguishing_features": "distinguishing features (non-clinical)",
+    "other_relevant_information": "other relevant information",
+    "role": "sibling or other member of the household",
+    "occurred_on": "date",
+    "time_of_day": "time of day",
+    "place": "place",
+    "domestic_violence": "is there domestic violence?",
+    "worker_safety_concerns": "anything a caseworker should know for their safety",
+    "long_term_care_facility": "in a long-term care facility?",
+    "facility_name": "the facility's name",
+    "facility_address": "the facility's address",
+}
+# What the person a section holds is called, where the policy does not say (``each``).
+SECTION_NOUNS = {
+    "victim": "Victim",
+    "suspect": "Person suspected",
+    "client": "Client",
+    "guardians": "Parent or guardian",
+    "potential_victims": "Person at risk",
+    "support_contacts": "Contact",
+    "other_victims": "Another victim",
+    "household_members": "Household member",
+}
+
+
+def question_input(question: GroundsQuestion, zone: str) -> FormInput:
+    """The input of one policy question: a group of inputs when its answer is a structure."""
+    single = input_for(
+        question.answer,
+        question.asks,
+        required=question.required,
+        citation=question.citation,
+        zone=zone,
+    )
+    if not question.parts:
+        return single
+    section, _, first = question.answer.rpartition(".")
+    _, _, repeats = field_type(question.answer)
+    noun = question.each or SECTION_NOUNS.get(section, _humanise(section))
+    parts = tuple(
+        replace(
+            input_for(f"{section}.{name}", "", required=False, citation=None, zone=zone),
+            label=f"{noun}: {PART_LABELS.get(name, _humanise(name).lower())}",
+        )
+        for name in (first, *question.parts)
+    )
+    return replace(single, kind="group", parts=parts, repeats=repeats, each=noun)
 
 
 REPORTER_INPUTS: tuple[tuple[str, str, bool], ...] = (

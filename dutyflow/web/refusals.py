@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from dutyflow.web.forms import field_label
+
 
 @dataclass
 class FormState:
@@ -65,25 +67,37 @@ def input_name(path: str) -> str:
     return name
 
 
+def input_for_problem(field: str, names: set[str]) -> str | None:
+    """The input of ``names`` a problem's field is about: the input of that name
+    (``potential_victims[1].phone``), else of that name without item numbers
+    (``guardians[0].name`` is ``guardians.name``), else the first item's (``potential_victims.name``
+    is ``potential_victims[0].name``), else an input inside or around that path."""
+    if field in names:
+        return field
+    bare = input_name(field)
+    if bare in names:
+        return bare
+    section, _, rest = bare.partition(".")
+    if rest and f"{section}[0].{rest}" in names:
+        return f"{section}[0].{rest}"
+    return next(
+        (n for n in sorted(names) if n.startswith(bare + ".") or bare.startswith(n + ".")), None
+    )
+
+
 def state_from(
     form: dict[str, list[str]], errors: list[dict[str, str]], inputs: Iterable[str]
 ) -> FormState:
     """The form to show again: the values as submitted, each problem next to its input (of the
-    names ``inputs``), and the problems of no input on their own."""
+    names ``inputs``), and the problems of no input on their own, named in words."""
     state = FormState(values=form)
     names = set(inputs)
     for error in errors:
-        name = input_name(str(error.get("field", "")))
+        field_name = str(error.get("field", ""))
         problem = str(error.get("problem", "is not valid"))
-        target = (
-            name
-            if name in names
-            else next(
-                (n for n in names if n.startswith(name + ".") or name.startswith(n + ".")), None
-            )
-        )
+        target = input_for_problem(field_name, names) if field_name else None
         if target is None:
-            state.general.append(f"{name}: {problem}" if name else problem)
+            state.general.append(f"{field_label(field_name)}: {problem}" if field_name else problem)
         else:
             state.errors.setdefault(target, []).append(problem)
     return state

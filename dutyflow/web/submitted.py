@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from dutyflow.web.forms import FormInput, field_type
+from dutyflow.web.forms import FormInput, field_type, shown_inputs
 from dutyflow.web.times import local_zone
 
 
@@ -69,9 +69,12 @@ def convert(form_input: FormInput, values: list[str]) -> Any:
 
 def nest(inputs: list[FormInput], form: dict[str, list[str]]) -> dict[str, Any]:
     """The JSON body of the submitted inputs: ``victim.name`` into ``{"victim": {"name": ...}}``,
-    a list section (``guardians.name``) into a list of one."""
+    an item of a repeating group (``potential_victims[1].phone``) into that item of the list, and
+    a list section asked by a single input (``guardians.name``) into a list of one. Items left
+    empty are left out (`dutyflow.web.answer_items.without_empty_items` numbers the rest)."""
     body: dict[str, Any] = {}
-    for form_input in inputs:
+    items: dict[str, dict[int, dict[str, Any]]] = {}
+    for form_input in shown_inputs(inputs, form):
         value = convert(form_input, form.get(form_input.name, []))
         if value is None:
             continue
@@ -79,10 +82,15 @@ def nest(inputs: list[FormInput], form: dict[str, list[str]]) -> dict[str, Any]:
         if not name:
             body[section] = value
             continue
+        if "[" in section:
+            list_name, _, index = section.partition("[")
+            items.setdefault(list_name, {}).setdefault(int(index.rstrip("]")), {})[name] = value
+            continue
         _, _, section_is_list = field_type(form_input.name)
         if section_is_list:
-            items = body.setdefault(section, [{}])
-            items[0][name] = value
+            items.setdefault(section, {}).setdefault(0, {})[name] = value
         else:
             body.setdefault(section, {})[name] = value
+    for section, numbered in items.items():
+        body[section] = [numbered[i] for i in sorted(numbered)]
     return body

@@ -17,6 +17,8 @@ from dutyflow.domain.case import (
     ClinicalContext,
     Grounds,
     Guardian,
+    HouseholdMember,
+    HouseholdRole,
     Incident,
     PhoneReport,
     Reporter,
@@ -93,6 +95,26 @@ def make_case(**grounds_changes: object) -> CaseFile:
             relationship_to_suspect="Son",
             medical_record_number=MRN_MARKER,
         ),
+        other_victims=[
+            Victim(
+                name="Jamie Sample",
+                approximate_age=7,
+                sex="F",
+                present_location="At school (Example Elementary) until 15:00",
+                school="Example Elementary",
+                grade="2",
+                relationship_to_suspect="Daughter",
+            )
+        ],
+        household_members=[
+            HouseholdMember(
+                name="Drew Sample",
+                role=HouseholdRole.SIBLING,
+                relationship="Brother",
+                approximate_age=3,
+                sex="M",
+            )
+        ],
         guardians=[
             Guardian(name="Casey Sample", relationship="Mother", phone="(916) 555-0111"),
             Guardian(

@@ -24,6 +24,8 @@ from dutyflow.domain.case import (
     ElderAbuseType,
     Grounds,
     Guardian,
+    HouseholdMember,
+    HouseholdRole,
     Incident,
     PhoneReport,
     PotentialVictim,
@@ -78,6 +80,25 @@ def sample_case() -> CaseFile:
             school="Example Elementary",
             medical_record_number="MRN-SHOULD-NOT-APPEAR",
         ),
+        other_victims=[
+            Victim(
+                name="Jamie Sample",
+                approximate_age=79,
+                sex="M",
+                address="12 Fictional Lane, Sacramento, CA 95816",
+                present_location="At home",
+                relationship_to_suspect="Father",
+            )
+        ],
+        household_members=[
+            HouseholdMember(
+                name="Drew Sample",
+                role=HouseholdRole.SIBLING,
+                relationship="Brother",
+                approximate_age=70,
+                sex="M",
+            )
+        ],
         guardians=[Guardian(name="Casey Sample", relationship="Daughter", phone="(916) 555-0111")],
         suspect=Suspect(
             name="Robin Sample",

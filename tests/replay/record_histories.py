@@ -148,6 +148,16 @@ async def test_us_ca_child_abuse(api, stack, keep) -> None:
     await keep(stack.client, status["case_id"])
 
 
+async def test_us_ca_child_abuse_withdrawn_before_grounds(api, stack, keep) -> None:
+    """Opened by mistake and withdrawn before any grounds: audited, closed, nothing disclosed.
+    (A new Update: recorded with the workflow that has it, behind its ``workflow.patched``.)"""
+    case_id = await open_report(api)
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+    withdrawal = {"practitioner_id": PRACTITIONER, "reason": "opened-by-mistake", "note": "Twice."}
+    await step(api, case_id, "withdraw", withdrawal)
+    await keep(stack.client, case_id)
+
+
 async def test_us_ca_child_abuse_steps_sent_without_an_actor(api, stack, keep) -> None:
     """The grounds and the phone report sent as callers did before the optional ``actor``: the
     first argument reaches the workflow as plain JSON (`workflows` keeps `received` for them)."""

@@ -30,6 +30,7 @@ UPDATES = {
     "retry_delivery",
     "record_agency_acknowledgement",
     "record_agency_reference",
+    "withdraw_case",
 }
 
 

@@ -29,6 +29,8 @@ PAGES = {
     "POST /app/reports",
     "GET /app/cases/{case_id}",
     "POST /app/cases/{case_id}/grounds",
+    "GET /app/cases/{case_id}/withdraw",
+    "POST /app/cases/{case_id}/withdraw",
     "GET /app/cases/{case_id}/review",
     "GET /app/cases/{case_id}/sent/{report_id}",
     "POST /app/cases/{case_id}/phone-report",
@@ -79,7 +81,7 @@ def test_a_refusal_of_no_input_on_the_form_is_shown_on_its_own() -> None:
 
     state = state_from({}, problems, ["reasons"])
 
-    assert state.general == ["recipient_id: is not an obligation of this case"]
+    assert state.general == ["Recipient id: is not an obligation of this case"]  # in words
 
 
 def test_a_refusal_in_fastapis_words_still_names_its_field() -> None:

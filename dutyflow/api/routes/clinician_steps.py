@@ -9,6 +9,7 @@
     POST /reports/{case_id}/retry-delivery         deliver again a report an agency refused
     POST /reports/{case_id}/agency-reference       the reference an agency gave, when its
                                                    receipt named none Dutyflow could read
+    POST /reports/{case_id}/withdraw               withdraw a case that never got its grounds
 
 Every one goes through `take_step`: the caller may act on the case (its practitioner, or a
 supervisor of its clinic: ``WritableCase``), a step signed with a practitioner id is the caller's
@@ -41,6 +42,7 @@ from dutyflow.domain.case import (
     GroundsSubmission,
     InformClientStep,
     PhoneReport,
+    Withdrawal,
 )
 from dutyflow.domain.validation import (
     FieldProblem,
@@ -143,6 +145,26 @@ async def confirm_report(
         grant,
         temporal,
         MandatedReportWorkflow.confirm_report,
+        body,
+        idempotency_key,
+        signed_by=body.practitioner_id,
+    )
+
+
+@router.post("/reports/{case_id}/withdraw", response_model=CaseStatus)
+async def withdraw_case(
+    case_id: str,
+    body: Withdrawal,
+    temporal: TemporalDep,
+    grant: WritableCase,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseStatus:
+    """The case's practitioner withdraws a case that never got its grounds (nothing was
+    disclosed), with the reason; the case closes and the audit says why."""
+    return await take_step(
+        grant,
+        temporal,
+        MandatedReportWorkflow.withdraw_case,
         body,
         idempotency_key,
         signed_by=body.practitioner_id,

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
 
 from dutyflow.api.case_workflow import case_status, start_case
 from dutyflow.api.deps import (
@@ -41,13 +43,20 @@ from dutyflow.domain.case import CaseOpening, Reporter
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.validation import FieldProblem, opening_problems
 from dutyflow.store import audit_log
-from dutyflow.store.tables import DisclosureRecord, ReportDocument
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.tables import CaseAssignment, DisclosureRecord, ReportDocument
 
 router = APIRouter()
+# The namespace of case ids made from a practitioner's idempotency key (`case_id_for`).
+OPENING_KEYS = uuid.UUID("5d1f0c3e-8f4b-4a52-9a57-0b6f2c9e7d11")
 
 
 class OpenReportRequest(BaseModel):
-    """Opening a report. The case id is generated here, opaque, and becomes the workflow id."""
+    """Opening a report. The case id is generated here, opaque, and becomes the workflow id.
+
+    ``idempotency_key`` (a form's one-time token): the same practitioner opening with the same
+    key again (a reload, a double click, a retried request) gets the case it opened the first
+    time, never a second one."""
 
     jurisdiction: str
     kind: str
@@ -56,6 +65,7 @@ class OpenReportRequest(BaseModel):
     practitioner_id: str
     client_id: str
     reporter: Reporter
+    idempotency_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class OpenedReport(BaseModel):
@@ -149,19 +159,50 @@ async def open_report(
     impersonation = impersonation_problems(body, principal)
     if impersonation:
         raise Refusal(impersonation, status_code=403)
-    case_id = f"case-{uuid.uuid4().hex}"
-    opening = CaseOpening(case_id=case_id, **body.model_dump())
+    case_id = case_id_for(principal.user_id, body.idempotency_key)
+    opening = CaseOpening(case_id=case_id, **body.model_dump(exclude={"idempotency_key"}))
     problems = opening_refusals(opening, policies, directory)
     if problems:
         raise Refusal(problems)
     # Whose case it is, before the workflow starts: its next step may arrive before the
-    # workflow has written its own case record.
-    await run_in_threadpool(
-        assign_case, sessions, case_id, opening.clinic_id, opening.practitioner_id
-    )
+    # workflow has written its own case record. The assignment is also the idempotency record:
+    # only the request that writes it starts the workflow.
+    if not await run_in_threadpool(
+        assign_new_case, sessions, case_id, opening.clinic_id, opening.practitioner_id
+    ):
+        return OpenedReport(case_id=case_id, stage=await stage_of(temporal, case_id))
     await start_case(temporal, opening, starts)
     metrics.reports_opened.inc()
     return OpenedReport(case_id=case_id, stage=Stage.OPENING)
+
+
+def case_id_for(user_id: str, idempotency_key: str | None) -> str:
+    """A new opaque case id; with an idempotency key, the same id for the same user and key."""
+    if idempotency_key is None:
+        return f"case-{uuid.uuid4().hex}"
+    return f"case-{uuid.uuid5(OPENING_KEYS, f'{user_id}:{idempotency_key}').hex}"
+
+
+def assign_new_case(
+    sessions: SessionFactory, case_id: str, clinic_id: str, practitioner_id: str
+) -> bool:
+    """Records whose case it is; False if it was recorded already (the same opening again)."""
+    with sessions() as session:
+        if session.get(CaseAssignment, case_id) is not None:
+            return False
+    try:
+        assign_case(sessions, case_id, clinic_id, practitioner_id)
+    except IntegrityError:
+        return False  # a concurrent request with the same key recorded it first
+    return True
+
+
+async def stage_of(temporal: Client, case_id: str) -> Stage:
+    """The stage of a case opened before; still opening if its workflow has not answered yet."""
+    try:
+        return (await case_status(temporal, case_id)).stage
+    except HTTPException:
+        return Stage.OPENING
 
 
 @router.get("/reports/{case_id}", response_model=CaseStatus)

@@ -44,11 +44,29 @@ def consistency_problems(policy: Policy) -> list[Problem]:
         problems.append(("legal_basis.hipaa_route", "a US policy names its HIPAA route"))
     if policy.jurisdiction.startswith("GB") and policy.legal_basis.gdpr_article_6 is None:
         problems.append(("legal_basis.gdpr_article_6", "a UK policy names its GDPR basis"))
-    for question in policy.grounds_questions:
-        if (problem := _path_problem(question.answer, known)) is not None:
-            problems.append((f"grounds_questions[{question.id}].answer", problem))
+    problems += _question_problems(policy, known)
     problems += _protected_data_problems(policy, recipient_ids, known)
     problems += _scope_problems(policy, known)
+    return problems
+
+
+def _question_problems(policy: Policy, known: set[str]) -> list[Problem]:
+    """Each question's answer and parts are fields of the case model, and every field is asked
+    once: a part of one question is never another question's answer or part."""
+    problems: list[Problem] = []
+    asked: set[str] = set()
+    for question in policy.grounds_questions:
+        where = f"grounds_questions[{question.id}]"
+        section = question.answer.rpartition(".")[0]
+        paths = [question.answer, *(f"{section}.{part}" for part in question.parts)]
+        for path in paths:
+            if (problem := _path_problem(path, known)) is not None:
+                problems.append(
+                    (f"{where}.parts" if path != paths[0] else f"{where}.answer", problem)
+                )
+            elif path in asked:
+                problems.append((where, f"'{path}' is asked twice"))
+            asked.add(path)
     return problems
 
 

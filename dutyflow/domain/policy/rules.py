@@ -144,12 +144,19 @@ class ExcludedRoute(Rule):
 
 
 class GroundsQuestion(Rule):
-    """A question the practitioner answers for this kind; ``answer`` is the case-file path."""
+    """A question the practitioner answers for this kind; ``answer`` is the case-file path.
+
+    A structured answer names its ``parts``: further fields of the answer's section asked with
+    it as one group (a person with their phone, address and relationship). Where the section is
+    a list (``potential_victims``), the group repeats, one per person, and ``each`` says what one
+    of them is called ("Person at risk")."""
 
     id: str = Field(pattern=SLUG)
     asks: str
     answer: str
     required: bool = True
+    parts: list[str] = Field(default_factory=list)
+    each: str | None = None
 
 
 class ProtectedDataException(Rule):

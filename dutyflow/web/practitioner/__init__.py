@@ -1,15 +1,29 @@
 """The practitioner's pages: their cases (`reports`), a case's page with its grounds and review
-(`case`), the steps taken from it (`steps`), the client's privacy notice (`privacy_notice`)
-and the PDF copy of each report as sent (`sent_copies`). The case page is also the
-supervisor's and compliance's view of a case.
+(`case`), the steps taken from it (`steps`), withdrawing a case before its grounds
+(`withdrawal`), the client's privacy notice (`privacy_notice`) and the PDF copy of each report
+as sent (`sent_copies`). The case page is also the supervisor's and compliance's view of a case.
 """
 
 from fastapi import APIRouter
 
-from dutyflow.web.practitioner import case, privacy_notice, reports, sent_copies, steps
+from dutyflow.web.practitioner import (
+    case,
+    privacy_notice,
+    reports,
+    sent_copies,
+    steps,
+    withdrawal,
+)
 
 router = APIRouter()
-for part in (reports.router, case.router, steps.router, privacy_notice.router, sent_copies.router):
+for part in (
+    reports.router,
+    case.router,
+    steps.router,
+    privacy_notice.router,
+    sent_copies.router,
+    withdrawal.router,
+):
     router.include_router(part)
 
 __all__ = ["router"]

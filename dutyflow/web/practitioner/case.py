@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from dutyflow.domain import privacy_notice
 from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.web import forms, submitted
+from dutyflow.web import answer_items, forms, submitted
 from dutyflow.web.api_client import ApiDep
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import policy_of_case
@@ -143,10 +143,15 @@ async def submit_grounds(
         return case_page.pages.refused(session, "There is no such case, or it is not yours.", 404)
     policy = policy_of_case(policies, status.json())
     inputs = forms.grounds_inputs(policy, zone_name()) if policy else []
-    body = submitted.nest(inputs, posted.fields)
+    if answer_items.asked_to_change_items(posted.fields):
+        state = FormState(values=answer_items.items_changed(inputs, posted.fields))
+        return await case_page.show(session, case_id, grounds_state=state)
+    fields = answer_items.without_empty_items(inputs, posted.fields)
+    body = submitted.nest(inputs, fields)
     answer = await api.post(f"/reports/{case_id}/grounds", json=body)
     if answer.status_code != 200:
-        state = state_from(posted.fields, problems_of(answer), [i.name for i in inputs])
+        names = [i.name for i in forms.shown_inputs(inputs, fields)]
+        state = state_from(fields, problems_of(answer), names)
         return await case_page.show(
             session, case_id, grounds_state=state, status_code=answer.status_code
         )

@@ -1,5 +1,7 @@
 """A practitioner's reports: the list of their own cases, and a new report (choose the
 jurisdiction and kind, then one form with the opening and the grounds the kind's policy asks).
+A new report is post/redirect/get: the form carries a one-time token, so a reload or a double
+click never opens a second case.
 
 The list is the only page that reads the database itself, and only the caller's own case ids
 (their case assignments); every status on it comes from the API.
@@ -8,7 +10,8 @@ The list is the only page that reads the database itself, and only the caller's 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import secrets
+from datetime import UTC, date, datetime
 
 import httpx
 from fastapi import APIRouter
@@ -17,9 +20,10 @@ from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.submission_check import report_form_problems
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
-from dutyflow.web import forms, submitted
+from dutyflow.web import answer_items, forms, submitted
 from dutyflow.web.api_client import ApiDep
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
@@ -33,6 +37,8 @@ from dutyflow.web.signed_in import Posted, PractitionerSession
 from dutyflow.web.times import zone_name
 
 LISTED_CASES = 50
+# The hidden input carrying a report form's one-time token (the API's idempotency key).
+OPENING_TOKEN = "opening_token"
 
 router = APIRouter(route_class=PageRoute)
 
@@ -77,6 +83,8 @@ class ReportForm:
         self.grounds = forms.grounds_inputs(self.policy, zone_name())
 
     def show(self, session: WebSession, state: FormState, status_code: int = 200) -> HTMLResponse:
+        """The form; ``state`` re-shows submitted values and problems. Its one-time opening token
+        is kept when shown again, so the same form never opens two cases."""
         return self.pages.render(
             "practitioner/report_form.html.j2",
             session,
@@ -88,6 +96,7 @@ class ReportForm:
             opening=self.opening,
             grounds=self.grounds,
             state=state,
+            opening_token=state.value(OPENING_TOKEN) or secrets.token_urlsafe(24),
         )
 
 
@@ -117,13 +126,32 @@ async def new_report(
     )
 
 
-async def wait_for_grounds_stage(api: httpx.AsyncClient, case_id: str) -> None:
-    """Until the new case's workflow is ready for its grounds (it starts in 'opening')."""
+async def stage_after_opening(api: httpx.AsyncClient, case_id: str) -> str:
+    """The new case's stage once its workflow has left 'opening' (or 'opening' if it has not
+    yet: the case page then shows it busy)."""
+    stage = "opening"
     for _ in range(100):
         answer = await api.get(f"/reports/{case_id}")
-        if answer.status_code == 200 and answer.json()["stage"] != "opening":
-            return
+        if answer.status_code == 200:
+            stage = answer.json()["stage"]
+            if stage != "opening":
+                return stage
         await asyncio.sleep(0.1)
+    return stage
+
+
+async def grounds_recorded(api: httpx.AsyncClient, case_id: str) -> bool:
+    """Whether the case has its grounds (it moves past awaiting them within a few seconds when
+    another request of the same form is recording them)."""
+    for _ in range(50):
+        answer = await api.get(f"/reports/{case_id}")
+        if answer.status_code == 200 and answer.json()["stage"] not in (
+            "opening",
+            "awaiting-grounds",
+        ):
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 @router.post("/reports")
@@ -135,8 +163,10 @@ async def open_report(
     catalogue: CatalogueDep,
     case_page: CasePageDep,
 ) -> Response:
-    """Opens the case, then sends its grounds; a refused opening shows the form again, refused
-    grounds show on the (open) case's page."""
+    """Checks the whole form first (every problem at once; a refused form opens nothing), opens
+    the case under the form's one-time token (the same form again finds the same case), sends
+    its grounds and redirects to the case's page. "Add another" and "remove" show the form
+    again with every typed value."""
     session = posted.session
     if session.role != "practitioner":
         return pages.refused(session, "Only a practitioner opens a report.", 403)
@@ -144,8 +174,14 @@ async def open_report(
     if not offered(catalogue, jurisdiction, kind):
         return redirect("/reports/new")
     form = ReportForm(pages, policies, jurisdiction, kind)
-    opening = submitted.nest(form.opening, posted.fields)
-    opening.setdefault("reporter", {})
+    if answer_items.asked_to_change_items(posted.fields):
+        # "Add another person" or "remove": the same form again, every typed value kept.
+        return form.show(
+            session, FormState(values=answer_items.items_changed(form.grounds, posted.fields))
+        )
+    fields = answer_items.without_empty_items(form.grounds, posted.fields)
+    inputs = [i.name for i in forms.shown_inputs(form.opening + form.grounds, fields)]
+    opening = submitted.nest(form.opening, fields)
     body = {
         "jurisdiction": jurisdiction,
         "kind": kind,
@@ -155,17 +191,23 @@ async def open_report(
         "client_id": "",
         **opening,
     }
+    grounds = submitted.nest(form.grounds, fields)
+    # Everything wrong at once, and a form that would be refused opens no case.
+    problems = report_form_problems(body, grounds, datetime.now(UTC), form.policy)
+    if problems:
+        refused = [p.model_dump() for p in problems]
+        return form.show(session, state_from(fields, refused, inputs), 422)
+    body["idempotency_key"] = posted.value(OPENING_TOKEN) or None
     answer = await api.post("/reports", json=body)
-    if answer.status_code != 201:
-        inputs = [i.name for i in form.opening + form.grounds]
-        return form.show(session, state_from(posted.fields, problems_of(answer), inputs), 422)
+    if answer.status_code not in (200, 201):
+        return form.show(session, state_from(fields, problems_of(answer), inputs), 422)
     case_id = answer.json()["case_id"]
-    await wait_for_grounds_stage(api, case_id)
-    grounds = await api.post(
-        f"/reports/{case_id}/grounds", json=submitted.nest(form.grounds, posted.fields)
-    )
-    if grounds.status_code != 200:
-        # The case is open; its grounds are asked again on the case's own page.
-        state = state_from(posted.fields, problems_of(grounds), [i.name for i in form.grounds])
-        return await case_page.show(session, case_id, grounds_state=state, status_code=422)
+    # The same form again (a reload, a double click) finds its case, grounds recorded or not.
+    if await stage_after_opening(api, case_id) == "awaiting-grounds":
+        recorded = await api.post(f"/reports/{case_id}/grounds", json=grounds)
+        # Refused because the same form, sent twice at once, recorded them first: done.
+        if recorded.status_code != 200 and not await grounds_recorded(api, case_id):
+            # The case is open; its grounds are asked again on the case's own page.
+            state = state_from(fields, problems_of(recorded), inputs)
+            return await case_page.show(session, case_id, grounds_state=state, status_code=422)
     return redirect(f"/cases/{case_id}")
