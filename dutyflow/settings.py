@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="comma-separated base64 AES-256 master keys, newest first: the newest wraps "
         "new case keys, the others still unwrap (rotation); development generates one",
     )
+    actor_assertion_key: str | None = Field(
+        default=None,
+        description="base64 key (32 bytes or more) with which the API signs who takes each step "
+        "of a case and the worker checks it; never given to Temporal. Development derives one "
+        "from the newest master key",
+    )
     key_store_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the key store holding the wrapped case keys; "
@@ -163,6 +169,10 @@ class Settings(BaseSettings):
     def _production_needs_explicit_secrets(self) -> Settings:
         if self.environment == "production" and not self.master_keys:
             raise ValueError("DUTYFLOW_MASTER_KEYS must be set in production (no generated keys)")
+        if self.environment == "production" and not self.actor_assertion_key:
+            raise ValueError(
+                "DUTYFLOW_ACTOR_ASSERTION_KEY must be set in production (no derived keys)"
+            )
         if self.environment == "production" and not self.key_store_url:
             raise ValueError("DUTYFLOW_KEY_STORE_URL must be set in production")
         if self.environment == "production" and not self.smtp_host:

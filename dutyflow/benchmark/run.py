@@ -26,10 +26,13 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from temporalio.workflow import UpdateMethodMultiParam
 
 from dutyflow.benchmark.baseline import BareBaseline, noop
-from dutyflow.contracts import SEARCH_ATTRIBUTES, CaseStatus
+from dutyflow.contracts import SEARCH_ATTRIBUTES, Actor, CaseStatus
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.keys import derived_actor_assertion_key
 from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
@@ -41,6 +44,11 @@ from dutyflow.settings import REPO_ROOT, Settings
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from workflows.mandated_report import MandatedReportWorkflow
+
+# Who takes the bench's clinician steps, as the API would assert it: the example's practitioner.
+BENCH_PRACTITIONER = Actor(
+    actor_id=scenario.opening_request()["practitioner_id"], role="practitioner"
+)
 
 
 @dataclass
@@ -121,7 +129,8 @@ async def _clinician_step(
     ``update`` is typed by its parameters only, as in `dutyflow.api.case_workflow`: temporalio
     types an Update declared with ``name=`` as answering its handler's coroutine rather than what
     the coroutine returns, which mypy would take for a missing ``await``."""
-    status: CaseStatus = await handle.execute_update(update, step)
+    with asserting(BENCH_PRACTITIONER):
+        status: CaseStatus = await handle.execute_update(update, step)
     return status
 
 
@@ -163,7 +172,7 @@ async def _activities_in_a_report(client: Client, task_queue: str, sessions: Ses
 
 
 async def _temporal_for_bench(
-    settings: Settings, options: BenchOptions, workdir: Path, converter: Any
+    settings: Settings, options: BenchOptions, workdir: Path, converter: Any, key: bytes
 ) -> tuple[Client, WorkflowEnvironment | None]:
     """The settings' cluster, or an embedded dev server (persistent unless asked otherwise)."""
     if settings.temporal_address:
@@ -172,6 +181,7 @@ async def _temporal_for_bench(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=converter,
+            interceptors=[UpdateActors(derived_actor_assertion_key(key))],
         )
         return client, None
     kind = "in-memory" if options.in_memory_server else "persistent (SQLite file, as `dutyflow up`)"
@@ -182,6 +192,7 @@ async def _temporal_for_bench(
         if options.in_memory_server
         else str(workdir / "temporal.db"),
         data_converter=converter,
+        interceptors=[UpdateActors(derived_actor_assertion_key(key))],
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     )
@@ -271,7 +282,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     )
     progress(f"Dutyflow benchmark: {options.reports} reports, {options.concurrency} at a time")
     client, env = await _temporal_for_bench(
-        settings, options, workdir, data_converter([key], keyring)
+        settings, options, workdir, data_converter([key], keyring), key
     )
     database_url = options.database_url or f"sqlite:///{workdir / 'dutyflow.db'}"
     progress(f"Database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}")

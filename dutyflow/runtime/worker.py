@@ -22,6 +22,7 @@ from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from dutyflow.crypto.keys import agency_secrets
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.runtime.activity_audit import ActivityAuditInterceptor
@@ -46,6 +47,9 @@ def build_worker(
     acknowledgement_base_url: str | None,
     acknowledgement_follow_up: timedelta = timedelta(hours=24),
 ) -> Worker:
+    if not any(isinstance(i, UpdateActors) for i in client.config()["interceptors"]):
+        # Without it no Update's actor would be checked: refuse to run such a worker.
+        raise ValueError("the worker's client must carry UpdateActors (see runtime.temporal)")
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
@@ -93,6 +97,7 @@ async def run_worker(
     """Run until ``stop`` is set, then finish in-flight tasks and shut down."""
     from dutyflow import observability
     from dutyflow.crypto.keys import audit_log_signer
+    from dutyflow.runtime.payload_refusals import audited_refusals
     from dutyflow.runtime.temporal import connect, ensure_search_attributes
     from dutyflow.store.audit_checkpoints import (
         CheckpointKeeper,
@@ -113,7 +118,7 @@ async def run_worker(
             session_factory(engine), keeper, settings.audit_checkpoint_interval_seconds, stop
         )
     )
-    client = await connect(settings)
+    client = await connect(settings, on_refusal=audited_refusals(session_factory(engine)))
     await ensure_search_attributes(client)
     async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as http:
         with ThreadPoolExecutor(max_workers=16) as executor:

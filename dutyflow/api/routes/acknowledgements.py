@@ -29,6 +29,7 @@ from dutyflow.api.deps import (
 )
 from dutyflow.api.errors import Refusal, field_refusal
 from dutyflow.auth.case_access import acting
+from dutyflow.contracts import Actor
 from dutyflow.crypto.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
@@ -74,6 +75,7 @@ async def record_acknowledgement(
             delivery.case_id,
             MandatedReportWorkflow.record_agency_acknowledgement,
             acknowledgement,
+            actor=Actor(actor_id=agency_id, role="agency"),
             key=f"acknowledgement-{acknowledgement.report_id}",
         )
     except Refusal as refusal:

@@ -177,5 +177,9 @@ async def decide_consultation(
         supervisor_id=grant.principal.user_id, decision=body.decision, comments=body.comments
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.decide_consultation, decision
+        temporal,
+        case_id,
+        MandatedReportWorkflow.decide_consultation,
+        decision,
+        actor=acting(grant.principal),
     )

@@ -25,7 +25,7 @@ from temporalio.client import Client
 from dutyflow.api.case_workflow import case_status, update_case
 from dutyflow.api.deps import CurrentUser, ReadableCase, SessionsDep, TemporalDep, WritableCase
 from dutyflow.api.errors import field_refusal
-from dutyflow.auth.case_access import forbidden
+from dutyflow.auth.case_access import acting, forbidden
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus
 from dutyflow.domain.case import DisclosureExceptionDecision, DisclosureExceptionRequest
@@ -125,7 +125,11 @@ async def request_exception(
         justification=body.justification,
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.request_disclosure_exception, asked
+        temporal,
+        case_id,
+        MandatedReportWorkflow.request_disclosure_exception,
+        asked,
+        actor=acting(grant.principal),
     )
 
 
@@ -159,7 +163,11 @@ async def decide_exception(
         note=body.note,
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.decide_disclosure_exception, decision
+        temporal,
+        case_id,
+        MandatedReportWorkflow.decide_disclosure_exception,
+        decision,
+        actor=acting(principal),
     )
 
 
