@@ -31,6 +31,20 @@ class Settings(BaseSettings):
         default=None,
         description="host:port of an existing Temporal cluster; unset: embedded server",
     )
+    temporal_tls_cert: Path | None = Field(
+        default=None,
+        description="PEM client certificate Dutyflow presents to Temporal (mutual TLS); "
+        "required in production (`deploy/temporal/make-certificates.sh` makes one)",
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None, description="PEM private key of the Temporal client certificate"
+    )
+    temporal_tls_ca: Path | None = Field(
+        default=None, description="PEM certificate of the CA that signed Temporal's certificate"
+    )
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="the name in Temporal's certificate (default: the host)"
+    )
     temporal_namespace: str = "default"
     task_queue: str = "dutyflow-reports"
     temporal_port: int = 7233
@@ -169,10 +183,6 @@ class Settings(BaseSettings):
     def _production_needs_explicit_secrets(self) -> Settings:
         if self.environment == "production" and not self.master_keys:
             raise ValueError("DUTYFLOW_MASTER_KEYS must be set in production (no generated keys)")
-        if self.environment == "production" and not self.actor_assertion_key:
-            raise ValueError(
-                "DUTYFLOW_ACTOR_ASSERTION_KEY must be set in production (no derived keys)"
-            )
         if self.environment == "production" and not self.key_store_url:
             raise ValueError("DUTYFLOW_KEY_STORE_URL must be set in production")
         if self.environment == "production" and not self.smtp_host:
@@ -186,6 +196,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DUTYFLOW_AUDIT_CHECKPOINT_DIR must be set in production: a place outside the "
                 "database where the signed checkpoints are kept"
+            )
+        if self.environment == "production" and not self.actor_assertion_key:
+            raise ValueError(
+                "DUTYFLOW_ACTOR_ASSERTION_KEY must be set in production (no derived keys)"
+            )
+        if self.environment == "production" and not (
+            self.temporal_tls_cert and self.temporal_tls_key and self.temporal_tls_ca
+        ):
+            raise ValueError(
+                "DUTYFLOW_TEMPORAL_TLS_CERT, DUTYFLOW_TEMPORAL_TLS_KEY and "
+                "DUTYFLOW_TEMPORAL_TLS_CA must be set in production: Dutyflow reaches Temporal "
+                "only over mutual TLS"
             )
         return self
 

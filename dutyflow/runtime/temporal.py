@@ -17,6 +17,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNa
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.service import TLSConfig
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.codec import EncryptionCodec, PayloadRefusal, RefusedPayloadConverter
@@ -62,6 +63,21 @@ def settings_codec(settings: Settings) -> EncryptionCodec:
     return payload_codec(master_key_list(settings), case_keyring(settings))
 
 
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """Mutual TLS to Temporal when the settings give a client certificate (production must);
+    else none (the embedded server listens on 127.0.0.1 only)."""
+    if not settings.temporal_tls_cert:
+        return False
+    if not (settings.temporal_tls_key and settings.temporal_tls_ca):
+        raise ValueError("DUTYFLOW_TEMPORAL_TLS_CERT needs DUTYFLOW_TEMPORAL_TLS_KEY and _CA")
+    return TLSConfig(
+        client_cert=settings.temporal_tls_cert.read_bytes(),
+        client_private_key=settings.temporal_tls_key.read_bytes(),
+        server_root_ca_cert=settings.temporal_tls_ca.read_bytes(),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
 async def connect(
     settings: Settings, address: str | None = None, on_refusal: PayloadRefusal | None = None
 ) -> Client:
@@ -81,6 +97,7 @@ async def connect(
     return await Client.connect(
         address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
+        tls=temporal_tls(settings),
         data_converter=data_converter(
             master_key_list(settings), case_keyring(settings), on_refusal
         ),
