@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
+from dutyflow.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from dutyflow.api.case_workflow import CaseStarts
 from dutyflow.api.deps import (
     AgencySecrets,
@@ -155,12 +156,14 @@ def create_app(
     payload_codec: PayloadCodec | None = None,
     codec_cors_origins: Sequence[str] = (),
     web_form_secret: bytes | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
     this app, served at ``GET /metrics``). ``tracer_provider``: for the request spans (default: the
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
-    the web forms' CSRF tokens, the same in every API process (default: random, this process's)."""
+    the web forms' CSRF tokens, the same in every API process (default: random, this process's).
+    ``max_body_bytes``: the largest request body any endpoint reads (413 beyond it)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -184,6 +187,8 @@ def create_app(
     app.state.metrics = metrics
 
     app.add_middleware(RequestObservability, metrics=metrics, tracer_provider=tracer_provider)
+    # Outermost: a body over the limit is refused before anything reads it.
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
     app.add_exception_handler(Refusal, refusal_handler)
 

@@ -22,7 +22,7 @@ from dutyflow.domain.log_verification import LogVerification
 from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
 from dutyflow.web.pages import PAGE_HEADERS, Pages
@@ -94,7 +94,7 @@ async def compliance_home(session: ComplianceSession, page: CompliancePageDep) -
 async def compliance_case(
     case_id: str, session: TimelineReader, api: ApiDep, pages: PagesDep
 ) -> Response:
-    answer = await api.get(f"/compliance/cases/{case_id}/timeline")
+    answer = await api.get(f"/compliance/cases/{segment(case_id)}/timeline")
     if answer.status_code != 200:
         return pages.refused(session, "There is no such case, or it is not yours to see.", 404)
     return pages.render(
@@ -117,7 +117,7 @@ async def accounting_export(posted: Posted, api: ApiDep, page: CompliancePageDep
         state.errors["client_id"] = ["Enter the client's id."]
         return await page.show(posted.session, state, 422)
     answer = await api.get(
-        f"/accounting/{client_id}", params={"view": "compliance", "format": format_}
+        f"/accounting/{segment(client_id)}", params={"view": "compliance", "format": format_}
     )
     if answer.status_code != 200:
         for problem in problems_of(answer):

@@ -14,7 +14,7 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.config import PagesDep
 from dutyflow.web.pages import Pages, redirect
 from dutyflow.web.refusals import FormState, problems_of, state_from
@@ -57,8 +57,8 @@ async def show_consultation(
 ) -> Response:
     """The consultation's de-identified view and the supervision record, with the decision's
     form (``state`` re-shows a refused one)."""
-    view = await api.get(f"/supervision/consultations/{case_id}")
-    record = await api.get(f"/reports/{case_id}/supervision")
+    view = await api.get(f"/supervision/consultations/{segment(case_id)}")
+    record = await api.get(f"/reports/{segment(case_id)}/supervision")
     if view.status_code != 200:
         return pages.refused(
             session,
@@ -89,7 +89,7 @@ async def consultation_decision(
     case_id: str, posted: Posted, api: ApiDep, pages: PagesDep
 ) -> Response:
     body = {"decision": posted.value("decision"), "comments": posted.optional("comments")}
-    answer = await api.post(f"/supervision/consultations/{case_id}/decision", json=body)
+    answer = await api.post(f"/supervision/consultations/{segment(case_id)}/decision", json=body)
     if answer.status_code != 200:
         state = state_from(posted.fields, problems_of(answer), DECISION_INPUTS)
         return await show_consultation(

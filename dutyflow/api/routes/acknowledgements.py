@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
@@ -23,11 +23,13 @@ from dutyflow.api.case_workflow import update_case
 from dutyflow.api.deps import (
     AgencySecretsDep,
     AgencyUser,
+    DirectoryDep,
     ReplayGuardDep,
     SessionsDep,
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal, field_refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import acting
 from dutyflow.contracts import Actor
 from dutyflow.crypto.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
@@ -42,7 +44,7 @@ from workflows.mandated_report import MandatedReportWorkflow
 router = APIRouter()
 
 
-class ReportAcknowledgementRequest(BaseModel):
+class ReportAcknowledgementRequest(InputModel):
     """An agency user's acknowledgement: the decision, under the reference the agency gave."""
 
     model_config = ConfigDict(extra="forbid")
@@ -108,8 +110,12 @@ async def agency_acknowledgement(
     sessions: SessionsDep,
     secrets: AgencySecretsDep,
     replays: ReplayGuardDep,
+    directory: DirectoryDep,
 ) -> dict[str, str]:
     """An agency's signed acknowledgement (accepted or screened out) of a delivered report."""
+    if directory.by_id(agency_id) is None:
+        # Refused before any secret is looked up (development would generate one for it).
+        raise HTTPException(status_code=404, detail="agency_id: unknown agency")
     raw = await request.body()
     try:
         secret = secrets(agency_id)

@@ -25,6 +25,7 @@ from temporalio.client import Client
 from dutyflow.api.case_workflow import case_status, update_case
 from dutyflow.api.deps import CurrentUser, ReadableCase, SessionsDep, TemporalDep, WritableCase
 from dutyflow.api.errors import field_refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import acting, forbidden
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus
@@ -51,13 +52,13 @@ class PendingException(BaseModel):
     requested_at: datetime
 
 
-class ExceptionAsk(BaseModel):
+class ExceptionAsk(InputModel):
     recipient_id: str
     fields: list[str]
     justification: str
 
 
-class ExceptionAnswer(BaseModel):
+class ExceptionAnswer(InputModel):
     note: str | None = None
 
 

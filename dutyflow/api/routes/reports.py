@@ -33,11 +33,12 @@ from dutyflow.api.deps import (
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import NO_SUCH_CASE, assign_case, audit_content_read
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus, Stage
 from dutyflow.domain.agencies import AgencyDirectory
-from dutyflow.domain.case import CaseOpening, Reporter
+from dutyflow.domain.case import CaseOpening, Reporter, ReportKind
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.validation import FieldProblem, opening_problems
 from dutyflow.store import audit_log
@@ -46,11 +47,11 @@ from dutyflow.store.tables import ReportDocument
 router = APIRouter()
 
 
-class OpenReportRequest(BaseModel):
+class OpenReportRequest(InputModel):
     """Opening a report. The case id is generated here, opaque, and becomes the workflow id."""
 
     jurisdiction: str
-    kind: str
+    kind: ReportKind
     county: str
     clinic_id: str
     practitioner_id: str
@@ -106,6 +107,13 @@ def impersonation_problems(body: OpenReportRequest, principal: Principal) -> lis
     ]
 
 
+NO_POLICY = {
+    "jurisdiction": "is not a jurisdiction code like US-CA",
+    "kind": "is not a report kind like child-abuse",
+    "": "no policy of this kind is in effect today in this jurisdiction",
+}
+
+
 def opening_refusals(
     opening: CaseOpening, policies: PolicyLibrary, directory: AgencyDirectory
 ) -> list[FieldProblem]:
@@ -115,8 +123,9 @@ def opening_refusals(
     try:
         policy = policies.in_effect(opening.jurisdiction, opening.kind, date.today())
     except NoPolicyError as err:
-        field, _, problem = str(err).partition(": ")
-        problems.append(FieldProblem(field=field, problem=problem))
+        # The library's message names the values asked for; the answer names the field only.
+        field = str(err).partition(": ")[0]
+        problems.append(FieldProblem(field=field, problem=NO_POLICY.get(field, NO_POLICY[""])))
         return problems
     # A person, a court or a requesting party is not found in the agency directory.
     role = policy.recipient(policy.recipient_selection.default).agency_role

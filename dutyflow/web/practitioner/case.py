@@ -21,7 +21,7 @@ from dutyflow.domain import privacy_notice
 from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.web import forms, submitted
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.catalogue import policy_of_case
 from dutyflow.web.config import PagesDep, PoliciesDep
 from dutyflow.web.pages import Pages, redirect
@@ -80,19 +80,19 @@ class CasePage:
     ) -> Response:
         """The page; ``grounds_state`` and ``step_states`` (by ``step:recipient``) re-show a
         refused form with its values and problems."""
-        answer = await self.api.get(f"/reports/{case_id}")
+        answer = await self.api.get(f"/reports/{segment(case_id)}")
         if answer.status_code != 200:
             return self.pages.refused(
                 session, NOT_YOURS, answer.status_code if answer.status_code in (403, 404) else 404
             )
         status = answer.json()
         supervision, notice = await asyncio.gather(
-            self.api.get(f"/reports/{case_id}/supervision"),
-            self.api.get(f"/reports/{case_id}/privacy-notice"),
+            self.api.get(f"/reports/{segment(case_id)}/supervision"),
+            self.api.get(f"/reports/{segment(case_id)}/privacy-notice"),
         )
         revealable = None
         if session.role == "practitioner" and status["stage"] in SUPERVISION_STAGES:
-            offered = await self.api.get(f"/reports/{case_id}/supervision/revealable")
+            offered = await self.api.get(f"/reports/{segment(case_id)}/supervision/revealable")
             revealable = offered.json()["fields"] if offered.status_code == 200 else None
         policy = policy_of_case(self.policies, status)
         return self.pages.render(
@@ -136,13 +136,13 @@ async def submit_grounds(
 ) -> Response:
     """The grounds, asked as the case's policy asks them; refusals next to their inputs."""
     session = posted.session
-    status = await api.get(f"/reports/{case_id}")
+    status = await api.get(f"/reports/{segment(case_id)}")
     if status.status_code != 200:
         return case_page.pages.refused(session, "There is no such case, or it is not yours.", 404)
     policy = policy_of_case(policies, status.json())
     inputs = forms.grounds_inputs(policy, zone_name()) if policy else []
     body = submitted.nest(inputs, posted.fields)
-    answer = await api.post(f"/reports/{case_id}/grounds", json=body)
+    answer = await api.post(f"/reports/{segment(case_id)}/grounds", json=body)
     if answer.status_code != 200:
         state = state_from(posted.fields, problems_of(answer), [i.name for i in inputs])
         return await case_page.show(
@@ -154,8 +154,8 @@ async def submit_grounds(
 @router.get("/cases/{case_id}/review")
 async def review(case_id: str, session: CaseReader, api: ApiDep, pages: PagesDep) -> Response:
     """Per recipient: the document, the fields disclosed and withheld, before confirming."""
-    answer = await api.get(f"/reports/{case_id}/review")
-    status = await api.get(f"/reports/{case_id}")
+    answer = await api.get(f"/reports/{segment(case_id)}/review")
+    status = await api.get(f"/reports/{segment(case_id)}")
     if answer.status_code != 200 or status.status_code != 200:
         return pages.refused(session, NOT_YOURS, 404)
     return pages.render(

@@ -20,7 +20,7 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
 from dutyflow.web import forms, submitted
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
 from dutyflow.web.pages import Pages, redirect
@@ -55,7 +55,7 @@ async def my_cases(
     session: PractitionerSession, api: ApiDep, pages: PagesDep, database: DatabaseDep
 ) -> Response:
     case_ids = await run_in_threadpool(own_case_ids, database, session.user_id)
-    answers = await asyncio.gather(*(api.get(f"/reports/{c}") for c in case_ids))
+    answers = await asyncio.gather(*(api.get(f"/reports/{segment(c)}") for c in case_ids))
     cases = [a.json() for a in answers if a.status_code == 200]
     return pages.render("practitioner/cases.html.j2", session, title="My cases", cases=cases)
 
@@ -114,7 +114,7 @@ async def new_report(
 async def wait_for_grounds_stage(api: httpx.AsyncClient, case_id: str) -> None:
     """Until the new case's workflow is ready for its grounds (it starts in 'opening')."""
     for _ in range(100):
-        answer = await api.get(f"/reports/{case_id}")
+        answer = await api.get(f"/reports/{segment(case_id)}")
         if answer.status_code == 200 and answer.json()["stage"] != "opening":
             return
         await asyncio.sleep(0.1)
@@ -156,7 +156,7 @@ async def open_report(
     case_id = answer.json()["case_id"]
     await wait_for_grounds_stage(api, case_id)
     grounds = await api.post(
-        f"/reports/{case_id}/grounds", json=submitted.nest(form.grounds, posted.fields)
+        f"/reports/{segment(case_id)}/grounds", json=submitted.nest(form.grounds, posted.fields)
     )
     if grounds.status_code != 200:
         # The case is open; its grounds are asked again on the case's own page.
