@@ -15,10 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # the largest grounds or form is a few tens of kilobytes
 
 
-class BodyTooLarge(Exception):
-    """The body passed the limit while it was being read."""
-
-
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
@@ -33,27 +29,30 @@ class BodySizeLimit:
             await self._refuse(scope, send)
             return
         received = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    # Answered here and now; the application sees a client that went away, and
+                    # whatever it answers to that is dropped.
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, counted, watched)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, send)
+        await self.app(scope, counted, watched)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         problem = {

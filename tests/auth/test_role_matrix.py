@@ -557,9 +557,12 @@ async def request(
     raise AssertionError(f"no request written for {endpoint}: add one to `request`")
 
 
-def traces_of(world: World, name: str) -> tuple[int, int]:
+def traces_of(world: World, name: str) -> tuple[int, int] | None:
     """What a caller has written: audit entries naming them, and acknowledgements they recorded.
-    A refused request (401, 403, 404) leaves both as they were."""
+    A refused request (401, 403, 404) leaves both as they were. (None for the callers without a
+    valid token: nothing could name them, and the owner's cases still write in the owner's name.)"""
+    if name in ("no_token", "revoked_token"):
+        return None
     user_id = world.user_id(name)
     with world.stack.sessions() as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.actor_id == user_id)).all()
