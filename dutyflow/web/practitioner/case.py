@@ -148,7 +148,7 @@ async def submit_grounds(
         return await case_page.show(
             session, case_id, grounds_state=state, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
 
 
 @router.get("/cases/{case_id}/review")

@@ -89,4 +89,4 @@ async def record_notice_acknowledgement(
             step_states={"privacy-notice:": state},
             status_code=answer.status_code,
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")

@@ -162,4 +162,4 @@ async def open_report(
         # The case is open; its grounds are asked again on the case's own page.
         state = state_from(posted.fields, problems_of(grounds), [i.name for i in form.grounds])
         return await case_page.show(session, case_id, grounds_state=state, status_code=422)
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")

@@ -39,7 +39,7 @@ async def send_step(
         return await case_page.show(
             posted.session, case_id, step_states={key: state}, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
 
 
 @router.post("/cases/{case_id}/phone-report")
@@ -160,4 +160,4 @@ async def decide_exception(
         return await case_page.show(
             posted.session, case_id, step_states={key: state}, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
