@@ -21,6 +21,7 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
@@ -33,7 +34,13 @@ from dutyflow.api.deps import (
     provide_codec,
     provide_database,
 )
-from dutyflow.api.errors import Refusal, problems_response, request_validation_handler
+from dutyflow.api.errors import (
+    PROBLEM_RESPONSES,
+    Refusal,
+    http_problem_handler,
+    problems_response,
+    request_validation_handler,
+)
 from dutyflow.api.routes import (
     accounting,
     acknowledgements,
@@ -124,7 +131,7 @@ async def refusal_handler(request: Request, exc: Exception) -> JSONResponse:
     """A `Refusal`, answered with its fields and problems; a clinician step's is counted."""
     assert isinstance(exc, Refusal)
     (await get_metrics(request)).refused(endpoint_name(request))
-    return problems_response(exc.problems, exc.status_code)
+    return problems_response(exc.problems, exc.status_code, instance=request.url.path)
 
 
 async def invalid_request_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -191,14 +198,15 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
     app.add_exception_handler(Refusal, refusal_handler)
+    app.add_exception_handler(StarletteHTTPException, http_problem_handler)
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     # The server-rendered web app (/app/): it acts through this API in-process, as the
     # signed-in user.
     app.include_router(web_router(sessions, policies=policies, csrf_secret=web_form_secret))
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         provide_codec(app, payload_codec, codec_cors_origins)
-        app.include_router(codec.router)
+        app.include_router(codec.router, responses=PROBLEM_RESPONSES)
     return app
