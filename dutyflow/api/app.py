@@ -61,6 +61,7 @@ from dutyflow.api.routes import (
     reveals,
     supervision_record,
 )
+from dutyflow.api.security_headers import SecurityHeaders
 from dutyflow.auth.api import CHALLENGE, bearer_token
 from dutyflow.crypto.signing import ReplayGuard
 from dutyflow.domain.agencies import AgencyDirectory
@@ -194,8 +195,10 @@ def create_app(
     app.state.metrics = metrics
 
     app.add_middleware(RequestObservability, metrics=metrics, tracer_provider=tracer_provider)
-    # Outermost: a body over the limit is refused before anything reads it.
+    # Outermost: a body over the limit is refused before anything reads it; every answer, that
+    # refusal included, carries the security headers.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
     app.add_exception_handler(Refusal, refusal_handler)
     app.add_exception_handler(StarletteHTTPException, http_problem_handler)

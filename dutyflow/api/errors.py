@@ -108,8 +108,11 @@ def problem_response(
         instance=instance,
         errors=[FieldError(field=p.field, problem=p.problem) for p in problems or []],
     )
+    content = problem.model_dump(exclude_none=True)
+    if not problem.errors:
+        del content["errors"]  # no field to name: the detail says it all
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        content,
         status_code=status_code,
         headers=headers,
         media_type=PROBLEM_JSON,
@@ -146,9 +149,15 @@ async def http_problem_handler(request: Request, exc: Exception) -> JSONResponse
     """Every `HTTPException` (404, 401, 403, 503...) as problem details; its headers (a
     challenge, Retry-After) kept."""
     assert isinstance(exc, StarletteHTTPException)
+    detail: Any = exc.detail
+    problems = None
+    if isinstance(detail, list):  # an endpoint's own field problems
+        problems = [FieldProblem.model_validate(item) for item in detail]
+        detail = "; ".join(str(p) for p in problems)
     return problem_response(
         exc.status_code,
-        str(exc.detail),
+        str(detail),
+        problems=problems,
         instance=request.url.path,
         headers=dict(exc.headers or {}),
     )
