@@ -15,7 +15,6 @@ other (`sign_in`), so the web app is just another holder of a token.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -25,6 +24,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from dutyflow.auth.passwords import (
+    PASSWORD_MAX_LENGTH,
+    check_password,
+    hash_password,
+    strength_problems,
+)
 from dutyflow.auth.roles import AccountProblem, Principal, account_problems
 from dutyflow.contracts import Actor
 from dutyflow.domain.audit import content_sha256
@@ -378,53 +383,17 @@ def authenticate(sessions: SessionFactory, token: str | None) -> Principal | Non
 
 # --- passwords: the web app's sign-in ------------------------------------------------------------
 
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 1024
-# scrypt's cost: 2**15 with r=8 takes 32 MiB and some tens of milliseconds, per attempt.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LENGTH = 2**15, 8, 1, 32
-_SCRYPT_MAXMEM = 64 * 1024 * 1024
-_SALT_BYTES = 16
 
-
-def password_problems(password: str) -> list[AccountProblem]:
-    """What is wrong with a new password; empty when it may be set."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return [AccountProblem("password", f"must have at least {PASSWORD_MIN_LENGTH} characters")]
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return [AccountProblem("password", f"must have at most {PASSWORD_MAX_LENGTH} characters")]
-    if not password.strip():
-        return [AccountProblem("password", "must not be only spaces")]
-    return []
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=_SCRYPT_LENGTH
-    )
-
-
-def hash_password(password: str) -> str:
-    """``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (base64): the parameters travel with the hash, so
-    they may be raised later without locking anyone out."""
-    salt = secrets.token_bytes(_SALT_BYTES)
-    digest = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-    encoded = (base64.b64encode(part).decode() for part in (salt, digest))
-    return "$".join(["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P), *encoded])
+def password_problems(password: str, user_id: str | None = None) -> list[AccountProblem]:
+    """What is wrong with a new password (`dutyflow.auth.passwords.strength_problems`); empty
+    when it may be set."""
+    return [AccountProblem("password", p) for p in strength_problems(password, user_id)]
 
 
 def password_matches(password: str, stored: str | None) -> bool:
-    """Whether ``password`` is the one ``stored`` was made from (constant time). With no stored
-    hash the same work is done, so that timing does not tell which user ids have a password."""
-    try:
-        scheme, n, r, p, salt, digest = (stored or "").split("$")
-        if scheme != "scrypt":
-            raise ValueError(scheme)
-        expected = base64.b64decode(digest)
-        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        _scrypt(password, b"\0" * _SALT_BYTES, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-        return False
-    return hmac.compare_digest(actual, expected)
+    """Whether ``password`` is the one ``stored`` was made from (Argon2id, or an old scrypt
+    hash); the same work is done when there is no stored hash."""
+    return check_password(password, stored)[0]
 
 
 def set_password(
@@ -432,7 +401,7 @@ def set_password(
 ) -> None:
     """Give the user a (new) password; audited as ``password-set``, the password and its hash
     never. Raises `AccountRefused` naming ``password`` or ``user_id``."""
-    problems = password_problems(password)
+    problems = password_problems(password, user_id)
     if problems:
         raise AccountRefused(problems)
     hashed = hash_password(password)
@@ -461,6 +430,14 @@ def set_password(
         raise AccountRefused(refused.problems) from None
 
 
+def _replace_hash(sessions: SessionFactory, user_id: str, old: str | None, new: str) -> None:
+    with sessions() as session, session.begin():
+        user = session.get(UserAccount, user_id)
+        if user is not None and user.password_hash == old:  # not changed meanwhile
+            user.password_hash = new
+            session.add(user)
+
+
 def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Principal, str] | None:
     """The principal and a fresh token, issued in the user's own name, when ``password`` is the
     enabled user's; else None, whichever of user id or password was wrong."""
@@ -469,8 +446,11 @@ def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Prin
     with sessions() as session:
         user = session.get(UserAccount, user_id) if user_id else None
         stored = user.password_hash if user is not None else None
-    if not password_matches(password, stored) or user is None or user.disabled:
+    matches, rehashed = check_password(password, stored)
+    if not matches or user is None or user.disabled:
         return None
+    if rehashed is not None:  # an old scrypt hash (or weaker Argon2): Argon2id from now on
+        _replace_hash(sessions, user.user_id, stored, rehashed)
     principal = principal_of(user)
     try:
         _row, token = issue_token(
