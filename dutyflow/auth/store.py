@@ -42,6 +42,9 @@ TOKEN_ID_BYTES = 8  # 16 hex characters
 TOKEN_SECRET_BYTES = 32
 # last_used_at is kept to this resolution, so that a busy client does not write on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+API_TOKEN_LIFETIME = timedelta(days=90)
+SESSION_LIFETIME = timedelta(hours=12)  # absolute: a web session ends this long after sign-in
+SESSION_IDLE = timedelta(minutes=30)  # a web session unused this long has ended
 CLI_ACTOR = Actor(actor_id="dutyflow-cli", role="admin")
 _AUDIT_SUBJECT_LIMIT = 64  # AuditEntry.case_id
 _UNUSED_DIGEST = hashlib.sha256(b"no such token").hexdigest()
@@ -170,12 +173,21 @@ def add_user(
 
 
 def issue_token(
-    sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR
+    sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR, session: bool = False
 ) -> tuple[ApiToken, str]:
-    """A new token for an existing, enabled user (their other tokens stay valid). Returns the row
-    and the token in plaintext, once. Raises `AccountRefused` naming ``user_id``."""
+    """A new token for an existing, enabled user (their other tokens stay valid): an API token
+    for `API_TOKEN_LIFETIME`, or (``session``) a web session's, for `SESSION_LIFETIME` and
+    `SESSION_IDLE` unused. Returns the row and the token in plaintext, once. Raises
+    `AccountRefused` naming ``user_id``."""
     token_id, token = new_token()
-    row = ApiToken(token_id=token_id, user_id=user_id, token_sha256=token_sha256(token))
+    lifetime = SESSION_LIFETIME if session else API_TOKEN_LIFETIME
+    row = ApiToken(
+        token_id=token_id,
+        user_id=user_id,
+        token_sha256=token_sha256(token),
+        expires_at=utcnow() + lifetime,
+        session=session,
+    )
 
     def write(session: Session) -> None:
         user = session.get(UserAccount, user_id)
@@ -354,6 +366,16 @@ def list_users(sessions: SessionFactory) -> list[UserListing]:
     return listings
 
 
+def expired(row: ApiToken, now: datetime) -> bool:
+    """Past its expiry (a token from before expiries: 90 days after it was made), or a web
+    session left unused longer than `SESSION_IDLE`."""
+    expires = row.expires_at or _as_utc(row.created_at) + API_TOKEN_LIFETIME
+    if now >= _as_utc(expires):
+        return True
+    last_used = row.last_used_at or row.created_at
+    return row.session and now - _as_utc(last_used) > SESSION_IDLE
+
+
 def authenticate(sessions: SessionFactory, token: str | None) -> Principal | None:
     """The principal a bearer token stands for; None for a missing, malformed, unknown or revoked
     token, or a disabled user. Notes when the token was last used (to the minute)."""
@@ -370,7 +392,7 @@ def authenticate(sessions: SessionFactory, token: str | None) -> Principal | Non
         if row is None:
             hmac.compare_digest(digest, _UNUSED_DIGEST)  # the same work as for a known id
             return None
-        if not hmac.compare_digest(digest, row.token_sha256) or row.revoked:
+        if not hmac.compare_digest(digest, row.token_sha256) or row.revoked or expired(row, now):
             return None
         user = session.get(UserAccount, row.user_id)
         if user is None or user.disabled:
@@ -454,7 +476,10 @@ def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Prin
     principal = principal_of(user)
     try:
         _row, token = issue_token(
-            sessions, user.user_id, actor=Actor(actor_id=user.user_id, role=user.role)
+            sessions,
+            user.user_id,
+            actor=Actor(actor_id=user.user_id, role=user.role),
+            session=True,
         )
     except AccountRefused:  # disabled at this very moment
         return None
