@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from dutyflow.demo import example_case as scenario
@@ -152,3 +153,20 @@ async def test_a_callback_for_an_unknown_agency_is_refused_and_leaves_no_secret(
     assert answer.status_code == 404
     after = sorted(p.name for p in keys.iterdir()) if keys.exists() else []
     assert after == before
+
+
+async def test_a_case_whose_workflow_does_not_start_leaves_no_assignment(
+    api: httpx.AsyncClient, stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dutyflow.api.routes import reports
+
+    async def refused(*_args: Any) -> None:
+        raise RuntimeError("the workflow service refused the start")
+
+    monkeypatch.setattr(reports, "start_case", refused)
+    before = assignments(stack)
+
+    answer = await api.post("/reports", json=scenario.opening_request())
+
+    assert answer.status_code == 500
+    assert assignments(stack) == before

@@ -34,7 +34,12 @@ from dutyflow.api.deps import (
 )
 from dutyflow.api.errors import Refusal
 from dutyflow.api.inputs import InputModel
-from dutyflow.auth.case_access import NO_SUCH_CASE, assign_case, audit_content_read
+from dutyflow.auth.case_access import (
+    NO_SUCH_CASE,
+    assign_case,
+    audit_content_read,
+    unassign_case,
+)
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus, Stage
 from dutyflow.domain.agencies import AgencyDirectory
@@ -165,7 +170,12 @@ async def open_report(
     await run_in_threadpool(
         assign_case, sessions, case_id, opening.clinic_id, opening.practitioner_id
     )
-    await start_case(temporal, opening, starts)
+    try:
+        await start_case(temporal, opening, starts)
+    except BaseException:
+        # Nothing started (Temporal down, a payload it refused): no orphan assignment is left.
+        await run_in_threadpool(unassign_case, sessions, case_id)
+        raise
     metrics.reports_opened.inc()
     return OpenedReport(case_id=case_id, stage=Stage.OPENING)
 
