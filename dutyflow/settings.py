@@ -43,6 +43,20 @@ class Settings(BaseSettings):
         default=None,
         description="host:port of an existing Temporal cluster; unset: embedded server",
     )
+    temporal_tls_cert: Path | None = Field(
+        default=None,
+        description="PEM client certificate Dutyflow presents to Temporal (mutual TLS); "
+        "required in production (`deploy/temporal/make-certificates.sh` makes one)",
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None, description="PEM private key of the Temporal client certificate"
+    )
+    temporal_tls_ca: Path | None = Field(
+        default=None, description="PEM certificate of the CA that signed Temporal's certificate"
+    )
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="the name in Temporal's certificate (default: the host)"
+    )
     temporal_namespace: str = "default"
     task_queue: str = "dutyflow-reports"
     temporal_port: int = 7233
@@ -80,6 +94,12 @@ class Settings(BaseSettings):
         default=None,
         description="comma-separated base64 AES-256 master keys, newest first: the newest wraps "
         "new case keys, the others still unwrap (rotation); development generates one",
+    )
+    actor_assertion_key: str | None = Field(
+        default=None,
+        description="base64 key (32 bytes or more) with which the API signs who takes each step "
+        "of a case and the worker checks it; never given to Temporal. Development derives one "
+        "from the newest master key",
     )
     key_store_url: str | None = Field(
         default=None,
@@ -212,6 +232,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DUTYFLOW_AUDIT_CHECKPOINT_DIR must be set in production: a place outside the "
                 "database where the signed checkpoints are kept"
+            )
+        if self.environment == "production" and not self.actor_assertion_key:
+            raise ValueError(
+                "DUTYFLOW_ACTOR_ASSERTION_KEY must be set in production (no derived keys)"
+            )
+        if self.environment == "production" and not (
+            self.temporal_tls_cert and self.temporal_tls_key and self.temporal_tls_ca
+        ):
+            raise ValueError(
+                "DUTYFLOW_TEMPORAL_TLS_CERT, DUTYFLOW_TEMPORAL_TLS_KEY and "
+                "DUTYFLOW_TEMPORAL_TLS_CA must be set in production: Dutyflow reaches Temporal "
+                "only over mutual TLS"
             )
         return self
 

@@ -26,9 +26,11 @@ from temporalio.worker import Worker
 
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.keys import derived_actor_assertion_key
 from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signed_note import NoteSigner
 from dutyflow.crypto.signing import AgencySecrets
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.notifications.escalation import MailSettings
@@ -147,6 +149,7 @@ async def temporal_env(
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         data_converter=data_converter([payload_key], keyring),
+        interceptors=[UpdateActors(derived_actor_assertion_key(payload_key))],
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
         ui=False,

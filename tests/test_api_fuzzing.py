@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from dutyflow.crypto.keyring import CaseKeyring
+from dutyflow.crypto.keys import derived_actor_assertion_key
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.runtime.serving import bind
 from dutyflow.runtime.temporal import data_converter
 from tests.auth.helpers import bearer, scenario_practitioner_token
@@ -52,7 +54,9 @@ def fuzzed_api(
 
     async def connect() -> Client:
         return await Client.connect(
-            temporal_address, data_converter=data_converter([payload_key], keyring)
+            temporal_address,
+            data_converter=data_converter([payload_key], keyring),
+            interceptors=[UpdateActors(derived_actor_assertion_key(payload_key))],
         )
 
     app = create_app(

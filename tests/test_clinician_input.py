@@ -11,11 +11,19 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from dutyflow.contracts import Actor
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
 from dutyflow.store.tables import GroundsRecord
-from tests.reporting import document_grounds, domain_steps, open_report, wait_for_stage
+from tests.reporting import (
+    PRACTITIONER,
+    document_grounds,
+    domain_steps,
+    open_report,
+    wait_for_stage,
+)
 from workflows.mandated_report import MandatedReportWorkflow
 
 
@@ -46,7 +54,8 @@ async def test_workflow_refuses_invalid_grounds_naming_each_field(
     await wait_for_stage(api, case_id, "awaiting-grounds")
     handle = stack.client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
 
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
+    practitioner = Actor(actor_id=PRACTITIONER, role="practitioner")
+    with pytest.raises(WorkflowUpdateFailedError) as refused, asserting(practitioner):
         await handle.execute_update(
             MandatedReportWorkflow.document_grounds,
             GroundsSubmission.model_validate(invalid_grounds()),

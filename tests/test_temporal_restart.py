@@ -11,6 +11,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from dutyflow.crypto.keys import derived_actor_assertion_key
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.demo import example_case as scenario
 from dutyflow.runtime.serving import free_port
 from dutyflow.runtime.stack import dev_server_command, wait_for_temporal
@@ -39,7 +41,11 @@ async def test_a_case_waiting_through_a_temporal_restart_continues(
     server = start_server(command, tmp_path / "temporal.log")
     try:
         await wait_for_temporal(address, "default", server)
-        client = await Client.connect(address, data_converter=data_converter([payload_key]))
+        client = await Client.connect(
+            address,
+            data_converter=data_converter([payload_key]),
+            interceptors=[UpdateActors(derived_actor_assertion_key(payload_key))],
+        )
         stack = dataclasses.replace(stack, client=client)
         async with stack.new_worker(http, executor):
             async for api in serve_api(stack):

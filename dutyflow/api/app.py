@@ -21,9 +21,11 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
+from dutyflow.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from dutyflow.api.case_workflow import CaseStarts
 from dutyflow.api.deps import (
     AgencySecrets,
@@ -32,7 +34,13 @@ from dutyflow.api.deps import (
     provide_codec,
     provide_database,
 )
-from dutyflow.api.errors import Refusal, problems_response, request_validation_handler
+from dutyflow.api.errors import (
+    PROBLEM_RESPONSES,
+    Refusal,
+    http_problem_handler,
+    problems_response,
+    request_validation_handler,
+)
 from dutyflow.api.routes import (
     accounting,
     acknowledgements,
@@ -56,6 +64,7 @@ from dutyflow.api.routes import (
     sent_copies,
     supervision_record,
 )
+from dutyflow.api.security_headers import SecurityHeaders
 from dutyflow.auth.api import CHALLENGE, bearer_token
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
@@ -131,7 +140,7 @@ async def refusal_handler(request: Request, exc: Exception) -> JSONResponse:
     """A `Refusal`, answered with its fields and problems; a clinician step's is counted."""
     assert isinstance(exc, Refusal)
     (await get_metrics(request)).refused(endpoint_name(request))
-    return problems_response(exc.problems, exc.status_code)
+    return problems_response(exc.problems, exc.status_code, instance=request.url.path)
 
 
 async def invalid_request_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -165,6 +174,7 @@ def create_app(
     web_form_secret: bytes | None = None,
     clinic_time_zones: ClinicTimeZones | None = None,
     mail: MailSettings | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """``client`` (tests) or ``connect_client`` (an async callable, for the stack) gives Temporal.
     ``metrics_registry``: where the API's Prometheus metrics live (default: a new registry for
@@ -172,7 +182,8 @@ def create_app(
     process's global provider, see ``DUTYFLOW_OTLP_ENDPOINT``). ``web_form_secret``: the key of
     the web forms' CSRF tokens, the same in every API process (default: random, this process's).
     ``clinic_time_zones``: the zone each clinic's pages show and take times in (default: UTC);
-    ``mail``: where a user's test message is sent (default: nowhere, refused)."""
+    ``mail``: where a user's test message is sent (default: nowhere, refused);
+    ``max_body_bytes``: the largest request body any endpoint reads (413 beyond it)."""
     sessions = session_factory(engine)
     metrics = ApiMetrics(metrics_registry)
     app = FastAPI(
@@ -199,11 +210,16 @@ def create_app(
     app.state.metrics = metrics
 
     app.add_middleware(RequestObservability, metrics=metrics, tracer_provider=tracer_provider)
+    # Outermost: a body over the limit is refused before anything reads it; every answer, that
+    # refusal included, carries the security headers.
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
     app.add_exception_handler(Refusal, refusal_handler)
+    app.add_exception_handler(StarletteHTTPException, http_problem_handler)
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     # The server-rendered web app (/app/): it acts through this API in-process, as the
     # signed-in user.
     app.include_router(
@@ -214,5 +230,5 @@ def create_app(
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.
         provide_codec(app, payload_codec, codec_cors_origins)
-        app.include_router(codec.router)
+        app.include_router(codec.router, responses=PROBLEM_RESPONSES)
     return app

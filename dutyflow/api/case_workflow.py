@@ -30,10 +30,12 @@ from dutyflow.contracts import (
     JURISDICTION,
     REPORT_KIND,
     STAGE,
+    Actor,
     CaseOutcome,
     CaseStatus,
     Stage,
 )
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.domain.case import CaseOpening
 from workflows.mandated_report import MandatedReportWorkflow
 
@@ -118,17 +120,25 @@ async def case_status(temporal: Client, case_id: str) -> CaseStatus:
 
 
 async def update_case(
-    temporal: Client, case_id: str, update: CaseUpdate, *args: Any, key: str | None = None
+    temporal: Client,
+    case_id: str,
+    update: CaseUpdate,
+    *args: Any,
+    actor: Actor,
+    key: str | None = None,
 ) -> CaseStatus:
-    """Send ``update`` with ``args`` to the case's workflow and answer its new status. ``key``:
-    the Update's id (a retried request with the same key is one step); default, a new one.
+    """Send ``update`` with ``args`` to the case's workflow and answer its new status. ``actor``:
+    who the API authenticated as taking the step; the Update carries the API's signed assertion
+    of it (`dutyflow.crypto.actor_assertion`), which the workflow verifies. ``key``: the
+    Update's id (a retried request with the same key is one step); default, a new one.
     The workflow's refusal becomes a `Refusal`; an unknown or closed case as `case_status`."""
     handle = case_handle(temporal, case_id)
     update_id = key or str(uuid.uuid4())
     try:
-        status: CaseStatus = await patiently(
-            lambda: handle.execute_update(update, args=list(args), id=update_id)
-        )
+        with asserting(actor):
+            status: CaseStatus = await patiently(
+                lambda: handle.execute_update(update, args=list(args), id=update_id)
+            )
     except WorkflowUpdateFailedError as err:
         raise refusal_from(err) from None
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:

@@ -1,9 +1,11 @@
 """How the API refuses: the one home of `Refusal` and of the answers that name the field and the
 problem, never the submitted value.
 
-- `Refusal`: raised by an endpoint; `dutyflow.api.app` answers it as ``{"detail": ...,
-  "errors": [{"field", "problem"}]}`` with its status (422 bad input, 403 acting in another's
-  name, 409 a case in the wrong state).
+- `Refusal`: raised by an endpoint; `dutyflow.api.app` answers it as RFC 9457 problem details
+  (``application/problem+json``: type, title, status, detail, instance, and ``errors`` naming
+  each field and its problem) with its status (422 bad input, 403 acting in another's name, 409
+  a case in the wrong state). Every `HTTPException` is answered the same way
+  (`http_problem_handler`), and `PROBLEM_RESPONSES` documents them on every operation.
 - `refusal_from` and `not_found_or`: Temporal's answers to an Update or a Query (the workflow's
   validator refused, the case is closed or unknown, Temporal is down) as the API's refusals.
 - `problems_response` and `request_validation_handler`: the JSON answers themselves, for endpoints
@@ -15,9 +17,14 @@ the metrics (`dutyflow.api.app`).
 
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
+
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -66,13 +73,97 @@ def not_found_or(err: Exception) -> Refusal | HTTPException:
     return HTTPException(status_code=503, detail="the workflow service is unavailable; try again")
 
 
-def problems_response(problems: list[FieldProblem], status_code: int = 422) -> JSONResponse:
+PROBLEM_JSON = "application/problem+json"
+# RFC 9110's names where Python's older phrases differ.
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+class FieldError(BaseModel):
+    field: str
+    problem: str
+
+
+class Problem(BaseModel):
+    """An error answer as RFC 9457 problem details, with the fields named (never their values)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] = []
+
+
+def problem_response(
+    status_code: int,
+    detail: str,
+    *,
+    problems: list[FieldProblem] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """RFC 9457 problem details (``application/problem+json``): ``type`` about:blank (the
+    status says what kind of problem), ``title`` the status's phrase, ``detail`` in words a
+    person can act on, ``instance`` the path asked, ``errors`` the fields named."""
+    problem = Problem(
+        title=TITLES.get(status_code) or HTTPStatus(status_code).phrase,
+        status=status_code,
+        detail=detail,
+        instance=instance,
+        errors=[FieldError(field=p.field, problem=p.problem) for p in problems or []],
+    )
+    content = problem.model_dump(exclude_none=True)
+    if not problem.errors:
+        del content["errors"]  # no field to name: the detail says it all
     return JSONResponse(
+        content,
         status_code=status_code,
-        content={
-            "detail": "; ".join(str(p) for p in problems),
-            "errors": [p.model_dump() for p in problems],
-        },
+        headers=headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def problems_response(
+    problems: list[FieldProblem], status_code: int = 422, instance: str | None = None
+) -> JSONResponse:
+    return problem_response(
+        status_code,
+        "; ".join(str(p) for p in problems),
+        problems=problems,
+        instance=instance,
+    )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in (
+        (401, "No valid bearer token (or session)"),
+        (403, "The caller's role may never do this, or a field names someone else"),
+        (404, "Unknown, or not the caller's: both answer alike"),
+        (422, "Input refused: each field named with its problem, never its value"),
+    )
+}
+
+
+async def http_problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Every `HTTPException` (404, 401, 403, 503...) as problem details; its headers (a
+    challenge, Retry-After) kept."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail: Any = exc.detail
+    problems = None
+    if isinstance(detail, list):  # an endpoint's own field problems
+        problems = [FieldProblem.model_validate(item) for item in detail]
+        detail = "; ".join(str(p) for p in problems)
+    return problem_response(
+        exc.status_code,
+        str(detail),
+        problems=problems,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
     )
 
 

@@ -101,6 +101,14 @@ def assign_case(
         )
 
 
+def unassign_case(sessions: SessionFactory, case_id: str) -> None:
+    """Forget whose case it is, for a case whose workflow never started: no orphan row."""
+    with sessions() as session, session.begin():
+        row = session.get(CaseAssignment, case_id)
+        if row is not None:
+            session.delete(row)
+
+
 def refuse_role_on_cases(principal: Principal) -> None:
     """403 for a role that never sees a case (agency, admin, an unknown role)."""
     if principal.role not in CASE_ROLES:

@@ -15,7 +15,6 @@ other (`sign_in`), so the web app is just another holder of a token.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -25,6 +24,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from dutyflow.auth.passwords import (
+    PASSWORD_MAX_LENGTH,
+    check_password,
+    hash_password,
+    strength_problems,
+)
 from dutyflow.auth.roles import AccountProblem, Principal, account_problems
 from dutyflow.contracts import Actor
 from dutyflow.domain.audit import content_sha256
@@ -37,6 +42,9 @@ TOKEN_ID_BYTES = 8  # 16 hex characters
 TOKEN_SECRET_BYTES = 32
 # last_used_at is kept to this resolution, so that a busy client does not write on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+API_TOKEN_LIFETIME = timedelta(days=90)
+SESSION_LIFETIME = timedelta(hours=12)  # absolute: a web session ends this long after sign-in
+SESSION_IDLE = timedelta(minutes=30)  # a web session unused this long has ended
 CLI_ACTOR = Actor(actor_id="dutyflow-cli", role="admin")
 _AUDIT_SUBJECT_LIMIT = 64  # AuditEntry.case_id
 _UNUSED_DIGEST = hashlib.sha256(b"no such token").hexdigest()
@@ -165,12 +173,21 @@ def add_user(
 
 
 def issue_token(
-    sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR
+    sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_ACTOR, session: bool = False
 ) -> tuple[ApiToken, str]:
-    """A new token for an existing, enabled user (their other tokens stay valid). Returns the row
-    and the token in plaintext, once. Raises `AccountRefused` naming ``user_id``."""
+    """A new token for an existing, enabled user (their other tokens stay valid): an API token
+    for `API_TOKEN_LIFETIME`, or (``session``) a web session's, for `SESSION_LIFETIME` and
+    `SESSION_IDLE` unused. Returns the row and the token in plaintext, once. Raises
+    `AccountRefused` naming ``user_id``."""
     token_id, token = new_token()
-    row = ApiToken(token_id=token_id, user_id=user_id, token_sha256=token_sha256(token))
+    lifetime = SESSION_LIFETIME if session else API_TOKEN_LIFETIME
+    row = ApiToken(
+        token_id=token_id,
+        user_id=user_id,
+        token_sha256=token_sha256(token),
+        expires_at=utcnow() + lifetime,
+        session=session,
+    )
 
     def write(session: Session) -> None:
         user = session.get(UserAccount, user_id)
@@ -349,6 +366,16 @@ def list_users(sessions: SessionFactory) -> list[UserListing]:
     return listings
 
 
+def expired(row: ApiToken, now: datetime) -> bool:
+    """Past its expiry (a token from before expiries: 90 days after it was made), or a web
+    session left unused longer than `SESSION_IDLE`."""
+    expires = row.expires_at or _as_utc(row.created_at) + API_TOKEN_LIFETIME
+    if now >= _as_utc(expires):
+        return True
+    last_used = row.last_used_at or row.created_at
+    return row.session and now - _as_utc(last_used) > SESSION_IDLE
+
+
 def authenticate(sessions: SessionFactory, token: str | None) -> Principal | None:
     """The principal a bearer token stands for; None for a missing, malformed, unknown or revoked
     token, or a disabled user. Notes when the token was last used (to the minute)."""
@@ -365,7 +392,7 @@ def authenticate(sessions: SessionFactory, token: str | None) -> Principal | Non
         if row is None:
             hmac.compare_digest(digest, _UNUSED_DIGEST)  # the same work as for a known id
             return None
-        if not hmac.compare_digest(digest, row.token_sha256) or row.revoked:
+        if not hmac.compare_digest(digest, row.token_sha256) or row.revoked or expired(row, now):
             return None
         user = session.get(UserAccount, row.user_id)
         if user is None or user.disabled:
@@ -378,53 +405,17 @@ def authenticate(sessions: SessionFactory, token: str | None) -> Principal | Non
 
 # --- passwords: the web app's sign-in ------------------------------------------------------------
 
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 1024
-# scrypt's cost: 2**15 with r=8 takes 32 MiB and some tens of milliseconds, per attempt.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LENGTH = 2**15, 8, 1, 32
-_SCRYPT_MAXMEM = 64 * 1024 * 1024
-_SALT_BYTES = 16
 
-
-def password_problems(password: str) -> list[AccountProblem]:
-    """What is wrong with a new password; empty when it may be set."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return [AccountProblem("password", f"must have at least {PASSWORD_MIN_LENGTH} characters")]
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return [AccountProblem("password", f"must have at most {PASSWORD_MAX_LENGTH} characters")]
-    if not password.strip():
-        return [AccountProblem("password", "must not be only spaces")]
-    return []
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=_SCRYPT_LENGTH
-    )
-
-
-def hash_password(password: str) -> str:
-    """``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (base64): the parameters travel with the hash, so
-    they may be raised later without locking anyone out."""
-    salt = secrets.token_bytes(_SALT_BYTES)
-    digest = _scrypt(password, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-    encoded = (base64.b64encode(part).decode() for part in (salt, digest))
-    return "$".join(["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P), *encoded])
+def password_problems(password: str, user_id: str | None = None) -> list[AccountProblem]:
+    """What is wrong with a new password (`dutyflow.auth.passwords.strength_problems`); empty
+    when it may be set."""
+    return [AccountProblem("password", p) for p in strength_problems(password, user_id)]
 
 
 def password_matches(password: str, stored: str | None) -> bool:
-    """Whether ``password`` is the one ``stored`` was made from (constant time). With no stored
-    hash the same work is done, so that timing does not tell which user ids have a password."""
-    try:
-        scheme, n, r, p, salt, digest = (stored or "").split("$")
-        if scheme != "scrypt":
-            raise ValueError(scheme)
-        expected = base64.b64decode(digest)
-        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        _scrypt(password, b"\0" * _SALT_BYTES, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
-        return False
-    return hmac.compare_digest(actual, expected)
+    """Whether ``password`` is the one ``stored`` was made from (Argon2id, or an old scrypt
+    hash); the same work is done when there is no stored hash."""
+    return check_password(password, stored)[0]
 
 
 def set_password(
@@ -432,7 +423,7 @@ def set_password(
 ) -> None:
     """Give the user a (new) password; audited as ``password-set``, the password and its hash
     never. Raises `AccountRefused` naming ``password`` or ``user_id``."""
-    problems = password_problems(password)
+    problems = password_problems(password, user_id)
     if problems:
         raise AccountRefused(problems)
     hashed = hash_password(password)
@@ -461,6 +452,14 @@ def set_password(
         raise AccountRefused(refused.problems) from None
 
 
+def _replace_hash(sessions: SessionFactory, user_id: str, old: str | None, new: str) -> None:
+    with sessions() as session, session.begin():
+        user = session.get(UserAccount, user_id)
+        if user is not None and user.password_hash == old:  # not changed meanwhile
+            user.password_hash = new
+            session.add(user)
+
+
 def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Principal, str] | None:
     """The principal and a fresh token, issued in the user's own name, when ``password`` is the
     enabled user's; else None, whichever of user id or password was wrong."""
@@ -469,12 +468,18 @@ def sign_in(sessions: SessionFactory, user_id: str, password: str) -> tuple[Prin
     with sessions() as session:
         user = session.get(UserAccount, user_id) if user_id else None
         stored = user.password_hash if user is not None else None
-    if not password_matches(password, stored) or user is None or user.disabled:
+    matches, rehashed = check_password(password, stored)
+    if not matches or user is None or user.disabled:
         return None
+    if rehashed is not None:  # an old scrypt hash (or weaker Argon2): Argon2id from now on
+        _replace_hash(sessions, user.user_id, stored, rehashed)
     principal = principal_of(user)
     try:
         _row, token = issue_token(
-            sessions, user.user_id, actor=Actor(actor_id=user.user_id, role=user.role)
+            sessions,
+            user.user_id,
+            actor=Actor(actor_id=user.user_id, role=user.role),
+            session=True,
         )
     except AccountRefused:  # disabled at this very moment
         return None

@@ -14,7 +14,8 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from dutyflow.benchmark.baseline import Blob, SameShapeBaseline, Shape
 from dutyflow.benchmark.profile import Profile
-from dutyflow.contracts import CaseStatus
+from dutyflow.contracts import Actor, CaseStatus
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
 from dutyflow.store import audit_log
@@ -30,8 +31,15 @@ async def _clinician_step(
     ``update`` is typed by its parameters only, as in `dutyflow.api.case_workflow`: temporalio
     types an Update declared with ``name=`` as answering its handler's coroutine rather than what
     the coroutine returns, which mypy would take for a missing ``await``."""
-    status: CaseStatus = await handle.execute_update(update, step)
+    with asserting(BENCH_PRACTITIONER):
+        status: CaseStatus = await handle.execute_update(update, step)
     return status
+
+
+# Who the benchmark's clinician steps are taken as, asserted as the API asserts its users.
+BENCH_PRACTITIONER = Actor(
+    actor_id=scenario.opening_request()["practitioner_id"], role="practitioner"
+)
 
 
 def _steps() -> tuple[GroundsSubmission, PhoneReport]:

@@ -33,8 +33,10 @@ from dutyflow.benchmark.pacing import progress, run_concurrently
 from dutyflow.benchmark.reports import measure_shape, one_report, one_same_shape_workflow
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
+from dutyflow.crypto.keys import derived_actor_assertion_key
 from dutyflow.crypto.sealing import bind_keyring
 from dutyflow.crypto.signing import AgencySecrets
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.runtime.serving import RunningServer, bind, serve
@@ -114,7 +116,7 @@ def _rss_mib() -> tuple[float, float]:
 
 
 async def _temporal_for_bench(
-    settings: Settings, options: BenchOptions, workdir: Path, converter: DataConverter
+    settings: Settings, options: BenchOptions, workdir: Path, converter: DataConverter, key: bytes
 ) -> tuple[Client, WorkflowEnvironment | None]:
     """The settings' cluster, or an embedded dev server (persistent unless asked otherwise)."""
     if settings.temporal_address:
@@ -123,6 +125,7 @@ async def _temporal_for_bench(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=converter,
+            interceptors=[UpdateActors(derived_actor_assertion_key(key))],
         )
         return client, None
     kind = "in-memory" if options.in_memory_server else "persistent (SQLite file, as `dutyflow up`)"
@@ -133,6 +136,7 @@ async def _temporal_for_bench(
         if options.in_memory_server
         else str(workdir / "temporal.db"),
         data_converter=converter,
+        interceptors=[UpdateActors(derived_actor_assertion_key(key))],
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     )
@@ -199,7 +203,11 @@ async def _measure(stack: BenchStack) -> None:
             around_audit=[timing.StepTotals(result.profile)],
             inside_audit=[timing.StepBodies(result.profile)],
         )
-        async with report_worker, _bare_worker(client, bare_queue, executor):
+        # The baselines run on a client without Dutyflow's interceptors (no signed actors).
+        bare_client = Client(
+            client.service_client, namespace=client.namespace, data_converter=client.data_converter
+        )
+        async with report_worker, _bare_worker(bare_client, bare_queue, executor):
             progress("Warm-up: one report, to measure its shape")
             shape = await measure_shape(client, report_queue, stack.sessions, result.profile)
             result.shape = shape
@@ -209,7 +217,7 @@ async def _measure(stack: BenchStack) -> None:
             progress(f"  a complete report runs {result.activities_per_report} activities")
 
             async def bare(_: int) -> None:
-                await client.execute_workflow(
+                await bare_client.execute_workflow(
                     BareBaseline.run,
                     result.activities_per_report,
                     id=f"bare-{uuid.uuid4()}",
@@ -220,7 +228,7 @@ async def _measure(stack: BenchStack) -> None:
             result.bare_workflows_per_second = await _phase(stack, "bare", "bare", bare)
 
             async def same_shape(_: int) -> None:
-                await one_same_shape_workflow(client, bare_queue, shape)
+                await one_same_shape_workflow(bare_client, bare_queue, shape)
 
             progress(f"Bare Temporal in a report's shape: {options.reports} workflows")
             result.same_shape_per_second = await _phase(stack, "same-shape", "shape", same_shape)
@@ -252,7 +260,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     )
     progress(f"Dutyflow benchmark: {options.reports} reports, {options.concurrency} at a time")
     converter = _timed_converter(key, keyring, result.profile)
-    client, env = await _temporal_for_bench(settings, options, workdir, converter)
+    client, env = await _temporal_for_bench(settings, options, workdir, converter, key)
     database_url = options.database_url or f"sqlite:///{workdir / 'dutyflow.db'}"
     progress(f"Database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}")
     engine = bind_keyring(make_engine(database_url), keyring)

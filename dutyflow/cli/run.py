@@ -46,6 +46,8 @@ def cmd_up(_args: argparse.Namespace) -> None:
         for name, url in stack.urls.items():
             print(f"  {name + ':':<24} {url}")
         print(f"  {'Data directory:':<24} {settings.data_dir.resolve()}")
+        for notice in stack.notices:
+            print(f"Note: {notice}")
         print("Press Ctrl-C to stop.", flush=True)
         try:
             await stop.wait()

@@ -262,7 +262,7 @@ def cmd_users_password(args: argparse.Namespace) -> None:
     password = _read_password()
     if password is None:
         return
-    problems = password_problems(password)
+    problems = password_problems(password, args.user_id)
     if problems:  # before touching the database
         _fail("; ".join(f"{p.field}: {p.problem}" for p in problems))
         return

@@ -9,23 +9,33 @@ with **that case's data key** from the `CaseKeyring` (key id ``case``): destroyi
 makes the case's whole history unreadable (crypto-shredding). Payloads outside any case (and
 every payload when no keyring is given) are encrypted with the newest master key; older master
 keys still decrypt.
+
+Decoding for a case (that serialization context) is strict: a payload that is not encrypted, or
+not bound to that very case, is never taken in. It is replaced by a *refused* payload, which
+`RefusedPayloadConverter` turns into a non-retryable `PayloadRefused` error (an Update carrying
+it is rejected, nothing recorded), and the codec's ``on_refusal`` is told (the worker audits it).
+A client that reaches Temporal without Dutyflow's keys cannot hand a case anything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
     ActivitySerializationContext,
+    EncodingPayloadConverter,
     PayloadCodec,
     SerializationContext,
     WithSerializationContext,
     WorkflowSerializationContext,
 )
+from temporalio.exceptions import ApplicationError
 
 from dutyflow.crypto.keyring import (
     CaseKeyring,
@@ -35,12 +45,42 @@ from dutyflow.crypto.keyring import (
     load_or_create_key,
 )
 
-__all__ = ["EncryptionCodec", "PayloadKeyError", "decode_key", "key_id", "load_or_create_key"]
+__all__ = [
+    "EncryptionCodec",
+    "PayloadKeyError",
+    "PayloadRefusal",
+    "RefusedPayloadConverter",
+    "decode_key",
+    "key_id",
+    "load_or_create_key",
+]
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 CASE_METADATA = "dutyflow-case"
 CASE_KEY_ID = b"case"  # the key is the data key of the case the payload names
+REFUSED_ENCODING = b"binary/dutyflow-refused"
+
+# Told of each payload refused for a case: (case id, reason, sha256 of the payload as received).
+PayloadRefusal = Callable[[str, str, str], Awaitable[None]]
+
+
+class RefusedPayloadConverter(EncodingPayloadConverter):
+    """Turns a payload the codec refused into a non-retryable error, never a value."""
+
+    @property
+    def encoding(self) -> str:
+        return REFUSED_ENCODING.decode()
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return None
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        raise ApplicationError(
+            "payload refused: not encrypted and bound to this case by Dutyflow",
+            type="PayloadRefused",
+            non_retryable=True,
+        )
 
 
 class PayloadKeyError(ValueError):
@@ -62,12 +102,14 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         keys: Sequence[bytes],
         case_id: str | None = None,
         keyring: CaseKeyring | None = None,
+        on_refusal: PayloadRefusal | None = None,
     ) -> None:
         if not keys:
             raise ValueError("EncryptionCodec needs at least one key")
         self._keys = list(keys)
         self._case_id = case_id
         self._keyring = keyring
+        self._on_refusal = on_refusal
         self._encrypt_key_id = key_id(keys[0]).encode()
         self._ciphers: Mapping[bytes, AESGCM] = {key_id(k).encode(): AESGCM(k) for k in keys}
 
@@ -77,7 +119,12 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext))
             and workflow_id
         ):
-            return EncryptionCodec(self._keys, case_id=workflow_id, keyring=self._keyring)
+            return EncryptionCodec(
+                self._keys,
+                case_id=workflow_id,
+                keyring=self._keyring,
+                on_refusal=self._on_refusal,
+            )
         return self
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -87,6 +134,8 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         return [self._encrypt(p, case_cipher) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        if self._case_id:
+            payloads = [await self._refuse_unbound(p, self._case_id) for p in payloads]
         case_ciphers: dict[bytes, AESGCM] = {}
         for payload in payloads:
             if (
@@ -99,6 +148,19 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                         await self._case_key(case.decode(errors="replace"), create=False)
                     )
         return [self._decrypt(p, case_ciphers) for p in payloads]
+
+    async def _refuse_unbound(self, payload: Payload, case_id: str) -> Payload:
+        """``payload`` itself if it is encrypted and bound to ``case_id``, else a refused one."""
+        if payload.metadata.get("encoding") != ENCODING:
+            reason = "not encrypted"
+        elif payload.metadata.get(CASE_METADATA) != case_id.encode():
+            reason = "bound to another case" if CASE_METADATA in payload.metadata else "unbound"
+        else:
+            return payload
+        if self._on_refusal is not None:
+            received = hashlib.sha256(payload.SerializeToString()).hexdigest()
+            await self._on_refusal(case_id, reason, received)
+        return Payload(metadata={"encoding": REFUSED_ENCODING}, data=b"")
 
     async def _case_key(self, case_id: str, *, create: bool) -> bytes:
         if self._keyring is None:
@@ -125,7 +187,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     def _decrypt(self, payload: Payload, case_ciphers: Mapping[bytes, AESGCM]) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload
+            return payload  # outside a case (a refused payload too, for its converter)
         wanted = payload.metadata.get(KEY_ID_METADATA, b"")
         case = payload.metadata.get(CASE_METADATA)
         cipher = (

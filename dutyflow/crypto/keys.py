@@ -7,6 +7,7 @@ its cache (a key destroyed by one is forgotten by both at once).
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -83,6 +84,25 @@ def web_form_secret(settings: Settings) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"dutyflow web forms v1"
     ).derive(newest)
+
+
+def derived_actor_assertion_key(master_key: bytes) -> bytes:
+    """Development's actor assertion key, derived (HKDF-SHA256) from a master key."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"dutyflow actor assertions v1"
+    ).derive(master_key)
+
+
+def actor_assertion_key(settings: Settings) -> bytes:
+    """The key of the API's assertions of who acts (`dutyflow.crypto.actor_assertion`):
+    ``DUTYFLOW_ACTOR_ASSERTION_KEY``; in development only, derived from the newest master key
+    (production refuses to start without the setting)."""
+    if settings.actor_assertion_key:
+        key = base64.b64decode(settings.actor_assertion_key, validate=True)
+        if len(key) < 32:
+            raise ValueError("DUTYFLOW_ACTOR_ASSERTION_KEY must hold at least 32 bytes")
+        return key
+    return derived_actor_assertion_key(master_key_list(settings)[0])
 
 
 def agency_secrets(settings: Settings) -> AgencySecrets:

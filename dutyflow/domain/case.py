@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from dutyflow.domain.encodable import EncodableText
 
 
-class Model(BaseModel):
-    """Base for case models: unknown fields are refused so a typo never silently drops content."""
+class Model(EncodableText):
+    """Base for case models: unknown fields are refused so a typo never silently drops content,
+    and text that cannot be encoded is refused naming its field."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -49,6 +49,14 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+EMBEDDED_TEMPORAL_NOTICE = (
+    "Temporal listens on 127.0.0.1 only, without TLS or sign-in: for development on this "
+    "machine. Anyone with a shell here can reach it; the codec still refuses payloads not "
+    "encrypted for their case and the workflow refuses actors the API did not sign. "
+    "Production runs Temporal with mutual TLS (see docker-compose.yml)."
+)
+
+
 def dev_server_command(settings: Settings, db_file: Path) -> list[str]:
     command = [
         str(temporal_cli()),
@@ -184,6 +192,7 @@ async def serve_intake(settings: Settings, stop: asyncio.Event) -> None:
 class Stack:
     settings: Settings
     urls: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
     _temporal: subprocess.Popen[bytes] | None = None
     _servers: list[RunningServer] = field(default_factory=list)
     _worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -238,6 +247,7 @@ class Stack:
             self._temporal = spawn_dev_server(settings)
             self.urls["Temporal"] = settings.resolved_temporal_address
             self.urls["Temporal Web UI"] = f"http://127.0.0.1:{settings.temporal_ui_port}"
+            self.notices.append(EMBEDDED_TEMPORAL_NOTICE)
         await wait_for_temporal(
             settings.resolved_temporal_address, settings.temporal_namespace, self._temporal
         )

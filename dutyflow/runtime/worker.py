@@ -25,6 +25,7 @@ from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from dutyflow.crypto.keys import agency_secrets
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.notifications.escalation import EscalationNotifier, MailSettings
@@ -58,6 +59,9 @@ def build_worker(
     benchmark's profile times an attempt with and without it). ``mail``: where escalations are
     e-mailed; none: every escalation is audited as not sent."""
     mail = mail or MailSettings(None, "Dutyflow <dutyflow@localhost>", "")
+    if not any(isinstance(i, UpdateActors) for i in client.config()["interceptors"]):
+        # Without it no Update's actor would be checked: refuse to run such a worker.
+        raise ValueError("the worker's client must carry UpdateActors (see runtime.temporal)")
     records = CaseRecordActivities(sessions, policies)
     obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
     reports = ReportActivities(sessions, policies)
@@ -116,6 +120,7 @@ async def run_worker(
     from dutyflow import observability
     from dutyflow.crypto.keys import audit_log_signer
     from dutyflow.mail.configured import configured_mail_server
+    from dutyflow.runtime.payload_refusals import audited_refusals
     from dutyflow.runtime.temporal import connect, ensure_search_attributes
     from dutyflow.store.audit_checkpoints import (
         CheckpointKeeper,
@@ -136,7 +141,7 @@ async def run_worker(
             session_factory(engine), keeper, settings.audit_checkpoint_interval_seconds, stop
         )
     )
-    client = await connect(settings)
+    client = await connect(settings, on_refusal=audited_refusals(session_factory(engine)))
     await ensure_search_attributes(client)
     async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT) as http:
         with ThreadPoolExecutor(max_workers=16) as executor:

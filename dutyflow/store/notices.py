@@ -95,6 +95,16 @@ def acknowledgements(
         )
 
 
+def client_clinics(sessions: SessionFactory, client_id: str) -> set[str]:
+    """The clinics with a case of ``client_id`` (none for a client not yet seen in a case)."""
+    with sessions() as session:
+        return set(
+            session.exec(
+                select(CaseRecord.clinic_id).where(CaseRecord.client_id == client_id)
+            ).all()
+        )
+
+
 def has_acknowledged(sessions: SessionFactory, client_id: str) -> bool:
     with sessions() as session:
         return (
@@ -111,8 +121,10 @@ def open_cases_without_acknowledgement(
     sessions: SessionFactory, clinic_id: str | None = None
 ) -> list[tuple[str, str, str]]:
     """(case_id, clinic_id, client_id) of open cases whose client has no acknowledgement on record
-    (ids only, never content)."""
-    acknowledged = select(PrivacyNoticeAcknowledgement.client_id)
+    in the case's own clinic (ids only, never content)."""
+    acknowledged = select(PrivacyNoticeAcknowledgement.client_id).where(
+        PrivacyNoticeAcknowledgement.clinic_id == CaseRecord.clinic_id
+    )
     closed = select(OutcomeRecord.case_id)
     query = (
         select(CaseRecord.case_id, CaseRecord.clinic_id, CaseRecord.client_id)

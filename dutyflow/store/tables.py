@@ -435,6 +435,9 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _time(default_factory=utcnow)
     last_used_at: datetime | None = _time(default=None)
     revoked: bool = Field(default=False)
+    # None: issued before tokens expired (then 90 days after created_at; see auth.store).
+    expires_at: datetime | None = _time(default=None)
+    session: bool = Field(default=False)  # a web session's: also ends when left unused
 
 
 class CaseAssignment(SQLModel, table=True):

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dutyflow.auth.store import parse_token, revoke_token, sign_in
+from dutyflow.auth.throttle import SignInThrottle
 from dutyflow.contracts import Actor
 from dutyflow.web import submitted
 from dutyflow.web.config import DatabaseDep, GuardDep, PagesDep
@@ -68,6 +69,14 @@ def sign_in_page(
     return response
 
 
+def sign_in_throttle(request: Request) -> SignInThrottle:
+    """The API process's sign-in throttle (`dutyflow.auth.throttle`), made on first use."""
+    throttle = getattr(request.app.state, "sign_in_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.sign_in_throttle = SignInThrottle()
+    return throttle
+
+
 @router.get("/sign-in")
 async def sign_in_form(request: Request, pages: PagesDep, guard: GuardDep) -> Response:
     return sign_in_page(request, pages, guard, FormState())
@@ -91,10 +100,24 @@ async def sign_in_submit(
         state.errors["password"] = ["Enter your password."]
     if state.errors:
         return sign_in_page(request, pages, guard, state, 422)
+    throttle = sign_in_throttle(request)
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.wait_seconds(user_id, address)
+    if wait:
+        # Refused before any password is checked, whether or not it would have been right.
+        state.general.append(
+            f"Too many failed sign-ins for this account or from this address. Try again in "
+            f"{(wait + 59) // 60} minutes."
+        )
+        locked = sign_in_page(request, pages, guard, state, 429)
+        locked.headers["Retry-After"] = str(wait)
+        return locked
     signed = await run_in_threadpool(sign_in, database, user_id, password)
     if signed is None:
+        throttle.failed(user_id, address)
         state.general.append(WRONG_CREDENTIALS)
         return sign_in_page(request, pages, guard, state, 401)
+    throttle.succeeded(user_id)
     principal, token = signed
     response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
     set_session(response, request, token)

@@ -11,7 +11,7 @@ import httpx
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.config import PagesDep
 from dutyflow.web.pages import Pages
 from dutyflow.web.refusals import FormState, problems_of, state_from
@@ -48,7 +48,7 @@ async def show_report(
 ) -> Response:
     """The report with the acknowledgement's form (``state`` re-shows a refused one) and
     ``outcome``, what became of an acknowledgement just sent."""
-    answer = await api.get(f"/agency/reports/{report_id}")
+    answer = await api.get(f"/agency/reports/{segment(report_id)}")
     if answer.status_code != 200:
         return pages.refused(session, "There is no such report for your agency.", 404)
     return pages.render(
@@ -78,7 +78,7 @@ async def agency_acknowledge(
         "decision": posted.value("decision"),
         "note": posted.optional("note"),
     }
-    answer = await api.post(f"/agency/reports/{report_id}/acknowledgement", json=body)
+    answer = await api.post(f"/agency/reports/{segment(report_id)}/acknowledgement", json=body)
     if answer.status_code != 200:
         state = state_from(posted.fields, problems_of(answer), ACKNOWLEDGEMENT_INPUTS)
         return await show_report(api, pages, posted.session, report_id, state, answer.status_code)

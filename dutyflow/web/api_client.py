@@ -2,13 +2,15 @@
 a case, so access control, validation and auditing stay the API's own.
 
 The client sends the session cookie's token as ``Authorization: Bearer`` to the application that
-serves the page (``request.app``, through `httpx.ASGITransport`); no network is involved.
+serves the page (``request.app``, through `httpx.ASGITransport`); no network is involved. A
+page builds API paths with `segment` around every part that came from its own URL or a form.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request
@@ -30,6 +32,12 @@ async def api_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
         headers={"Authorization": f"Bearer {token}"} if token else {},
     ) as client:
         yield client
+
+
+def segment(value: str) -> str:
+    """A path part from a page's URL, quoted for an API URL: ``case-1%23`` stays one segment
+    (an unquoted ``#`` or ``/`` would cut or redirect the API path)."""
+    return quote(value, safe="")
 
 
 ApiDep = Annotated[httpx.AsyncClient, Depends(api_client)]

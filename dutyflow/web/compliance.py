@@ -23,7 +23,7 @@ from dutyflow.domain.log_verification import LogVerification
 from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
@@ -132,8 +132,8 @@ async def compliance_case(
     case_id: str, session: TimelineReader, api: ApiDep, pages: PagesDep
 ) -> Response:
     answer, heading = await asyncio.gather(
-        api.get(f"/compliance/cases/{case_id}/timeline"),
-        api.get(f"/reports/{case_id}/heading"),
+        api.get(f"/compliance/cases/{segment(case_id)}/timeline"),
+        api.get(f"/reports/{segment(case_id)}/heading"),
     )
     if answer.status_code != 200:
         return pages.refused(session, "There is no such case, or it is not yours to see.", 404)
@@ -160,7 +160,7 @@ async def accounting_export(posted: Posted, api: ApiDep, page: CompliancePageDep
         state.errors["client_id"] = ["Enter the client's id."]
         return await page.show(posted.session, state, 422)
     answer = await api.get(
-        f"/accounting/{client_id}", params={"view": "compliance", "format": format_}
+        f"/accounting/{segment(client_id)}", params={"view": "compliance", "format": format_}
     )
     if answer.status_code != 200:
         for problem in problems_of(answer):

@@ -45,13 +45,24 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE) or None
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def cookie_is_secure(request: Request) -> bool:
+    """``Secure`` always, except over plain HTTP to this machine itself (``dutyflow up`` in
+    development): behind a TLS proxy the request may arrive as plain HTTP, and whether the proxy
+    said so is not what decides it (a browser sends a Secure cookie only over TLS, and keeps
+    one set over plain HTTP only for localhost)."""
+    return request.url.scheme == "https" or request.url.hostname not in LOOPBACK_HOSTS
+
+
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
     response.set_cookie(
         name,
         value,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookie_is_secure(request),
         path="/",
     )
 
@@ -67,7 +78,7 @@ def clear_session(response: Response, request: Request) -> None:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookie_is_secure(request),
     )
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import policy_of_case
 from dutyflow.web.config import PagesDep, PoliciesDep
@@ -66,9 +66,9 @@ async def show_consultation(
     """The consultation's de-identified view and the supervision record, with the decision's
     form (``state`` re-shows a refused one)."""
     view, record, heading = await asyncio.gather(
-        api.get(f"/supervision/consultations/{case_id}"),
-        api.get(f"/reports/{case_id}/supervision"),
-        api.get(f"/reports/{case_id}/heading"),
+        api.get(f"/supervision/consultations/{segment(case_id)}"),
+        api.get(f"/reports/{segment(case_id)}/supervision"),
+        api.get(f"/reports/{segment(case_id)}/heading"),
     )
     if view.status_code != 200:
         return pages.refused(
@@ -104,7 +104,7 @@ async def consultation_decision(
     case_id: str, posted: Posted, api: ApiDep, pages: PagesDep, policies: PoliciesDep
 ) -> Response:
     body = {"decision": posted.value("decision"), "comments": posted.optional("comments")}
-    answer = await api.post(f"/supervision/consultations/{case_id}/decision", json=body)
+    answer = await api.post(f"/supervision/consultations/{segment(case_id)}/decision", json=body)
     if answer.status_code != 200:
         state = state_from(posted.fields, problems_of(answer), DECISION_INPUTS)
         return await show_consultation(

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from dutyflow.demo import example_case as scenario
-from dutyflow.store import audit_log
+from dutyflow.domain import privacy_notice
+from dutyflow.store import audit_log, notices
 from dutyflow.store.notices import client_subject
 from tests.reporting import document_grounds, ok, open_report, wait_for_stage
 
@@ -117,3 +118,51 @@ async def test_an_agency_user_or_admin_never_sees_a_clients_notice_record(
         assert (
             await caller.http.get(f"/clients/{client_id}/privacy-notice-acknowledgements")
         ).status_code == 403
+
+
+def acknowledgement_body() -> dict[str, str]:
+    notice = privacy_notice.current("US-CA", datetime.now(UTC).date())
+    return {
+        "jurisdiction": "US-CA",
+        "notice_version": notice.version,
+        "given_on": datetime.now(UTC).date().isoformat(),
+        "how": "signed",
+    }
+
+
+async def test_another_clinics_practitioner_cannot_record_its_clients_acknowledgement(
+    api: httpx.AsyncClient, callers, stack
+) -> None:
+    client_id = new_client()
+    case_id = await open_report(api, client_id=client_id)  # a client of the demo clinic
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+    elsewhere = callers.new("practitioner", clinic_id="clinic-elsewhere")
+
+    refused = await elsewhere.http.post(
+        f"/clients/{client_id}/privacy-notice-acknowledgements", json=acknowledgement_body()
+    )
+
+    assert refused.status_code == 404, refused.text
+    assert notices.acknowledgements(stack.sessions, client_id) == []
+    with stack.sessions() as session:
+        assert audit_log.entries_for_case(session, client_subject(client_id)) == []
+    state = ok(await api.get(f"/reports/{case_id}/privacy-notice"))
+    assert state["acknowledged"] is False
+
+
+async def test_an_acknowledgement_given_in_another_clinic_does_not_count_for_this_clinics_case(
+    api: httpx.AsyncClient, callers
+) -> None:
+    client_id = new_client()
+    elsewhere = callers.new("practitioner", clinic_id="clinic-elsewhere")
+    ok(  # before the client had any case, another clinic recorded one
+        await elsewhere.http.post(
+            f"/clients/{client_id}/privacy-notice-acknowledgements", json=acknowledgement_body()
+        )
+    )
+    case_id = await open_report(api, client_id=client_id)
+    await wait_for_stage(api, case_id, "awaiting-grounds")
+
+    state = ok(await api.get(f"/reports/{case_id}/privacy-notice"))
+
+    assert state["acknowledged"] is False

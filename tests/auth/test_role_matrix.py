@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 from fastapi.routing import iter_route_contexts
+from sqlmodel import select
 
 from dutyflow.auth.store import issue_token, parse_token, revoke_token
 from dutyflow.crypto.codec import EncryptionCodec
@@ -36,6 +37,8 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT
 from dutyflow.store.audit_checkpoints import checkpoint_at_case_closing
 from dutyflow.store.db import SessionFactory, make_engine
+from dutyflow.store.notices import PrivacyNoticeAcknowledgement
+from dutyflow.store.tables import AuditEntry
 from dutyflow.web import WEB_PREFIX
 from tests.auth.helpers import new_user, unique
 from tests.conftest import Caller, Callers, Harness
@@ -136,14 +139,16 @@ MATRIX: dict[str, tuple[int, ...]] = {
     # The privacy notice: given and acknowledged in a clinic (a client is no one clinic's), read
     # by the clinic and compliance; a case shows whether its client has acknowledged one.
     "GET /clients/{client_id}/privacy-notice":             (200,  200,    200,  200,   403,    403,  403,   403,   401,   401),
-    "POST /clients/{client_id}/privacy-notice-acknowledgements": (201, 201, 201, 201, 403,   403,  403,   403,   401,   401),
+    # A client of the caller's clinic only: another clinic's client is answered as unknown (404).
+    "POST /clients/{client_id}/privacy-notice-acknowledgements": (201, 201, 201, 404, 403,   403,  403,   403,   401,   401),
     "GET /clients/{client_id}/privacy-notice-acknowledgements":  (200, 200, 200, 200, 200,   403,  403,   403,   401,   401),
     "GET /reports/{case_id}/privacy-notice":               (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /compliance/cases-without-privacy-notice":        (403,  403,    200,  200,   200,    403,  403,   403,   401,   401),
-    # Users and tokens: admin only.
+    # Users and tokens: admin only. An admin never reaches content: a token for another user
+    # (here a practitioner) is refused too.
     "GET /admin/users":                                    (403,  403,    403,  403,   403,    403,  403,   200,   401,   401),
     "POST /admin/users":                                   (403,  403,    403,  403,   403,    403,  403,   201,   401,   401),
-    "POST /admin/users/{user_id}/tokens":                  (403,  403,    403,  403,   403,    403,  403,   201,   401,   401),
+    "POST /admin/users/{user_id}/tokens":                  (403,  403,    403,  403,   403,    403,  403,   403,   401,   401),
     "POST /admin/users/{user_id}/disable":                 (403,  403,    403,  403,   403,    403,  403,   200,   401,   401),
     "POST /admin/tokens/{token_id}/revoke":                (403,  403,    403,  403,   403,    403,  403,   200,   401,   401),
 }
@@ -521,8 +526,9 @@ async def request(
                 "/clients/client-matrix-01/privacy-notice", params={"jurisdiction": "US-CA"}
             )
         case "POST /clients/{client_id}/privacy-notice-acknowledgements":
+            # The client of the delivered case: a client of the owner's clinic.
             return await http.post(
-                "/clients/client-matrix-01/privacy-notice-acknowledgements",
+                f"/clients/{world.client_id}/privacy-notice-acknowledgements",
                 json={
                     "jurisdiction": "US-CA",
                     "notice_version": "2026.1",
@@ -559,6 +565,23 @@ async def request(
     raise AssertionError(f"no request written for {endpoint}: add one to `request`")
 
 
+def traces_of(world: World, name: str) -> tuple[int, int] | None:
+    """What a caller has written: audit entries naming them, and acknowledgements they recorded.
+    A refused request (401, 403, 404) leaves both as they were. (None for the callers without a
+    valid token: nothing could name them, and the owner's cases still write in the owner's name.)"""
+    if name in ("no_token", "revoked_token"):
+        return None
+    user_id = world.user_id(name)
+    with world.stack.sessions() as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.actor_id == user_id)).all()
+        recorded = session.exec(
+            select(PrivacyNoticeAcknowledgement).where(
+                PrivacyNoticeAcknowledgement.recorded_by == user_id
+            )
+        ).all()
+    return len(entries), len(recorded)
+
+
 async def test_every_caller_meets_every_endpoint_as_the_matrix_says(
     api: httpx.AsyncClient, stack: Harness, callers: Callers
 ) -> None:
@@ -568,11 +591,14 @@ async def test_every_caller_meets_every_endpoint_as_the_matrix_says(
     assert MATRIX, "the matrix has no rows: nothing would be checked"
     for endpoint, row in MATRIX.items():
         for name, expected in zip(CALLERS, row, strict=True):
+            before = traces_of(world, name)
             answer = await request(world, endpoint, name, world.client(name), 200 <= expected < 300)
             if answer.status_code != expected:
                 mismatches.append(
                     f"{endpoint:<55} {name:<20} expected {expected}, got {answer.status_code}: "
                     f"{answer.text[:160]}"
                 )
+            elif expected in (401, 403, 404) and traces_of(world, name) != before:
+                mismatches.append(f"{endpoint:<55} {name:<20} refused, yet something was written")
 
     assert mismatches == [], "\n" + "\n".join(mismatches)

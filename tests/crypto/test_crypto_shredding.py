@@ -19,9 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.client import Client
 
+from dutyflow.contracts import Actor
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.crypto.codec import EncryptionCodec, PayloadKeyError
 from dutyflow.crypto.keyring import CaseKeyring, CaseKeyShredded, MasterKeys, key_store_engine
+from dutyflow.crypto.keys import derived_actor_assertion_key
 from dutyflow.crypto.sealing import bind_keyring
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import CaseOpening, Confirmation, GroundsSubmission, PhoneReport
 from dutyflow.runtime.temporal import data_converter
@@ -144,7 +148,9 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
     async def run_worker_with(masters: list[bytes]):
         ring = later_reader(masters, key_store)
         client = await Client.connect(
-            temporal_address, data_converter=data_converter(masters, ring)
+            temporal_address,
+            data_converter=data_converter(masters, ring),
+            interceptors=[UpdateActors(derived_actor_assertion_key(masters[0]))],
         )
         engine: Engine = bind_keyring(make_engine(database_url), ring)
         return client, engine, ring
@@ -169,10 +175,11 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
         handle = await client.start_workflow(
             MandatedReportWorkflow.run, opening, id=opening.case_id, task_queue=task_queue
         )
-        await handle.execute_update(
-            MandatedReportWorkflow.document_grounds,
-            GroundsSubmission.model_validate(scenario.grounds_submission()),
-        )
+        with asserting(Actor(actor_id=opening.practitioner_id, role="practitioner")):
+            await handle.execute_update(
+                MandatedReportWorkflow.document_grounds,
+                GroundsSubmission.model_validate(scenario.grounds_submission()),
+            )
     engine.dispose()
 
     # Rotation: the new key first, the old one after it; every case key re-wrapped.
@@ -202,17 +209,18 @@ async def test_rotating_the_master_key_mid_case_loses_nothing_and_retires_the_ol
         ),
     ):
         handle = client.get_workflow_handle_for(MandatedReportWorkflow.run, opening.case_id)
-        status_now = await handle.execute_update(
-            MandatedReportWorkflow.record_phone_report,
-            PhoneReport.model_validate(scenario.phone_report()),
-        )
-        await handle.execute_update(
-            MandatedReportWorkflow.confirm_report,
-            Confirmation(
-                practitioner_id=opening.practitioner_id,
-                review_sha256=status_now.review_sha256 or "",
-            ),
-        )
+        with asserting(Actor(actor_id=opening.practitioner_id, role="practitioner")):
+            status_now = await handle.execute_update(
+                MandatedReportWorkflow.record_phone_report,
+                PhoneReport.model_validate(scenario.phone_report()),
+            )
+            await handle.execute_update(
+                MandatedReportWorkflow.confirm_report,
+                Confirmation(
+                    practitioner_id=opening.practitioner_id,
+                    review_sha256=status_now.review_sha256 or "",
+                ),
+            )
         outcome = await handle.result()
     assert outcome.deliveries
 

@@ -13,6 +13,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
 
+from dutyflow.crypto.keys import derived_actor_assertion_key
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.observability.tracing import configure_tracing, span_processor, tracing_interceptor
 from dutyflow.runtime.serving import serve
 from dutyflow.runtime.temporal import data_converter
@@ -56,7 +58,10 @@ async def traced_api(
     client = await Client.connect(
         temporal_address,
         data_converter=data_converter([payload_key]),
-        interceptors=[tracing_interceptor(provider)],
+        interceptors=[
+            UpdateActors(derived_actor_assertion_key(payload_key)),
+            tracing_interceptor(provider),
+        ],
     )
     stack = dataclasses.replace(stack, client=client)
     async with stack.new_worker(http, executor):

@@ -8,6 +8,8 @@ import pytest
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from dutyflow.crypto.keys import derived_actor_assertion_key
+from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.observability import runtime_for, temporal_runtime
 from dutyflow.runtime.serving import free_port
 from dutyflow.runtime.temporal import data_converter
@@ -31,7 +33,10 @@ async def test_worker_serves_temporal_metrics_after_a_report(
 ) -> None:
     runtime, port = metrics_runtime
     client = await Client.connect(
-        temporal_address, data_converter=data_converter([payload_key]), runtime=runtime
+        temporal_address,
+        data_converter=data_converter([payload_key]),
+        interceptors=[UpdateActors(derived_actor_assertion_key(payload_key))],
+        runtime=runtime,
     )
     stack = dataclasses.replace(stack, client=client)
     async with stack.new_worker(http, executor):

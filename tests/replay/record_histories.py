@@ -33,12 +33,15 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from dutyflow.contracts import Actor
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.crypto.keyring import CaseKeyring
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission, PhoneReport
 from dutyflow.runtime.serving import bind, serve
 from dutyflow.runtime.temporal import data_converter
 from tests.auth.helpers import bearer, scenario_practitioner_token
+from tests.deadlines.conftest import skipping_client
 from tests.kinds import bodies
 from tests.replay.recorded import REPLAY_MASTER_KEY, RecordedHistory, wrapped_case_key, write
 from tests.reporting import (
@@ -164,14 +167,15 @@ async def test_us_ca_child_abuse_steps_sent_without_an_actor(api, stack, keep) -
     case_id = await open_report(api)
     await wait_for_stage(api, case_id, "awaiting-grounds")
     handle = stack.client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
-    await handle.execute_update(
-        MandatedReportWorkflow.document_grounds,
-        GroundsSubmission.model_validate(scenario.grounds_submission()),
-    )
-    await handle.execute_update(
-        MandatedReportWorkflow.record_phone_report,
-        PhoneReport.model_validate(scenario.phone_report()),
-    )
+    with asserting(Actor(actor_id=PRACTITIONER, role="practitioner")):
+        await handle.execute_update(
+            MandatedReportWorkflow.document_grounds,
+            GroundsSubmission.model_validate(scenario.grounds_submission()),
+        )
+        await handle.execute_update(
+            MandatedReportWorkflow.record_phone_report,
+            PhoneReport.model_validate(scenario.phone_report()),
+        )
     await confirm(api, case_id)
     await wait_for_stage(api, case_id, "closed")
     await keep(stack.client, case_id)
@@ -484,12 +488,13 @@ async def skip(env: WorkflowEnvironment, duration: timedelta) -> None:
 
 
 async def test_us_ca_deadlines_escalated(
-    stack, skipping_env, http, executor, tmp_path, keep
+    stack, skipping_env, http, executor, tmp_path, keep, payload_key
 ) -> None:
     """The phone report escalates to practitioner, supervisor and compliance before it is due
     and is made late; the agency decides a day after delivery, so the acknowledgement's
     follow-up escalates to the practitioner first."""
-    skipping = dataclasses.replace(stack, client=skipping_env.client, index_cases=False)
+    client = skipping_client(skipping_env, payload_key)
+    skipping = dataclasses.replace(stack, client=client, index_cases=False)
     async with (
         agency_deciding_later(skipping, tmp_path) as (agency_url, skipping),
         skipping.new_worker(http, executor),

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from dutyflow.contracts import Actor
+from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
@@ -93,10 +94,11 @@ async def test_an_update_that_names_nobody_is_taken_to_be_the_practitioners(
     await wait_for_stage(api, case_id, "awaiting-grounds")
     handle = stack.client.get_workflow_handle_for(MandatedReportWorkflow.run, case_id)
 
-    status = await handle.execute_update(
-        MandatedReportWorkflow.document_grounds,
-        GroundsSubmission.model_validate(scenario.grounds_submission()),
-    )
+    with asserting(Actor(actor_id=PRACTITIONER, role="practitioner")):
+        status = await handle.execute_update(
+            MandatedReportWorkflow.document_grounds,
+            GroundsSubmission.model_validate(scenario.grounds_submission()),
+        )
 
     assert status.stage == "awaiting-phone-report"
     documented = entry_for(stack, case_id, "grounds-documented")
@@ -112,7 +114,7 @@ async def test_the_workflow_refuses_grounds_in_another_practitioners_name(
     submission = GroundsSubmission.model_validate(scenario.grounds_submission())
     another = Actor(actor_id="practitioner-9999", role="practitioner")
 
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
+    with pytest.raises(WorkflowUpdateFailedError) as refused, asserting(another):
         await handle.execute_update(
             MandatedReportWorkflow.document_grounds, args=[submission, another]
         )

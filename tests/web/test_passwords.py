@@ -3,14 +3,25 @@ argument), stored as an scrypt hash with a salt of its own, audited without the 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import os
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from dutyflow.auth.store import audit_subject, hash_password, password_matches, sign_in
+from dutyflow.auth.passwords import COMMON_PASSWORDS
+from dutyflow.auth.store import (
+    AccountRefused,
+    audit_subject,
+    hash_password,
+    password_matches,
+    set_password,
+    sign_in,
+)
 from dutyflow.store import audit_log
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import UserAccount
@@ -34,7 +45,7 @@ def dutyflow(
 def test_the_same_password_hashes_differently_for_each_user() -> None:
     first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
 
-    assert first != second and first.startswith("scrypt$")
+    assert first != second and first.startswith("$argon2id$")
     assert password_matches("correct horse battery", first)
     assert not password_matches("correct horse batterY", first)
     assert not password_matches("anything at all", None)
@@ -78,3 +89,49 @@ def test_the_password_is_never_an_argument(dutyflow: Run) -> None:
     status, _out, _err = dutyflow("users", "password", "--id", "someone", "--password", "x" * 20)
 
     assert status == 2  # argparse refuses the unknown option
+
+
+def legacy_scrypt_hash(password: str) -> str:
+    """A hash as Dutyflow made them before Argon2id: scrypt$n$r$p$salt$hash."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    encoded = (base64.b64encode(part).decode() for part in (salt, digest))
+    return "$".join(["scrypt", str(2**14), "8", "1", *encoded])
+
+
+def test_an_old_scrypt_hash_signs_in_and_is_replaced_by_argon2id(sessions: SessionFactory) -> None:
+    user, _token = new_user(sessions, "practitioner")
+    with sessions() as session, session.begin():
+        row = session.get(UserAccount, user.user_id)
+        assert row is not None
+        row.password_hash = legacy_scrypt_hash("an older but long secret")
+        session.add(row)
+
+    assert sign_in(sessions, user.user_id, "not the older secret") is None
+    assert sign_in(sessions, user.user_id, "an older but long secret") is not None
+
+    with sessions() as session:
+        stored = session.get(UserAccount, user.user_id)
+        assert stored is not None and stored.password_hash.startswith("$argon2id$")
+    assert sign_in(sessions, user.user_id, "an older but long secret") is not None
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["passwordpassword", "Password123456!", "dragondragon", "aaaaaaaaaaaa", "short"],
+)
+def test_a_weak_or_common_password_is_refused_naming_the_field(
+    sessions: SessionFactory, weak: str
+) -> None:
+    user, _token = new_user(sessions, "practitioner")
+    with pytest.raises(AccountRefused) as refused:
+        set_password(sessions, user.user_id, weak)
+    assert [p.field for p in refused.value.problems] == ["password"]
+    assert weak not in str(refused.value.problems)
+
+
+def test_the_common_password_list_is_shipped_with_its_source_and_licence() -> None:
+    listed = COMMON_PASSWORDS.read_text().splitlines()
+    about = (COMMON_PASSWORDS.parent / "README.md").read_text()
+    assert len(listed) >= 1000 and "password" in listed
+    assert "SecLists" in about and "MIT" in about

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from dutyflow.api.deps import ComplianceOfficer, SessionsDep
 from dutyflow.api.errors import problems_response
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import audit_content_read
 from dutyflow.contracts import Actor
 from dutyflow.domain.accounting import (
@@ -54,7 +55,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 SUSPENSION_RECORDER_ROLE = "compliance"
 
 
-class SuspensionRequest(BaseModel):
+class SuspensionRequest(InputModel):
     """A suspension as an agency stated it; the client is the one in the path."""
 
     agency_id: str

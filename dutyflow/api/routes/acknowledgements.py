@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
@@ -23,11 +23,14 @@ from dutyflow.api.case_workflow import update_case
 from dutyflow.api.deps import (
     AgencySecretsDep,
     AgencyUser,
+    DirectoryDep,
     SessionsDep,
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal, field_refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import acting
+from dutyflow.contracts import Actor
 from dutyflow.crypto.standard_webhooks import SignatureError, verify
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
@@ -41,7 +44,7 @@ from workflows.mandated_report import MandatedReportWorkflow
 router = APIRouter()
 
 
-class ReportAcknowledgementRequest(BaseModel):
+class ReportAcknowledgementRequest(InputModel):
     """An agency user's acknowledgement: the decision, under the reference the agency gave."""
 
     model_config = ConfigDict(extra="forbid")
@@ -74,6 +77,7 @@ async def record_acknowledgement(
             delivery.case_id,
             MandatedReportWorkflow.record_agency_acknowledgement,
             acknowledgement,
+            actor=Actor(actor_id=agency_id, role="agency"),
             key=f"acknowledgement-{acknowledgement.report_id}",
         )
     except Refusal as refusal:
@@ -105,8 +109,12 @@ async def agency_acknowledgement(
     temporal: TemporalDep,
     sessions: SessionsDep,
     secrets: AgencySecretsDep,
+    directory: DirectoryDep,
 ) -> dict[str, str]:
     """An agency's signed acknowledgement (accepted or screened out) of a delivered report."""
+    if directory.by_id(agency_id) is None:
+        # Refused before any secret is looked up (development would generate one for it).
+        raise HTTPException(status_code=404, detail="agency_id: unknown agency")
     raw = await request.body()
     try:
         secret = secrets(agency_id)

@@ -2,7 +2,7 @@
 
     GET  /admin/users                         the accounts (no tokens, no hashes)
     POST /admin/users                         add a user; answers their first token, once
-    POST /admin/users/{user_id}/tokens        issue another token; answered once
+    POST /admin/users/{user_id}/tokens        issue another token for the admin's own account
     POST /admin/users/{user_id}/disable       disable the account (its tokens stop working)
     POST /admin/tokens/{token_id}/revoke      revoke a token for good
 
@@ -10,6 +10,13 @@ The same operations as ``dutyflow users`` (`dutyflow.auth.store`), audited under
 with the admin as actor. A token is in an answer once, with ``Cache-Control: no-store``; only its
 hash is kept. Refusals name the field: 422 for an account that cannot be made as asked, 404 for
 an unknown user or token.
+
+An admin never reaches case content. So an admin issues tokens only for their own account (a
+token for another user would read that user's cases in their name: 403 naming ``user_id``), and
+may not create an account of a role that reads every case of a clinic or of all clinics
+(``supervisor``, ``compliance``: 403 naming ``role``). Those accounts are created by an operator
+on the server (`dutyflow users add`, audited as the CLI), where the database and the keys are
+anyway; a second-person approval flow over HTTP does not exist yet.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from dutyflow.api.deps import Admin, SessionsDep
-from dutyflow.api.errors import problems_response
+from dutyflow.api.errors import field_refusal, problems_response
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import acting
 from dutyflow.auth.store import (
     AccountRefused,
@@ -43,7 +51,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-class NewUser(BaseModel):
+class NewUser(InputModel):
     user_id: str
     display_name: str
     role: str
@@ -114,9 +122,21 @@ def users(_admin: Admin, sessions: SessionsDep) -> list[UserPublic]:
     return [_public(listing) for listing in list_users(sessions)]
 
 
+# Roles that read case content beyond their own cases: never created by an admin over HTTP.
+CONTENT_READING_ROLES = ("supervisor", "compliance")
+
+
 @router.post("/users", status_code=201, response_model=AddedUser)
 def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
-    """Create an account and its first token, which this answer shows once."""
+    """Create an account and its first token, which this answer shows once. Not a supervisor
+    or compliance account (403): an operator creates those with `dutyflow users add`."""
+    if body.role in CONTENT_READING_ROLES:
+        raise field_refusal(
+            "role",
+            "an admin cannot create an account that reads case content; an operator creates it "
+            "with `dutyflow users add` on the server",
+            403,
+        )
     try:
         user, token = add_user(
             sessions,
@@ -142,7 +162,10 @@ def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
 
 @router.post("/users/{user_id}/tokens", status_code=201, response_model=IssuedToken)
 def new_token(user_id: str, principal: Admin, sessions: SessionsDep) -> Response:
-    """Another token for the user (their other tokens stay valid), shown once."""
+    """Another token for the admin's own account (their other tokens stay valid), shown once.
+    Never for another user (403): the token would read that user's cases in their name."""
+    if user_id != principal.user_id:
+        raise field_refusal("user_id", "an admin issues tokens only for their own account", 403)
     known_user(sessions, user_id)
     try:
         row, token = issue_token(sessions, user_id, actor=acting(principal))

@@ -33,7 +33,7 @@ def _latest_note(sessions: SessionFactory) -> str | None:
 @router.get(
     CHECKPOINT_PATH,
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {}}}, 404: {"description": "no checkpoint yet"}},
+    responses={200: {"content": {"text/plain": {}}}},
 )
 async def latest_checkpoint(sessions: SessionsDep) -> PlainTextResponse:
     """The latest signed checkpoint of the audit log (C2SP signed note), served to anyone."""

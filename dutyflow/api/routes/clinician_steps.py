@@ -82,7 +82,9 @@ async def take_step(
     if problems:
         raise Refusal(list(problems))
     args = (body,) if signed_by is not None else (body, acting(grant.principal))
-    return await update_case(temporal, grant.case_id, update, *args, key=idempotency_key)
+    return await update_case(
+        temporal, grant.case_id, update, *args, actor=acting(grant.principal), key=idempotency_key
+    )
 
 
 @router.post("/reports/{case_id}/grounds", response_model=CaseStatus)

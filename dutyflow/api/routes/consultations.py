@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from dutyflow.api.case_workflow import update_case
 from dutyflow.api.deps import ReadableCase, SessionsDep, Supervisor, TemporalDep, WritableCase
 from dutyflow.api.errors import field_refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import CONTENT_READ_STEP, acting, forbidden, served_sha256
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus
@@ -68,7 +69,7 @@ class ConsultationView(BaseModel):
     residual_risks: list[str]
 
 
-class ConsultationAnswer(BaseModel):
+class ConsultationAnswer(InputModel):
     decision: ConsultationChoice
     comments: str | None = None
 
@@ -177,5 +178,9 @@ async def decide_consultation(
         supervisor_id=grant.principal.user_id, decision=body.decision, comments=body.comments
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.decide_consultation, decision
+        temporal,
+        case_id,
+        MandatedReportWorkflow.decide_consultation,
+        decision,
+        actor=acting(grant.principal),
     )

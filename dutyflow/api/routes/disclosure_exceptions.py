@@ -25,7 +25,8 @@ from temporalio.client import Client
 from dutyflow.api.case_workflow import case_status, update_case
 from dutyflow.api.deps import CurrentUser, ReadableCase, SessionsDep, TemporalDep, WritableCase
 from dutyflow.api.errors import field_refusal
-from dutyflow.auth.case_access import forbidden
+from dutyflow.api.inputs import InputModel
+from dutyflow.auth.case_access import acting, forbidden
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus
 from dutyflow.domain.case import DisclosureExceptionDecision, DisclosureExceptionRequest
@@ -51,13 +52,13 @@ class PendingException(BaseModel):
     requested_at: datetime
 
 
-class ExceptionAsk(BaseModel):
+class ExceptionAsk(InputModel):
     recipient_id: str
     fields: list[str]
     justification: str
 
 
-class ExceptionAnswer(BaseModel):
+class ExceptionAnswer(InputModel):
     note: str | None = None
 
 
@@ -125,7 +126,11 @@ async def request_exception(
         justification=body.justification,
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.request_disclosure_exception, asked
+        temporal,
+        case_id,
+        MandatedReportWorkflow.request_disclosure_exception,
+        asked,
+        actor=acting(grant.principal),
     )
 
 
@@ -159,7 +164,11 @@ async def decide_exception(
         note=body.note,
     )
     return await update_case(
-        temporal, case_id, MandatedReportWorkflow.decide_disclosure_exception, decision
+        temporal,
+        case_id,
+        MandatedReportWorkflow.decide_disclosure_exception,
+        decision,
+        actor=acting(principal),
     )
 
 

@@ -21,7 +21,7 @@ FHIR_JSON = "application/fhir+json"
 @router.get(
     "/reports/{case_id}/fhir",
     response_class=JSONResponse,
-    responses={200: {"content": {FHIR_JSON: {}}}, 404: {"description": "no such case"}},
+    responses={200: {"content": {FHIR_JSON: {}}}},
     summary="The case's disclosures as a FHIR Bundle",
 )
 def case_fhir(  # sync: FastAPI runs it in its thread pool

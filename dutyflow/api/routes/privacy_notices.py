@@ -6,9 +6,11 @@
     GET  /reports/{case_id}/privacy-notice                         does this case's client have one?
     GET  /compliance/cases-without-privacy-notice                  open cases whose client has none
 
-Practitioners and supervisors give notices and record acknowledgements in their own clinic;
-compliance reads everywhere. The duty to report never depends on an acknowledgement: nothing here
-blocks a report, it only shows where one is missing.
+Practitioners and supervisors give notices and record acknowledgements in their own clinic, for
+a client of that clinic (one with a case only in other clinics is answered 404, nothing written),
+and a case counts only its own clinic's acknowledgements; compliance reads everywhere. The duty
+to report never depends on an acknowledgement: nothing here blocks a report, it only shows where
+one is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from dutyflow.api.deps import CurrentUser, ReadableCase, SessionsDep
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import NO_SUCH_CASE, acting, forbidden
 from dutyflow.auth.roles import Principal
 from dutyflow.domain import privacy_notice
@@ -38,7 +41,7 @@ router = APIRouter(tags=["clients"])
 CLINIC_ROLES = ("practitioner", "supervisor")
 
 
-class NoticeAcknowledgementRequest(BaseModel):
+class NoticeAcknowledgementRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     jurisdiction: str = Field(max_length=16)
@@ -153,6 +156,10 @@ async def acknowledge(
     sessions: SessionsDep,
 ) -> AcknowledgementOnRecord:
     _client_id(client_id)
+    clinics = await run_in_threadpool(notices.client_clinics, sessions, client_id)
+    if clinics and principal.clinic_id not in clinics:
+        # The client is another clinic's: answered as an unknown client, nothing written.
+        raise HTTPException(404, detail="client_id: no such client of your clinic")
     try:
         notice = privacy_notice.find(body.jurisdiction, body.notice_version)
     except UnknownNotice as err:
@@ -200,12 +207,16 @@ def on_record(
 @router.get("/reports/{case_id}/privacy-notice", response_model=CaseNoticeState)
 def case_notice(grant: ReadableCase, sessions: SessionsDep) -> CaseNoticeState:
     with sessions() as session:
-        client_id = session.exec(
-            select(CaseRecord.client_id).where(CaseRecord.case_id == grant.case_id)
+        found = session.exec(
+            select(CaseRecord.client_id, CaseRecord.clinic_id).where(
+                CaseRecord.case_id == grant.case_id
+            )
         ).first()
-    if client_id is None:
+    if found is None:
         raise HTTPException(404, detail=NO_SUCH_CASE)
-    rows = notices.acknowledgements(sessions, client_id)
+    client_id, clinic_id = found
+    # Only an acknowledgement given in the case's own clinic counts for it.
+    rows = notices.acknowledgements(sessions, client_id, clinic_id)
     return CaseNoticeState(
         case_id=grant.case_id,
         client_id=client_id,

@@ -35,11 +35,17 @@ from dutyflow.api.deps import (
     TemporalDep,
 )
 from dutyflow.api.errors import Refusal
-from dutyflow.auth.case_access import NO_SUCH_CASE, assign_case, audit_content_read
+from dutyflow.api.inputs import InputModel
+from dutyflow.auth.case_access import (
+    NO_SUCH_CASE,
+    assign_case,
+    audit_content_read,
+    unassign_case,
+)
 from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus, Stage
 from dutyflow.domain.agencies import AgencyDirectory
-from dutyflow.domain.case import CaseOpening, Reporter
+from dutyflow.domain.case import CaseOpening, Reporter, ReportKind
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.validation import FieldProblem, opening_problems
 from dutyflow.store import audit_log
@@ -51,7 +57,7 @@ router = APIRouter()
 OPENING_KEYS = uuid.UUID("5d1f0c3e-8f4b-4a52-9a57-0b6f2c9e7d11")
 
 
-class OpenReportRequest(BaseModel):
+class OpenReportRequest(InputModel):
     """Opening a report. The case id is generated here, opaque, and becomes the workflow id.
 
     ``idempotency_key`` (a form's one-time token): the same practitioner opening with the same
@@ -59,7 +65,7 @@ class OpenReportRequest(BaseModel):
     time, never a second one."""
 
     jurisdiction: str
-    kind: str
+    kind: ReportKind
     county: str
     clinic_id: str
     practitioner_id: str
@@ -119,6 +125,13 @@ def impersonation_problems(body: OpenReportRequest, principal: Principal) -> lis
     ]
 
 
+NO_POLICY = {
+    "jurisdiction": "is not a jurisdiction code like US-CA",
+    "kind": "is not a report kind like child-abuse",
+    "": "no policy of this kind is in effect today in this jurisdiction",
+}
+
+
 def opening_refusals(
     opening: CaseOpening, policies: PolicyLibrary, directory: AgencyDirectory
 ) -> list[FieldProblem]:
@@ -128,8 +141,9 @@ def opening_refusals(
     try:
         policy = policies.in_effect(opening.jurisdiction, opening.kind, date.today())
     except NoPolicyError as err:
-        field, _, problem = str(err).partition(": ")
-        problems.append(FieldProblem(field=field, problem=problem))
+        # The library's message names the values asked for; the answer names the field only.
+        field = str(err).partition(": ")[0]
+        problems.append(FieldProblem(field=field, problem=NO_POLICY.get(field, NO_POLICY[""])))
         return problems
     # A person, a court or a requesting party is not found in the agency directory.
     role = policy.recipient(policy.recipient_selection.default).agency_role
@@ -171,7 +185,12 @@ async def open_report(
         assign_new_case, sessions, case_id, opening.clinic_id, opening.practitioner_id
     ):
         return OpenedReport(case_id=case_id, stage=await stage_of(temporal, case_id))
-    await start_case(temporal, opening, starts)
+    try:
+        await start_case(temporal, opening, starts)
+    except BaseException:
+        # Nothing started (Temporal down, a payload it refused): no orphan assignment is left.
+        await run_in_threadpool(unassign_case, sessions, case_id)
+        raise
     metrics.reports_opened.inc()
     return OpenedReport(case_id=case_id, stage=Stage.OPENING)
 

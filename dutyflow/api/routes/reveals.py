@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dutyflow.api.deps import SessionsDep, WritableCase
 from dutyflow.api.errors import Refusal, field_refusal
+from dutyflow.api.inputs import InputModel
 from dutyflow.auth.case_access import acting, forbidden
 from dutyflow.auth.roles import Principal
 from dutyflow.domain.audit import content_sha256
@@ -34,7 +35,7 @@ from dutyflow.supervision.views import reveal_problems, revealable
 router = APIRouter(tags=["supervision"])
 
 
-class RevealRequest(BaseModel):
+class RevealRequest(InputModel):
     fields: list[str]
     reason: str
 

@@ -21,7 +21,7 @@ from dutyflow.domain import privacy_notice
 from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.web import answer_items, forms, submitted
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import policy_of_case
 from dutyflow.web.config import PagesDep, PoliciesDep
@@ -81,20 +81,20 @@ class CasePage:
     ) -> Response:
         """The page; ``grounds_state`` and ``step_states`` (by ``step:recipient``) re-show a
         refused form with its values and problems."""
-        answer = await self.api.get(f"/reports/{case_id}")
+        answer = await self.api.get(f"/reports/{segment(case_id)}")
         if answer.status_code != 200:
             return self.pages.refused(
                 session, NOT_YOURS, answer.status_code if answer.status_code in (403, 404) else 404
             )
         status = answer.json()
         supervision, notice, heading = await asyncio.gather(
-            self.api.get(f"/reports/{case_id}/supervision"),
-            self.api.get(f"/reports/{case_id}/privacy-notice"),
-            self.api.get(f"/reports/{case_id}/heading"),
+            self.api.get(f"/reports/{segment(case_id)}/supervision"),
+            self.api.get(f"/reports/{segment(case_id)}/privacy-notice"),
+            self.api.get(f"/reports/{segment(case_id)}/heading"),
         )
         revealable = None
         if session.role == "practitioner" and status["stage"] in SUPERVISION_STAGES:
-            offered = await self.api.get(f"/reports/{case_id}/supervision/revealable")
+            offered = await self.api.get(f"/reports/{segment(case_id)}/supervision/revealable")
             revealable = offered.json()["fields"] if offered.status_code == 200 else None
         policy = policy_of_case(self.policies, status)
         return self.pages.render(
@@ -138,7 +138,7 @@ async def submit_grounds(
 ) -> Response:
     """The grounds, asked as the case's policy asks them; refusals next to their inputs."""
     session = posted.session
-    status = await api.get(f"/reports/{case_id}")
+    status = await api.get(f"/reports/{segment(case_id)}")
     if status.status_code != 200:
         return case_page.pages.refused(session, "There is no such case, or it is not yours.", 404)
     policy = policy_of_case(policies, status.json())
@@ -148,21 +148,21 @@ async def submit_grounds(
         return await case_page.show(session, case_id, grounds_state=state)
     fields = answer_items.without_empty_items(inputs, posted.fields)
     body = submitted.nest(inputs, fields)
-    answer = await api.post(f"/reports/{case_id}/grounds", json=body)
+    answer = await api.post(f"/reports/{segment(case_id)}/grounds", json=body)
     if answer.status_code != 200:
         names = [i.name for i in forms.shown_inputs(inputs, fields)]
         state = state_from(fields, problems_of(answer), names)
         return await case_page.show(
             session, case_id, grounds_state=state, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
 
 
 @router.get("/cases/{case_id}/review")
 async def review(case_id: str, session: CaseReader, api: ApiDep, pages: PagesDep) -> Response:
     """Per recipient: the document, the fields disclosed and withheld, before confirming."""
-    answer = await api.get(f"/reports/{case_id}/review")
-    status = await api.get(f"/reports/{case_id}")
+    answer = await api.get(f"/reports/{segment(case_id)}/review")
+    status = await api.get(f"/reports/{segment(case_id)}")
     if answer.status_code != 200 or status.status_code != 200:
         return pages.refused(session, NOT_YOURS, 404)
     return pages.render(

@@ -13,7 +13,7 @@ import httpx
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.config import PagesDep
 from dutyflow.web.pages import PAGE_HEADERS, redirect
 from dutyflow.web.practitioner.case import NOT_YOURS, CasePageDep
@@ -32,8 +32,8 @@ router = APIRouter(route_class=PageRoute)
 async def case_client(api: httpx.AsyncClient, case_id: str) -> tuple[str, str] | None:
     """The case's client id and jurisdiction, if the caller may read the case."""
     state, status = await asyncio.gather(
-        api.get(f"/reports/{case_id}/privacy-notice"),
-        api.get(f"/reports/{case_id}"),
+        api.get(f"/reports/{segment(case_id)}/privacy-notice"),
+        api.get(f"/reports/{segment(case_id)}"),
     )
     if state.status_code != 200 or status.status_code != 200:
         return None
@@ -50,7 +50,7 @@ async def notice_for_client(
         return pages.refused(session, NOT_YOURS, 404)
     client_id, jurisdiction = found
     answer = await api.get(
-        f"/clients/{client_id}/privacy-notice", params={"jurisdiction": jurisdiction}
+        f"/clients/{segment(client_id)}/privacy-notice", params={"jurisdiction": jurisdiction}
     )
     if answer.status_code != 200:
         return pages.refused(
@@ -72,7 +72,7 @@ async def record_notice_acknowledgement(
         )
     client_id, jurisdiction = found
     answer = await api.post(
-        f"/clients/{client_id}/privacy-notice-acknowledgements",
+        f"/clients/{segment(client_id)}/privacy-notice-acknowledgements",
         json={
             "jurisdiction": jurisdiction,
             "notice_version": posted.value("notice_version"),
@@ -89,4 +89,4 @@ async def record_notice_acknowledgement(
             step_states={"privacy-notice:": state},
             status_code=answer.status_code,
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")

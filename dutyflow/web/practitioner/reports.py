@@ -24,7 +24,7 @@ from dutyflow.domain.submission_check import report_form_problems
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
 from dutyflow.web import answer_items, forms, submitted
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
 from dutyflow.web.config import CatalogueDep, DatabaseDep, PagesDep, PoliciesDep
@@ -62,8 +62,8 @@ async def my_cases(
     session: PractitionerSession, api: ApiDep, pages: PagesDep, database: DatabaseDep
 ) -> Response:
     case_ids = await run_in_threadpool(own_case_ids, database, session.user_id)
-    answers = await asyncio.gather(*(api.get(f"/reports/{c}") for c in case_ids))
-    headings = await asyncio.gather(*(api.get(f"/reports/{c}/heading") for c in case_ids))
+    answers = await asyncio.gather(*(api.get(f"/reports/{segment(c)}") for c in case_ids))
+    headings = await asyncio.gather(*(api.get(f"/reports/{segment(c)}/heading") for c in case_ids))
     cases = [
         {**a.json(), "title": case_title(h.json() if h.status_code == 200 else None, c)}
         for c, a, h in zip(case_ids, answers, headings, strict=True)
@@ -131,7 +131,7 @@ async def stage_after_opening(api: httpx.AsyncClient, case_id: str) -> str:
     yet: the case page then shows it busy)."""
     stage = "opening"
     for _ in range(100):
-        answer = await api.get(f"/reports/{case_id}")
+        answer = await api.get(f"/reports/{segment(case_id)}")
         if answer.status_code == 200:
             stage = answer.json()["stage"]
             if stage != "opening":
@@ -144,7 +144,7 @@ async def grounds_recorded(api: httpx.AsyncClient, case_id: str) -> bool:
     """Whether the case has its grounds (it moves past awaiting them within a few seconds when
     another request of the same form is recording them)."""
     for _ in range(50):
-        answer = await api.get(f"/reports/{case_id}")
+        answer = await api.get(f"/reports/{segment(case_id)}")
         if answer.status_code == 200 and answer.json()["stage"] not in (
             "opening",
             "awaiting-grounds",
@@ -204,10 +204,10 @@ async def open_report(
     case_id = answer.json()["case_id"]
     # The same form again (a reload, a double click) finds its case, grounds recorded or not.
     if await stage_after_opening(api, case_id) == "awaiting-grounds":
-        recorded = await api.post(f"/reports/{case_id}/grounds", json=grounds)
+        recorded = await api.post(f"/reports/{segment(case_id)}/grounds", json=grounds)
         # Refused because the same form, sent twice at once, recorded them first: done.
         if recorded.status_code != 200 and not await grounds_recorded(api, case_id):
             # The case is open; its grounds are asked again on the case's own page.
             state = state_from(fields, problems_of(recorded), inputs)
             return await case_page.show(session, case_id, grounds_state=state, status_code=422)
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")

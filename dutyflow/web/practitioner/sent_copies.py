@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.config import PagesDep
 from dutyflow.web.pages import PAGE_HEADERS
 from dutyflow.web.routing import PageRoute
@@ -26,7 +26,7 @@ router = APIRouter(route_class=PageRoute)
 async def sent_copy(
     case_id: str, report_id: str, session: CopyReader, api: ApiDep, pages: PagesDep
 ) -> Response:
-    answer = await api.get(f"/reports/{case_id}/deliveries/{report_id}/pdf")
+    answer = await api.get(f"/reports/{segment(case_id)}/deliveries/{segment(report_id)}/pdf")
     if answer.status_code != 200:
         return pages.refused(session, "There is no such report of this case for you.", 404)
     return Response(

@@ -9,11 +9,11 @@ next to the inputs of that step's form.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from dutyflow.web.api_client import segment
 from dutyflow.web.pages import redirect
 from dutyflow.web.practitioner.case import CasePage, CasePageDep
 from dutyflow.web.refusals import FormState, problems_of, state_from
@@ -33,14 +33,14 @@ async def send_step(
 ) -> Response:
     """``body`` sent to ``POST /reports/{case_id}/{step}``; on a refusal, the case page again
     with the problems next to ``inputs`` of the step's form (by step and recipient)."""
-    answer = await case_page.api.post(f"/reports/{case_id}/{step}", json=body)
+    answer = await case_page.api.post(f"/reports/{segment(case_id)}/{segment(step)}", json=body)
     if answer.status_code >= 300:
         key = f"{step}:{posted.value('recipient_id')}"
         state = state_from(posted.fields, problems_of(answer), inputs)
         return await case_page.show(
             posted.session, case_id, step_states={key: state}, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
 
 
 @router.post("/cases/{case_id}/phone-report")
@@ -165,7 +165,7 @@ async def decide_exception(
             posted.session, case_id, step_states={key: state}, status_code=422
         )
     answer = await case_page.api.post(
-        f"/reports/{case_id}/exceptions/{quote(exception_id, safe='')}/{decision}",
+        f"/reports/{segment(case_id)}/exceptions/{segment(exception_id)}/{segment(decision)}",
         json={"note": posted.optional("note")},
     )
     if answer.status_code >= 300:
@@ -173,4 +173,4 @@ async def decide_exception(
         return await case_page.show(
             posted.session, case_id, step_states={key: state}, status_code=answer.status_code
         )
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")

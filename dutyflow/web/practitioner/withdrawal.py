@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dutyflow.domain.case import WithdrawalReason
-from dutyflow.web.api_client import ApiDep
+from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.config import PagesDep
 from dutyflow.web.forms import Choice, FormInput
 from dutyflow.web.pages import Pages, redirect
@@ -63,7 +63,7 @@ def show(
 async def withdraw_page(
     case_id: str, session: CaseReader, api: ApiDep, pages: PagesDep
 ) -> Response:
-    status = await api.get(f"/reports/{case_id}")
+    status = await api.get(f"/reports/{segment(case_id)}")
     if status.status_code != 200:
         return pages.refused(session, NOT_YOURS, 404)
     return show(pages, session, case_id, FormState())
@@ -76,8 +76,8 @@ async def withdraw(case_id: str, posted: Posted, api: ApiDep, pages: PagesDep) -
         "reason": posted.optional("reason"),
         "note": posted.optional("note"),
     }
-    answer = await api.post(f"/reports/{case_id}/withdraw", json=body)
+    answer = await api.post(f"/reports/{segment(case_id)}/withdraw", json=body)
     if answer.status_code >= 300:
         state = state_from(posted.fields, problems_of(answer), [i.name for i in INPUTS])
         return show(pages, posted.session, case_id, state, answer.status_code)
-    return redirect(f"/cases/{case_id}")
+    return redirect(f"/cases/{segment(case_id)}")
