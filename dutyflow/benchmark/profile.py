@@ -33,7 +33,7 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import PayloadCodec, WithSerializationContext
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 COMPONENTS = ("total", "body", "database", "http")
@@ -186,7 +186,7 @@ def http_hooks() -> dict[str, list[Any]]:
 # --- the codec -------------------------------------------------------------------------------
 
 
-class TimedCodec(PayloadCodec):
+class TimedCodec(PayloadCodec, WithSerializationContext):
     """Wraps the encrypting codec and times it; the data converter asks it for a codec bound to
     each payload's workflow, so :meth:`with_context` keeps the wrapping."""
 

@@ -84,6 +84,12 @@ MATRIX: dict[str, tuple[int, ...]] = {
     # Authenticated by the agency's signature: a bearer token is no substitute.
     "POST /agency-callbacks/{agency_id}/acknowledgements": (401,  401,    401,  401,   401,    401,  401,   401,   401,   401),
     "GET /me":                                             AUTHENTICATED,
+    # Each user's own inbox and notification settings: nobody else's.
+    "GET /me/tasks":                                       AUTHENTICATED,
+    "GET /me/notifications":                               AUTHENTICATED,
+    "PUT /me/notifications":                               AUTHENTICATED,
+    # Every user may ask for a test message; without an address on record it is refused (422).
+    "POST /me/notifications/test":                         (422,) * 8 + (401, 401),
     # A practitioner opens reports in their own name and clinic (the body names practitioner_own).
     "POST /reports":                                       (201,  403,    403,  403,   403,    403,  403,   403,   401,   401),
     # Acting on a case: its practitioner, or their clinic's supervisor; compliance only reads.
@@ -93,6 +99,10 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /reports/{case_id}/confirm":                     (200,  404,    422,  404,   403,    403,  403,   403,   401,   401),
     # Allowed through; the case has no refused delivery to retry (409).
     "POST /reports/{case_id}/retry-delivery":              (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
+    # Withdrawing (only before the grounds) and recording an agency's reference: the case's.
+    "POST /reports/{case_id}/withdraw":                    (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
+    # Only the case's practitioner records it (the supervisor: 422); this case has none to record.
+    "POST /reports/{case_id}/agency-reference":            (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
     # Allowed through; the workflow refuses: no permitted recipient awaits a decision, no
     # recipient is reached by contact, and a step signed for the practitioner is theirs (422).
     "POST /reports/{case_id}/disclosure-decisions":        (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
@@ -356,8 +366,32 @@ async def request(
             | "GET /docs"
             | "GET /redoc"
             | "GET /me"
+            | "GET /me/tasks"
+            | "GET /me/notifications"
         ):
             return await http.get(endpoint.split(" ", 1)[1])
+        case "PUT /me/notifications":
+            return await http.put(
+                "/me/notifications", json={"email": None, "notify_by_email": False}
+            )
+        case "POST /me/notifications/test":
+            return await http.post("/me/notifications/test")
+        case "POST /reports/{case_id}/withdraw":
+            step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
+            return await http.post(
+                f"/reports/{step}/withdraw",
+                json={"practitioner_id": world.user_id(name), "reason": "duplicate"},
+            )
+        case "POST /reports/{case_id}/agency-reference":
+            step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
+            return await http.post(
+                f"/reports/{step}/agency-reference",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "report_id": world.report_id,
+                    "reference_number": "REF-1",
+                },
+            )
         case "GET /docs/oauth2-redirect":
             return await http.get("/docs/oauth2-redirect")
         case "GET /docs/assets/{asset}":

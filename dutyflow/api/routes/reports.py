@@ -143,7 +143,15 @@ def opening_refusals(
     except NoPolicyError as err:
         # The library's message names the values asked for; the answer names the field only.
         field = str(err).partition(": ")[0]
-        problems.append(FieldProblem(field=field, problem=NO_POLICY.get(field, NO_POLICY[""])))
+        problem = NO_POLICY.get(field, NO_POLICY[""])
+        if field == "jurisdiction/kind" and directory.roles(opening.jurisdiction):
+            # A jurisdiction Dutyflow knows (its agencies are listed) is named, not echoed.
+            problem = (
+                f"no policy: call counsel. Dutyflow has no {opening.kind} policy for "
+                f"{opening.jurisdiction} in effect today and never applies another "
+                "jurisdiction's law"
+            )
+        problems.append(FieldProblem(field=field, problem=problem))
         return problems
     # A person, a court or a requesting party is not found in the agency directory.
     role = policy.recipient(policy.recipient_selection.default).agency_role
