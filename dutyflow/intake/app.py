@@ -38,11 +38,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from dutyflow.api.body_limit import BodySizeLimit
 from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.intake import decisions, health, inbox, reports
 from dutyflow.intake.callbacks import AcknowledgementSender, ClientFactory
 from dutyflow.intake.deps import IntakeState
-from dutyflow.intake.limits import MAX_BODY_BYTES, BodySizeLimit
+from dutyflow.intake.limits import MAX_BODY_BYTES
 from dutyflow.intake.signatures import AgencySignatures, IntakeSeenMessages, SecretLookup
 from dutyflow.intake.store import pending_callbacks
 from dutyflow.intake.tables import create_intake_engine, create_intake_tables
