@@ -26,6 +26,9 @@ from tests.reporting import (
 )
 from workflows.mandated_report import MandatedReportWorkflow
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 def invalid_grounds() -> dict:
     body = scenario.grounds_submission()

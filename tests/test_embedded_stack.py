@@ -122,7 +122,7 @@ async def up(stack_env: dict[str, str]) -> AsyncIterator[RunningStack]:
         stack.process.wait()
 
 
-async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(
+async def test_up_prints_the_urls_runs_the_demo_and_ctrl_c_stops_every_process(
     up: RunningStack, stack_env
 ) -> None:
     printed = "".join(up.output)
@@ -148,10 +148,7 @@ async def test_up_prints_the_urls_and_ctrl_c_stops_every_process(
     client = await Client.connect(f"127.0.0.1:{stack_env['DUTYFLOW_TEMPORAL_PORT']}")
     assert await history_retention_days(client) == 30  # set on purpose, see README "Retention"
 
-    await stop_with_ctrl_c(up)
-
-
-async def test_demo_shows_the_agency_receiving_the_report(up: RunningStack, stack_env) -> None:
+    # A newcomer's next command, on the same stack: the demo's report reaches the agency.
     demo = await asyncio.to_thread(
         subprocess.run,
         [str(DUTYFLOW), "demo"],

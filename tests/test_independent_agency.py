@@ -18,6 +18,9 @@ from dutyflow.store import audit_log
 from tests.conftest import serve_api
 from tests.reporting import report_end_to_end
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 class AgencyEndpoint(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[dict[str, str], dict]]] = []

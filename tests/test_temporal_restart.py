@@ -9,6 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 from temporalio.client import Client
 
 from dutyflow.crypto.keys import derived_actor_assertion_key
@@ -26,6 +27,9 @@ from tests.reporting import (
     record_phone_report,
     wait_for_stage,
 )
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 
 def start_server(command: list[str], log: Path) -> subprocess.Popen[bytes]:

@@ -257,23 +257,31 @@ def _scan_range(url: str, low: int, high: int, top_level: int) -> LeafRun:
     return run
 
 
+# Starting a verifying process (a fresh interpreter importing the store) costs about a second;
+# one process checks tens of thousands of leaves in that time.
+PARALLEL_FROM_LEAVES = 50_000
+
+
 def verify_parallel(
     url: str,
     processes: int | None = None,
     checkpoints: Sequence[KeptCheckpoint] | None = None,
+    parallel_from: int = PARALLEL_FROM_LEAVES,
 ) -> LogVerification:
     """`verify`, with the leaves checked (and their subtrees built) in ranges by several
-    processes; the tree's top and the checkpoints are checked here. Same answer, faster."""
+    processes; the tree's top and the checkpoints are checked here. Same answer, faster, once
+    the log has ``parallel_from`` leaves or more, enough to repay starting the processes; a smaller
+    log is checked here, in this process."""
     engine = make_engine(url)
     try:
         with session_factory(engine)() as session:
             size = audit_tree.tree_size(session)
+            if size < parallel_from:
+                return verify(session, checkpoints)
             outside = _outside_tree(session)
             kept = database_checkpoints(session) if checkpoints is None else list(checkpoints)
     finally:
         engine.dispose()
-    if size == 0:
-        return verify_log([], kept, outside)
     workers = max(1, min(processes or os.cpu_count() or 1, size))
     top_level = max(0, (-(-size // workers) - 1).bit_length())  # ranges of 2**top_level leaves
     share = 1 << top_level

@@ -7,12 +7,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain import privacy_notice
 from dutyflow.store import audit_log, notices
 from dutyflow.store.notices import client_subject
 from tests.reporting import document_grounds, ok, open_report, wait_for_stage
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 
 def new_client() -> str:

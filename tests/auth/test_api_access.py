@@ -32,6 +32,9 @@ from tests.reporting import (
 )
 from tests.test_mandated_report import ALLOWED_MARKER, WITHHELD_MARKERS, grounds_with_markers
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 CONTENT = [*WITHHELD_MARKERS.values(), ALLOWED_MARKER, "Sam Example", "Casey Example"]
 
 

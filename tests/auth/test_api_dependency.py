@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import Depends, FastAPI
 
 from dutyflow.auth.api import Authenticator, current_principal, require_roles
 from dutyflow.auth.roles import Principal
 from dutyflow.store.db import SessionFactory
 from tests.auth.helpers import new_user
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 
 def app_with(sessions: SessionFactory) -> FastAPI:

@@ -28,6 +28,9 @@ from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import AuditEntry, CaseRecord
 from tests.auth.helpers import new_user, unique
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 UI = "http://ui.dutyflow.test:8233"
 PLAIN = [
     Payload(metadata={"encoding": b"json/plain"}, data=b'{"observations": "bruises on both arms"}'),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import in_process
+
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 
@@ -70,23 +72,21 @@ def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
         assert " 1 worker(s):" in scale_out and " 2 worker(s):" in scale_out
 
 
-def test_bench_scale_out_needs_postgresql() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DUTYFLOW_")}
-    result = subprocess.run(
-        [str(DUTYFLOW), "bench", "--workers", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_bench_scale_out_needs_postgresql(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DUTYFLOW_DATABASE_URL", "DUTYFLOW_BENCH_POSTGRES_URL"):
+        monkeypatch.delenv(name, raising=False)
 
-    assert result.returncode == 2 and "--workers" in result.stderr
+    status, _out, err = in_process(monkeypatch, capsys)("bench", "--workers", "2")
+
+    assert status == 2 and "--workers" in err
 
 
 @pytest.mark.parametrize("flag", ["--reports", "--concurrency", "--workers"])
-def test_bench_refuses_a_count_below_one_naming_the_option(flag: str) -> None:
-    result = subprocess.run(
-        [str(DUTYFLOW), "bench", flag, "0"], capture_output=True, text=True, timeout=60
-    )
+def test_bench_refuses_a_count_below_one_naming_the_option(
+    flag: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _out, err = in_process(monkeypatch, capsys)("bench", flag, "0")
 
-    assert result.returncode == 2 and flag in result.stderr
+    assert status == 2 and flag in err

@@ -18,6 +18,9 @@ from dutyflow.demo import example_case as scenario
 from dutyflow.store.tables import CaseAssignment
 from tests.reporting import open_report, wait_for_stage
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 LONE_SURROGATE = "\\ud800"  # as JSON writes it: json.loads gives a str that cannot be encoded
 
 

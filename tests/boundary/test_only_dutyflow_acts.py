@@ -35,6 +35,9 @@ from dutyflow.store.tables import GroundsRecord
 from tests.conftest import serve_api
 from tests.reporting import domain_steps, open_report, wait_for_stage
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 OTHER_CLINIC_SUPERVISOR = Actor(actor_id="supervisor-of-clinic-elsewhere", role="supervisor")
 
 

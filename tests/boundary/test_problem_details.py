@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import httpx
+import pytest
 
 from dutyflow.api.app import create_app
 from dutyflow.crypto.codec import EncryptionCodec
@@ -15,6 +16,9 @@ from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT
 from dutyflow.store.db import make_engine
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 DOCUMENTED = {"401", "403", "404", "422"}
 

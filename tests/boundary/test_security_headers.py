@@ -11,6 +11,9 @@ from starlette.requests import Request
 from dutyflow.web.security import cookie_is_secure
 from tests.reporting import open_report
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 def assert_secured(answer: httpx.Response) -> None:
     assert answer.headers["cache-control"] == "no-store"

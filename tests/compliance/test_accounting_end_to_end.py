@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dutyflow.demo import example_case as scenario
 from tests.conftest import Callers
@@ -23,6 +24,9 @@ from tests.reporting import (
     submit_report,
     wait_for_stage,
 )
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 

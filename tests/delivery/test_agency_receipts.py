@@ -9,6 +9,7 @@ import json
 import secrets
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from dutyflow.auth.store import set_password
@@ -19,6 +20,9 @@ from tests.conftest import serve_api
 from tests.delivery.agencies import AgencyAnswer, agency_endpoint, directory_with
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
 from tests.web.conftest import WebUser, csrf_of, signed_in
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 UNEXPECTED_RECEIPT = json.dumps({"reference": "SPY-000001", "status": "received"}).encode()
 

@@ -8,10 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from dutyflow.domain.transmission import IDEMPOTENCY_HEADER, AgencyAcknowledgement
 from tests.intake.conftest import DEMO_AGENCIES, CallbackReceiver
 from tests.intake.test_intake_service import REPORTS, SECRET, transmission
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 INBOX = "/agencies/demo-cws/inbox"
 SCRIPT = "<script>alert('x')</script>"

@@ -15,6 +15,9 @@ import pytest
 from dutyflow.domain.documents import document_sha256
 from dutyflow.domain.transmission import IDEMPOTENCY_HEADER, IntakeReceipt
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 REPORTS = "/agencies/demo-cws/reports"
 SECRET = "Zebulon-Quixote-7781"  # a victim name: must be delivered and stored, never logged
 

@@ -25,6 +25,9 @@ from dutyflow.intake import callbacks as intake_callbacks
 from tests.intake.conftest import DEMO_AGENCIES, CallbackReceiver, Servers
 from tests.intake.test_intake_service import REPORTS, SECRET, transmission
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 AGENCY_SECRETS = {"demo-cws": b"demo-cws shared secret", "other-cws": b"other-cws shared secret"}
 DEMO_SECRET = AGENCY_SECRETS["demo-cws"]
 

@@ -37,6 +37,9 @@ from tests.interop.records import (
     seed_case,
 )
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 AGREEMENT = {"agreed_at": "2026-03-01T10:00:00+00:00", "recorded_by": "practitioner-0042"}
 
 

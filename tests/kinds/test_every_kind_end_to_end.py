@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from dutyflow.demo import example_case as scenario
@@ -24,6 +25,9 @@ from tests.reporting import (
     record_phone_report,
     wait_for_stage,
 )
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 MARKERS = ("MARKER-DIAGNOSIS-KINDS", "MARKER-NOTES-KINDS", "MARKER-TREATMENT-KINDS")
 

@@ -12,6 +12,9 @@ from tests.reporting import open_report, report_end_to_end
 from tests.test_clinician_input import invalid_grounds
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
     return {

@@ -22,6 +22,9 @@ from tests.auth.helpers import bearer, scenario_practitioner_token
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 CONTENT = [*WITHHELD_MARKERS.values(), "Sam Example"]
 
 

@@ -18,6 +18,9 @@ from tests.conftest import serve_api
 from tests.reporting import report_end_to_end
 from tests.test_mandated_report import WITHHELD_MARKERS, grounds_with_markers
 
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture(scope="session")
 def metrics_runtime() -> tuple[Runtime, int]:

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.store.db import create_schema, make_engine, session_factory
 from dutyflow.store.steps import record_step
+from tests.cli_in_process import Run, in_process
 from tests.store.tampering import guard_lifted
 
-DUTYFLOW = Path(sys.executable).parent / "dutyflow"
+
+@pytest.fixture
+def verify(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """`dutyflow audit verify` on the database at a URL: (status, stdout, stderr)."""
+    run = in_process(monkeypatch, capsys)
+
+    def on(url: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+        return run("audit", "verify")
+
+    return on
 
 
-def verify(url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUTYFLOW_DATABASE_URL": url}
-    return subprocess.run(
-        [str(DUTYFLOW), "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
-    )
-
-
-def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Path) -> None:
+def test_verify_counts_the_entries_and_names_the_first_tampered_one(
+    tmp_path: Path, verify: Run
+) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     engine = make_engine(url)
     create_schema(engine)
@@ -38,25 +42,27 @@ def test_verify_counts_the_entries_and_names_the_first_tampered_one(tmp_path: Pa
             details={},
         )
 
-    intact = verify(url)
-    assert intact.returncode == 0
-    assert "3 entries checked" in intact.stdout
+    status, out, _err = verify(url)
+    assert status == 0
+    assert "3 entries checked" in out
 
     with guard_lifted(engine) as connection:
         connection.execute(text("UPDATE audit_entry SET step = 'forged' WHERE seq = 2"))
     engine.dispose()
-    broken = verify(url)
-    assert broken.returncode == 1
-    assert "BROKEN at entry 2" in broken.stdout
+    status, out, _err = verify(url)
+    assert status == 1
+    assert "BROKEN at entry 2" in out
 
 
-def test_verify_refuses_a_database_without_an_audit_log_and_creates_nothing(tmp_path: Path) -> None:
+def test_verify_refuses_a_database_without_an_audit_log_and_creates_nothing(
+    tmp_path: Path, verify: Run
+) -> None:
     database = tmp_path / "empty.db"
 
-    result = verify(f"sqlite:///{database}")
+    status, _out, err = verify(f"sqlite:///{database}")
 
-    assert result.returncode == 2
-    assert "no audit log" in result.stderr
+    assert status == 2
+    assert "no audit log" in err
     engine = make_engine(f"sqlite:///{database}")
     from sqlalchemy import inspect
 

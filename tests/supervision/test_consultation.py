@@ -5,6 +5,7 @@ danger never waits, and the audit says why."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
@@ -18,6 +19,9 @@ from tests.reporting import (
     open_report,
     wait_for_stage,
 )
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 CLINIC = "clinic-demo-01"  # the scenario practitioner's clinic
 

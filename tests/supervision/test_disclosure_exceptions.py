@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from dutyflow.demo import example_case as scenario
 from dutyflow.store import audit_log
@@ -20,6 +21,9 @@ from tests.reporting import (
     record_phone_report,
     wait_for_stage,
 )
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 CLINIC = "clinic-demo-01"
 RECIPIENT = "county-child-welfare"

@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from dutyflow.auth.case_access import CONTENT_READ_STEP
 from dutyflow.store import audit_log
 from tests.conftest import Callers
 from tests.kinds import bodies
 from tests.reporting import document_grounds, ok, open_report
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 CLINIC = "clinic-demo-01"
 IDENTIFYING = {

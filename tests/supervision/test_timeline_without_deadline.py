@@ -6,11 +6,15 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from dutyflow.compliance.timeline import case_timeline, timeline_text
 from dutyflow.demo import example_case as scenario
 from dutyflow.store.tables import CaseRecord, ObligationRecord
 from tests.conftest import Callers
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 
 def seed_case_without_deadline(sessions) -> str:

@@ -4,10 +4,14 @@ an unknown case (404), never a cut path that fails (500)."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import Harness
 from tests.reporting import open_report, wait_for_stage
 from tests.web.conftest import signed_in
+
+# What this checks does not depend on the database engine: it runs once, on SQLite.
+pytestmark = pytest.mark.one_database
 
 
 async def test_a_case_page_with_an_encoded_hash_is_an_unknown_case(
