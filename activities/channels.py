@@ -43,10 +43,9 @@ from dutyflow.domain.rendering import load_form_layout
 from dutyflow.mail.transport import MailNotSent, send_message
 from dutyflow.notifications.escalation import MailSettings
 from dutyflow.store.db import SessionFactory
+from dutyflow.store.delivery_tasks import CHANNEL_TASK_STEP
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DeliveryRecord
-
-TASK_STEP = "report-to-take-to-agency"
 
 _EMAIL_BODY = """\
 {agency_name}
@@ -101,7 +100,7 @@ class ChannelActivities:
         record_step(
             self._sessions,
             case_id=request.case_id,
-            step=TASK_STEP,
+            step=CHANNEL_TASK_STEP,
             key_suffix=obligation.recipient_id,
             actor=SYSTEM,
             content_sha256=report.document.sha256,
