@@ -61,7 +61,7 @@ class Delivered:
     channel: str
     received_at: datetime
     reference_number: str | None
-    actor: Actor = SYSTEM
+    actor: Actor = field(default_factory=lambda: SYSTEM)
     sent_to: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
