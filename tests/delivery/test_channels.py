@@ -90,7 +90,9 @@ async def test_a_portal_agency_gets_the_allow_listed_sections_in_its_order_and_o
             assert all(line in review["text"] for e in entries for line in e.splitlines())
             assert not any(w in str(portal) for w in WITHHELD)
 
-            refused = await api.post(f"/reports/{case_id}/report-sent", json=sent(todo.recipient_id))
+            refused = await api.post(
+                f"/reports/{case_id}/report-sent", json=sent(todo.recipient_id)
+            )
             assert refused.status_code == 422 and problem_fields(refused) == ["confirmation_number"]
             assert deliveries_and_accounting(stack, case_id) == ([], [])
 
