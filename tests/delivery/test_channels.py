@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import io
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pypdf
 from temporalio.testing import ActivityEnvironment
 
 from activities.channels import ChannelActivities
+from dutyflow.auth.store import set_password
 from dutyflow.contracts import RecipientStep
 from dutyflow.mail.transport import MailServer
 from dutyflow.notifications.escalation import MailSettings
@@ -29,6 +31,7 @@ from tests.delivery.agencies import directory_on_channel
 from tests.delivery.test_agency_receipts import deliveries_and_accounting
 from tests.mail.servers import Inbox, local_authority, smtp_server
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
+from tests.web.conftest import WebUser, csrf_of, signed_in
 
 # Values of the scenario's case file that no agency receives, and one that this one does.
 WITHHELD = ("MRN-0000-DEMO", "Adjustment disorder", "Session notes that no agency receives")
@@ -46,6 +49,12 @@ async def channel_task(api: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
                 [task] = status["channel_tasks"]
                 return task
             await asyncio.sleep(0.05)
+
+
+def practitioner(stack: Any) -> WebUser:
+    password = secrets.token_urlsafe(16)
+    set_password(stack.sessions, PRACTITIONER, password)
+    return WebUser(PRACTITIONER, password, "practitioner", None, None)
 
 
 def sent(recipient_id: str, **values: Any) -> dict[str, Any]:
@@ -96,10 +105,27 @@ async def test_a_portal_agency_gets_the_allow_listed_sections_in_its_order_and_o
             assert refused.status_code == 422 and problem_fields(refused) == ["confirmation_number"]
             assert deliveries_and_accounting(stack, case_id) == ([], [])
 
+            async with signed_in(stack, practitioner(stack)) as browser:
+                page = (await browser.get(f"/app/cases/{case_id}")).text
+                assert PORTAL in page and "Record the report as sent" in page
+                # Every entry is there to copy without a script; the buttons come with it.
+                assert page.count('class="copy"') == len(entries)
+                assert "/app/assets/copy-buttons.js" in page
+                assert not any(w in page for w in WITHHELD)
+                recorded = await browser.post(
+                    f"/app/cases/{case_id}/report-sent",
+                    data={
+                        "csrf": csrf_of(page),
+                        "recipient_id": todo.recipient_id,
+                        "sent_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+                        "confirmation_number": "PORTAL-0001",
+                    },
+                )
+                assert recorded.status_code == 303, recorded.text[:2000]
             body = sent(todo.recipient_id, confirmation_number="PORTAL-0001")
-            status = ok(await api.post(f"/reports/{case_id}/report-sent", json=body))
             again = await api.post(f"/reports/{case_id}/report-sent", json=body)
             assert again.status_code == 409
+            status = ok(await api.get(f"/reports/{case_id}"))
             assert status["channel_tasks"] == []
             [delivery] = status["deliveries"]
             assert delivery["reference_number"] == "PORTAL-0001"
@@ -158,6 +184,12 @@ async def test_a_fax_agency_gets_the_form_from_the_limited_fields_behind_a_bare_
 
             refused = await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient))
             assert refused.status_code == 422 and problem_fields(refused) == ["sent_to"]
+            async with signed_in(stack, practitioner(stack)) as browser:
+                page = (await browser.get(f"/app/cases/{case_id}")).text
+                link = f"/app/cases/{case_id}/channel/{recipient}/paper.pdf"
+                assert link in page
+                download = await browser.get(link)
+            assert download.headers["content-type"] == "application/pdf"
             ok(await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient, sent_to=FAX)))
             await wait_for_stage(api, case_id, "awaiting-acknowledgement")
     assert FAX in cover and task["report_id"] in cover and DISCLOSED not in cover
