@@ -17,6 +17,7 @@ is a ``case-content-read`` audit entry before it is answered.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -24,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from activities.supervision import approved_additions
 from dutyflow.api.deps import DirectoryDep, ReadableCase, SessionsDep, TemporalDep, WritableCase
 from dutyflow.api.errors import field_refusal
 from dutyflow.api.routes.clinician_steps import IdempotencyKey, take_step
@@ -65,15 +67,24 @@ class PortalContent(BaseModel):
     sections: list[PortalSection]
 
 
+@dataclass(frozen=True)
+class _Found:
+    report: ReportToTake
+    clinic: str
+    # Fields beyond the allow-list a second person approved (rendered in the form too).
+    additions: list[str]
+
+
 def _report(
     sessions: SessionFactory, case_id: str, recipient_id: str, channels: tuple[str, ...]
-) -> tuple[ReportToTake, str]:
+) -> _Found:
     with sessions() as session:
         report = report_to_take(session, case_id, recipient_id)
         clinic = load_case(session, case_id).clinic_id
+        additions = approved_additions(session, case_id, recipient_id)
     if report is None or report.channel not in channels:
         raise field_refusal("recipient_id", NO_REPORT_TO_TAKE, 404)
-    return report, clinic
+    return _Found(report, clinic, additions)
 
 
 def _agency(directory: DirectoryDep, report: ReportToTake) -> Agency | None:
@@ -88,13 +99,12 @@ async def portal_content(
     sessions: SessionsDep,
     directory: DirectoryDep,
 ) -> PortalContent:
-    report, _clinic = await run_in_threadpool(_report, sessions, case_id, recipient_id, ("portal",))
+    found = await run_in_threadpool(_report, sessions, case_id, recipient_id, ("portal",))
+    report = found.report
     agency = _agency(directory, report)
     layout = load_form_layout(report.document.form_id)
-    shown = {path for section in layout.sections for path in (f.path for f in section.fields)}
-    additions = [f for f in report.disclosure.disclosed_fields if f not in shown]
     sections = in_portal_order(
-        form_as_text(layout, report.disclosure.fields, additions=additions),
+        form_as_text(layout, report.disclosure.fields, additions=found.additions),
         agency.portal_sections if agency else [],
     )
     answer = PortalContent(
@@ -137,9 +147,8 @@ async def paper_report(
     directory: DirectoryDep,
 ) -> Response:
     """The report to fax or post: the cover sheet (no case content) and the official form."""
-    report, clinic = await run_in_threadpool(
-        _report, sessions, case_id, recipient_id, ("fax", "mail")
-    )
+    found = await run_in_threadpool(_report, sessions, case_id, recipient_id, ("fax", "mail"))
+    report, clinic = found.report, found.clinic
     agency = _agency(directory, report)
     layout = load_form_layout(report.document.form_id)
     cover = CoverSheet(
