@@ -85,6 +85,12 @@ async def test_a_portal_agency_gets_the_allow_listed_sections_in_its_order_and_o
             with stack.sessions() as session:
                 [todo] = open_delivery_tasks(session, case_id=case_id)
             assert todo.kind == "take-report-to-agency" and todo.due_at is not None
+            [inbox] = [
+                t
+                for t in ok(await api.get("/me/tasks"))
+                if t["case_id"] == case_id and t["category"] == "delivery"
+            ]
+            assert inbox["due_at"] is not None and inbox["countdown"]
 
             portal = ok(
                 await api.get(f"/reports/{case_id}/channel-tasks/{task['recipient_id']}/portal")
