@@ -18,6 +18,7 @@ test master key (`tests.replay.recorded.REPLAY_MASTER_KEY`), never a real one.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sys
 import threading
@@ -486,7 +487,8 @@ async def test_us_ca_portal_sent_and_acknowledged_by_phone(
         await record_phone_report(api, case_id)
         await confirm(api, case_id)
         status = await wait_for_stage(api, case_id, "delivering")
-        while not status["channel_tasks"]:
+        while not status["channel_tasks"]:  # the task is prepared by an activity
+            await asyncio.sleep(0.05)
             status = ok(await api.get(f"/reports/{case_id}"))
         [task] = status["channel_tasks"]
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
