@@ -462,7 +462,14 @@ class CaseRecordActivities:
                     agency_id=receipt.agency_id,
                     reference_number=acknowledgement.reference_number,
                     decision=acknowledgement.decision.value,
-                    note=acknowledgement.note,
+                    # Who at the agency gave an acknowledgement by phone or letter: sealed
+                    # with the note, never in the audit entry.
+                    note=acknowledgement.note
+                    or (
+                        f"By {request.received_via}, from {request.acknowledged_by}"
+                        if request.acknowledged_by
+                        else None
+                    ),
                     acknowledged_at=acknowledgement.decided_at,
                 )
             )
@@ -472,13 +479,22 @@ class CaseRecordActivities:
             case_id=request.case_id,
             step="acknowledgement-recorded",
             key_suffix=receipt.recipient_id,
-            actor=Actor(actor_id=receipt.agency_id, role="agency"),
+            # The agency's own (callback, receipt), or recorded by the practitioner it reached.
+            actor=request.recorded_by or Actor(actor_id=receipt.agency_id, role="agency"),
             content_sha256=content_sha256(receipt),
             details={
                 "recipient_id": receipt.recipient_id,
                 "agency_id": receipt.agency_id,
                 "reference_number": acknowledgement.reference_number,
                 "decision": acknowledgement.decision.value,
+                **(
+                    {
+                        "received_via": request.received_via,
+                        "decided_at": acknowledgement.decided_at.isoformat(),
+                    }
+                    if request.recorded_by
+                    else {}
+                ),
             },
             write=write,
         )

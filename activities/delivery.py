@@ -20,32 +20,23 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
-from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from dutyflow import ids
-from dutyflow.contracts import SYSTEM, DeliveryReceipt, RecipientStep
+from activities.delivery_records import Delivered, authorised_report, record_delivery
+from dutyflow.contracts import DeliveryReceipt, RecipientStep
 from dutyflow.crypto.standard_webhooks import signed_headers
-from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.agencies import AgencyDirectory
-from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.receipts import AgencyReceipt, read_agency_receipt
-from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.transmission import (
     IDEMPOTENCY_HEADER,
     ReportTransmission,
     TransmittedDocument,
 )
-from dutyflow.store.case_file import load_case
 from dutyflow.store.db import SessionFactory
-from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
-    AccountingEntry,
-    CaseDecision,
     CaseRecord,
-    DeliveryRecord,
     DisclosureRecord,
     ObligationRecord,
     ReportDocument,
@@ -74,44 +65,6 @@ class DeliveryActivities:
         self._http = http
         self._secrets = secrets
         self._acknowledgement_base_url = acknowledgement_base_url
-
-    def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
-        with self._sessions() as session:
-            case = load_case(session, request.case_id)
-            case_id, recipient_id = request.case_id, request.recipient_id
-            return (
-                case,
-                session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id)),
-                session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id)),
-                session.get(ReportDocument, ids.document_id(case_id, recipient_id)),
-            )
-
-    def _refuse(
-        self, request: RecipientStep, reason: str = "not among the case's obligations"
-    ) -> None:
-        record_step(
-            self._sessions,
-            case_id=request.case_id,
-            step="delivery-refused",
-            key_suffix=request.recipient_id,
-            actor=SYSTEM,
-            content_sha256=content_sha256({"recipient_id": request.recipient_id}),
-            details={"recipient_id": request.recipient_id, "reason": reason},
-        )
-
-    def _not_to_be_sent(self, obligation: ObligationRecord) -> str | None:
-        """Why this obligation may not be delivered electronically now, if it may not."""
-        if (obligation.delivery or "intake") != "intake":
-            return "not an agency intake recipient: reached by the practitioner, not delivered"
-        if obligation.obligation_mode == "permitted":
-            with self._sessions() as session:
-                decision = session.get(
-                    CaseDecision,
-                    ids.disclosure_decision_id(obligation.case_id, obligation.recipient_id),
-                )
-            if decision is None or decision.decision != "disclose":
-                return "a permitted disclosure the practitioner has not decided to make"
-        return None
 
     def _transmission(
         self,
@@ -145,28 +98,12 @@ class DeliveryActivities:
 
     @activity.defn(name="deliver_report")
     async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
-        case, obligation, disclosure, document = await asyncio.to_thread(self._load, request)
-        if obligation is None:
-            await asyncio.to_thread(self._refuse, request)
-            raise ApplicationError(
-                "recipient_id: not among the case's obligations; delivery refused",
-                type="RecipientNotAuthorised",
-                non_retryable=True,
-            )
-        refusal = await asyncio.to_thread(self._not_to_be_sent, obligation)
-        if refusal is not None:
-            await asyncio.to_thread(self._refuse, request, refusal)
-            raise ApplicationError(
-                f"recipient_id: {refusal}; delivery refused",
-                type="RecipientNotAuthorised",
-                non_retryable=True,
-            )
-        if disclosure is None or document is None:
-            raise ApplicationError(
-                "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
-            )
-        report_id = ids.report_id(case.case_id, obligation.recipient_id, document.sha256)
-        transmission = self._transmission(report_id, case, obligation, disclosure, document)
+        report = await asyncio.to_thread(authorised_report, self._sessions, request)
+        case, obligation = report.case, report.obligation
+        report_id = report.report_id
+        transmission = self._transmission(
+            report_id, case, obligation, report.disclosure, report.document
+        )
         try:
             secret = self._secrets(obligation.agency_id)
         except KeyError as err:
@@ -183,62 +120,12 @@ class DeliveryActivities:
             reference_field=agency.receipt_reference_field if agency else None,
         )
         receipt = await self._post(obligation.intake_url, transmission, secret, limits)
-
-        policy_recipient = policy.recipient(obligation.rule_id)
-        layout = load_form_layout(document.form_id)
-
-        def write(session: Session) -> None:
-            owed = session.get(ObligationRecord, obligation.obligation_id)
-            if owed is not None and owed.fulfilled_at is None:
-                owed.fulfilled_at = receipt.received_at
-            session.add(
-                DeliveryRecord(
-                    report_id=report_id,
-                    case_id=case.case_id,
-                    recipient_id=obligation.recipient_id,
-                    agency_id=obligation.agency_id,
-                    document_sha256=document.sha256,
-                    reference_number=receipt.reference_number,
-                    received_at=receipt.received_at,
-                )
-            )
-            session.add(
-                AccountingEntry(
-                    entry_id=report_id,
-                    client_id=case.client_id,
-                    case_id=case.case_id,
-                    disclosed_at=receipt.received_at,
-                    recipient_agency_id=obligation.agency_id,
-                    recipient_role=policy_recipient.agency_role or policy_recipient.recipient_type,
-                    recipient_name=obligation.agency_name,
-                    recipient_address=obligation.agency_address,
-                    information_disclosed=describe_disclosure(
-                        f"{layout.title} ({layout.code})", disclosure.disclosed_fields
-                    ),
-                    purpose=obligation.purpose,
-                    legal_basis=f"{obligation.legal_basis}; {policy_recipient.citation}",
-                    policy_version=case.policy_version,
-                )
-            )
-
-        await asyncio.to_thread(
-            lambda: record_step(
-                self._sessions,
-                case_id=case.case_id,
-                step="report-delivered",
-                key_suffix=obligation.recipient_id,
-                actor=SYSTEM,
-                content_sha256=document.sha256,
-                details={
-                    "recipient_id": obligation.recipient_id,
-                    "agency_id": obligation.agency_id,
-                    "report_id": report_id,
-                    "reference_number": receipt.reference_number,
-                    "disclosed_fields": disclosure.disclosed_fields,
-                },
-                write=write,
-            )
+        delivered = Delivered(
+            channel="intake-api",
+            received_at=receipt.received_at,
+            reference_number=receipt.reference_number,
         )
+        await asyncio.to_thread(record_delivery, self._sessions, self._policies, report, delivered)
         return DeliveryReceipt(
             report_id=report_id,
             recipient_id=obligation.recipient_id,

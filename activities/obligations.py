@@ -52,7 +52,8 @@ _LIMIT_REFUSALS: tuple[type[ValueError], ...] = (
 )
 
 
-def _as_obligation(row: ObligationRecord) -> Obligation:
+def _as_obligation(row: ObligationRecord, directory: AgencyDirectory) -> Obligation:
+    agency = directory.by_id(row.agency_id) if (row.delivery or "intake") == "intake" else None
     return Obligation(
         recipient_id=row.recipient_id,
         agency_id=row.agency_id,
@@ -68,6 +69,7 @@ def _as_obligation(row: ObligationRecord) -> Obligation:
         delivery=row.delivery or "intake",
         obligation=row.obligation_mode or "required",
         deadline_ids=row.deadline_ids or [],
+        channel=agency.channel if agency is not None else "intake-api",
     )
 
 
@@ -140,7 +142,7 @@ class ObligationActivities:
         if existing and (not revision or done):
             return ObligationSet(
                 policy_version=policy.version,
-                obligations=[_as_obligation(row) for row in existing],
+                obligations=[_as_obligation(row, self._directory) for row in existing],
                 deadlines=deadline_plans(policy, facts, self._policies.calendars),
                 acknowledgement_follow_up=self._follow_up,
             )
@@ -166,7 +168,7 @@ class ObligationActivities:
         self._record_obligations(case.case_id, revision, found, rows, stale)
         return ObligationSet(
             policy_version=policy.version,
-            obligations=[_as_obligation(row) for row in rows],
+            obligations=[_as_obligation(row, self._directory) for row in rows],
             deadlines=found.deadlines,
             acknowledgement_follow_up=self._follow_up,
         )
@@ -207,7 +209,7 @@ class ObligationActivities:
             _delete_obligations(session, stale)
             session.add_all(rows)
 
-        obligations = [_as_obligation(row) for row in rows]
+        obligations = [_as_obligation(row, self._directory) for row in rows]
         written_due = [o.written_report_due_at for o in obligations if o.written_report_due_at]
         record_step(
             self._sessions,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.common import SearchAttributeKey
@@ -29,7 +30,7 @@ from dutyflow.domain.case import (
 # EscalationPoint is re-exported for the workflow.
 from dutyflow.domain.obligations import DeadlinePlan, HardStop
 from dutyflow.domain.obligations import EscalationPoint as EscalationPoint
-from dutyflow.domain.transmission import AgencyAcknowledgement
+from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
 from dutyflow.domain.validation import GroundsRules
 
 TASK_QUEUE = "dutyflow-reports"
@@ -167,6 +168,10 @@ class Obligation(BaseModel):
     delivery: str = "intake"
     obligation: str = "required"
     deadline_ids: list[str] = []
+    # How an ``intake`` recipient's report reaches the agency (the agency directory's
+    # ``channel``): intake-api, portal, fax, mail or email. Cases from before channels existed
+    # post to the intake endpoint.
+    channel: str = "intake-api"
 
 
 class ObligationSet(BaseModel):
@@ -380,6 +385,54 @@ class RecordAgencyReferenceInput(BaseModel):
     reference_number: str
 
 
+class ChannelTask(BaseModel):
+    """A report the practitioner takes to the agency by hand (its portal, fax or post) and then
+    records as sent: where it goes, and by when (the written report's deadline)."""
+
+    recipient_id: str
+    agency_id: str
+    agency_name: str
+    channel: str
+    address: str | None
+    report_id: str
+    due_at: datetime | None
+
+
+class ReportSentInput(BaseModel):
+    """The practitioner took the report to the agency: when, to which fax number or postal
+    address (``sent_to``, fax and post), and the portal's confirmation number (portal)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    practitioner_id: str = Field(min_length=1, max_length=64)
+    recipient_id: str = Field(min_length=1, max_length=64)
+    sent_at: datetime
+    sent_to: str | None = Field(default=None, min_length=1, max_length=300)
+    confirmation_number: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class RecordReportSentInput(BaseModel):
+    case_id: str
+    actor: Actor
+    task: ChannelTask
+    sent: ReportSentInput
+
+
+class AcknowledgementReceivedInput(BaseModel):
+    """An agency's acknowledgement that came by phone or letter, recorded by the practitioner:
+    who at the agency, when, how, and the agency's reference."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    practitioner_id: str = Field(min_length=1, max_length=64)
+    report_id: str = Field(min_length=1, max_length=64)
+    reference_number: str = Field(min_length=1, max_length=100)
+    decision: AcknowledgementDecision
+    decided_at: datetime
+    received_via: Literal["phone", "letter", "email", "portal"]
+    acknowledged_by: str = Field(min_length=1, max_length=200)
+
+
 class ReferenceTask(BaseModel):
     """A delivered report whose agency reference the practitioner is asked to record."""
 
@@ -392,6 +445,11 @@ class AcknowledgementInput(BaseModel):
     case_id: str
     receipt: DeliveryReceipt
     acknowledgement: AgencyAcknowledgement
+    # An acknowledgement that came by phone or letter: the practitioner who recorded it, how it
+    # came and who at the agency gave it. None: the agency's own (signed callback, receipt).
+    recorded_by: Actor | None = None
+    received_via: str | None = None
+    acknowledged_by: str | None = None
 
 
 class DeliveryOutcome(BaseModel):
@@ -433,6 +491,7 @@ class CaseStatus(BaseModel):
     escalations: list[Escalation] = []
     delivery_problems: list[DeliveryProblem] = []
     reference_tasks: list[ReferenceTask] = []
+    channel_tasks: list[ChannelTask] = []
     disclosure_mode: str | None = None
     inform_client_required: bool | None = None
     awaiting_decisions: list[str] = []

@@ -21,7 +21,7 @@ from workflows.step_gate import StepGate
 
 with workflow.unsafe.imports_passed_through():
     from dutyflow import ids
-    from dutyflow.contracts import STAGE, Actor, CaseStatus, Obligation, Stage
+    from dutyflow.contracts import STAGE, Actor, CaseStatus, DeliveryReceipt, Obligation, Stage
     from dutyflow.domain.case import CaseOpening, ConsultationDecision
     from dutyflow.domain.validation import GroundsRules
 
@@ -157,6 +157,10 @@ class CaseState:
         self.phone_recipient: str | None = None
         self.recipients = Recipients()
         self.exceptions = DisclosureExceptions()
+        # Reports the practitioner took to the agency (portal, fax, post): being recorded as
+        # sent, and recorded (the receipt, until the delivery loop takes it), by recipient id.
+        self.recording_sent: set[str] = set()
+        self.sent_by_hand: dict[str, DeliveryReceipt] = {}
         # Report ids whose acknowledgement is being recorded, and recorded.
         self.acknowledging: set[str] = set()
         self.acknowledged: set[str] = set()

@@ -9,6 +9,9 @@ by signed callback or as a user of Dutyflow).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -19,9 +22,11 @@ from workflows.step_input import invalid_input, wrong_stage
 with workflow.unsafe.imports_passed_through():
     from activities.agency_references import AgencyReferenceActivities
     from activities.case_records import CaseRecordActivities
+    from activities.channels import ChannelActivities
     from activities.delivery import DeliveryActivities
     from dutyflow.contracts import (
         AcknowledgementInput,
+        AcknowledgementReceivedInput,
         AgencyReferenceInput,
         CaseStatus,
         DeliveryProblem,
@@ -30,24 +35,35 @@ with workflow.unsafe.imports_passed_through():
         Obligation,
         RecipientStep,
         RecordAgencyReferenceInput,
+        RecordReportSentInput,
         ReferenceTask,
+        ReportSentInput,
         RetryDelivery,
         Stage,
     )
+    from dutyflow.domain.delivery_channels import CLOCK_TOLERANCE, report_sent_problems
     from dutyflow.domain.transmission import AcknowledgementDecision, AgencyAcknowledgement
     from dutyflow.domain.validation import FieldProblem
 
 
+# Cases that reach delivery after agencies named their channel take that channel's path.
+CHANNELS_PATCH = "delivery-channels"
+# The channels on which the practitioner takes the report to the agency and records it.
+PRACTITIONER_CHANNELS = ("portal", "fax", "mail")
+
+
 async def deliver_written_reports(case: CaseState, active: list[Obligation]) -> None:
-    """Each agency with an intake endpoint receives its report, one after the other; an agency
+    """Each agency receives its written report on its channel, one after the other; an agency
     that decides in its receipt has its acknowledgement recorded at once."""
     for obligation in active:
         if obligation.delivery != "intake":
             continue
-        receipt = await deliver_until_accepted(case, obligation)
+        receipt = await deliver_on_channel(case, obligation)
         case.status.deliveries.append(receipt)
         case.recipients.discharged.add(obligation.recipient_id)
-        if receipt.reference_number is None:  # the agency has it, under a reference unread
+        if receipt.reference_number is None and obligation.channel == "intake-api":
+            # The agency's intake has it, under a reference unread. (On the other channels the
+            # agency's reference comes with its acknowledgement.)
             case.status.reference_tasks.append(
                 ReferenceTask(
                     report_id=receipt.report_id,
@@ -82,7 +98,37 @@ async def acknowledge_in_receipt(case: CaseState, receipt: DeliveryReceipt) -> N
 PRACTITIONER_DELIVERY_TASKS = ("AgencyRefusedReport", "AgencyUnreachable")
 
 
-async def deliver_until_accepted(case: CaseState, obligation: Obligation) -> DeliveryReceipt:
+async def deliver_on_channel(case: CaseState, obligation: Obligation) -> DeliveryReceipt:
+    """The agency directory's channel decides the path: posted to the intake endpoint,
+    e-mailed, or taken to the agency by the practitioner (portal, fax, post), who records it."""
+    if obligation.channel in PRACTITIONER_CHANNELS and workflow.patched(CHANNELS_PATCH):
+        return await taken_by_practitioner(case, obligation)
+    if obligation.channel == "email" and workflow.patched(CHANNELS_PATCH):
+        return await deliver_until_accepted(case, obligation, ChannelActivities.email_report)
+    return await deliver_until_accepted(case, obligation)
+
+
+async def taken_by_practitioner(case: CaseState, obligation: Obligation) -> DeliveryReceipt:
+    """The report prepared for the practitioner (their task, with the written report's
+    deadline, whose escalation runs meanwhile) until they record it as sent."""
+    recipient_id = obligation.recipient_id
+    case.set_stage(Stage.DELIVERING)
+    task = await record(
+        ChannelActivities.prepare_channel_task,
+        RecipientStep(case_id=case.case_id, recipient_id=recipient_id),
+    )
+    case.status.channel_tasks.append(task)
+    await workflow.wait_condition(lambda: recipient_id in case.sent_by_hand)
+    return case.sent_by_hand.pop(recipient_id)
+
+
+async def deliver_until_accepted(
+    case: CaseState,
+    obligation: Obligation,
+    activity: Callable[[Any, RecipientStep], Awaitable[DeliveryReceipt]] = (
+        DeliveryActivities.deliver_report
+    ),
+) -> DeliveryReceipt:
     """Deliver; an agency's refusal (a 4xx other than 408/429), or an intake that did not take
     the report within the policy's attempts, becomes a task for the practitioner, and the
     delivery is tried again once they ask for it. The deadlines' escalation runs meanwhile."""
@@ -91,7 +137,7 @@ async def deliver_until_accepted(case: CaseState, obligation: Obligation) -> Del
     while True:
         case.set_stage(Stage.DELIVERING)
         try:
-            return await deliver(DeliveryActivities.deliver_report, step)
+            return await deliver(activity, step)
         except ActivityError as err:
             cause = err.cause
             if not (
@@ -119,17 +165,57 @@ async def deliver_until_accepted(case: CaseState, obligation: Obligation) -> Del
             ]
 
 
-async def record_acknowledgement(case: CaseState, acknowledgement: AgencyAcknowledgement) -> None:
+async def record_acknowledgement(
+    case: CaseState,
+    acknowledgement: AgencyAcknowledgement,
+    received: AcknowledgementReceivedInput | None = None,
+) -> None:
+    """``received``: the acknowledgement came by phone or letter, and the practitioner records
+    it (who at the agency, how)."""
     receipt = next(r for r in case.status.deliveries if r.report_id == acknowledgement.report_id)
     case.acknowledging.add(acknowledgement.report_id)
     await record(
         CaseRecordActivities.record_acknowledgement,
         AcknowledgementInput(
-            case_id=case.case_id, receipt=receipt, acknowledgement=acknowledgement
+            case_id=case.case_id,
+            receipt=receipt,
+            acknowledgement=acknowledgement,
+            recorded_by=case.practitioner if received else None,
+            received_via=received.received_via if received else None,
+            acknowledged_by=received.acknowledged_by if received else None,
         ),
     )
     case.status.acknowledgements.append(acknowledgement)
     case.acknowledged.add(acknowledgement.report_id)
+
+
+def received_acknowledgement(received: AcknowledgementReceivedInput) -> AgencyAcknowledgement:
+    return AgencyAcknowledgement(
+        report_id=received.report_id,
+        reference_number=received.reference_number,
+        decision=received.decision,
+        decided_at=received.decided_at,
+    )
+
+
+def acknowledgement_problems(case: CaseState, acknowledgement: AgencyAcknowledgement) -> None:
+    """Refuse an acknowledgement of no delivered report, of one acknowledged already, or under
+    another reference than the agency gave."""
+    delivered = {r.report_id: r for r in case.status.deliveries}
+    receipt = delivered.get(acknowledgement.report_id)
+    if receipt is None:
+        raise invalid_input(
+            [FieldProblem(field="report_id", problem="no report delivered under this id")]
+        )
+    if acknowledgement.report_id in case.acknowledging | case.acknowledged:
+        raise wrong_stage("acknowledge this report again", case.status.stage)
+    if (
+        receipt.reference_number is not None
+        and acknowledgement.reference_number != receipt.reference_number
+    ):
+        raise invalid_input(
+            [FieldProblem(field="reference_number", problem="is not the reference the agency gave")]
+        )
 
 
 class DeliverySteps:
@@ -147,26 +233,91 @@ class DeliverySteps:
 
     @record_agency_acknowledgement.validator
     def _validate_acknowledgement(self, acknowledgement: AgencyAcknowledgement) -> None:
+        acknowledgement_problems(self.case, acknowledgement)
+
+    @workflow.update(name="record_acknowledgement_received")
+    async def record_acknowledgement_received(
+        self, received: AcknowledgementReceivedInput
+    ) -> CaseStatus:
+        """An agency's acknowledgement that came by phone or letter, recorded by the
+        practitioner: it meets the acknowledgement follow-up like the agency's own."""
+        acknowledgement = received_acknowledgement(received)
+        self.case.acknowledging.add(acknowledgement.report_id)
+        await record_acknowledgement(self.case, acknowledgement, received)
+        return self.case.status
+
+    @record_acknowledgement_received.validator
+    def _validate_acknowledgement_received(self, received: AcknowledgementReceivedInput) -> None:
         case = self.case
-        delivered = {r.report_id: r for r in case.status.deliveries}
-        receipt = delivered.get(acknowledgement.report_id)
-        if receipt is None:
-            raise invalid_input(
-                [FieldProblem(field="report_id", problem="no report delivered under this id")]
-            )
-        if acknowledgement.report_id in case.acknowledging | case.acknowledged:
-            raise wrong_stage("acknowledge this report again", case.status.stage)
-        if (
-            receipt.reference_number is not None
-            and acknowledgement.reference_number != receipt.reference_number
-        ):
+        if received.practitioner_id != case.practitioner.actor_id:
             raise invalid_input(
                 [
                     FieldProblem(
-                        field="reference_number", problem="is not the reference the agency gave"
+                        field="practitioner_id",
+                        problem="only the case's practitioner may record an acknowledgement",
                     )
                 ]
             )
+        if received.decided_at > workflow.now() + CLOCK_TOLERANCE:
+            raise invalid_input([FieldProblem(field="decided_at", problem="is in the future")])
+        acknowledgement_problems(case, received_acknowledgement(received))
+
+    @workflow.update(name="record_report_sent")
+    async def record_report_sent(self, sent: ReportSentInput) -> CaseStatus:
+        """The practitioner took the report to the agency (portal, fax, post): the delivery and
+        its accounting entry are recorded, and the case goes on."""
+        case = self.case
+        task = next(t for t in case.status.channel_tasks if t.recipient_id == sent.recipient_id)
+        case.recording_sent.add(sent.recipient_id)
+        try:
+            receipt = await record(
+                ChannelActivities.record_report_sent,
+                RecordReportSentInput(
+                    case_id=case.case_id, actor=case.practitioner, task=task, sent=sent
+                ),
+            )
+        finally:
+            case.recording_sent.discard(sent.recipient_id)
+        case.status.channel_tasks = [
+            t for t in case.status.channel_tasks if t.recipient_id != sent.recipient_id
+        ]
+        case.sent_by_hand[sent.recipient_id] = receipt
+        # Answer once the delivery loop has taken the receipt (the status then shows it).
+        await workflow.wait_condition(lambda: sent.recipient_id not in case.sent_by_hand)
+        return case.status
+
+    @record_report_sent.validator
+    def _validate_report_sent(self, sent: ReportSentInput) -> None:
+        case = self.case
+        if sent.practitioner_id != case.practitioner.actor_id:
+            raise invalid_input(
+                [
+                    FieldProblem(
+                        field="practitioner_id",
+                        problem="only the case's practitioner may record the report as sent",
+                    )
+                ]
+            )
+        task = next(
+            (t for t in case.status.channel_tasks if t.recipient_id == sent.recipient_id), None
+        )
+        if task is not None and sent.recipient_id in case.recording_sent:
+            raise wrong_stage("record this report as sent again", case.status.stage)
+        if task is None:
+            if any(r.recipient_id == sent.recipient_id for r in case.status.deliveries):
+                raise wrong_stage("record this report as sent again", case.status.stage)
+            raise invalid_input(
+                [FieldProblem(field="recipient_id", problem="has no report to take to the agency")]
+            )
+        problems = report_sent_problems(
+            task.channel,
+            sent_at=sent.sent_at,
+            sent_to=sent.sent_to,
+            confirmation_number=sent.confirmation_number,
+            now=workflow.now(),
+        )
+        if problems:
+            raise invalid_input(problems)
 
     @workflow.update(name="retry_delivery")
     async def retry_delivery(self, request: RetryDelivery) -> CaseStatus:

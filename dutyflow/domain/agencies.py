@@ -9,7 +9,11 @@ An agency's ``channels`` say how it really accepts a report (telephone, online p
 e-mail, post, in person), each with the public source it was read in and whether that source was
 the agency's own (``verified``) or only a secondary copy (``to-confirm``). A real agency with no
 electronic intake Dutyflow can post to has no ``intake_url`` (empty): it is reached through its
-channels. Which channel a report must use is the law's business, not the directory's."""
+channels. Which channel a report must use is the law's business, not the directory's.
+
+An agency's ``channel`` says which path Dutyflow takes to deliver the written report to it (see
+`DeliveryChannel`); its address comes from the agency's ``channels`` of that kind (the postal
+address may be the agency's own ``address``)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,21 @@ STATEWIDE = "*"
 
 ChannelKind = Literal["phone", "tty", "online", "fax", "email", "mail", "in-person"]
 SourceStatus = Literal["verified", "to-confirm"]
+# How Dutyflow delivers the written report to an agency: posted to its intake endpoint
+# (``intake-api``), e-mailed to it (``email``), or taken there by the practitioner, who records
+# it: entered into its web portal (``portal``), faxed (``fax``) or posted (``mail``); a
+# telephone-only agency is told by the statutory call (``telephone``).
+DeliveryChannel = Literal["intake-api", "portal", "fax", "mail", "email", "telephone"]
+# The channels on which the practitioner takes the report to the agency and records it.
+PRACTITIONER_CHANNELS: tuple[DeliveryChannel, ...] = ("portal", "fax", "mail")
+# Which of the agency's ``channels`` gives a delivery channel's address.
+_ADDRESS_KIND: dict[str, ChannelKind] = {
+    "portal": "online",
+    "fax": "fax",
+    "mail": "mail",
+    "email": "email",
+    "telephone": "phone",
+}
 # A North American or international number as people write it: "+1 800 962 2873".
 PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
@@ -86,7 +105,37 @@ class Agency(BaseModel):
         default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$"
     )
     channels: list[AgencyChannel] = Field(default_factory=list)
+    # How Dutyflow delivers the written report to this agency.
+    channel: DeliveryChannel = "intake-api"
+    # A portal's own order of sections, as the form layout's section ids; sections not named
+    # follow in the layout's order.
+    portal_sections: list[str] = Field(default_factory=list)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _channel_has_an_address(self) -> Agency:
+        if self.channel in ("intake-api", "telephone"):
+            return self
+        if self.delivery_address() is None:
+            kind = _ADDRESS_KIND[self.channel]
+            raise ValueError(
+                f"channel: an agency delivered by {self.channel} needs a {kind} channel with "
+                f"an address"
+            )
+        return self
+
+    def delivery_address(self) -> str | None:
+        """Where the report goes on the agency's ``channel``: the portal's web address, the fax
+        number, the e-mail address, the postal address; None for the intake endpoint."""
+        kind = _ADDRESS_KIND.get(self.channel)
+        if kind is None:
+            return None
+        found = next((c.address for c in self.channels_of(kind) if c.address), None)
+        if found is None and self.channel == "mail":
+            return self.address
+        if found is None and self.channel == "telephone":
+            return self.phone
+        return found
 
     def channels_of(self, kind: ChannelKind) -> list[AgencyChannel]:
         """The agency's channels of one kind (e.g. every ``online`` portal), in file order."""

@@ -677,3 +677,46 @@ def render_report(
     html = env.get_template(HTML_TEMPLATE).render(values)
     text = env.get_template(TEXT_TEMPLATE).render(values)
     return RenderedReport(html=html, text=text, sha256=document_sha256(html, text))
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """One field of the form as text, the way a person types it into an agency's portal."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """One section of the form as text: its entries, item by item for a repeated section."""
+
+    id: str
+    title: str
+    entries: tuple[EntryText, ...]
+
+
+def form_as_text(
+    layout: FormLayout, fields: dict[str, Any], *, additions: Iterable[str] = ()
+) -> tuple[SectionText, ...]:
+    """The same sections and entries `render_report` renders from the limited ``fields`` (so
+    nothing withheld can appear), as plain text per entry, in the layout's order."""
+    sections = _sections(layout, fields)
+    extra = _additions_section(layout, fields, additions)
+    if extra is not None:
+        sections = (*sections, extra)
+    return tuple(
+        SectionText(
+            id=section.id,
+            title=section.title,
+            entries=tuple(
+                EntryText(
+                    label=f"{group.title}: {row.label}" if group.title else row.label,
+                    text="\n\n".join("\n".join(lines) for lines in row.paragraphs),
+                )
+                for group in section.groups
+                for row in group.rows
+            ),
+        )
+        for section in sections
+    )

@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.agency_references import AgencyReferenceActivities
 from activities.case_records import CaseRecordActivities
+from activities.channels import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.duties import DutyActivities
 from activities.notifications import NotificationActivities
@@ -72,6 +73,7 @@ def build_worker(
     delivery = DeliveryActivities(
         sessions, policies, directory, http, secrets, acknowledgement_base_url
     )
+    channels = ChannelActivities(sessions, policies, directory, mail)
     return Worker(
         client,
         task_queue=task_queue,
@@ -94,6 +96,9 @@ def build_worker(
             obligations.limit_disclosure,
             reports.render_report,
             delivery.deliver_report,
+            channels.email_report,
+            channels.prepare_channel_task,
+            channels.record_report_sent,
             references.record_agency_reference,
             supervision.request_consultation,
             supervision.record_consultation_decision,

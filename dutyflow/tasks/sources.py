@@ -158,13 +158,14 @@ def awaiting_my_decision(session: Session, principal: Principal, now: datetime) 
 DELIVERY_TASK_WORDS = {
     "record-agency-reference": "record the reference the agency gave for the report",
     "deliver-report": "get the report to the agency (refused or not taken) and send it again",
+    "take-report-to-agency": "take the report to the agency (portal, fax or post) and record it",
 }
 
 
 def deliveries_to_chase(session: Session, principal: Principal, now: datetime) -> list[Task]:
     """A practitioner's open delivery tasks (`dutyflow.store.delivery_tasks`): a reference to
-    record, a report the agency has not taken. They have no deadline of their own: the written
-    report's duty, still open, carries it."""
+    record, a report the agency has not taken, a report to take to the agency by hand (due when
+    the written report is)."""
     if principal.role != "practitioner":
         return []
     return [
@@ -173,8 +174,8 @@ def deliveries_to_chase(session: Session, principal: Principal, now: datetime) -
             case_id=task.case_id,
             category="delivery",
             what=DELIVERY_TASK_WORDS[task.kind],
-            due_at=None,
-            countdown=None,
+            due_at=_utc(task.due_at) if task.due_at else None,
+            countdown=countdown(_utc(task.due_at), now) if task.due_at else None,
         )
         for task in open_delivery_tasks(session, practitioner_id=principal.user_id)
     ]

@@ -107,6 +107,10 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /reports/{case_id}/withdraw":                    (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
     # Only the case's practitioner records it (the supervisor: 422); this case has none to record.
     "POST /reports/{case_id}/agency-reference":            (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
+    # Recording a report taken to the agency, or an acknowledgement by phone or letter: the
+    # case's practitioner only (the supervisor: 422); this case has neither to record (422).
+    "POST /reports/{case_id}/report-sent":                 (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
+    "POST /reports/{case_id}/acknowledgement-received":    (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
     # Allowed through; the workflow refuses: no permitted recipient awaits a decision, no
     # recipient is reached by contact, and a step signed for the practitioner is theirs (422).
     "POST /reports/{case_id}/disclosure-decisions":        (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
@@ -118,6 +122,10 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /reports/{case_id}/heading":                      (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/deliveries/{report_id}/pdf":   (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/timeline":                     (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    # The report to take to a portal, fax or post reads like the review; this case's agency
+    # takes it at its intake endpoint, so its readers learn there is none to take (404).
+    "GET /reports/{case_id}/channel-tasks/{recipient_id}/portal":    (404, 404, 404, 404, 404, 403, 403, 403, 401, 401),
+    "GET /reports/{case_id}/channel-tasks/{recipient_id}/paper.pdf": (404, 404, 404, 404, 404, 403, 403, 403, 401, 401),
     "GET /reports/{case_id}/fhir":                         (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # Compliance review: every case for compliance, their own clinic's for a supervisor (the list
     # asks for the case's clinic).
@@ -492,6 +500,35 @@ async def request(
             )
         case "GET /reports/{case_id}":
             return await http.get(f"/reports/{case}")
+        case "GET /reports/{case_id}/channel-tasks/{recipient_id}/portal":
+            return await http.get(f"/reports/{case}/channel-tasks/county-child-welfare/portal")
+        case "GET /reports/{case_id}/channel-tasks/{recipient_id}/paper.pdf":
+            return await http.get(f"/reports/{case}/channel-tasks/county-child-welfare/paper.pdf")
+        case "POST /reports/{case_id}/report-sent":
+            step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
+            return await http.post(
+                f"/reports/{step}/report-sent",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "recipient_id": "county-child-welfare",
+                    "sent_at": datetime.now(UTC).isoformat(),
+                    "confirmation_number": "PORTAL-1",
+                },
+            )
+        case "POST /reports/{case_id}/acknowledgement-received":
+            step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
+            return await http.post(
+                f"/reports/{step}/acknowledgement-received",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "report_id": world.report_id,
+                    "reference_number": "REF-1",
+                    "decision": "accepted",
+                    "decided_at": datetime.now(UTC).isoformat(),
+                    "received_via": "letter",
+                    "acknowledged_by": "Intake desk",
+                },
+            )
         case "GET /reports/{case_id}/deliveries/{report_id}/pdf":
             return await http.get(f"/reports/{case}/deliveries/{world.report_id}/pdf")
         case (

@@ -61,3 +61,29 @@ def directory_with(
         + (f"    receipt_reference_field: {reference_field}\n" if reference_field else "")
     )
     return AgencyDirectory.load(folder, "unused")
+
+
+CHANNEL_KINDS = {"portal": "online", "fax": "fax", "mail": "mail", "email": "email"}
+
+
+def directory_on_channel(
+    folder: Path, channel: str, address: str, portal_sections: tuple[str, ...] = ()
+) -> AgencyDirectory:
+    """A California directory whose Demo County child welfare agency takes reports on
+    ``channel`` (portal, fax, mail, email) at ``address``."""
+    folder.mkdir(exist_ok=True)
+    sections = "".join(f"      - {section}\n" for section in portal_sections)
+    (folder / "us-ca.yaml").write_text(
+        "jurisdiction: US-CA\nagencies:\n"
+        "  - id: demo-county-cws\n    name: Demo County Child Welfare Services\n"
+        "    role: county-child-welfare\n    county: Demo County\n"
+        "    address: 100 Main Street, Demo City, CA 90000\n"
+        f"    channel: {channel}\n"
+        + (f"    portal_sections:\n{sections}" if sections else "")
+        + "    channels:\n"
+        f"      - kind: {CHANNEL_KINDS[channel]}\n"
+        f"        address: {json.dumps(address)}\n"
+        "        source: fictional agency for the tests\n"
+        "        source_status: to-confirm\n"
+    )
+    return AgencyDirectory.load(folder, "unused")

@@ -131,3 +131,52 @@ def test_a_directory_file_with_a_bad_channel_is_refused_naming_the_file(tmp_path
     )
     with pytest.raises(ValueError, match=r"us-zz\.yaml"):
         AgencyDirectory.load(tmp_path, "http://intake.invalid")
+
+
+def agency(**changes: object) -> Agency:
+    values: dict[str, object] = {
+        "id": "demo-agency",
+        "name": "Demo Agency",
+        "role": "county-child-welfare",
+        "county": "Demo County",
+        "address": "100 Main Street, Demo City",
+    }
+    values.update(changes)
+    return Agency.model_validate(values)
+
+
+def test_an_agency_is_delivered_at_its_intake_endpoint_unless_it_names_another_channel() -> None:
+    assert agency().channel == "intake-api"
+    assert agency().delivery_address() is None
+
+
+@pytest.mark.parametrize(
+    ("channel_name", "kind", "address"),
+    [
+        ("portal", "online", "https://portal.example.org/report"),
+        ("fax", "fax", "+1 555 0101"),
+        ("email", "email", "intake@agency.example.org"),
+    ],
+)
+def test_a_delivery_channel_goes_to_the_address_of_the_agencys_channel_of_that_kind(
+    channel_name: str, kind: str, address: str
+) -> None:
+    found = agency(channel=channel_name, channels=[channel(kind=kind, address=address)])
+    assert found.delivery_address() == address
+
+
+def test_post_goes_to_the_agencys_own_address_when_no_mail_channel_names_one() -> None:
+    assert agency(channel="mail").delivery_address() == "100 Main Street, Demo City"
+
+
+@pytest.mark.parametrize("channel_name", ["portal", "fax", "email"])
+def test_an_agency_on_a_channel_without_an_address_for_it_is_refused_naming_the_field(
+    channel_name: str,
+) -> None:
+    with pytest.raises(ValidationError, match="channel: an agency delivered by"):
+        agency(channel=channel_name, channels=[channel()])
+
+
+def test_an_unknown_delivery_channel_is_refused() -> None:
+    with pytest.raises(ValidationError, match="channel"):
+        agency(channel="carrier-pigeon")

@@ -18,6 +18,7 @@ test master key (`tests.replay.recorded.REPLAY_MASTER_KEY`), never a real one.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sys
 import threading
@@ -464,6 +465,50 @@ async def test_us_ca_acknowledged_by_agency_callback(stack, http, executor, tmp_
         await confirm(api, case_id)
         status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
         await staff_decide(http, agency_url, status["deliveries"][0]["reference_number"])
+        await wait_for_stage(api, case_id, "closed")
+        await keep(stack.client, case_id)
+
+
+async def test_us_ca_portal_sent_and_acknowledged_by_phone(
+    stack, http, executor, tmp_path, keep
+) -> None:
+    """The agency takes reports through its portal: the practitioner records the report as sent
+    (an Update), then the agency's acknowledgement that came by phone (an Update)."""
+    from datetime import UTC, datetime
+
+    from tests.delivery.agencies import directory_on_channel
+
+    portal = "https://portal.example.org/report"
+    directory = directory_on_channel(tmp_path / "agencies", "portal", portal)
+    stack = dataclasses.replace(stack, directory=directory)
+    async with stack.new_worker(http, executor), served_api(stack) as api:
+        case_id = await open_report(api)
+        await document_grounds(api, case_id, scenario.grounds_submission())
+        await record_phone_report(api, case_id)
+        await confirm(api, case_id)
+        status = await wait_for_stage(api, case_id, "delivering")
+        while not status["channel_tasks"]:  # the task is prepared by an activity
+            await asyncio.sleep(0.05)
+            status = ok(await api.get(f"/reports/{case_id}"))
+        [task] = status["channel_tasks"]
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        sent = {
+            "practitioner_id": PRACTITIONER,
+            "recipient_id": task["recipient_id"],
+            "sent_at": now,
+            "confirmation_number": "PORTAL-0001",
+        }
+        await step(api, case_id, "report-sent", sent)
+        acknowledgement = {
+            "practitioner_id": PRACTITIONER,
+            "report_id": task["report_id"],
+            "reference_number": "PORTAL-0001",
+            "decision": "accepted",
+            "decided_at": now,
+            "received_via": "phone",
+            "acknowledged_by": "Intake worker (fictional)",
+        }
+        await step(api, case_id, "acknowledgement-received", acknowledgement)
         await wait_for_stage(api, case_id, "closed")
         await keep(stack.client, case_id)
 

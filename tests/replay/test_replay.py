@@ -30,6 +30,8 @@ UPDATES = {
     "retry_delivery",
     "record_agency_acknowledgement",
     "record_agency_reference",
+    "record_report_sent",
+    "record_acknowledgement_received",
     "withdraw_case",
 }
 

@@ -10,6 +10,7 @@
 | `reports` | opening a report; its status, review and timeline |
 | `case_headings` | a case's heading: client reference, jurisdiction, kind, opened |
 | `sent_copies` | the PDF of exactly what a delivery sent, for the clinic's records |
+| `channels` | a report taken to a portal, faxed or posted; an acknowledgement by phone or letter |
 | `clinician_steps` | the steps on an open case (grounds, phone report...), as Temporal Updates |
 | `acknowledgements` | an agency's acknowledgement: its signed callback, or an agency user's |
 | `agency` | what an agency user sees: the reports delivered to their agency |

@@ -1,13 +1,15 @@
 """The practitioner's pages: their cases (`reports`), a case's page with its grounds and review
 (`case`), the steps taken from it (`steps`), withdrawing a case before its grounds
 (`withdrawal`), the client's privacy notice (`privacy_notice`) and the PDF copy of each report
-as sent (`sent_copies`). The case page is also the supervisor's and compliance's view of a case.
+as sent (`sent_copies`), and the steps of the portal, fax and post channels
+(`channels`). The case page is also the supervisor's and compliance's view of a case.
 """
 
 from fastapi import APIRouter
 
 from dutyflow.web.practitioner import (
     case,
+    channels,
     privacy_notice,
     reports,
     sent_copies,
@@ -22,6 +24,7 @@ for part in (
     steps.router,
     privacy_notice.router,
     sent_copies.router,
+    channels.router,
     withdrawal.router,
 ):
     router.include_router(part)

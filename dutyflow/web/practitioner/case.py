@@ -97,12 +97,14 @@ class CasePage:
             offered = await self.api.get(f"/reports/{segment(case_id)}/supervision/revealable")
             revealable = offered.json()["fields"] if offered.status_code == 200 else None
         policy = policy_of_case(self.policies, status)
+        portals = await self._portals(case_id, status) if session.role == "practitioner" else {}
         return self.pages.render(
             "practitioner/case.html.j2",
             session,
             status_code=status_code,
             title=case_title(heading.json() if heading.status_code == 200 else None, case_id),
-            refresh=3 if status["stage"] in BUSY_STAGES else None,
+            # Never while the practitioner has a report to take to an agency by hand.
+            refresh=3 if status["stage"] in BUSY_STAGES and not status["channel_tasks"] else None,
             case_id=case_id,
             status=status,
             policy=policy,
@@ -121,7 +123,22 @@ class CasePage:
             today=date.today().isoformat(),
             now_local=now_local(),
             zone=zone_name(),
+            portals=portals,
         )
+
+    async def _portals(self, case_id: str, status: dict[str, Any]) -> dict[str, Any]:
+        """What to enter in each agency portal the case's report is to be taken to, by
+        recipient (case content: the API audits each read)."""
+        portals: dict[str, Any] = {}
+        for task in status["channel_tasks"]:
+            if task["channel"] != "portal":
+                continue
+            answer = await self.api.get(
+                f"/reports/{segment(case_id)}/channel-tasks/{segment(task['recipient_id'])}/portal"
+            )
+            if answer.status_code == 200:
+                portals[task["recipient_id"]] = answer.json()
+        return portals
 
 
 CasePageDep = Annotated[CasePage, Depends(CasePage)]
