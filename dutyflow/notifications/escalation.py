@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -44,6 +45,9 @@ class MailSettings:
     server: MailServer | None
     sender: str  # "Dutyflow <dutyflow@example.org>"
     app_url: str  # the web app's base URL, for the link
+    # The embedded stack's local sink's directory, whose messages the outbox page lists
+    # (development only; None wherever a real mail server is used).
+    local_outbox: Path | None = None
 
     @property
     def domain(self) -> str:

@@ -155,7 +155,10 @@ def api_app(settings: Settings) -> Any:
         web_form_secret=web_form_secret(settings),
         clinic_time_zones=ClinicTimeZones(settings.time_zone, settings.clinic_time_zones),
         mail=MailSettings(
-            configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+            configured_mail_server(settings),
+            settings.mail_from,
+            settings.resolved_api_url,
+            local_outbox=local_sink_directory(settings) if uses_local_sink(settings) else None,
         ),
     )
 
