@@ -15,7 +15,6 @@ from dutyflow.mail.sink import MailSink
 from dutyflow.mail.transport import MailServer
 from dutyflow.notifications.escalation import MailSettings
 from tests.conftest import Harness, serve_api
-from tests.reporting import ok
 from tests.web.conftest import csrf_of, signed_in
 
 pytestmark = pytest.mark.one_database
@@ -50,9 +49,10 @@ async def test_the_account_form_sets_the_address_and_the_outbox_shows_the_test_m
                 )
                 assert refused.status_code == 422
                 assert "must be one e-mail address" in text_of(refused.text)
-                assert "not an &lt;address&gt;" not in refused.text.split("<main", 1)[1].split(
-                    'name="email"', 1
-                )[0]  # named in the message, never echoed in it
+                assert (
+                    "not an &lt;address&gt;"
+                    not in refused.text.split("<main", 1)[1].split('name="email"', 1)[0]
+                )  # named in the message, never echoed in it
 
                 saved = await pages.post(
                     "/app/account/notifications",

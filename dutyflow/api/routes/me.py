@@ -11,7 +11,6 @@ GET  /me/outbox                 development only: the messages the embedded stac
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 from email.utils import parseaddr
 
 from fastapi import APIRouter, HTTPException
