@@ -61,6 +61,14 @@ DECISION_CITATION = (
 )
 DECISION_DUE_WITHOUT_DEADLINE = timedelta(hours=24)
 DECISION_LADDER = (("supervisor", 0.5), ("compliance", 0.75))
+# The same, as `dutyflow policy explain` says it.
+DECISION_LADDER_IN_WORDS = (
+    "A consultation awaiting the supervisor, or a disclosure exception awaiting a second person, "
+    "is due by the case's earliest deadline still open (within 24 hours where there is none). "
+    "Reminders before it is due: the supervisor halfway there, the compliance officer three "
+    "quarters of the way. Each contact to attempt (a warning, a call) is a duty of its own, "
+    "with the deadline and reminders of the rule that binds it."
+)
 
 # The ways of meeting a duty to a recipient (``Obligation.delivery``), as kinds of duty.
 _KIND_OF_DELIVERY = {
