@@ -289,6 +289,8 @@ class Stack:
         self.urls["API"] = server.url
         self.urls["API docs"] = f"{server.url}/docs"
         self.urls["Web app"] = f"{server.url}/app/"
+        if self._mail_sink is not None:
+            self.urls["Messages the mail sink received"] = f"{server.url}/app/outbox"
 
     async def stop(self) -> None:
         for server in reversed(self._servers):
