@@ -111,6 +111,18 @@ def duty_kind(deadline_id: str, obligations: Iterable[BindsDeadlines]) -> DutyKi
     return DutyKind.WRITTEN_REPORT
 
 
+def what_to_do(kind: str, deadline_id: str) -> str:
+    """What a duty asks, in words; a contact's names whom by the recipient's id (a label such as
+    ``potential-victim-1``, never a name)."""
+    if deadline_id.startswith(CONTACT_PREFIX):
+        whom = deadline_id.removeprefix(CONTACT_PREFIX).replace("-", " ")
+        return f"reach {whom} and log each attempt"
+    try:
+        return WHAT_TO_DO[DutyKind(kind)]
+    except ValueError:
+        return "act on the case"
+
+
 @dataclass(frozen=True)
 class DecisionDeadline:
     """When a second person's decision is due, and who is reminded when before it."""

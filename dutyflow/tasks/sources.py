@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from dutyflow import ids
 from dutyflow.auth.roles import Principal
-from dutyflow.domain.duties import WHAT_TO_DO, DutyKind, countdown
+from dutyflow.domain.duties import WHAT_TO_DO, DutyKind, countdown, what_to_do
 from dutyflow.domain.notifications import LADDER
 from dutyflow.store.delivery_tasks import open_delivery_tasks
 from dutyflow.store.tables import (
@@ -45,20 +45,13 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _what(kind: str) -> str:
-    try:
-        return WHAT_TO_DO[DutyKind(kind)]
-    except ValueError:
-        return "act on the case"
-
-
 def _duty_task(duty: DutyRecord, category: str, now: datetime) -> Task:
     due = _utc(duty.due_at)
     return Task(
         task_id=f"{category}:{duty.duty_id}",
         case_id=duty.case_id,
         category=category,
-        what=_what(duty.kind),
+        what=what_to_do(duty.kind, duty.deadline_id),
         due_at=due,
         countdown=None if duty.met_at else countdown(due, now),
         met_at=_utc(duty.met_at) if duty.met_at else None,

@@ -17,6 +17,7 @@ from dutyflow.demo import example_case as scenario
 from dutyflow.domain.duties import DECISION_DUE_WITHOUT_DEADLINE, decision_deadline
 from dutyflow.store import duties
 from dutyflow.store.tables import DutyRecord
+from tests.cli_in_process import in_process
 from tests.conftest import Callers, Harness
 from tests.kinds import bodies
 from tests.reporting import (
@@ -76,7 +77,14 @@ def test_a_decision_is_due_by_the_earliest_open_deadline_or_within_a_day() -> No
 
 
 async def test_a_consultation_awaiting_the_supervisor_is_their_duty_until_they_decide(
-    api: httpx.AsyncClient, stack: Harness, callers: Callers
+    api: httpx.AsyncClient,
+    stack: Harness,
+    callers: Callers,
+    temporal_address: str,
+    database_url: str,
+    key_environment: dict[str, str],
+    monkeypatch,
+    capsys,
 ) -> None:
     supervisor = callers.new("supervisor", clinic_id=CLINIC)
     officer = callers.new("compliance")
@@ -97,6 +105,19 @@ async def test_a_consultation_awaiting_the_supervisor_is_their_duty_until_they_d
         officer.http, due
     )
     assert tasks_of(await api.get("/me/tasks"), case_id) == []  # not the practitioner's own
+    for name, value in {
+        "DUTYFLOW_TEMPORAL_ADDRESS": temporal_address,
+        "DUTYFLOW_DATABASE_URL": database_url,
+        **key_environment,
+    }.items():
+        monkeypatch.setenv(name, value)
+    hours = f"{(due - datetime.now(UTC)).total_seconds() / 3600 + 1:.2f}"
+    status, out, err = await asyncio.to_thread(
+        in_process(monkeypatch, capsys), "cases", "--at-risk-hours", hours, "--clinic", CLINIC
+    )
+    assert (status, err) == (0, "")
+    [line] = [line for line in out.splitlines() if case_id in line]
+    assert "supervisor-consultation" in line
 
     ok(
         await supervisor.http.post(
@@ -189,6 +210,9 @@ async def test_each_contact_to_attempt_is_a_duty_met_when_that_contact_is_reache
     )
     # The one not reached (and not every effort made) is still owed, on its own.
     assert found["contact:potential-victim-2"].met_at is None
+    mine = {t["what"]: t for t in tasks_of(await api.get("/me/tasks"), case_id)}
+    assert mine["reach potential victim 1 and log each attempt"]["category"] == "met"
+    assert mine["reach potential victim 2 and log each attempt"]["met_at"] is None
     with stack.sessions() as session:
         owed = duties.open_duties(
             session,
