@@ -93,6 +93,15 @@ def each_contact(
     return own
 
 
+def owed_by(deadline_id: str, obligations: list[Obligation], apart: set[str]) -> list[str]:
+    """The recipients a deadline waits on: those it binds (every recipient, where it binds
+    none), but for those ``apart`` (watched on their own). Empty: nobody is left for it."""
+    bound = [o.recipient_id for o in obligations if deadline_id in o.deadline_ids]
+    if not bound:
+        bound = [o.recipient_id for o in obligations]
+    return [r for r in bound if r not in apart]
+
+
 def decision_plan(
     deadline_id: str, asked_at: datetime, open_deadlines: list[datetime]
 ) -> DeadlinePlan:
@@ -173,9 +182,7 @@ class DeadlineWatchers:
         return lambda: case.recipients.told_or_declined(owed)
 
     def _owed(self, deadline_id: str, apart: set[str]) -> list[str]:
-        obligations = [o for o in self._case.status.obligations if o.recipient_id not in apart]
-        owed = [o.recipient_id for o in obligations if deadline_id in o.deadline_ids]
-        return owed or [o.recipient_id for o in obligations]
+        return owed_by(deadline_id, self._case.status.obligations, apart)
 
     async def all_met(self) -> None:
         await asyncio.gather(*self._watchers)

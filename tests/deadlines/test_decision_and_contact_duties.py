@@ -224,3 +224,52 @@ async def test_each_contact_to_attempt_is_a_duty_met_when_that_contact_is_reache
     assert "contact:potential-victim-1" not in {
         d.duty.deadline_id for d in owed if d.duty.case_id == case_id
     }
+
+
+def test_each_contact_takes_the_earliest_deadline_binding_it_and_leaves_the_rest_to_others() -> (
+    None
+):
+    from dutyflow.contracts import DeadlinePlan, EscalationPoint, Obligation
+    from workflows.deadlines import each_contact, owed_by
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def plan(deadline_id: str, hours: int) -> DeadlinePlan:
+        due = now + timedelta(hours=hours)
+        return DeadlinePlan(
+            deadline_id=deadline_id,
+            due_at=due,
+            citation=f"rule {deadline_id}",
+            escalations=[EscalationPoint(notify="practitioner", at=due - timedelta(minutes=30))],
+        )
+
+    def owes(recipient_id: str, delivery: str, *deadline_ids: str) -> Obligation:
+        return Obligation(
+            recipient_id=recipient_id,
+            agency_id=recipient_id,
+            agency_name=recipient_id,
+            form_id="form",
+            legal_basis="required",
+            phone_report_due_at=None,
+            written_report_due_at=None,
+            citations=[],
+            delivery=delivery,
+            deadline_ids=list(deadline_ids),
+        )
+
+    plans = [plan("warning", 1), plan("report", 24), plan("victims-only", 2)]
+    obligations = [
+        owes("potential-victim-1", "contact", "warning", "victims-only"),
+        owes("potential-victim-2", "contact", "victims-only"),
+        owes("law-enforcement", "intake", "warning", "report"),
+    ]
+    own = each_contact(plans, obligations)
+    assert {r: (p.deadline_id, p.due_at - now) for r, p in own.items()} == {
+        "potential-victim-1": ("contact:potential-victim-1", timedelta(hours=1)),
+        "potential-victim-2": ("contact:potential-victim-2", timedelta(hours=2)),
+    }
+    assert own["potential-victim-1"].citation == "rule warning"
+    apart = set(own)
+    assert owed_by("warning", obligations, apart) == ["law-enforcement"]
+    assert owed_by("victims-only", obligations, apart) == []  # nobody left: not watched
+    assert owed_by("unbound", obligations, apart) == ["law-enforcement"]
