@@ -93,6 +93,21 @@ def contact_attempt_id(case_id: str, recipient_id: str, number: int) -> str:
     return f"{case_id}/{recipient_id}/{number}"
 
 
+def contact_deadline_id(recipient_id: str) -> str:
+    """The deadline by which one person (or one telephone-only agency) must be reached."""
+    return f"contact:{recipient_id}"
+
+
+def consultation_deadline_id(round_: int) -> str:
+    """The deadline of one round of the supervisor's consultation."""
+    return f"supervisor-consultation:{round_}"
+
+
+def exception_deadline_id(exception_id: str) -> str:
+    """The deadline of a disclosure exception awaiting a second person's decision."""
+    return f"disclosure-exception:{exception_id}"
+
+
 def acknowledgement_deadline_id(recipient_id: str) -> str:
     """The deadline by which an agency's acknowledgement is followed up."""
     return f"acknowledgement:{recipient_id}"

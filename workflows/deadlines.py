@@ -2,6 +2,11 @@
 so whoever is next (practitioner, supervisor, compliance) is told before the deadline passes,
 unless the duty was met first. Which duty meets which deadline is decided here too; the
 deadlines themselves (when, and the ladder) come from the policy through the obligations.
+
+Each contact to attempt (a warning to each person at risk, a call to a telephone-only agency)
+is a duty of its own, with the deadline that binds it; a supervisor's consultation and a
+disclosure exception awaiting a second person are duties too, due by Dutyflow's operating
+policy (`dutyflow.domain.duties.decision_deadline`: not law).
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -31,8 +37,9 @@ with workflow.unsafe.imports_passed_through():
         EscalationInput,
         EscalationNotice,
         EscalationPoint,
+        Obligation,
     )
-    from dutyflow.domain.duties import duty_kind
+    from dutyflow.domain.duties import DECISION_CITATION, decision_deadline, duty_kind
 
 ACKNOWLEDGEMENT_LADDER = ("practitioner", "supervisor", "compliance")
 
@@ -40,6 +47,13 @@ ACKNOWLEDGEMENT_LADDER = ("practitioner", "supervisor", "compliance")
 DUTIES_TRACKED = "duties-tracked"
 # Cases escalated before notifications were sent replay without the notifying step.
 ESCALATIONS_NOTIFIED = "escalations-notified"
+# Cases whose obligations were taken on before each contact was a duty of its own watch one
+# deadline for all the recipients it binds.
+CONTACTS_EACH_TRACKED = "contacts-each-tracked"
+# Cases whose consultations and exceptions were asked for before they were duties have none.
+DECISIONS_TRACKED = "decisions-tracked"
+# The deadlines Dutyflow names itself, met by a step of their own (not by telling recipients).
+_OWN_STEP = ("phone-report", "inform-client")
 
 
 def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) -> DeadlinePlan:
@@ -56,16 +70,94 @@ def acknowledgement_follow_up(receipt: DeliveryReceipt, follow_up: timedelta) ->
     )
 
 
+def each_contact(
+    plans: list[DeadlinePlan], obligations: list[Obligation]
+) -> dict[str, DeadlinePlan]:
+    """Each contact obligation's own deadline, by recipient: the earliest of the deadlines that
+    bind it, with that deadline's ladder and citation. A contact bound by none has none."""
+    own: dict[str, DeadlinePlan] = {}
+    for obligation in obligations:
+        if obligation.delivery != "contact":
+            continue
+        binding = [
+            p
+            for p in plans
+            if p.deadline_id in obligation.deadline_ids and p.deadline_id not in _OWN_STEP
+        ]
+        if binding:
+            earliest = min(binding, key=lambda p: p.due_at)
+            own[obligation.recipient_id] = earliest.model_copy(
+                update={"deadline_id": ids.contact_deadline_id(obligation.recipient_id)},
+                deep=True,
+            )
+    return own
+
+
+def owed_by(deadline_id: str, obligations: list[Obligation], apart: set[str]) -> list[str]:
+    """The recipients a deadline waits on: those it binds (every recipient, where it binds
+    none), but for those ``apart`` (watched on their own). Empty: nobody is left for it."""
+    bound = [o.recipient_id for o in obligations if deadline_id in o.deadline_ids]
+    if not bound:
+        bound = [o.recipient_id for o in obligations]
+    return [r for r in bound if r not in apart]
+
+
+def decision_plan(
+    deadline_id: str, asked_at: datetime, open_deadlines: list[datetime]
+) -> DeadlinePlan:
+    """A second person's decision as a deadline (Dutyflow's operating policy, not law)."""
+    due = decision_deadline(asked_at, open_deadlines)
+    return DeadlinePlan(
+        deadline_id=deadline_id,
+        due_at=due.due_at,
+        citation=DECISION_CITATION,
+        escalations=[EscalationPoint(notify=who, at=at) for who, at in due.escalations],
+    )
+
+
 class DeadlineWatchers:
     """The case's running watchers; the case closes once every one is met."""
 
     def __init__(self, case: CaseState) -> None:
         self._case = case
         self._watchers: list[asyncio.Task[None]] = []
+        # The second persons' decisions watched, shown with the obligations' deadlines.
+        self.decisions: list[DeadlinePlan] = []
 
-    def watch_obligations(self, plans: list[DeadlinePlan]) -> None:
+    def watch_obligations(self, plans: list[DeadlinePlan]) -> list[DeadlinePlan]:
+        """Every deadline of the obligations watched; returns them (what the status shows)."""
+        if not workflow.patched(CONTACTS_EACH_TRACKED):
+            for plan in plans:
+                self.watch(plan, self.met(plan.deadline_id))
+            return plans
+        case = self._case
+        contacts = each_contact(plans, case.status.obligations)
+        watched = []
         for plan in plans:
-            self.watch(plan, self.met(plan.deadline_id))
+            if plan.deadline_id not in _OWN_STEP and not self._owed(
+                plan.deadline_id, set(contacts)
+            ):
+                continue  # every recipient it binds is a contact, each watched on its own
+            self.watch(plan, self.met(plan.deadline_id, set(contacts)))
+            watched.append(plan)
+        for recipient_id, plan in contacts.items():
+            self.watch(plan, partial(case.recipients.told_or_declined, [recipient_id]))
+            watched.append(plan)
+        return watched
+
+    def watch_decision(
+        self, deadline_id: str, met: Callable[[], bool], open_deadlines: list[datetime]
+    ) -> asyncio.Task[None] | None:
+        """A consultation or exception awaiting a second person, as a duty due by the earliest
+        of ``open_deadlines`` (Dutyflow's operating policy); None for a case from before."""
+        if not workflow.patched(DECISIONS_TRACKED):
+            return None
+        case = self._case
+        plan = decision_plan(deadline_id, workflow.now(), open_deadlines)
+        self.decisions.append(plan)
+        if case.obligations_known:
+            case.status.deadlines.append(plan)
+        return self.watch(plan, met)
 
     def watch_acknowledgement(self, receipt: DeliveryReceipt, follow_up: timedelta) -> None:
         case, report_id = self._case, receipt.report_id
@@ -73,20 +165,24 @@ class DeadlineWatchers:
             acknowledgement_follow_up(receipt, follow_up), lambda: report_id in case.acknowledged
         )
 
-    def watch(self, plan: DeadlinePlan, met: Callable[[], bool]) -> None:
-        self._watchers.append(asyncio.create_task(self._escalate_until_met(plan, met)))
+    def watch(self, plan: DeadlinePlan, met: Callable[[], bool]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._escalate_until_met(plan, met))
+        self._watchers.append(task)
+        return task
 
-    def met(self, deadline_id: str) -> Callable[[], bool]:
+    def met(self, deadline_id: str, apart: set[str] | None = None) -> Callable[[], bool]:
+        """When the duty of ``deadline_id`` is met; ``apart``: recipients watched on their own."""
         case = self._case
         if deadline_id == "phone-report":
             return lambda: case.phone_report.done
         if deadline_id == "inform-client":
             return lambda: case.inform_client.done
-        obligations = case.status.obligations
-        owed = [o.recipient_id for o in obligations if deadline_id in o.deadline_ids]
-        owed = owed or [o.recipient_id for o in obligations]
+        owed = self._owed(deadline_id, apart or set())
         # Met when every recipient it binds has been told, or declined where the law permits.
         return lambda: case.recipients.told_or_declined(owed)
+
+    def _owed(self, deadline_id: str, apart: set[str]) -> list[str]:
+        return owed_by(deadline_id, self._case.status.obligations, apart)
 
     async def all_met(self) -> None:
         await asyncio.gather(*self._watchers)

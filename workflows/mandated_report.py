@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.obligations import ObligationActivities
     from activities.reports import ReportActivities
     from activities.supervision import SupervisionActivities
+    from dutyflow import ids
     from dutyflow.contracts import (
         WORKFLOW_TYPE,
         WRITTEN_REPORT_DUE,
@@ -174,7 +175,15 @@ class MandatedReportWorkflow(
             case.consultation_decision = None
             case.consultation.reopen()
             case.completed("supervisor-consultation-requested", Stage.AWAITING_SUPERVISOR)
+            # Awaiting the supervisor is a duty of theirs, due before the report it holds back.
+            watcher = self.deadlines.watch_decision(
+                ids.consultation_deadline_id(case.consultation_round),
+                lambda: case.consultation.done,
+                [plan.due_at for plan in obligation_set.deadlines],
+            )
             await workflow.wait_condition(lambda: case.consultation.done)
+            if watcher is not None:
+                await watcher  # its duty recorded as met before the case goes on
             assert case.consultation_decision is not None
             if case.consultation_decision.decision == ConsultationChoice.APPROVE:
                 return obligation_set
@@ -196,13 +205,13 @@ class MandatedReportWorkflow(
         contacts awaited."""
         case = self.case
         case.status.obligations = obligation_set.obligations
-        case.status.deadlines = obligation_set.deadlines
         dues = [
             o.written_report_due_at for o in obligation_set.obligations if o.written_report_due_at
         ]
         if dues:
             case.index(WRITTEN_REPORT_DUE.value_set(min(dues)))
-        self.deadlines.watch_obligations(obligation_set.deadlines)
+        watched = self.deadlines.watch_obligations(obligation_set.deadlines)
+        case.status.deadlines = [*watched, *self.deadlines.decisions]
         case.recipients.owe(case.status.obligations)
         case.status.awaiting_decisions = sorted(case.recipients.undecided)
         case.status.awaiting_contacts = sorted(case.recipients.contact_open)

@@ -15,11 +15,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.activity_options import record
 from workflows.case_state import BUSY_AFTER_GROUNDS, CaseState
+from workflows.deadlines import DeadlineWatchers
 from workflows.report_preparation import limit_and_render, review_sha256
 from workflows.step_input import invalid_input, wrong_stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.supervision import SupervisionActivities
+    from dutyflow import ids
     from dutyflow.contracts import (
         Actor,
         CaseStatus,
@@ -49,6 +51,7 @@ class SupervisionSteps:
     class)."""
 
     case: CaseState
+    deadlines: DeadlineWatchers
 
     @workflow.update(name="decide_consultation")
     async def decide_consultation(self, decision: ConsultationDecision) -> CaseStatus:
@@ -136,6 +139,15 @@ class SupervisionSteps:
             )
         )
         case.status.steps_completed.append("disclosure-exception-requested")
+        summary = case.status.exceptions[-1]
+        # Awaiting a second person is a duty, due before the case's earliest open deadline. An
+        # exception still undecided when the report is confirmed lapses (the report went
+        # without the fields), and its duty ends there.
+        self.deadlines.watch_decision(
+            ids.exception_deadline_id(exception_id),
+            lambda: summary.state in ("approved", "refused") or case.confirmation.done,
+            [d.due_at for d in case.status.deadlines if d.met_at is None],
+        )
         return case.status
 
     @request_disclosure_exception.validator

@@ -1,6 +1,7 @@
 """Every duty with a deadline, as a person reads it: what kind of duty it is (the phone report,
-the written report, the contacts to attempt, the acknowledgement follow-up, the decision to
-inform the client) and whether it is overdue or at risk.
+the written report, each contact to attempt, the acknowledgement follow-up, the decision to
+inform the client, a supervisor's consultation, a disclosure exception awaiting a second person)
+and whether it is overdue or at risk; and when a second person's decision is due.
 
 Pure: a function of a deadline's id and the case's obligations. The workflow names each duty
 when it starts watching its deadline; `activities.duties` writes it to the ``duty`` table, from
@@ -10,6 +11,7 @@ which the overdue and at-risk lists are read (`dutyflow.compliance.case_lists`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -21,18 +23,52 @@ class DutyKind(StrEnum):
     CONTACT = "contact"
     ACKNOWLEDGEMENT_FOLLOW_UP = "acknowledgement-follow-up"
     INFORM_CLIENT_DECISION = "inform-client-decision"
+    SUPERVISOR_CONSULTATION = "supervisor-consultation"
+    DISCLOSURE_EXCEPTION = "disclosure-exception"
 
 
 # What the practitioner must do, in words, per kind of duty (no case content).
 WHAT_TO_DO = {
     DutyKind.PHONE_REPORT: "make the statutory phone report",
     DutyKind.WRITTEN_REPORT: "send the written report",
-    DutyKind.CONTACT: "reach every contact the law requires and log each attempt",
+    DutyKind.CONTACT: "reach a contact the law requires and log each attempt",
     DutyKind.ACKNOWLEDGEMENT_FOLLOW_UP: "follow up the report the agency has not acknowledged",
     DutyKind.INFORM_CLIENT_DECISION: "decide whether to inform the client",
+    DutyKind.SUPERVISOR_CONSULTATION: "approve the report or return it with comments",
+    DutyKind.DISCLOSURE_EXCEPTION: "approve or refuse a disclosure beyond the allow-list",
 }
 
 ACKNOWLEDGEMENT_PREFIX = "acknowledgement:"
+# Deadlines Dutyflow names for one contact, one consultation round, one exception
+# (`dutyflow.ids`).
+CONTACT_PREFIX = "contact:"
+CONSULTATION_PREFIX = "supervisor-consultation:"
+EXCEPTION_PREFIX = "disclosure-exception:"
+_KIND_OF_PREFIX = {
+    ACKNOWLEDGEMENT_PREFIX: DutyKind.ACKNOWLEDGEMENT_FOLLOW_UP,
+    CONTACT_PREFIX: DutyKind.CONTACT,
+    CONSULTATION_PREFIX: DutyKind.SUPERVISOR_CONSULTATION,
+    EXCEPTION_PREFIX: DutyKind.DISCLOSURE_EXCEPTION,
+}
+
+# Product policy, not law: no statute sets when a supervisor or a second reviewer must answer.
+# Their decision holds the report back, so it is due by the case's earliest deadline still
+# open (a later answer makes the report late), or within a day where the case has none; the
+# supervisor is reminded halfway there, compliance three quarters of the way.
+DECISION_CITATION = (
+    "Dutyflow operating policy (not law): a decision holding a report back is due by the "
+    "case's earliest open deadline, or within 24 hours where it has none"
+)
+DECISION_DUE_WITHOUT_DEADLINE = timedelta(hours=24)
+DECISION_LADDER = (("supervisor", 0.5), ("compliance", 0.75))
+# The same, as `dutyflow policy explain` says it.
+DECISION_LADDER_IN_WORDS = (
+    "A consultation awaiting the supervisor, or a disclosure exception awaiting a second person, "
+    "is due by the case's earliest deadline still open (within 24 hours where there is none). "
+    "Reminders before it is due: the supervisor halfway there, the compliance officer three "
+    "quarters of the way. Each contact to attempt (a warning, a call) is a duty of its own, "
+    "with the deadline and reminders of the rule that binds it."
+)
 
 # The ways of meeting a duty to a recipient (``Obligation.delivery``), as kinds of duty.
 _KIND_OF_DELIVERY = {
@@ -61,8 +97,9 @@ def duty_kind(deadline_id: str, obligations: Iterable[BindsDeadlines]) -> DutyKi
         return DutyKind.PHONE_REPORT
     if deadline_id == "inform-client":
         return DutyKind.INFORM_CLIENT_DECISION
-    if deadline_id.startswith(ACKNOWLEDGEMENT_PREFIX):
-        return DutyKind.ACKNOWLEDGEMENT_FOLLOW_UP
+    for prefix, kind in _KIND_OF_PREFIX.items():
+        if deadline_id.startswith(prefix):
+            return kind
     kinds = {
         _KIND_OF_DELIVERY.get(o.delivery, DutyKind.WRITTEN_REPORT)
         for o in obligations
@@ -72,6 +109,36 @@ def duty_kind(deadline_id: str, obligations: Iterable[BindsDeadlines]) -> DutyKi
         if kind in kinds:
             return kind
     return DutyKind.WRITTEN_REPORT
+
+
+def what_to_do(kind: str, deadline_id: str) -> str:
+    """What a duty asks, in words; a contact's names whom by the recipient's id (a label such as
+    ``potential-victim-1``, never a name)."""
+    if deadline_id.startswith(CONTACT_PREFIX):
+        whom = deadline_id.removeprefix(CONTACT_PREFIX).replace("-", " ")
+        return f"reach {whom} and log each attempt"
+    try:
+        return WHAT_TO_DO[DutyKind(kind)]
+    except ValueError:
+        return "act on the case"
+
+
+@dataclass(frozen=True)
+class DecisionDeadline:
+    """When a second person's decision is due, and who is reminded when before it."""
+
+    due_at: datetime
+    escalations: list[tuple[str, datetime]]
+
+
+def decision_deadline(asked_at: datetime, open_deadlines: Iterable[datetime]) -> DecisionDeadline:
+    """The deadline of a decision asked for at ``asked_at`` (see ``DECISION_CITATION``): the
+    earliest of the case's open deadlines (never before it was asked), else a day later."""
+    due = max(min(open_deadlines, default=asked_at + DECISION_DUE_WITHOUT_DEADLINE), asked_at)
+    span = due - asked_at
+    return DecisionDeadline(
+        due_at=due, escalations=[(who, asked_at + span * part) for who, part in DECISION_LADDER]
+    )
 
 
 def is_overdue(due_at: datetime, met_at: datetime | None, now: datetime) -> bool:

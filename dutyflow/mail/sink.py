@@ -13,6 +13,7 @@ import itertools
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -33,6 +34,16 @@ class KeptMessage:
     @property
     def to(self) -> str:
         return str(self.message["To"] or "")
+
+    @property
+    def received_at(self) -> datetime:
+        """When the sink accepted it: the nanoseconds its file name starts with."""
+        return datetime.fromtimestamp(int(self.file.name.split("-", 1)[0]) / 1e9, UTC)
+
+    @property
+    def body(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
 
 
 class _KeepEveryMessage:
@@ -75,7 +86,8 @@ def _free_port(host: str) -> int:
 
 
 def kept_messages(directory: Path) -> list[KeptMessage]:
-    """Every message the sink kept in ``directory``, oldest first."""
+    """Every message the sink kept in ``directory``, oldest first (the outbox page lists them,
+    `dutyflow.api.routes.me`)."""
     if not directory.is_dir():
         return []
     return [

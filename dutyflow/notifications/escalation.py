@@ -1,14 +1,26 @@
 """Telling the people at one step of a deadline's escalation ladder, by e-mail, exactly once.
 
-For each person: a message already recorded (``notification_sent``) is never sent again; else
-the message (with its deterministic Message-ID) is handed to the mail server, and the moment the
-server accepts it the record and its audit entry are written, in one transaction. A server that
-refuses for good (a 5xx reply) is recorded and audited as such, and when nobody at a step could
-be told, the next person up the ladder is. A refusal that may pass (a 4xx reply, no connection)
-raises, so the activity is retried.
+For each person, the message's row (``notification_sent``) follows its sending, each mark
+committed before the conversation goes on:
 
-The one window left: a process killed after the server accepted a message and before the record
-is written sends it again on the retry, with the same Message-ID.
+1. the server has the whole message but the line that ends its data: ``ending-data`` (the
+   intent, written before the one step the server cannot take back);
+2. the server's "accepted" read: ``sent``, before the connection is even closed;
+3. then the audit entry (``notification-sent``), with the row, in one transaction.
+
+A retry of the step reads the row: ``sent`` (or ``refused``) is never sent again, whatever
+became of the audit entry (it is written then if it is missing). No row: nothing was accepted
+(a connection dropped before the end-of-data line makes the server discard the message), so it
+is sent. A server that refuses for good (a 5xx reply) is recorded and audited as such, and when
+nobody at a step could be told, the next person up the ladder is. A refusal that may pass (a 4xx
+reply, no connection) raises, so the activity is retried.
+
+The one window left is ``ending-data``: a process killed after the end-of-data line left and
+before the server's answer was read and committed (the server's own processing time, and one
+database commit). SMTP has no way to ask a server whether it took a message, so the retry
+cannot know: it sends again, with the same Message-ID (most mail programs show one), and the
+audit entry says an earlier attempt may have been accepted. A notice of a legal deadline lost
+is worse than one seen twice.
 """
 
 from __future__ import annotations
@@ -18,6 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import partial
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -25,7 +39,7 @@ from dutyflow import ids
 from dutyflow.contracts import SYSTEM, EscalationInput, EscalationNotice, NoticeOutcome
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.notifications import Notification, escalation_notice, next_on_ladder
-from dutyflow.mail.transport import MailNotSent, MailServer, send_message
+from dutyflow.mail.transport import MailNotSent, MailServer, SendingMarks, send_message
 from dutyflow.notifications.recipients import people_to_tell
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
@@ -44,6 +58,9 @@ class MailSettings:
     server: MailServer | None
     sender: str  # "Dutyflow <dutyflow@example.org>"
     app_url: str  # the web app's base URL, for the link
+    # The embedded stack's local sink's directory, whose messages the outbox page lists
+    # (development only; None wherever a real mail server is used).
+    local_outbox: Path | None = None
 
     @property
     def domain(self) -> str:
@@ -52,6 +69,57 @@ class MailSettings:
 
 
 Heartbeat = Callable[[], None]
+
+# A message's row (``notification_sent.outcome``) as its sending goes on.
+ENDING_DATA = "ending-data"  # the server has the whole message but the line that ends it
+SENT = "sent"  # the server accepted it
+REFUSED = "refused"  # the server refused it for good
+
+
+@dataclass(frozen=True)
+class _Sending:
+    """One message to one person: its row, read and written in short transactions of its own
+    (the marks are called from the sending thread, in the middle of the SMTP conversation)."""
+
+    sessions: SessionFactory
+    escalation: EscalationInput
+    notification_id: str
+    user_id: str
+    role: str
+
+    def known_outcome(self) -> str | None:
+        with self.sessions() as session:
+            row = session.get(NotificationSent, self.notification_id)
+            return row.outcome if row is not None else None
+
+    def mark(self, outcome: str, message_id: str) -> None:
+        with self.sessions() as session, session.begin():
+            self.write(session, outcome, message_id)
+
+    def forget(self) -> None:
+        """The server answered the end of the data with a refusal: nothing was accepted."""
+        with self.sessions() as session, session.begin():
+            row = session.get(NotificationSent, self.notification_id)
+            if row is not None and row.outcome == ENDING_DATA:
+                session.delete(row)
+
+    def write(self, session: Session, outcome: str, message_id: str) -> None:
+        row = session.get(NotificationSent, self.notification_id)
+        if row is None:
+            escalation = self.escalation
+            row = NotificationSent(
+                notification_id=self.notification_id,
+                case_id=escalation.case_id,
+                escalation_id=ids.escalation_id(
+                    escalation.case_id, escalation.deadline_id, escalation.notify
+                ),
+                user_id=self.user_id,
+                role=self.role,
+                message_id=message_id,
+                outcome=outcome,
+            )
+        row.outcome = outcome
+        session.add(row)
 
 
 class EscalationNotifier:
@@ -91,11 +159,6 @@ class EscalationNotifier:
         told = False
         for user_id, address in people:
             notification_id = f"{escalation_id}/{user_id}"
-            with self._sessions() as session:
-                known = session.get(NotificationSent, notification_id)
-                if known is not None:
-                    told = told or known.outcome == "sent"
-                    continue
             notification = escalation_notice(
                 kind=notice.kind,
                 role=role,
@@ -107,20 +170,40 @@ class EscalationNotifier:
                 user_id=user_id,
                 mail_domain=self._mail.domain,
             )
+            sending = _Sending(self._sessions, escalation, notification_id, user_id, role)
+            known = sending.known_outcome()
+            if known in (SENT, REFUSED):
+                # Sent (or refused) by an attempt that may have died before its audit entry:
+                # the entry is written now (or found), and the message is never sent again.
+                self._record(escalation, sending, notification, known, None)
+                told = told or known == SENT
+                continue
             try:
                 await _with_heartbeat(
-                    send_message(self._server, self._message(notification, address, escalation)),
+                    send_message(
+                        self._server,
+                        self._message(notification, address, escalation),
+                        SendingMarks(
+                            before_end_of_data=partial(
+                                sending.mark, ENDING_DATA, notification.message_id
+                            ),
+                            accepted=partial(sending.mark, SENT, notification.message_id),
+                            not_accepted=sending.forget,
+                        ),
+                    ),
                     heartbeat,
                 )
             except MailNotSent as err:
                 if not err.permanent:
                     raise
-                self._record(
-                    escalation, notification_id, user_id, role, notification, "refused", str(err)
-                )
+                self._record(escalation, sending, notification, REFUSED, str(err))
                 outcome.refused += 1
                 continue
-            self._record(escalation, notification_id, user_id, role, notification, "sent", None)
+            # An earlier attempt died between the end of its data and the server's answer: this
+            # message may be the second (same Message-ID), and the audit says so.
+            self._record(
+                escalation, sending, notification, SENT, None, uncertain=known == ENDING_DATA
+            )
             told = True
         return told
 
@@ -144,48 +227,34 @@ class EscalationNotifier:
     def _record(
         self,
         escalation: EscalationInput,
-        notification_id: str,
-        user_id: str,
-        role: str,
+        sending: _Sending,
         notification: Notification,
         outcome: str,
         problem: str | None,
+        *,
+        uncertain: bool = False,
     ) -> None:
-        escalation_id = ids.escalation_id(
-            escalation.case_id, escalation.deadline_id, escalation.notify
-        )
-
-        def write(session: Session) -> None:
-            session.add(
-                NotificationSent(
-                    notification_id=notification_id,
-                    case_id=escalation.case_id,
-                    escalation_id=escalation_id,
-                    user_id=user_id,
-                    role=role,
-                    message_id=notification.message_id,
-                    outcome=outcome,
-                )
-            )
-
+        """The outcome and its audit entry, in one transaction, once (a retry finds them)."""
         details: dict[str, object] = {
             "deadline": escalation.deadline_id,
             "escalated_to": escalation.notify,
-            "role": role,
-            "user_id": user_id,
+            "role": sending.role,
+            "user_id": sending.user_id,
             "message_id": notification.message_id,
         }
         if problem is not None:
             details["problem"] = problem
+        if uncertain:
+            details["earlier_attempt_may_have_been_accepted"] = True
         record_step(
             self._sessions,
             case_id=escalation.case_id,
-            step="notification-sent" if outcome == "sent" else "notification-refused",
-            key_suffix=notification_id.removeprefix(escalation.case_id + "/"),
+            step="notification-sent" if outcome == SENT else "notification-refused",
+            key_suffix=sending.notification_id.removeprefix(escalation.case_id + "/"),
             actor=SYSTEM,
             content_sha256=content_sha256(notification.body),
             details=details,
-            write=write,
+            write=lambda session: sending.write(session, outcome, notification.message_id),
         )
 
     def _audit_passed_on(self, escalation: EscalationInput, role: str) -> None:

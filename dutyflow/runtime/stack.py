@@ -155,7 +155,10 @@ def api_app(settings: Settings) -> Any:
         web_form_secret=web_form_secret(settings),
         clinic_time_zones=ClinicTimeZones(settings.time_zone, settings.clinic_time_zones),
         mail=MailSettings(
-            configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
+            configured_mail_server(settings),
+            settings.mail_from,
+            settings.resolved_api_url,
+            local_outbox=local_sink_directory(settings) if uses_local_sink(settings) else None,
         ),
     )
 
@@ -286,6 +289,8 @@ class Stack:
         self.urls["API"] = server.url
         self.urls["API docs"] = f"{server.url}/docs"
         self.urls["Web app"] = f"{server.url}/app/"
+        if self._mail_sink is not None:
+            self.urls["Messages the mail sink received"] = f"{server.url}/app/outbox"
 
     async def stop(self) -> None:
         for server in reversed(self._servers):

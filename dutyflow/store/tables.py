@@ -229,9 +229,11 @@ class DutyRecord(SQLModel, table=True):
 
 
 class NotificationSent(SQLModel, table=True):
-    """One message of one escalation step to one person, handed to the mail server (``sent``) or
-    refused by it for good (``refused``): written in the same step as the message is sent, so a
-    retried step finds it and never sends twice. No case content: ids, roles and the outcome."""
+    """One message of one escalation step to one person: about to end its data (``ending-data``,
+    the intent written before the server can accept it), accepted by the mail server (``sent``)
+    or refused by it for good (``refused``); each mark committed as the SMTP conversation reaches
+    it, so a retried step finds it and never sends an accepted message twice
+    (`dutyflow.notifications.escalation`). No case content: ids, roles and the outcome."""
 
     __tablename__ = "notification_sent"
 
@@ -241,7 +243,7 @@ class NotificationSent(SQLModel, table=True):
     user_id: str = Field(index=True, max_length=64)
     role: str = Field(max_length=32)
     message_id: str = Field(max_length=300)
-    outcome: str = Field(max_length=16)  # sent | refused
+    outcome: str = Field(max_length=16)  # ending-data | sent | refused
     recorded_at: datetime = _time(default_factory=utcnow)
 
 

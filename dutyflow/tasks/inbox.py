@@ -1,5 +1,5 @@
 """A person's inbox: the union of the task sources, ordered by deadline (tasks without one, such
-as a decision awaited, after those with one; met ones last)."""
+as a decision asked for before decisions were duties, after those with one; met ones last)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dutyflow.store.db import SessionFactory
 from dutyflow.tasks.sources import (
     Task,
     awaiting_my_decision,
+    decisions_met,
     deliveries_to_chase,
     duties_owed_by_me,
     escalated_to_me,
@@ -24,6 +25,7 @@ TaskSource = Callable[[Session, Principal, datetime], list[Task]]
 SOURCES: list[TaskSource] = [
     escalated_to_me,
     awaiting_my_decision,
+    decisions_met,
     deliveries_to_chase,
     duties_owed_by_me,
 ]

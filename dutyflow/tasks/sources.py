@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from dutyflow import ids
 from dutyflow.auth.roles import Principal
-from dutyflow.domain.duties import WHAT_TO_DO, DutyKind, countdown
+from dutyflow.domain.duties import WHAT_TO_DO, DutyKind, countdown, what_to_do
 from dutyflow.domain.notifications import LADDER
 from dutyflow.store.delivery_tasks import open_delivery_tasks
 from dutyflow.store.tables import (
@@ -44,25 +45,25 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _what(kind: str) -> str:
-    try:
-        return WHAT_TO_DO[DutyKind(kind)]
-    except ValueError:
-        return "act on the case"
-
-
 def _duty_task(duty: DutyRecord, category: str, now: datetime) -> Task:
     due = _utc(duty.due_at)
     return Task(
         task_id=f"{category}:{duty.duty_id}",
         case_id=duty.case_id,
         category=category,
-        what=_what(duty.kind),
+        what=what_to_do(duty.kind, duty.deadline_id),
         due_at=due,
         countdown=None if duty.met_at else countdown(due, now),
         met_at=_utc(duty.met_at) if duty.met_at else None,
         escalated_to=duty.escalated_to,
     )
+
+
+# The duties a role decides itself: listed as awaiting its decision rather than as escalated.
+DECIDED_BY = {
+    "supervisor": (DutyKind.SUPERVISOR_CONSULTATION.value, DutyKind.DISCLOSURE_EXCEPTION.value),
+    "compliance": (DutyKind.DISCLOSURE_EXCEPTION.value,),
+}
 
 
 def duties_owed_by_me(session: Session, principal: Principal, now: datetime) -> list[Task]:
@@ -73,6 +74,7 @@ def duties_owed_by_me(session: Session, principal: Principal, now: datetime) -> 
         select(DutyRecord)
         .join(CaseRecord, col(CaseRecord.case_id) == col(DutyRecord.case_id))
         .where(col(CaseRecord.practitioner_id) == principal.user_id)
+        .where(col(DutyRecord.kind).not_in(DECIDED_BY["supervisor"]))  # a second person's
         .where(
             (col(DutyRecord.met_at).is_(None) & (col(DutyRecord.due_at) < now + DUE_SOON))
             | (col(DutyRecord.met_at) >= now - RECENTLY_MET)
@@ -94,7 +96,8 @@ def duties_owed_by_me(session: Session, principal: Principal, now: datetime) -> 
 
 def escalated_to_me(session: Session, principal: Principal, now: datetime) -> list[Task]:
     """Open duties whose escalation has reached the person's rung of the ladder (or gone past
-    it): a supervisor's of their clinic, a compliance officer's of every clinic."""
+    it): a supervisor's of their clinic, a compliance officer's of every clinic. A decision of
+    their own (a consultation, an exception) is listed as awaiting their decision instead."""
     if principal.role not in ("supervisor", "compliance"):
         return []
     reached = LADDER[LADDER.index(principal.role) :]
@@ -103,6 +106,7 @@ def escalated_to_me(session: Session, principal: Principal, now: datetime) -> li
         .join(CaseRecord, col(CaseRecord.case_id) == col(DutyRecord.case_id))
         .where(col(DutyRecord.met_at).is_(None))
         .where(col(DutyRecord.escalated_to).in_(reached))
+        .where(col(DutyRecord.kind).not_in(DECIDED_BY[principal.role]))
     )
     if principal.role == "supervisor":
         query = query.where(col(CaseRecord.clinic_id) == principal.clinic_id)
@@ -110,49 +114,100 @@ def escalated_to_me(session: Session, principal: Principal, now: datetime) -> li
     return [_duty_task(duty, "escalated-to-me", now) for duty in duties]
 
 
+def _decision_duties(session: Session, case_ids: set[str]) -> dict[str, DutyRecord]:
+    """The duties of the decisions awaited on these cases, by duty id (none for a decision
+    asked for before decisions were duties)."""
+    if not case_ids:
+        return {}
+    rows = session.exec(
+        select(DutyRecord)
+        .where(col(DutyRecord.case_id).in_(case_ids))
+        .where(col(DutyRecord.kind).in_(DECIDED_BY["supervisor"]))
+    ).all()
+    return {row.duty_id: row for row in rows}
+
+
+def _decision_task(
+    task_id: str, case_id: str, what: str, duty: DutyRecord | None, now: datetime
+) -> Task:
+    due = _utc(duty.due_at) if duty is not None else None
+    return Task(
+        task_id=task_id,
+        case_id=case_id,
+        category="awaiting-my-decision",
+        what=what,
+        due_at=due,
+        countdown=countdown(due, now) if due is not None else None,
+        escalated_to=duty.escalated_to if duty is not None else None,
+    )
+
+
 def awaiting_my_decision(session: Session, principal: Principal, now: datetime) -> list[Task]:
     """A supervisor's consultations awaiting them, and the disclosure exceptions awaiting a second
-    person (a supervisor of the clinic or a compliance officer, never the one who asked)."""
-    tasks: list[Task] = []
+    person (a supervisor of the clinic or a compliance officer, never the one who asked), each
+    with its deadline and countdown where it is a duty."""
+    if principal.role not in ("supervisor", "compliance"):
+        return []
+    rounds: list[tuple[str, int]] = []
     if principal.role == "supervisor":
-        rounds = session.exec(
-            select(SupervisionConsultation.case_id, SupervisionConsultation.round)
-            .where(col(SupervisionConsultation.clinic_id) == principal.clinic_id)
-            .where(col(SupervisionConsultation.state) == "awaiting-supervisor")
-            .limit(LIMIT)
-        ).all()
-        tasks += [
-            Task(
-                task_id=f"consultation:{case_id}/{round_}",
-                case_id=case_id,
-                category="awaiting-my-decision",
-                what="approve the report or return it with comments",
-                due_at=None,
-                countdown=None,
-            )
-            for case_id, round_ in rounds
-        ]
-    if principal.role in ("supervisor", "compliance"):
-        query = (
-            select(DisclosureException.exception_id, DisclosureException.case_id)
-            .join(CaseRecord, col(CaseRecord.case_id) == col(DisclosureException.case_id))
-            .where(col(DisclosureException.state) == "pending")
-            .where(col(DisclosureException.requested_by) != principal.user_id)
+        rounds = list(
+            session.exec(
+                select(SupervisionConsultation.case_id, SupervisionConsultation.round)
+                .where(col(SupervisionConsultation.clinic_id) == principal.clinic_id)
+                .where(col(SupervisionConsultation.state) == "awaiting-supervisor")
+                .limit(LIMIT)
+            ).all()
         )
-        if principal.role == "supervisor":
-            query = query.where(col(CaseRecord.clinic_id) == principal.clinic_id)
-        tasks += [
-            Task(
-                task_id=f"exception:{exception_id}",
-                case_id=case_id,
-                category="awaiting-my-decision",
-                what="approve or refuse a disclosure beyond the allow-list",
-                due_at=None,
-                countdown=None,
-            )
-            for exception_id, case_id in session.exec(query.limit(LIMIT)).all()
-        ]
+    query = (
+        select(DisclosureException.exception_id, DisclosureException.case_id)
+        .join(CaseRecord, col(CaseRecord.case_id) == col(DisclosureException.case_id))
+        .where(col(DisclosureException.state) == "pending")
+        .where(col(DisclosureException.requested_by) != principal.user_id)
+    )
+    if principal.role == "supervisor":
+        query = query.where(col(CaseRecord.clinic_id) == principal.clinic_id)
+    exceptions = list(session.exec(query.limit(LIMIT)).all())
+    duties = _decision_duties(session, {c for c, _ in rounds} | {c for _, c in exceptions})
+    tasks = [
+        _decision_task(
+            f"consultation:{case_id}/{round_}",
+            case_id,
+            WHAT_TO_DO[DutyKind.SUPERVISOR_CONSULTATION],
+            duties.get(ids.duty_id(case_id, ids.consultation_deadline_id(round_))),
+            now,
+        )
+        for case_id, round_ in rounds
+    ]
+    tasks += [
+        _decision_task(
+            f"exception:{exception_id}",
+            case_id,
+            WHAT_TO_DO[DutyKind.DISCLOSURE_EXCEPTION],
+            duties.get(ids.duty_id(case_id, ids.exception_deadline_id(own_id))),
+            now,
+        )
+        for exception_id, case_id in exceptions
+        # The row's id is the case's, then the case's own (``exception-1``).
+        for own_id in [exception_id.removeprefix(f"{case_id}/")]
+    ]
     return tasks
+
+
+def decisions_met(session: Session, principal: Principal, now: datetime) -> list[Task]:
+    """The decisions of the person's role met lately (a supervisor's: their clinic's), as met,
+    with when."""
+    if principal.role not in DECIDED_BY:
+        return []
+    query = (
+        select(DutyRecord)
+        .join(CaseRecord, col(CaseRecord.case_id) == col(DutyRecord.case_id))
+        .where(col(DutyRecord.kind).in_(DECIDED_BY[principal.role]))
+        .where(col(DutyRecord.met_at) >= now - RECENTLY_MET)
+    )
+    if principal.role == "supervisor":
+        query = query.where(col(CaseRecord.clinic_id) == principal.clinic_id)
+    duties = session.exec(query.order_by(col(DutyRecord.due_at)).limit(LIMIT)).all()
+    return [_duty_task(duty, "met", now) for duty in duties]
 
 
 DELIVERY_TASK_WORDS = {

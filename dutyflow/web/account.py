@@ -1,4 +1,6 @@
-"""Signing in and out, the account page, and ``/app/`` itself (each role's home).
+"""Signing in and out, the account page (with the notification preferences' form and its test
+message), the outbox of the development stack's local mail sink, and ``/app/`` itself (each
+role's home).
 
 Signing in checks the password (`dutyflow.auth.store.sign_in`) and sets the API token it issues
 as the session cookie (`dutyflow.web.security`); the sign-in form, before there is a session, is
@@ -6,6 +8,8 @@ protected by a CSRF token made from a random pre-session cookie. Signing out rev
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,9 +19,10 @@ from dutyflow.auth.store import parse_token, revoke_token, sign_in
 from dutyflow.auth.throttle import SignInThrottle
 from dutyflow.contracts import Actor
 from dutyflow.web import submitted
+from dutyflow.web.api_client import ApiDep
 from dutyflow.web.config import DatabaseDep, GuardDep, PagesDep
 from dutyflow.web.pages import Pages, redirect
-from dutyflow.web.refusals import FormState
+from dutyflow.web.refusals import FormState, problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.security import (
     CSRF_FIELD,
@@ -29,6 +34,7 @@ from dutyflow.web.security import (
     read_form,
     set_session,
 )
+from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import AnySession, Posted
 
 HOME_BY_ROLE = {
@@ -140,6 +146,92 @@ async def sign_out(request: Request, posted: Posted, database: DatabaseDep) -> R
     return response
 
 
+NO_OUTBOX = (
+    "There is no outbox here: Dutyflow's messages go to the configured mail server. The outbox "
+    "exists only in the development stack (dutyflow up), which keeps every message locally."
+)
+NOTIFICATION_INPUTS = ("email", "notify_by_email")
+# What the page says after a form was accepted (post/redirect/get), by the ``done`` parameter.
+DONE_WORDS = {
+    "saved": "Your notification settings are saved.",
+    "test-sent": "The test message was sent to your address.",
+}
+
+
+async def show_account(
+    api: ApiDep,
+    pages: Pages,
+    session: WebSession,
+    *,
+    state: FormState | None = None,
+    done: str | None = None,
+    unsent: list[str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The account, and the notification preferences' form (``state`` re-shows a refused one)."""
+    preferences, outbox = await asyncio.gather(api.get("/me/notifications"), api.get("/me/outbox"))
+    if state is None:
+        now = preferences.json() if preferences.status_code == 200 else {}
+        state = FormState(
+            values={
+                "email": [now.get("email") or ""],
+                "notify_by_email": ["yes"] if now.get("notify_by_email", True) else [],
+            },
+            general=list(unsent or []),
+        )
+    return pages.render(
+        "account.html.j2",
+        session,
+        status_code=status_code,
+        title="Your account",
+        state=state,
+        done=DONE_WORDS.get(done or ""),
+        has_outbox=outbox.status_code == 200,
+    )
+
+
 @router.get("/account")
-async def account(session: AnySession, pages: PagesDep) -> Response:
-    return pages.render("account.html.j2", session, title="Your account")
+async def account(
+    session: AnySession, api: ApiDep, pages: PagesDep, done: str | None = None
+) -> Response:
+    return await show_account(api, pages, session, done=done)
+
+
+@router.post("/account/notifications")
+async def save_notifications(posted: Posted, api: ApiDep, pages: PagesDep) -> Response:
+    """The address (empty clears it) and whether to be told by e-mail, through the API."""
+    body = {
+        "email": posted.optional("email"),
+        "notify_by_email": "yes" in posted.chosen("notify_by_email"),
+    }
+    answer = await api.put("/me/notifications", json=body)
+    if answer.status_code != 200:
+        state = state_from(posted.fields, problems_of(answer), NOTIFICATION_INPUTS)
+        return await show_account(
+            api, pages, posted.session, state=state, status_code=answer.status_code
+        )
+    return redirect("/account?done=saved")
+
+
+@router.post("/account/notifications/test")
+async def send_test_message(posted: Posted, api: ApiDep, pages: PagesDep) -> Response:
+    answer = await api.post("/me/notifications/test")
+    if answer.status_code != 200:
+        # The saved settings shown again, with why the message was not sent, in words.
+        unsent = [f"The test message was not sent: {p['problem']}" for p in problems_of(answer)]
+        return await show_account(
+            api, pages, posted.session, unsent=unsent, status_code=answer.status_code
+        )
+    return redirect("/account?done=test-sent")
+
+
+@router.get("/outbox")
+async def outbox(session: AnySession, api: ApiDep, pages: PagesDep) -> Response:
+    """Development only: the messages the local mail sink received for the user's address (a
+    newcomer sees the notifications without a mail server)."""
+    answer = await api.get("/me/outbox")
+    if answer.status_code != 200:
+        return pages.refused(session, NO_OUTBOX, 404)
+    return pages.render(
+        "outbox.html.j2", session, title="Messages sent to you", messages=answer.json()
+    )

@@ -94,6 +94,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "PUT /me/notifications":                               AUTHENTICATED,
     # Every user may ask for a test message; without an address on record it is refused (422).
     "POST /me/notifications/test":                         (422,) * 8 + (401, 401),
+    # The development stack's local mail sink, per user; this stack sends to a real server (404).
+    "GET /me/outbox":                                      (404,) * 8 + (401, 401),
     # A practitioner opens reports in their own name and clinic (the body names practitioner_own).
     "POST /reports":                                       (201,  403,    403,  403,   403,    403,  403,   403,   401,   401),
     # Acting on a case: its practitioner, or their clinic's supervisor; compliance only reads.
@@ -387,6 +389,7 @@ async def request(
             | "GET /me"
             | "GET /me/tasks"
             | "GET /me/notifications"
+            | "GET /me/outbox"
         ):
             return await http.get(endpoint.split(" ", 1)[1])
         case "PUT /me/notifications":

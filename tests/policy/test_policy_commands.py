@@ -269,6 +269,12 @@ def test_explain_says_who_receives_what_by_when_how_and_why(run: Run) -> None:
         "within 15 minutes of the moment the suspicion was formed",
         "Why: Cal. Penal Code 11165.9 [verified; applies from 2026-01-01]",
         "the practitioner 12 hours before",
+        # Each ladder, Dutyflow's own for a second person's decision too, marked as not law.
+        "Reminders before it is due: the practitioner 10 minutes before, the supervisor 5 "
+        "minutes before, the compliance officer 1 minute before.",
+        "Decisions of a second person: A consultation awaiting the supervisor",
+        "the supervisor halfway there, the compliance officer three quarters of the way",
+        "Why: Dutyflow operating policy (not law)",
         "Psychotherapy notes: denied by default.",
         "Nothing here is legal advice.",
     ]:

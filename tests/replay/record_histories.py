@@ -562,3 +562,24 @@ async def test_us_ca_deadlines_escalated(
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# --- recorded with every duty tracked: 'decisions-tracked', 'contacts-each-tracked' -----------
+
+
+async def test_us_ca_court_order_consultation_as_a_duty(api, stack, callers, keep) -> None:
+    """The consultation awaiting the supervisor as a duty of its own, met when approved; the
+    response to the court a contact duty of its own."""
+    await test_us_ca_court_order_consultation_approved(api, stack, callers, keep)
+
+
+async def test_us_ca_danger_to_others_each_contact_a_duty(api, stack, keep) -> None:
+    """Each warning to each person at risk a duty of its own, one met at once, one once every
+    effort was made."""
+    await test_us_ca_danger_to_others_contact_attempts(api, stack, keep)
+
+
+async def test_us_ca_disclosure_exceptions_as_duties(api, stack, callers, keep) -> None:
+    """Each exception awaiting a second person a duty: decided (approved, refused), or lapsed
+    undecided when the report is confirmed."""
+    await test_us_ca_disclosure_exception_approved_after_limiting(api, stack, callers, keep)

@@ -4,13 +4,16 @@ GET  /me                        who the bearer token stands for
 GET  /me/notifications          where and whether the caller is notified by e-mail
 PUT  /me/notifications          set both (a refused address is named, never echoed)
 POST /me/notifications/test     send the caller a test message (no case content)
+GET  /me/outbox                 development only: the messages the embedded stack's local mail
+                                sink received for the caller's address (404 with a real server)
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +22,7 @@ from dutyflow.api.errors import field_refusal
 from dutyflow.auth.notification_preferences import preferences_of, set_notification_preferences
 from dutyflow.auth.store import AccountRefused
 from dutyflow.contracts import Actor
+from dutyflow.mail.sink import kept_messages
 from dutyflow.mail.transport import MailNotSent
 from dutyflow.notifications.test_message import send_test_message
 from dutyflow.tasks.inbox import inbox
@@ -96,6 +100,42 @@ async def send_me_a_test_message(
     except MailNotSent as err:
         raise field_refusal("email", f"the test message was not sent: {err}", 502) from None
     return TestMessageSent(sent=True)
+
+
+class OutboxMessage(BaseModel):
+    """A message the local sink received: Dutyflow's messages carry no case content (who must
+    do what, by when, and a link)."""
+
+    received_at: datetime
+    to: str
+    subject: str
+    body: str
+
+
+NO_LOCAL_SINK = (
+    "There is no local mail sink: Dutyflow's messages go to the configured mail server "
+    "(the outbox exists only in the embedded development stack)."
+)
+
+
+@router.get("/me/outbox", response_model=list[OutboxMessage])
+async def my_outbox(
+    principal: CurrentUser, sessions: SessionsDep, mail: MailDep
+) -> list[OutboxMessage]:
+    """The messages the embedded stack's local sink received for the caller's address, newest
+    first; none while no address is set."""
+    if mail.local_outbox is None:
+        raise HTTPException(404, NO_LOCAL_SINK)
+    found = await run_in_threadpool(preferences_of, sessions, principal.user_id)
+    if found.email is None:
+        return []
+    kept = await run_in_threadpool(kept_messages, mail.local_outbox)
+    wanted = found.email.lower()
+    return [
+        OutboxMessage(received_at=m.received_at, to=m.to, subject=m.subject, body=m.body)
+        for m in reversed(kept)
+        if parseaddr(m.to)[1].lower() == wanted
+    ]
 
 
 @router.get("/me/tasks", response_model=list[Task])

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from dutyflow.domain.calendars import CalendarError, CalendarLibrary
+from dutyflow.domain.duties import DECISION_CITATION, DECISION_LADDER_IN_WORDS
 from dutyflow.domain.policy.deadlines import Deadline
 from dutyflow.domain.policy.facts import Condition
 from dutyflow.domain.policy.recipients import RecipientRule
@@ -307,6 +308,8 @@ def _by_when(policy: Policy, calendars: CalendarLibrary | None) -> list[str]:
         )
         out += _para(f"Reminders before it is due: {reminders}.", "    ")
         out += _para(_why(deadline), "    ")
+    out += _para(f"- Decisions of a second person: {DECISION_LADDER_IN_WORDS}", "  ")
+    out += _para(f"Why: {DECISION_CITATION}.", "    ")
     return out
 
 
