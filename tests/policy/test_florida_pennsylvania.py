@@ -14,6 +14,7 @@ from dutyflow.domain.obligations import CaseObligations, find_obligations
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.policy.schema import REPORT_KINDS
 from dutyflow.settings import REPO_ROOT
+from dutyflow.web.catalogue import jurisdictions_and_kinds
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 DIRECTORY = AgencyDirectory.load(REPO_ROOT / "agencies", "http://intake.invalid")
@@ -142,3 +143,10 @@ def test_adult_abuse_asks_to_tell_the_victim(jurisdiction: str) -> None:
     policy = LIBRARY.in_effect(jurisdiction, "elder-abuse", date(2026, 11, 26))
 
     assert policy.inform_client.required and policy.inform_client.informs == "victim"
+
+
+def test_the_new_report_pages_offer_both_states_with_every_kind() -> None:
+    offered = jurisdictions_and_kinds(LIBRARY)
+
+    for jurisdiction in STATES:
+        assert sorted(offered[jurisdiction]) == sorted(REPORT_KINDS)
