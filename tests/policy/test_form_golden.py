@@ -1,6 +1,6 @@
 """Golden files of every form layout (SS 8572's is in tests/domain/test_rendering.py), each
 rendered from the fields its policy lets that recipient see; a form whose policy is not written
-yet (Pennsylvania's CY-47, Michigan's DHS-3200) from the fields its own layout shows. Regenerate
+yet (Michigan's DHS-3200) from the fields its own layout shows. Regenerate
 after a deliberate layout change with ``DUTYFLOW_UPDATE_GOLDEN=1`` and review the diff like any
 other change of law."""
 
@@ -106,6 +106,20 @@ SAMPLES = [
         "county-aps",
         "Demo County (NY) Adult Protective Services",
     ),
+    Sample(
+        "us-fl-abuse-hotline-report",
+        "US-FL",
+        "child-abuse",
+        "abuse-hotline",
+        "Florida Abuse Hotline (Department of Children and Families)",
+    ),
+    Sample(
+        "us-pa-cy47",
+        "US-PA",
+        "child-abuse",
+        "childline",
+        "ChildLine (Department of Human Services)",
+    ),
 ]
 
 
@@ -119,7 +133,6 @@ class LayoutSample:
 
 
 LAYOUT_ONLY = [
-    LayoutSample("us-pa-cy47", "County children and youth agency", "23 Pa.C.S. 6313(b)"),
     LayoutSample("us-mi-dhs3200", "MDHHS Centralized Intake", "MCL 722.623(2)"),
 ]
 

@@ -149,5 +149,16 @@ def test_notes_and_part2_never_leave_without_an_exception(
 
 
 def test_every_recipient_of_every_policy_is_exercised() -> None:
-    assert len(POLICIES) == 24
+    jurisdictions = {"GB-ENG", "US-CA", "US-FL", "US-NY", "US-PA", "US-TX"}
+    kinds = {
+        "child-abuse",
+        "elder-abuse",
+        "danger-to-others",
+        "danger-to-self",
+        "court-order",
+        "subpoena",
+    }
+    assert {(p.jurisdiction, p.kind) for p in POLICIES} == set(
+        itertools.product(jurisdictions, kinds)
+    )
     assert len(PAIRS) == len(list(itertools.chain.from_iterable(p.recipients for p in POLICIES)))

@@ -16,7 +16,7 @@ from dutyflow.settings import REPO_ROOT
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 ON = date(2026, 11, 26)
-JURISDICTIONS = ("US-CA", "US-NY", "US-TX", "GB-ENG")
+JURISDICTIONS = ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG")
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,166 @@ TABLE = [
     ),
     Row(
         "US-TX",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Florida ------------------------------------------------------------------------------
+    Row(
+        "US-FL",
+        "child-abuse",
+        {"abuse-hotline": "us-fl-abuse-hotline-report"},
+        "required",
+        {"report": "immediately PT15M"},
+        "45 CFR 164.512(b)(1)(ii)",
+        must_see={
+            "abuse-hotline": (
+                "victim.name",
+                "victim.present_location",
+                "guardians.name",
+                "grounds.observations",
+                *REPORTER,
+            )
+        },
+    ),
+    Row(
+        "US-FL",
+        "elder-abuse",
+        {"abuse-hotline": "adult-protective-referral"},
+        "required",
+        {"report": "immediately PT15M"},
+        "45 CFR 164.512(c)(1)(i)",
+        # F.S. 415.1034(1)(b): victim, family, alleged perpetrator, caregiver, reporter.
+        must_see={
+            "abuse-hotline": (
+                "victim.name",
+                "victim.sex",
+                "victim.present_location",
+                "guardians.name",
+                "guardians.phone",
+                "suspect.name",
+                "suspect.phone",
+                *REPORTER,
+                "reporter.business_address",
+            )
+        },
+    ),
+    Row(
+        "US-FL",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "required",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(a)",
+        must_see={
+            "potential-victim": THREAT_TO_VICTIM,
+            "law-enforcement": ("client.name", "potential_victims.name", *REPORTER),
+        },
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-FL",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-FL",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-FL",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Pennsylvania -------------------------------------------------------------------------
+    Row(
+        "US-PA",
+        "child-abuse",
+        {"childline": "us-pa-cy47"},
+        "required",
+        {"phone-report": "immediately PT15M", "written-report": "clock-hours PT48H"},
+        "45 CFR 164.512(b)(1)(ii)",
+        # 23 Pa.C.S. 6313(b): child, parents, place, age and sex, nature, suspect, source, reporter.
+        must_see={
+            "childline": (
+                "victim.name",
+                "victim.address",
+                "victim.approximate_age",
+                "victim.sex",
+                "guardians.name",
+                "incident.place",
+                "grounds.observations",
+                "grounds.past_incidents",
+                "suspect.name",
+                "household_members.name",
+                "grounds.source_of_information",
+                *REPORTER,
+            )
+        },
+        never_see={"childline": ("victim.birth_date", "victim.school")},
+    ),
+    Row(
+        "US-PA",
+        "elder-abuse",
+        {
+            "area-agency-on-aging": "adult-protective-referral",
+            "department-of-aging": "adult-protective-referral",
+            "law-enforcement": "adult-protective-referral",
+        },
+        "permitted",
+        {"report": "immediately PT1H"},
+        "45 CFR 164.512(c)",
+    ),
+    Row(
+        "US-PA",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "required",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        must_see={"potential-victim": THREAT_TO_VICTIM},
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-PA",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-PA",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-PA",
         "subpoena",
         REQUESTER,
         "permitted",

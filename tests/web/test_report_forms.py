@@ -371,6 +371,11 @@ EVERY_KIND = [
         "court-order",
         "subpoena",
     )
+] + [
+    # Florida and Pennsylvania: one representative kind each here (each case costs the suite
+    # seconds); every kind of theirs is covered by tests/policy/test_florida_pennsylvania.py.
+    ("US-FL", "child-abuse"),
+    ("US-PA", "danger-to-others"),
 ]
 
 
