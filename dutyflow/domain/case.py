@@ -267,6 +267,18 @@ class CareSetting(Model):
     facility_name: str | None = None
     facility_address: str | None = None
     serious_bodily_injury: bool | None = None
+    # New York: a residential health care facility (a nursing home, N.Y. Pub. Health Law 2801(3))
+    # brings the Department of Health's report of PHL 2803-d; a facility or provider agency under
+    # the Justice Center (OMH, OPWDD, OCFS and the other state oversight agencies, N.Y. Soc. Serv.
+    # Law 488(4)) brings the Vulnerable Persons' Central Register's (SSL 491, 492). Absent in cases
+    # opened before they were asked.
+    residential_health_care_facility: bool | None = None
+    justice_center_setting: bool | None = None
+    # Who is alleged to have caused the harm, where it decides the route: another resident of the
+    # facility (PHL 2803-d covers abuse "by other than a person receiving care"), and one with a
+    # dementia diagnosed by a licensed physician (Cal. WIC 15630(b)(1)(A) since AB 1417).
+    alleged_abuser_is_resident: bool | None = None
+    alleged_abuser_has_diagnosed_dementia: bool | None = None
 
 
 class ElderAbuseType(StrEnum):

@@ -325,6 +325,8 @@ _RARE_FACTS = {
     "in_foster_care": "foster care is mentioned",
     "primary_language": "the primary language is given",
     "long_term_care_facility": "a care setting is named",
+    "residential_health_care_facility": "a care setting is named",
+    "justice_center_setting": "a care setting is named",
     "county": "the county is given",
     "jurisdiction": "the jurisdiction is given",
 }

@@ -269,6 +269,9 @@ PART_LABELS = {
     "long_term_care_facility": "in a long-term care facility?",
     "facility_name": "the facility's name",
     "facility_address": "the facility's address",
+    "alleged_abuser_has_diagnosed_dementia": (
+        "is that resident's dementia diagnosed by a licensed physician?"
+    ),
 }
 # What the person a section holds is called, where the policy does not say (``each``).
 SECTION_NOUNS = {

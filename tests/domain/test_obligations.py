@@ -54,6 +54,9 @@ DIRECTORY = directory(
     ("US-NY", agency("alder-cps", "local-cps")),
     ("US-NY", agency("alder-dcs", "county-dcs")),
     ("US-NY", agency("alder-police-ny", "law-enforcement")),
+    ("US-NY", agency("alder-aps-ny", "county-aps")),
+    ("US-NY", agency("ny-health", "ny-doh", county="*")),
+    ("US-NY", agency("ny-vulnerable-persons", "ny-vpcr", county="*")),
     ("US-TX", agency("tx-hotline", "dfps", county="*")),
     ("US-TX", agency("alder-sheriff-tx", "law-enforcement")),
     ("US-TX", agency("alder-crisis", "crisis-medical-team")),
@@ -385,3 +388,58 @@ def test_a_person_is_always_reached_by_contact_whatever_the_channels() -> None:
     warning = policy("US-CA", "danger-to-others").recipient("potential-victim")
 
     assert delivery_of(warning, phone_task_rule="potential-victim") == "contact"
+
+
+# --- New York: care settings make an adult-abuse report a duty ----------------------------------
+
+
+def ny_adult(**care_setting: bool) -> dict[str, Any]:
+    return {**grounds(), "care_setting": care_setting}
+
+
+def test_ny_adult_abuse_outside_care_settings_stays_a_permitted_report_to_aps() -> None:
+    found = find("US-NY", "elder-abuse", ny_adult())
+
+    assert [(o.recipient_id, o.obligation) for o in found.obligations] == [
+        ("county-aps", "permitted")
+    ]
+    assert found.deadlines == []
+
+
+def test_ny_nursing_home_resident_goes_to_health_by_phone_now_then_in_writing_in_48h() -> None:
+    # PHL 2803-d(3): "immediately by telephone and in writing within forty-eight hours".
+    found = find("US-NY", "elder-abuse", ny_adult(residential_health_care_facility=True))
+
+    [doh] = found.obligations
+    assert (doh.recipient_id, doh.obligation, found.route_id) == (
+        "ny-doh",
+        "required",
+        "nursing-home",
+    )
+    assert doh.phone_report_due_at == FORMED + timedelta(minutes=15)
+    assert doh.written_report_due_at == FORMED + timedelta(hours=48)
+
+
+def test_ny_nursing_home_harm_by_another_resident_is_outside_2803d_duty_and_runs_no_clock() -> None:
+    facts = ny_adult(residential_health_care_facility=True, alleged_abuser_is_resident=True)
+
+    found = find("US-NY", "elder-abuse", facts)
+
+    assert [(o.recipient_id, o.obligation) for o in found.obligations] == [("ny-doh", "permitted")]
+    assert found.deadlines == []
+
+
+def test_ny_justice_center_setting_goes_to_the_vulnerable_persons_register_immediately() -> None:
+    # SSL 491(1)(b): immediately on discovery, to the register (a telephone report here).
+    facts = ny_adult(justice_center_setting=True, residential_health_care_facility=True)
+
+    found = find("US-NY", "elder-abuse", facts)
+
+    [vpcr] = found.obligations
+    assert (vpcr.recipient_id, vpcr.obligation, vpcr.delivery) == (
+        "ny-vpcr",
+        "required",
+        "phone-report",
+    )
+    assert [d.deadline_id for d in found.deadlines] == ["phone-report"]
+    assert found.deadlines[0].due_at == FORMED + timedelta(minutes=15)

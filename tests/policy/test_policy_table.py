@@ -147,10 +147,18 @@ TABLE = [
     Row(
         "US-NY",
         "elder-abuse",
-        {"county-aps": "adult-protective-referral", "law-enforcement": "adult-protective-referral"},
+        {
+            "county-aps": "adult-protective-referral",
+            "law-enforcement": "adult-protective-referral",
+            "ny-doh": "adult-protective-referral",
+            "ny-vpcr": "adult-protective-referral",
+        },
         "permitted",
+        # Permitted outside care settings: no clock runs there. The nursing-home and Justice
+        # Center routes have theirs (tests/domain/test_obligations.py).
         {},
         "45 CFR 164.512(c)",
+        must_see={"ny-vpcr": ("elder_abuse.others_with_knowledge",)},
     ),
     Row(
         "US-NY",
