@@ -195,6 +195,9 @@ class GroundsSubmission(Model):
     support_contacts: list[SupportContact] = Field(default_factory=list)
     care_setting: CareSetting | None = None
     elder_abuse: ElderAbuse | None = None
+    # Where the reporter reports as a member of an institution's staff (N.Y. Soc. Serv. Law
+    # 413(1)(b)): its person in charge is told, and the report names the staff who know.
+    institution: Institution | None = None
     court_order: CourtOrder | None = None
     subpoena: Subpoena | None = None
     client_informed: ClientInformed | None = None
@@ -279,6 +282,20 @@ class CareSetting(Model):
     # dementia diagnosed by a licensed physician (Cal. WIC 15630(b)(1)(A) since AB 1417).
     alleged_abuser_is_resident: bool | None = None
     alleged_abuser_has_diagnosed_dementia: bool | None = None
+
+
+class Institution(Model):
+    """The medical or other institution, school, facility or agency on whose staff the reporter
+    reports (N.Y. Soc. Serv. Law 413(1)(b)): ``name`` is its person in charge or their
+    designated agent, who is told of the report immediately and never asked to approve it;
+    ``staff_with_direct_knowledge`` names (with title and contact) every staff member believed
+    to have direct knowledge of the allegations, as the report must."""
+
+    institution_name: str | None = None
+    name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    staff_with_direct_knowledge: str | None = None
 
 
 class ElderAbuseType(StrEnum):

@@ -59,6 +59,7 @@ IDENTIFYING_KEYS: dict[str, str] = {
 # Whole sections that are about identities, not about the case's facts.
 IDENTIFYING_SECTIONS: dict[str, str] = {
     "reporter": "the reporter's identity",
+    "institution": "the reporter's institution and its staff",
 }
 # Content the practitioner marks private: never in a view or an export.
 PRIVATE_KEYS: dict[str, str] = {

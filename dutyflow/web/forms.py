@@ -269,6 +269,11 @@ PART_LABELS = {
     "long_term_care_facility": "in a long-term care facility?",
     "facility_name": "the facility's name",
     "facility_address": "the facility's address",
+    "institution_name": "the institution, school, facility or agency",
+    "title": "title",
+    "staff_with_direct_knowledge": (
+        "every staff member believed to have direct knowledge (name, title, contact)"
+    ),
     "alleged_abuser_has_diagnosed_dementia": (
         "is that resident's dementia diagnosed by a licensed physician?"
     ),
@@ -282,6 +287,7 @@ SECTION_NOUNS = {
     "potential_victims": "Person at risk",
     "support_contacts": "Contact",
     "other_victims": "Another victim",
+    "institution": "Institution",
     "household_members": "Household member",
 }
 

@@ -443,3 +443,35 @@ def test_ny_justice_center_setting_goes_to_the_vulnerable_persons_register_immed
     )
     assert [d.deadline_id for d in found.deadlines] == ["phone-report"]
     assert found.deadlines[0].due_at == FORMED + timedelta(minutes=15)
+
+
+# --- New York: a reporter on an institution's staff tells its person in charge ------------------
+
+
+def test_ny_child_report_from_institution_staff_also_tells_the_person_in_charge() -> None:
+    # SSL 413(1)(b): make the report "and immediately notify the person in charge".
+    institution = {"institution_name": "Alder Clinic", "name": "R. Lead", "phone": "(555) 010-0177"}
+
+    found = find("US-NY", "child-abuse", {**grounds(), "institution": institution})
+
+    [notice] = [o for o in found.obligations if o.recipient_id == "person-in-charge"]
+    assert (notice.obligation, notice.delivery, notice.form_id) == (
+        "required",
+        "contact",
+        "institution-notice",
+    )
+    assert notice.contact is not None and notice.contact["name"] == "R. Lead"
+
+
+def test_ny_child_report_from_a_private_practice_tells_no_person_in_charge() -> None:
+    found = find("US-NY", "child-abuse", grounds())
+
+    assert [o.recipient_id for o in found.obligations] == ["scr", "local-cps"]
+
+
+def test_ny_person_in_charge_may_never_be_asked_to_approve_the_report() -> None:
+    # SSL 413(1)(c): no prior approval or prior notification may be imposed.
+    child = policy("US-NY", "child-abuse")
+
+    assert not child.supervisor_consultation.asked
+    assert "413(1)(c)" in child.supervisor_consultation.citation

@@ -129,7 +129,11 @@ TABLE = [
     Row(
         "US-NY",
         "child-abuse",
-        {"scr": "us-ny-ldss2221a", "local-cps": "us-ny-ldss2221a"},
+        {
+            "scr": "us-ny-ldss2221a",
+            "local-cps": "us-ny-ldss2221a",
+            "person-in-charge": "institution-notice",
+        },
         "required",
         {"phone-report": "immediately PT15M", "written-report": "clock-hours PT48H"},
         "45 CFR 164.512(b)(1)(ii)",
