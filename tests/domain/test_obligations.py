@@ -475,3 +475,67 @@ def test_ny_person_in_charge_may_never_be_asked_to_approve_the_report() -> None:
 
     assert not child.supervisor_consultation.asked
     assert "413(1)(c)" in child.supervisor_consultation.citation
+
+
+# --- California: long-term care since AB 1417; child abuse to any agency of PC 11165.9 -----------
+
+
+def ca_facility(**care_setting: bool) -> dict[str, Any]:
+    return {**grounds(), "care_setting": {"long_term_care_facility": True, **care_setting}}
+
+
+def test_ca_abuse_by_a_resident_with_diagnosed_dementia_goes_to_ombudsman_and_police_in_24h() -> (
+    None
+):
+    # AB 1417: no serious bodily injury, another resident with physician-diagnosed dementia:
+    # a written report within 24 hours to the ombudsman and law enforcement, no 2-hour call.
+    facts = ca_facility(alleged_abuser_is_resident=True, alleged_abuser_has_diagnosed_dementia=True)
+
+    found = find("US-CA", "elder-abuse", facts)
+
+    assert found.route_id == "care-facility-resident-with-dementia"
+    assert sorted(o.recipient_id for o in found.obligations) == ["law-enforcement", "ltc-ombudsman"]
+    assert due(found, "phone-report") == FORMED + timedelta(hours=24)
+    assert due(found, "written-report") == FORMED + timedelta(hours=24)
+
+
+def test_ca_serious_injury_by_a_resident_with_dementia_still_has_the_two_hour_rule() -> None:
+    facts = ca_facility(
+        alleged_abuser_is_resident=True,
+        alleged_abuser_has_diagnosed_dementia=True,
+        serious_bodily_injury=True,
+    )
+
+    found = find("US-CA", "elder-abuse", facts)
+
+    assert found.route_id == "care-facility-serious-injury"
+    assert due(found, "phone-report") == FORMED + timedelta(minutes=15)
+    assert due(found, "written-report") == FORMED + timedelta(hours=2)
+
+
+def test_ca_abuse_by_a_resident_without_diagnosed_dementia_is_any_other_facility_abuse() -> None:
+    found = find("US-CA", "elder-abuse", ca_facility(alleged_abuser_is_resident=True))
+
+    assert found.route_id == "care-facility"
+    assert due(found, "phone-report") == FORMED + timedelta(minutes=15)
+
+
+def test_ca_child_abuse_may_go_to_county_probation_only_where_the_county_designated_it() -> None:
+    # PC 11165.9: "the county probation department, if designated by the county".
+    child = policy("US-CA", "child-abuse")
+    probation = child.recipient("county-probation")
+
+    assert child.recipient_selection.mode == "any-one"
+    assert "11165.9" in probation.citation
+    assert "designated" in probation.description
+    assert child.recipient_selection.default == "county-child-welfare"
+
+
+def test_ca_child_abuse_report_is_delegable_only_within_a_reporting_team() -> None:
+    delegation = policy("US-CA", "child-abuse").delegation
+
+    assert delegation is not None and delegation.allowed
+    assert "11166(h)" in delegation.citation
+    assert "jointly" in delegation.description and "selected member did not report" in (
+        " ".join(delegation.description.split())
+    )

@@ -48,7 +48,11 @@ TABLE = [
     Row(
         "US-CA",
         "child-abuse",
-        {"county-child-welfare": "us-ca-ss8572", "law-enforcement": "us-ca-ss8572"},
+        {
+            "county-child-welfare": "us-ca-ss8572",
+            "law-enforcement": "us-ca-ss8572",
+            "county-probation": "us-ca-ss8572",
+        },
         "required",
         {"phone-report": "immediately PT15M", "written-report": "clock-hours PT36H"},
         "45 CFR 164.512(b)(1)(ii)",
