@@ -127,6 +127,10 @@ class Suspect(Person):
     # Whether the suspect is responsible for the victim's care: it can decide the recipient
     # (e.g. Tex. Fam. Code 261.103: such a report must go to DFPS).
     responsible_for_care: bool | None = None
+    # Whether the person works or volunteers with children: in England an allegation against
+    # such a person also goes to the local authority designated officer (LADO, Working Together
+    # to Safeguard Children 2023).
+    works_with_children: bool | None = None
 
 
 class Incident(Model):
@@ -319,6 +323,15 @@ class ElderAbuse(Model):
     timeframe: str | None = None
     others_with_knowledge: str | None = None
     victim_consents_to_disclosure: bool | None = None
+    # England: the criteria of the local authority's safeguarding enquiry (Care Act 2014
+    # s.42(1)): needs for care and support, and because of them unable to protect themselves.
+    care_and_support_needs: bool | None = None
+    unable_to_protect_self: bool | None = None
+    # England: whether the adult has the capacity to decide about the referral (Mental Capacity
+    # Act 2005 ss.1-3, assumed unless established otherwise), and where they lack it, why the
+    # referral is in their best interests (s.4).
+    has_capacity_to_decide: bool | None = None
+    best_interests_reasons: str | None = None
 
 
 class CourtOrder(Model):

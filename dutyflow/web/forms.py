@@ -270,6 +270,9 @@ PART_LABELS = {
     "facility_name": "the facility's name",
     "facility_address": "the facility's address",
     "institution_name": "the institution, school, facility or agency",
+    "works_with_children": "do they work or volunteer with children?",
+    "unable_to_protect_self": "because of those needs, unable to protect themselves?",
+    "best_interests_reasons": "if they lack it: why the referral is in their best interests",
     "title": "title",
     "staff_with_direct_knowledge": (
         "every staff member believed to have direct knowledge (name, title, contact)"

@@ -62,6 +62,8 @@ DIRECTORY = directory(
     ("US-TX", agency("alder-crisis", "crisis-medical-team")),
     ("GB-ENG", agency("alder-police", "law-enforcement")),
     ("GB-ENG", agency("alder-adults", "la-adult-social-care")),
+    ("GB-ENG", agency("alder-children", "la-childrens-social-care")),
+    ("GB-ENG", agency("alder-lado", "lado")),
 )
 
 
@@ -539,3 +541,48 @@ def test_ca_child_abuse_report_is_delegable_only_within_a_reporting_team() -> No
     assert "jointly" in delegation.description and "selected member did not report" in (
         " ".join(delegation.description.split())
     )
+
+
+# --- England: allegations against people who work with children; adults at risk ---------------
+
+
+@pytest.mark.parametrize(
+    ("incident", "expected"),
+    [
+        ({}, ["la-childrens-social-care", "lado"]),
+        ({"immediate_danger": True}, ["la-childrens-social-care", "law-enforcement", "lado"]),
+    ],
+)
+def test_england_allegation_against_someone_who_works_with_children_also_goes_to_the_lado(
+    incident: dict[str, Any], expected: list[str]
+) -> None:
+    facts = {**grounds(), "incident": incident, "suspect": {"works_with_children": True}}
+
+    found = find("GB-ENG", "child-abuse", facts)
+
+    assert sorted(o.recipient_id for o in found.obligations) == sorted(expected)
+
+
+def test_england_child_referral_without_a_person_who_works_with_children_has_no_lado() -> None:
+    found = find("GB-ENG", "child-abuse", {**grounds(), "suspect": {"works_with_children": False}})
+
+    assert [o.recipient_id for o in found.obligations] == ["la-childrens-social-care"]
+
+
+def test_england_adult_referral_asks_the_section_42_criteria_and_mental_capacity() -> None:
+    adult = policy("GB-ENG", "elder-abuse")
+    asked = {q.answer: q for q in adult.grounds_questions}
+
+    s42 = asked["elder_abuse.care_and_support_needs"]
+    assert s42.parts == ["unable_to_protect_self"] and "s.42(1)" in s42.citation
+    capacity = asked["elder_abuse.has_capacity_to_decide"]
+    assert capacity.parts == ["best_interests_reasons"]
+    assert "Mental Capacity Act 2005" in capacity.citation
+    assert "Care Act 2014 s.42" in adult.statutory_basis_codes
+
+
+def test_england_adult_best_interests_reasons_stay_with_the_practitioner() -> None:
+    social_care = policy("GB-ENG", "elder-abuse").recipient("la-adult-social-care")
+
+    assert "elder_abuse.unable_to_protect_self" in social_care.allowed_fields
+    assert "elder_abuse.best_interests_reasons" not in social_care.allowed_fields

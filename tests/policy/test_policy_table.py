@@ -294,7 +294,11 @@ TABLE = [
     Row(
         "GB-ENG",
         "child-abuse",
-        {"la-childrens-social-care": "gb-la-referral", "law-enforcement": "gb-la-referral"},
+        {
+            "la-childrens-social-care": "gb-la-referral",
+            "law-enforcement": "gb-la-referral",
+            "lado": "gb-la-referral",
+        },
         "required",
         {"referral": "as-soon-as-possible PT24H"},
         "UK GDPR Art 6(1)(ea); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
