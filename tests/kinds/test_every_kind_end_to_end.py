@@ -188,13 +188,15 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     )
     assert status["stage"] == "awaiting-disclosure-decisions"
     assert status["disclosure_mode"] == "permitted"
-    assert status["awaiting_decisions"] == ["law-enforcement", "support-contact-1"]
+    # The crisis team is offered as well (45 CFR 164.512(j)(1)(i)(A)): the clinician chooses.
+    assert status["awaiting_decisions"] == ["law-enforcement", "crisis-team", "support-contact-1"]
     without_reasons = bodies.decision("law-enforcement", True, reasons=" ")
     assert (
         await api.post(f"/reports/{case_id}/disclosure-decisions", json=without_reasons)
     ).status_code == 422
 
     await step(api, case_id, "disclosure-decisions", bodies.decision("law-enforcement", True))
+    await step(api, case_id, "disclosure-decisions", bodies.decision("crisis-team", False))
     await step(api, case_id, "disclosure-decisions", bodies.decision("support-contact-1", False))
     status = await wait_for_stage(api, case_id, "awaiting-confirmation")
     assert [d["recipient_id"] for d in status["documents"]] == ["law-enforcement"]
@@ -209,6 +211,7 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
 
     assert [(d["subject"], d["decision"]) for d in status["decisions"]] == [
         ("law-enforcement", "disclose"),
+        ("crisis-team", "decline"),
         ("support-contact-1", "decline"),
     ]
     assert status["deliveries"] == []  # a telephone-only recipient gets no written delivery
