@@ -189,7 +189,7 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     assert status["stage"] == "awaiting-disclosure-decisions"
     assert status["disclosure_mode"] == "permitted"
     # The crisis team is offered as well (45 CFR 164.512(j)(1)(i)(A)): the clinician chooses.
-    assert status["awaiting_decisions"] == ["law-enforcement", "crisis-team", "support-contact-1"]
+    assert status["awaiting_decisions"] == ["crisis-team", "law-enforcement", "support-contact-1"]
     without_reasons = bodies.decision("law-enforcement", True, reasons=" ")
     assert (
         await api.post(f"/reports/{case_id}/disclosure-decisions", json=without_reasons)
