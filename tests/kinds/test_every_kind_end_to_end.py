@@ -399,3 +399,30 @@ async def test_new_york_child_abuse_calls_the_central_register_and_writes_to_loc
     [delivery] = status["deliveries"]
     assert delivery["recipient_id"] == "local-cps"
     assert sorted(d["how"] for d in status["outcome"]["deliveries"]) == ["intake", "phone-report"]
+
+
+async def test_new_york_nursing_home_resident_is_reported_to_the_department_of_health(
+    api: httpx.AsyncClient, stack
+) -> None:
+    # PHL 2803-d(3): by telephone immediately, in writing within 48 hours; a duty, so no
+    # practitioner's decision is awaited as it is for adult abuse elsewhere in New York.
+    case_id = await open_report(api, jurisdiction="US-NY", kind="elder-abuse")
+    body = bodies.elder_abuse("PHL 2803-d")
+    body["care_setting"] = {"residential_health_care_facility": True}
+    status = await document_grounds(api, case_id, body)
+    assert status["stage"] == "awaiting-phone-report"
+    assert [(o["recipient_id"], o["obligation"]) for o in status["obligations"]] == [
+        ("ny-doh", "required")
+    ]
+    assert status["phone_task"]["recipient_id"] == "ny-doh"
+
+    await record_phone_report(api, case_id)
+    await confirm(api, case_id)
+    await wait_for_stage(api, case_id, "awaiting-inform-client-decision")
+    await step(api, case_id, "inform-client", bodies.inform_client(False, "risk-of-serious-harm"))
+    status = await wait_for_stage(api, case_id, "closed")
+
+    [delivery] = status["deliveries"]
+    [received] = await received_by(stack, status, delivery["agency_id"])
+    assert delivery["agency_id"] == "demo-ny-doh"
+    assert received["form"] == "adult-protective-referral"
