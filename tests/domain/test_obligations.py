@@ -50,6 +50,7 @@ DIRECTORY = directory(
     ("US-CA", agency("alder-sheriff", "law-enforcement")),
     ("US-CA", agency("alder-aps", "county-aps")),
     ("US-CA", agency("alder-ombudsman", "ltc-ombudsman")),
+    ("US-CA", agency("alder-licensing", "ca-ltc-licensing")),
     ("US-NY", agency("ny-register", "ny-scr", county="*")),
     ("US-NY", agency("alder-cps", "local-cps")),
     ("US-NY", agency("alder-dcs", "county-dcs")),

@@ -100,7 +100,8 @@ async def test_california_elder_abuse_in_care_with_serious_injury_goes_to_police
     case_id = await open_report(api, kind="elder-abuse")
     status = await document_grounds(api, case_id, bodies.elder_abuse(facility=True, injury=True))
 
-    assert sorted(recipients(status)) == ["law-enforcement", "ltc-ombudsman"]
+    # All three, the licensing agency too (WIC 15630(b)(1)(A) as amended by AB 1417).
+    assert sorted(recipients(status)) == ["law-enforcement", "ltc-licensing", "ltc-ombudsman"]
     assert all(o["delivery"] == "intake" for o in status["obligations"])
     # WIC 15630(b)(1)(A)(i): a written report within two hours, not two working days.
     written = next(d for d in status["deadlines"] if d["deadline_id"] == "written-report")

@@ -64,6 +64,7 @@ TABLE = [
         {
             "county-aps": "us-ca-soc341",
             "ltc-ombudsman": "us-ca-soc341",
+            "ltc-licensing": "us-ca-soc341",
             "law-enforcement": "us-ca-soc341",
         },
         "required",
@@ -105,7 +106,11 @@ TABLE = [
     Row(
         "US-CA",
         "danger-to-self",
-        {"law-enforcement": "law-enforcement-notification", "support-contact": "safety-notice"},
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
+            "support-contact": "safety-notice",
+        },
         "permitted",
         {"notification": "immediately PT1H"},
         "45 CFR 164.512(j)(1)(i)",
@@ -194,6 +199,7 @@ TABLE = [
         {
             "county-dcs": "us-ny-mhl946-report",
             "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
             "support-contact": "safety-notice",
         },
         "required",
@@ -334,7 +340,11 @@ TABLE = [
     Row(
         "GB-ENG",
         "danger-to-self",
-        {"law-enforcement": "law-enforcement-notification", "support-contact": "safety-notice"},
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
+            "support-contact": "safety-notice",
+        },
         "permitted",
         {"notification": "immediately PT1H"},
         "UK GDPR Art 6(1)(d); Art 9(2)(c)",
