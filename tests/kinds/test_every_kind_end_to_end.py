@@ -218,7 +218,7 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     assert status["deliveries"] == []  # a telephone-only recipient gets no written delivery
     [told] = status["outcome"]["deliveries"]
     assert (told["recipient_id"], told["how"]) == ("law-enforcement", "contact:phone")
-    assert steps_of(stack, case_id).count("disclosure-decided") == 2
+    assert steps_of(stack, case_id).count("disclosure-decided") == 3
 
 
 async def test_california_court_order_discloses_only_what_the_order_authorises(
@@ -409,7 +409,11 @@ async def test_new_york_nursing_home_resident_is_reported_to_the_department_of_h
     # practitioner's decision is awaited as it is for adult abuse elsewhere in New York.
     case_id = await open_report(api, jurisdiction="US-NY", kind="elder-abuse")
     body = bodies.elder_abuse("PHL 2803-d")
-    body["care_setting"] = {"residential_health_care_facility": True}
+    body["care_setting"] = {
+        "long_term_care_facility": True,
+        "residential_health_care_facility": True,
+    }
+    body["client_informed"] = {"reasons": "The resident agrees to the report."}
     status = await document_grounds(api, case_id, body)
     assert status["stage"] == "awaiting-phone-report"
     assert [(o["recipient_id"], o["obligation"]) for o in status["obligations"]] == [
