@@ -421,6 +421,7 @@ def test_ny_nursing_home_resident_goes_to_health_by_phone_now_then_in_writing_in
     )
     assert doh.phone_report_due_at == FORMED + timedelta(minutes=15)
     assert doh.written_report_due_at == FORMED + timedelta(hours=48)
+    assert doh.legal_basis == "45 CFR 164.512(c)(1)(i)"  # required by law, not by agreement
 
 
 def test_ny_nursing_home_harm_by_another_resident_is_outside_2803d_duty_and_runs_no_clock() -> None:
