@@ -127,6 +127,10 @@ class Suspect(Person):
     # Whether the suspect is responsible for the victim's care: it can decide the recipient
     # (e.g. Tex. Fam. Code 261.103: such a report must go to DFPS).
     responsible_for_care: bool | None = None
+    # Whether the person works or volunteers with children: in England an allegation against
+    # such a person also goes to the local authority designated officer (LADO, Working Together
+    # to Safeguard Children 2023).
+    works_with_children: bool | None = None
 
 
 class Incident(Model):
@@ -195,6 +199,9 @@ class GroundsSubmission(Model):
     support_contacts: list[SupportContact] = Field(default_factory=list)
     care_setting: CareSetting | None = None
     elder_abuse: ElderAbuse | None = None
+    # Where the reporter reports as a member of an institution's staff (N.Y. Soc. Serv. Law
+    # 413(1)(b)): its person in charge is told, and the report names the staff who know.
+    institution: Institution | None = None
     court_order: CourtOrder | None = None
     subpoena: Subpoena | None = None
     client_informed: ClientInformed | None = None
@@ -267,6 +274,32 @@ class CareSetting(Model):
     facility_name: str | None = None
     facility_address: str | None = None
     serious_bodily_injury: bool | None = None
+    # New York: a residential health care facility (a nursing home, N.Y. Pub. Health Law 2801(3))
+    # brings the Department of Health's report of PHL 2803-d; a facility or provider agency under
+    # the Justice Center (OMH, OPWDD, OCFS and the other state oversight agencies, N.Y. Soc. Serv.
+    # Law 488(4)) brings the Vulnerable Persons' Central Register's (SSL 491, 492). Absent in cases
+    # opened before they were asked.
+    residential_health_care_facility: bool | None = None
+    justice_center_setting: bool | None = None
+    # Who is alleged to have caused the harm, where it decides the route: another resident of the
+    # facility (PHL 2803-d covers abuse "by other than a person receiving care"), and one with a
+    # dementia diagnosed by a licensed physician (Cal. WIC 15630(b)(1)(A) since AB 1417).
+    alleged_abuser_is_resident: bool | None = None
+    alleged_abuser_has_diagnosed_dementia: bool | None = None
+
+
+class Institution(Model):
+    """The medical or other institution, school, facility or agency on whose staff the reporter
+    reports (N.Y. Soc. Serv. Law 413(1)(b)): ``name`` is its person in charge or their
+    designated agent, who is told of the report immediately and never asked to approve it;
+    ``staff_with_direct_knowledge`` names (with title and contact) every staff member believed
+    to have direct knowledge of the allegations, as the report must."""
+
+    institution_name: str | None = None
+    name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    staff_with_direct_knowledge: str | None = None
 
 
 class ElderAbuseType(StrEnum):
@@ -290,6 +323,15 @@ class ElderAbuse(Model):
     timeframe: str | None = None
     others_with_knowledge: str | None = None
     victim_consents_to_disclosure: bool | None = None
+    # England: the criteria of the local authority's safeguarding enquiry (Care Act 2014
+    # s.42(1)): needs for care and support, and because of them unable to protect themselves.
+    care_and_support_needs: bool | None = None
+    unable_to_protect_self: bool | None = None
+    # England: whether the adult has the capacity to decide about the referral (Mental Capacity
+    # Act 2005 ss.1-3, assumed unless established otherwise), and where they lack it, why the
+    # referral is in their best interests (s.4).
+    has_capacity_to_decide: bool | None = None
+    best_interests_reasons: str | None = None
 
 
 class CourtOrder(Model):

@@ -59,6 +59,7 @@ IDENTIFYING_KEYS: dict[str, str] = {
 # Whole sections that are about identities, not about the case's facts.
 IDENTIFYING_SECTIONS: dict[str, str] = {
     "reporter": "the reporter's identity",
+    "institution": "the reporter's institution and its staff",
 }
 # Content the practitioner marks private: never in a view or an export.
 PRIVATE_KEYS: dict[str, str] = {
@@ -325,6 +326,8 @@ _RARE_FACTS = {
     "in_foster_care": "foster care is mentioned",
     "primary_language": "the primary language is given",
     "long_term_care_facility": "a care setting is named",
+    "residential_health_care_facility": "a care setting is named",
+    "justice_center_setting": "a care setting is named",
     "county": "the county is given",
     "jurisdiction": "the jurisdiction is given",
 }

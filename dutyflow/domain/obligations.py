@@ -135,7 +135,7 @@ def find_obligations(
     phone_task_rule = _phone_task_rule(policy, facts)
     obligations: list[ObligationToRecipient] = []
     for rule in policy.recipients_for(facts):
-        terms = _terms(policy, rule, due, phone_task_rule)
+        terms = _terms(policy, rule, due, phone_task_rule, facts)
         if rule.recipient_type == "agency":
             obligations.append(_to_agency(rule, terms, policy.jurisdiction, county, directory))
         else:
@@ -263,7 +263,13 @@ class _Terms:
     deadline_ids: list[str]
 
 
-def _terms(policy: Policy, rule: RecipientRule, due: Due, phone_task_rule: str | None) -> _Terms:
+def _terms(
+    policy: Policy,
+    rule: RecipientRule,
+    due: Due,
+    phone_task_rule: str | None,
+    facts: Mapping[str, Any],
+) -> _Terms:
     delivery = delivery_of(rule, phone_task_rule)
     channel_deadlines = _channel_deadlines(rule, delivery)
     running = [d for d in channel_deadlines if d in due]
@@ -274,7 +280,7 @@ def _terms(policy: Policy, rule: RecipientRule, due: Due, phone_task_rule: str |
     cited = [rule.citation, rule.allowed_fields_citation, *(due[d][0].citation for d in running)]
     return _Terms(
         delivery=delivery,
-        obligation=policy.obligation_of(rule.id),
+        obligation=policy.obligation_of(rule.id, facts),
         form_id=rule.form,
         legal_basis=policy.legal_basis_for(rule.id).summary,
         purpose=" ".join(rule.purpose.split()),

@@ -269,6 +269,17 @@ PART_LABELS = {
     "long_term_care_facility": "in a long-term care facility?",
     "facility_name": "the facility's name",
     "facility_address": "the facility's address",
+    "institution_name": "the institution, school, facility or agency",
+    "works_with_children": "do they work or volunteer with children?",
+    "unable_to_protect_self": "because of those needs, unable to protect themselves?",
+    "best_interests_reasons": "if they lack it: why the referral is in their best interests",
+    "title": "title",
+    "staff_with_direct_knowledge": (
+        "every staff member believed to have direct knowledge (name, title, contact)"
+    ),
+    "alleged_abuser_has_diagnosed_dementia": (
+        "is that resident's dementia diagnosed by a licensed physician?"
+    ),
 }
 # What the person a section holds is called, where the policy does not say (``each``).
 SECTION_NOUNS = {
@@ -279,6 +290,7 @@ SECTION_NOUNS = {
     "potential_victims": "Person at risk",
     "support_contacts": "Contact",
     "other_victims": "Another victim",
+    "institution": "Institution",
     "household_members": "Household member",
 }
 

@@ -50,15 +50,21 @@ DIRECTORY = directory(
     ("US-CA", agency("alder-sheriff", "law-enforcement")),
     ("US-CA", agency("alder-aps", "county-aps")),
     ("US-CA", agency("alder-ombudsman", "ltc-ombudsman")),
+    ("US-CA", agency("alder-licensing", "ca-ltc-licensing")),
     ("US-NY", agency("ny-register", "ny-scr", county="*")),
     ("US-NY", agency("alder-cps", "local-cps")),
     ("US-NY", agency("alder-dcs", "county-dcs")),
     ("US-NY", agency("alder-police-ny", "law-enforcement")),
+    ("US-NY", agency("alder-aps-ny", "county-aps")),
+    ("US-NY", agency("ny-health", "ny-doh", county="*")),
+    ("US-NY", agency("ny-vulnerable-persons", "ny-vpcr", county="*")),
     ("US-TX", agency("tx-hotline", "dfps", county="*")),
     ("US-TX", agency("alder-sheriff-tx", "law-enforcement")),
     ("US-TX", agency("alder-crisis", "crisis-medical-team")),
     ("GB-ENG", agency("alder-police", "law-enforcement")),
     ("GB-ENG", agency("alder-adults", "la-adult-social-care")),
+    ("GB-ENG", agency("alder-children", "la-childrens-social-care")),
+    ("GB-ENG", agency("alder-lado", "lado")),
 )
 
 
@@ -385,3 +391,200 @@ def test_a_person_is_always_reached_by_contact_whatever_the_channels() -> None:
     warning = policy("US-CA", "danger-to-others").recipient("potential-victim")
 
     assert delivery_of(warning, phone_task_rule="potential-victim") == "contact"
+
+
+# --- New York: care settings make an adult-abuse report a duty ----------------------------------
+
+
+def ny_adult(**care_setting: bool) -> dict[str, Any]:
+    return {**grounds(), "care_setting": care_setting}
+
+
+def test_ny_adult_abuse_outside_care_settings_stays_a_permitted_report_to_aps() -> None:
+    found = find("US-NY", "elder-abuse", ny_adult())
+
+    assert [(o.recipient_id, o.obligation) for o in found.obligations] == [
+        ("county-aps", "permitted")
+    ]
+    assert found.deadlines == []
+
+
+def test_ny_nursing_home_resident_goes_to_health_by_phone_now_then_in_writing_in_48h() -> None:
+    # PHL 2803-d(3): "immediately by telephone and in writing within forty-eight hours".
+    found = find("US-NY", "elder-abuse", ny_adult(residential_health_care_facility=True))
+
+    [doh] = found.obligations
+    assert (doh.recipient_id, doh.obligation, found.route_id) == (
+        "ny-doh",
+        "required",
+        "nursing-home",
+    )
+    assert doh.phone_report_due_at == FORMED + timedelta(minutes=15)
+    assert doh.written_report_due_at == FORMED + timedelta(hours=48)
+    assert doh.legal_basis == "45 CFR 164.512(c)(1)(i)"  # required by law, not by agreement
+
+
+def test_ny_nursing_home_harm_by_another_resident_is_outside_2803d_duty_and_runs_no_clock() -> None:
+    facts = ny_adult(residential_health_care_facility=True, alleged_abuser_is_resident=True)
+
+    found = find("US-NY", "elder-abuse", facts)
+
+    assert [(o.recipient_id, o.obligation) for o in found.obligations] == [("ny-doh", "permitted")]
+    assert found.deadlines == []
+
+
+def test_ny_justice_center_setting_goes_to_the_vulnerable_persons_register_immediately() -> None:
+    # SSL 491(1)(b): immediately on discovery, to the register (a telephone report here).
+    facts = ny_adult(justice_center_setting=True, residential_health_care_facility=True)
+
+    found = find("US-NY", "elder-abuse", facts)
+
+    [vpcr] = found.obligations
+    assert (vpcr.recipient_id, vpcr.obligation, vpcr.delivery) == (
+        "ny-vpcr",
+        "required",
+        "phone-report",
+    )
+    assert [d.deadline_id for d in found.deadlines] == ["phone-report"]
+    assert found.deadlines[0].due_at == FORMED + timedelta(minutes=15)
+
+
+# --- New York: a reporter on an institution's staff tells its person in charge ------------------
+
+
+def test_ny_child_report_from_institution_staff_also_tells_the_person_in_charge() -> None:
+    # SSL 413(1)(b): make the report "and immediately notify the person in charge".
+    institution = {"institution_name": "Alder Clinic", "name": "R. Lead", "phone": "(555) 010-0177"}
+
+    found = find("US-NY", "child-abuse", {**grounds(), "institution": institution})
+
+    [notice] = [o for o in found.obligations if o.recipient_id == "person-in-charge"]
+    assert (notice.obligation, notice.delivery, notice.form_id) == (
+        "required",
+        "contact",
+        "institution-notice",
+    )
+    assert notice.contact is not None and notice.contact["name"] == "R. Lead"
+
+
+def test_ny_child_report_from_a_private_practice_tells_no_person_in_charge() -> None:
+    found = find("US-NY", "child-abuse", grounds())
+
+    assert [o.recipient_id for o in found.obligations] == ["scr", "local-cps"]
+
+
+def test_ny_person_in_charge_may_never_be_asked_to_approve_the_report() -> None:
+    # SSL 413(1)(c): no prior approval or prior notification may be imposed.
+    child = policy("US-NY", "child-abuse")
+
+    assert not child.supervisor_consultation.asked
+    assert "413(1)(c)" in child.supervisor_consultation.citation
+
+
+# --- California: long-term care since AB 1417; child abuse to any agency of PC 11165.9 -----------
+
+
+def ca_facility(**care_setting: bool) -> dict[str, Any]:
+    return {**grounds(), "care_setting": {"long_term_care_facility": True, **care_setting}}
+
+
+def test_ca_abuse_by_a_resident_with_diagnosed_dementia_goes_to_ombudsman_and_police_in_24h() -> (
+    None
+):
+    # AB 1417: no serious bodily injury, another resident with physician-diagnosed dementia:
+    # a written report within 24 hours to the ombudsman and law enforcement, no 2-hour call.
+    facts = ca_facility(alleged_abuser_is_resident=True, alleged_abuser_has_diagnosed_dementia=True)
+
+    found = find("US-CA", "elder-abuse", facts)
+
+    assert found.route_id == "care-facility-resident-with-dementia"
+    assert sorted(o.recipient_id for o in found.obligations) == ["law-enforcement", "ltc-ombudsman"]
+    assert due(found, "phone-report") == FORMED + timedelta(hours=24)
+    assert due(found, "written-report") == FORMED + timedelta(hours=24)
+
+
+def test_ca_serious_injury_by_a_resident_with_dementia_still_has_the_two_hour_rule() -> None:
+    facts = ca_facility(
+        alleged_abuser_is_resident=True,
+        alleged_abuser_has_diagnosed_dementia=True,
+        serious_bodily_injury=True,
+    )
+
+    found = find("US-CA", "elder-abuse", facts)
+
+    assert found.route_id == "care-facility-serious-injury"
+    assert due(found, "phone-report") == FORMED + timedelta(minutes=15)
+    assert due(found, "written-report") == FORMED + timedelta(hours=2)
+
+
+def test_ca_abuse_by_a_resident_without_diagnosed_dementia_is_any_other_facility_abuse() -> None:
+    found = find("US-CA", "elder-abuse", ca_facility(alleged_abuser_is_resident=True))
+
+    assert found.route_id == "care-facility"
+    assert due(found, "phone-report") == FORMED + timedelta(minutes=15)
+
+
+def test_ca_child_abuse_may_go_to_county_probation_only_where_the_county_designated_it() -> None:
+    # PC 11165.9: "the county probation department, if designated by the county".
+    child = policy("US-CA", "child-abuse")
+    probation = child.recipient("county-probation")
+
+    assert child.recipient_selection.mode == "any-one"
+    assert "11165.9" in probation.citation
+    assert "designated" in probation.description
+    assert child.recipient_selection.default == "county-child-welfare"
+
+
+def test_ca_child_abuse_report_is_delegable_only_within_a_reporting_team() -> None:
+    delegation = policy("US-CA", "child-abuse").delegation
+
+    assert delegation is not None and delegation.allowed
+    assert "11166(h)" in delegation.citation
+    assert "jointly" in delegation.description and "selected member did not report" in (
+        " ".join(delegation.description.split())
+    )
+
+
+# --- England: allegations against people who work with children; adults at risk ---------------
+
+
+@pytest.mark.parametrize(
+    ("incident", "expected"),
+    [
+        ({}, ["la-childrens-social-care", "lado"]),
+        ({"immediate_danger": True}, ["la-childrens-social-care", "law-enforcement", "lado"]),
+    ],
+)
+def test_england_allegation_against_someone_who_works_with_children_also_goes_to_the_lado(
+    incident: dict[str, Any], expected: list[str]
+) -> None:
+    facts = {**grounds(), "incident": incident, "suspect": {"works_with_children": True}}
+
+    found = find("GB-ENG", "child-abuse", facts)
+
+    assert sorted(o.recipient_id for o in found.obligations) == sorted(expected)
+
+
+def test_england_child_referral_without_a_person_who_works_with_children_has_no_lado() -> None:
+    found = find("GB-ENG", "child-abuse", {**grounds(), "suspect": {"works_with_children": False}})
+
+    assert [o.recipient_id for o in found.obligations] == ["la-childrens-social-care"]
+
+
+def test_england_adult_referral_asks_the_section_42_criteria_and_mental_capacity() -> None:
+    adult = policy("GB-ENG", "elder-abuse")
+    asked = {q.answer: q for q in adult.grounds_questions}
+
+    s42 = asked["elder_abuse.care_and_support_needs"]
+    assert s42.parts == ["unable_to_protect_self"] and "s.42(1)" in s42.citation
+    capacity = asked["elder_abuse.has_capacity_to_decide"]
+    assert capacity.parts == ["best_interests_reasons"]
+    assert "Mental Capacity Act 2005" in capacity.citation
+    assert "Care Act 2014 s.42" in adult.statutory_basis_codes
+
+
+def test_england_adult_best_interests_reasons_stay_with_the_practitioner() -> None:
+    social_care = policy("GB-ENG", "elder-abuse").recipient("la-adult-social-care")
+
+    assert "elder_abuse.unable_to_protect_self" in social_care.allowed_fields
+    assert "elder_abuse.best_interests_reasons" not in social_care.allowed_fields

@@ -50,7 +50,11 @@ def test_every_rule_is_cited_and_dated() -> None:
 def test_recipients_are_those_of_penal_code_11165_9() -> None:
     policy = ca_child()
 
-    assert {r.id for r in policy.recipients} == {"county-child-welfare", "law-enforcement"}
+    assert {r.id for r in policy.recipients} == {
+        "county-child-welfare",
+        "law-enforcement",
+        "county-probation",
+    }
     assert all(r.citation == "Cal. Penal Code 11165.9" for r in policy.recipients)
 
 

@@ -104,7 +104,8 @@ async def test_california_elder_abuse_in_care_with_serious_injury_goes_to_police
     case_id = await open_report(api, kind="elder-abuse")
     status = await document_grounds(api, case_id, bodies.elder_abuse(facility=True, injury=True))
 
-    assert sorted(recipients(status)) == ["law-enforcement", "ltc-ombudsman"]
+    # All three, the licensing agency too (WIC 15630(b)(1)(A) as amended by AB 1417).
+    assert sorted(recipients(status)) == ["law-enforcement", "ltc-licensing", "ltc-ombudsman"]
     assert all(o["delivery"] == "intake" for o in status["obligations"])
     # WIC 15630(b)(1)(A)(i): a written report within two hours, not two working days.
     written = next(d for d in status["deadlines"] if d["deadline_id"] == "written-report")
@@ -192,13 +193,15 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
     )
     assert status["stage"] == "awaiting-disclosure-decisions"
     assert status["disclosure_mode"] == "permitted"
-    assert status["awaiting_decisions"] == ["law-enforcement", "support-contact-1"]
+    # The crisis team is offered as well (45 CFR 164.512(j)(1)(i)(A)): the clinician chooses.
+    assert status["awaiting_decisions"] == ["crisis-team", "law-enforcement", "support-contact-1"]
     without_reasons = bodies.decision("law-enforcement", True, reasons=" ")
     assert (
         await api.post(f"/reports/{case_id}/disclosure-decisions", json=without_reasons)
     ).status_code == 422
 
     await step(api, case_id, "disclosure-decisions", bodies.decision("law-enforcement", True))
+    await step(api, case_id, "disclosure-decisions", bodies.decision("crisis-team", False))
     await step(api, case_id, "disclosure-decisions", bodies.decision("support-contact-1", False))
     status = await wait_for_stage(api, case_id, "awaiting-confirmation")
     assert [d["recipient_id"] for d in status["documents"]] == ["law-enforcement"]
@@ -213,12 +216,13 @@ async def test_california_danger_to_self_is_permitted_and_the_practitioners_deci
 
     assert [(d["subject"], d["decision"]) for d in status["decisions"]] == [
         ("law-enforcement", "disclose"),
+        ("crisis-team", "decline"),
         ("support-contact-1", "decline"),
     ]
     assert status["deliveries"] == []  # a telephone-only recipient gets no written delivery
     [told] = status["outcome"]["deliveries"]
     assert (told["recipient_id"], told["how"]) == ("law-enforcement", "contact:phone")
-    assert steps_of(stack, case_id).count("disclosure-decided") == 2
+    assert steps_of(stack, case_id).count("disclosure-decided") == 3
 
 
 async def test_california_court_order_discloses_only_what_the_order_authorises(
@@ -400,3 +404,34 @@ async def test_new_york_child_abuse_calls_the_central_register_and_writes_to_loc
     [delivery] = status["deliveries"]
     assert delivery["recipient_id"] == "local-cps"
     assert sorted(d["how"] for d in status["outcome"]["deliveries"]) == ["intake", "phone-report"]
+
+
+async def test_new_york_nursing_home_resident_is_reported_to_the_department_of_health(
+    api: httpx.AsyncClient, stack
+) -> None:
+    # PHL 2803-d(3): by telephone immediately, in writing within 48 hours; a duty, so no
+    # practitioner's decision is awaited as it is for adult abuse elsewhere in New York.
+    case_id = await open_report(api, jurisdiction="US-NY", kind="elder-abuse")
+    body = bodies.elder_abuse("PHL 2803-d")
+    body["care_setting"] = {
+        "long_term_care_facility": True,
+        "residential_health_care_facility": True,
+    }
+    body["client_informed"] = {"reasons": "The resident agrees to the report."}
+    status = await document_grounds(api, case_id, body)
+    assert status["stage"] == "awaiting-phone-report"
+    assert [(o["recipient_id"], o["obligation"]) for o in status["obligations"]] == [
+        ("ny-doh", "required")
+    ]
+    assert status["phone_task"]["recipient_id"] == "ny-doh"
+
+    await record_phone_report(api, case_id)
+    await confirm(api, case_id)
+    await wait_for_stage(api, case_id, "awaiting-inform-client-decision")
+    await step(api, case_id, "inform-client", bodies.inform_client(False, "risk-of-serious-harm"))
+    status = await wait_for_stage(api, case_id, "closed")
+
+    [delivery] = status["deliveries"]
+    [received] = await received_by(stack, status, delivery["agency_id"])
+    assert delivery["agency_id"] == "demo-ny-doh"
+    assert received["form"] == "adult-protective-referral"

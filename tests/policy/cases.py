@@ -27,6 +27,7 @@ from dutyflow.domain.case import (
     HouseholdMember,
     HouseholdRole,
     Incident,
+    Institution,
     PhoneReport,
     PotentialVictim,
     Reporter,
@@ -162,6 +163,13 @@ def sample_case() -> CaseFile:
         ],
         care_setting=CareSetting(
             long_term_care_facility=False, facility_name=None, serious_bodily_injury=False
+        ),
+        institution=Institution(
+            institution_name="Riverside Family Clinic",
+            name="Dr Robin Lead",
+            title="Clinical Director",
+            phone="(916) 555-0177",
+            staff_with_direct_knowledge="Sam Nurse, RN, (916) 555-0178",
         ),
         elder_abuse=ElderAbuse(
             abuse_types=[ElderAbuseType.PHYSICAL, ElderAbuseType.FINANCIAL],

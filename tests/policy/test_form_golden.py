@@ -100,6 +100,13 @@ SAMPLES = [
         "Demo Borough Council Children's Social Care",
     ),
     Sample(
+        "institution-notice",
+        "US-NY",
+        "child-abuse",
+        "person-in-charge",
+        "Dr Robin Lead, Clinical Director",
+    ),
+    Sample(
         "adult-protective-referral",
         "US-NY",
         "elder-abuse",

@@ -41,11 +41,11 @@ def facts(**sections: dict) -> dict:
     [
         (
             {"long_term_care_facility": True, "serious_bodily_injury": True},
-            ["law-enforcement", "ltc-ombudsman"],
+            ["law-enforcement", "ltc-ombudsman", "ltc-licensing"],
         ),
         (
             {"long_term_care_facility": True, "serious_bodily_injury": False},
-            ["law-enforcement", "ltc-ombudsman"],
+            ["law-enforcement", "ltc-ombudsman", "ltc-licensing"],
         ),
         ({"long_term_care_facility": False}, ["county-aps"]),
         ({}, ["county-aps"]),

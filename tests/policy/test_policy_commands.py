@@ -124,8 +124,8 @@ def test_the_shipped_policies_pass(run: Run) -> None:
         ),
         pytest.param(
             replace(
-                "  visible_to: [county-child-welfare, law-enforcement]",
-                "  visible_to: [county-child-welfare]",
+                "  visible_to: [county-child-welfare, law-enforcement, county-probation]",
+                "  visible_to: [county-child-welfare, county-probation]",
             ),
             "recipients[law-enforcement].allowed_fields",
             "names the reporter (reporter.name",
@@ -307,7 +307,7 @@ def test_explain_shows_routes_and_working_days(run: Run) -> None:
     assert status == 0
     assert (
         "If care_setting.long_term_care_facility is yes and care_setting.serious_bodily_injury "
-        "is yes: all of law-enforcement, ltc-ombudsman." in flat
+        "is yes: all of law-enforcement, ltc-ombudsman, ltc-licensing." in flat
     )
     assert (
         "within 2 working days of the moment the suspicion was formed, to the end of the last day, "

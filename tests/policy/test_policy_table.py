@@ -48,7 +48,11 @@ TABLE = [
     Row(
         "US-CA",
         "child-abuse",
-        {"county-child-welfare": "us-ca-ss8572", "law-enforcement": "us-ca-ss8572"},
+        {
+            "county-child-welfare": "us-ca-ss8572",
+            "law-enforcement": "us-ca-ss8572",
+            "county-probation": "us-ca-ss8572",
+        },
         "required",
         {"phone-report": "immediately PT15M", "written-report": "clock-hours PT36H"},
         "45 CFR 164.512(b)(1)(ii)",
@@ -60,6 +64,7 @@ TABLE = [
         {
             "county-aps": "us-ca-soc341",
             "ltc-ombudsman": "us-ca-soc341",
+            "ltc-licensing": "us-ca-soc341",
             "law-enforcement": "us-ca-soc341",
         },
         "required",
@@ -101,7 +106,11 @@ TABLE = [
     Row(
         "US-CA",
         "danger-to-self",
-        {"law-enforcement": "law-enforcement-notification", "support-contact": "safety-notice"},
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
+            "support-contact": "safety-notice",
+        },
         "permitted",
         {"notification": "immediately PT1H"},
         "45 CFR 164.512(j)(1)(i)",
@@ -129,7 +138,11 @@ TABLE = [
     Row(
         "US-NY",
         "child-abuse",
-        {"scr": "us-ny-ldss2221a", "local-cps": "us-ny-ldss2221a"},
+        {
+            "scr": "us-ny-ldss2221a",
+            "local-cps": "us-ny-ldss2221a",
+            "person-in-charge": "institution-notice",
+        },
         "required",
         {"phone-report": "immediately PT15M", "written-report": "clock-hours PT48H"},
         "45 CFR 164.512(b)(1)(ii)",
@@ -147,10 +160,18 @@ TABLE = [
     Row(
         "US-NY",
         "elder-abuse",
-        {"county-aps": "adult-protective-referral", "law-enforcement": "adult-protective-referral"},
+        {
+            "county-aps": "adult-protective-referral",
+            "law-enforcement": "adult-protective-referral",
+            "ny-doh": "adult-protective-referral",
+            "ny-vpcr": "adult-protective-referral",
+        },
         "permitted",
+        # Permitted outside care settings: no clock runs there. The nursing-home and Justice
+        # Center routes have theirs (tests/domain/test_obligations.py).
         {},
         "45 CFR 164.512(c)",
+        must_see={"ny-vpcr": ("elder_abuse.others_with_knowledge",)},
     ),
     Row(
         "US-NY",
@@ -178,6 +199,7 @@ TABLE = [
         {
             "county-dcs": "us-ny-mhl946-report",
             "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
             "support-contact": "safety-notice",
         },
         "required",
@@ -438,7 +460,11 @@ TABLE = [
     Row(
         "GB-ENG",
         "child-abuse",
-        {"la-childrens-social-care": "gb-la-referral", "law-enforcement": "gb-la-referral"},
+        {
+            "la-childrens-social-care": "gb-la-referral",
+            "law-enforcement": "gb-la-referral",
+            "lado": "gb-la-referral",
+        },
         "required",
         {"referral": "as-soon-as-possible PT24H"},
         "UK GDPR Art 6(1)(ea); Art 9(2)(g); DPA 2018 Sch 1 Part 2 para 18",
@@ -474,7 +500,11 @@ TABLE = [
     Row(
         "GB-ENG",
         "danger-to-self",
-        {"law-enforcement": "law-enforcement-notification", "support-contact": "safety-notice"},
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "crisis-team": "law-enforcement-notification",
+            "support-contact": "safety-notice",
+        },
         "permitted",
         {"notification": "immediately PT1H"},
         "UK GDPR Art 6(1)(d); Art 9(2)(c)",

@@ -191,7 +191,11 @@ def _deadline_problems(policy: Policy, known: set[str]) -> list[Problem]:
                 problems.append((f"{where}.applies_when", problem))
         if (problem := _path_problem(deadline.start_path, known)) is not None:
             problems.append((f"{where}.counted_from", problem))
-    for deadline_id in deadline_ids - seen_fallback:
+    # A permitted disclosure runs no clock of its own: a deadline there may apply only where the
+    # case's facts make a recipient's report a duty (New York's nursing-home route), so it needs
+    # no fallback. A required disclosure always has one.
+    without_fallback = deadline_ids - seen_fallback if policy.disclosure_required else set()
+    for deadline_id in sorted(without_fallback):
         problems.append(
             (
                 f"deadlines[{deadline_id}]",

@@ -141,6 +141,16 @@ def _recipient(
             else may
         )
     elif mode == "routed":
+        duty_on = [
+            r.id
+            for r in policy.recipient_selection.routes
+            if r.obligation == "required" and recipient.id in r.recipients
+        ]
+        if duty_on and not must:
+            may = f"It must be told on the route{'s' * (len(duty_on) > 1)} " + (
+                f"{', '.join(duty_on)}; elsewhere the practitioner decides, and the decision "
+                "is recorded."
+            )
         role = "Receives the report when the case's facts lead to it (see above)." + (
             "" if must else " " + may
         )
@@ -239,7 +249,13 @@ def explain_policy(
 
 def _required_or_permitted(policy: Policy) -> list[str]:
     duty = policy.disclosure
-    if duty.mode == "permitted":
+    duty_routes = [r.id for r in policy.recipient_selection.routes if r.obligation == "required"]
+    if duty.mode == "permitted" and duty_routes:
+        verdict = (
+            "Verdict: PERMITTED, NOT REQUIRED, except where the case's facts lead to a route the "
+            f"law makes a duty ({', '.join(duty_routes)}: see who receives what)."
+        )
+    elif duty.mode == "permitted":
         verdict = (
             "Verdict: PERMITTED, NOT REQUIRED. The practitioner decides, and Dutyflow "
             "records the decision and the reasons either way."
@@ -282,7 +298,11 @@ def _who_receives_what(policy: Policy, templates_dir: Path) -> list[str]:
                 else f"any one of {', '.join(route.recipients)} "
                 f"(Dutyflow proposes '{route.default}')"
             )
-            out += _para(f"- {when}: {who}. {route.description}", "    ")
+            duty = {
+                "required": " A duty on this route.",
+                "permitted": " Permitted only on this route: the practitioner decides.",
+            }.get(route.obligation or "", "")
+            out += _para(f"- {when}: {who}.{duty} {route.description}", "    ")
             out += _para(_why(route), "      ")
     out += _para(_why(selection))
     if policy.phone_report_first.required:

@@ -30,33 +30,47 @@ def is_recorded(value: Any) -> bool:
 
 class Condition(BaseModel):
     """A fact of the case a rule depends on: a case-file path and the value it must have
-    (``equals``), or whether it must be recorded at all (``present``)."""
+    (``equals``), a value it must not have (``not_equals``: an unanswered fact does not have
+    it), or whether it must be recorded at all (``present``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     fact: str
     equals: bool | str | int | None = None
+    not_equals: bool | str | int | None = None
     present: bool | None = None
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
-        if (self.equals is None) == (self.present is None):
-            raise ValueError(f"{self.fact}: give exactly one of 'equals' or 'present'")
+        given = [t for t in (self.equals, self.not_equals, self.present) if t is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"{self.fact}: give exactly one of 'equals', 'not_equals' or 'present'"
+            )
         return self
 
     def holds(self, facts: Mapping[str, Any]) -> bool:
         value = fact_value(facts, self.fact)
         if self.present is not None:
             return is_recorded(value) == self.present
+        if self.not_equals is not None:
+            return value != self.not_equals
         return value == self.equals
 
     def describe(self) -> str:
         if self.present is not None:
             return f"{self.fact} is {'recorded' if self.present else 'not recorded'}"
-        # A yes/no fact reads as yes or no (1 and 0 compare equal to True and False).
-        yes_or_no = self.equals in (True, False)
-        shown = ("yes" if self.equals else "no") if yes_or_no else self.equals
-        return f"{self.fact} is {shown}"
+        if self.not_equals is not None:
+            shown = _shown(self.not_equals)
+            return f"{self.fact} is not {shown}"
+        return f"{self.fact} is {_shown(self.equals)}"
+
+
+def _shown(value: bool | str | int | None) -> str:
+    # A yes/no fact reads as yes or no (1 and 0 compare equal to True and False).
+    if value in (True, False):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def all_hold(conditions: Iterable[Condition], facts: Mapping[str, Any]) -> bool:

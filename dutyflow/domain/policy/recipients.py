@@ -71,6 +71,10 @@ class Route(Rule):
     mode: Literal["any-one", "all"]
     recipients: list[str] = Field(min_length=1)
     default: str | None = None
+    # Whether this route's recipients must be told, or may be, where the facts decide it (New
+    # York: a nursing-home report is a duty under PHL 2803-d unless another resident is the
+    # alleged abuser). Absent: as each recipient's rule, or the policy's ``disclosure``, says.
+    obligation: Literal["required", "permitted"] | None = None
 
 
 class RecipientSelection(Rule):

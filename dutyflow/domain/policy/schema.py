@@ -164,8 +164,14 @@ class Policy(BaseModel):
             return [self.recipient(r) for r in route.recipients]
         return [self.recipient(route.default or route.recipients[0])]
 
-    def obligation_of(self, recipient_id: str) -> Literal["required", "permitted"]:
-        """Whether this recipient must receive the disclosure or only may."""
+    def obligation_of(
+        self, recipient_id: str, facts: Mapping[str, Any] | None = None
+    ) -> Literal["required", "permitted"]:
+        """Whether this recipient must receive the disclosure or only may: as the case's route
+        says where it says so, else as the recipient's rule, else as the policy's disclosure."""
+        route = self.route_for(facts) if facts is not None else None
+        if route is not None and route.obligation and recipient_id in route.recipients:
+            return route.obligation
         return self.recipient(recipient_id).obligation or self.disclosure.mode
 
     def scope_for(self, recipient_id: str, facts: Mapping[str, Any]) -> list[str] | None:
