@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from dutyflow.auth.store import parse_token, revoke_token, sign_in
 from dutyflow.auth.throttle import SignInThrottle
 from dutyflow.contracts import Actor
+from dutyflow.store.db import SessionFactory
 from dutyflow.web import submitted
 from dutyflow.web.config import DatabaseDep, GuardDep, PagesDep
 from dutyflow.web.pages import Pages, redirect
@@ -69,11 +70,12 @@ def sign_in_page(
     return response
 
 
-def sign_in_throttle(request: Request) -> SignInThrottle:
-    """The API process's sign-in throttle (`dutyflow.auth.throttle`), made on first use."""
+def sign_in_throttle(request: Request, database: SessionFactory) -> SignInThrottle:
+    """The sign-in throttle (`dutyflow.auth.throttle`): its counts are in the database, shared
+    by every API process. Made on first use, unless the app was given one."""
     throttle = getattr(request.app.state, "sign_in_throttle", None)
     if throttle is None:
-        throttle = request.app.state.sign_in_throttle = SignInThrottle()
+        throttle = request.app.state.sign_in_throttle = SignInThrottle(database)
     return throttle
 
 
@@ -100,9 +102,9 @@ async def sign_in_submit(
         state.errors["password"] = ["Enter your password."]
     if state.errors:
         return sign_in_page(request, pages, guard, state, 422)
-    throttle = sign_in_throttle(request)
+    throttle = sign_in_throttle(request, database)
     address = request.client.host if request.client else "unknown"
-    wait = throttle.wait_seconds(user_id, address)
+    wait = await run_in_threadpool(throttle.wait_seconds, user_id, address)
     if wait:
         # Refused before any password is checked, whether or not it would have been right.
         state.general.append(
@@ -114,10 +116,10 @@ async def sign_in_submit(
         return locked
     signed = await run_in_threadpool(sign_in, database, user_id, password)
     if signed is None:
-        throttle.failed(user_id, address)
+        await run_in_threadpool(throttle.failed, user_id, address)
         state.general.append(WRONG_CREDENTIALS)
         return sign_in_page(request, pages, guard, state, 401)
-    throttle.succeeded(user_id)
+    await run_in_threadpool(throttle.succeeded, user_id)
     principal, token = signed
     response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
     set_session(response, request, token)
