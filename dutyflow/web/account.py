@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from dutyflow.auth.store import parse_token, revoke_token, sign_in
+from dutyflow.auth.account_setup import redeem_setup_code
+from dutyflow.auth.store import AccountRefused, parse_token, revoke_token, sign_in
 from dutyflow.auth.throttle import SignInThrottle
 from dutyflow.contracts import Actor
 from dutyflow.store.db import SessionFactory
@@ -124,6 +125,61 @@ async def sign_in_submit(
     response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
     set_session(response, request, token)
     return response
+
+
+def set_up_page(
+    request: Request, pages: Pages, guard: CsrfGuard, state: FormState, status_code: int = 200
+) -> HTMLResponse:
+    """The set-up form (`dutyflow.auth.account_setup`), protected like the sign-in form."""
+    value, new = presession(request)
+    response = pages.render(
+        "set_up.html.j2",
+        None,
+        status_code=status_code,
+        title="Set up your account",
+        state=state,
+        signin_csrf=guard.token_for("setup:" + value),
+    )
+    if new:
+        keep_presession(response, request, value)
+    return response
+
+
+@router.get("/set-up")
+async def set_up_form(request: Request, pages: PagesDep, guard: GuardDep) -> Response:
+    return set_up_page(request, pages, guard, FormState())
+
+
+@router.post("/set-up")
+async def set_up_submit(
+    request: Request, pages: PagesDep, guard: GuardDep, database: DatabaseDep
+) -> Response:
+    """Set the password with the one-time code; then the user signs in with it. The code and
+    the password are never shown back."""
+    form = await read_form(request)
+    pre = request.cookies.get(PRESESSION_COOKIE)
+    if not guard.valid("setup:" + pre if pre else None, submitted.first_value(form, CSRF_FIELD)):
+        return pages.refused(None, "This form has expired. Reload the page and try again.", 403)
+    code = submitted.first_value(form, "code")
+    password = (form.get("password") or [""])[0]
+    again = (form.get("password_again") or [""])[0]
+    state = FormState()
+    if not code:
+        state.errors["code"] = ["Enter the set-up code you were given."]
+    if not password:
+        state.errors["password"] = ["Choose a password."]
+    elif again != password:
+        state.errors["password_again"] = ["The two passwords differ: enter the same one twice."]
+    if not state.errors:
+        try:
+            await run_in_threadpool(redeem_setup_code, database, code, password)
+        except AccountRefused as refused:
+            for problem in refused.problems:
+                label = "The set-up code" if problem.field == "code" else "The password"
+                state.errors.setdefault(problem.field, []).append(f"{label}: {problem.problem}.")
+    if state.errors:
+        return set_up_page(request, pages, guard, state, 422)
+    return redirect("/sign-in")
 
 
 @router.post("/sign-out")
