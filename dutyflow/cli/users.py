@@ -6,7 +6,8 @@
     dutyflow users token --id ID          issue another token for an admin or agency account
     dutyflow users revoke --token-id ID   revoke a token for good
     dutyflow users disable --id ID        disable the account (its tokens stop working)
-    dutyflow users password --id ID       set the web app sign-in password (stdin or a prompt)
+    dutyflow users password --id ID       set an admin or agency account's web sign-in password
+                                          (stdin or a prompt)
     dutyflow users list                   the accounts (no tokens, no hashes)
     dutyflow users notify --id ID [--email ADDRESS | --no-email] [--on | --off]
                                           where and whether the user is notified by e-mail
@@ -15,10 +16,10 @@
 Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A new user gets
 a one-time set-up code (`dutyflow.auth.account_setup`), never a token: they set their own
 password with it (``/app/set-up``, or ``POST /account-setup``, which also gives them their own
-first token). The operator never holds a token of a user who reads case content (practitioner,
-supervisor, compliance): ``users token`` refuses those. A code or token is printed once; only
-its hash is stored, so it cannot be shown again. Errors name the
-option and exit 2. Wire in with ``add_users_commands(commands)`` from
+first token). The operator never holds a token or password of a user who reads case content
+(practitioner, supervisor, compliance): ``users token`` and ``users password`` refuse those. A
+code or token is printed once; only its hash is stored, so it cannot be shown again. Errors name
+the option and exit 2. Wire in with ``add_users_commands(commands)`` from
 ``dutyflow.cli.build_parser``.
 """
 
@@ -111,8 +112,10 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
 
     password = users.add_parser(
         "password",
-        help="set a user's password for the web app's sign-in",
-        description="Set (or replace) the password the user signs in to the web app with. The "
+        help="set an admin or agency account's password for the web app's sign-in",
+        description="Set (or replace) the password the user signs in to the web app with; not "
+        "for a practitioner, supervisor or compliance officer, who set their own with a set-up "
+        "code (`users setup-code`). The "
         "password is read from standard input (its first line) or, at a terminal, asked for "
         "twice; never from the command line, where other users and the shell history see it.",
     )
@@ -243,24 +246,33 @@ def cmd_users_setup_code(args: argparse.Namespace) -> None:
     _with_sessions(run)
 
 
-# A token of one of these would read case content in the user's name: theirs alone to hold.
-_OWN_TOKENS_ONLY = frozenset({"practitioner", "supervisor", "compliance"})
+# A token or password of one of these would read case content in the user's name: theirs alone.
+_OWN_CREDENTIALS_ONLY = frozenset({"practitioner", "supervisor", "compliance"})
+
+
+def _someone_elses_content(sessions: SessionFactory, user_id: str) -> bool:
+    """Whether ``user_id`` reads case content, so that only they may hold a credential of
+    theirs; if so, says so (naming ``--id``) on stderr."""
+    from dutyflow.store.tables import UserAccount
+
+    with sessions() as session:
+        user = session.get(UserAccount, user_id)
+    if user is None or user.role not in _OWN_CREDENTIALS_ONLY:
+        return False
+    print(
+        f"dutyflow users: --id: a {user.role} reads case content, so only they may hold a "
+        "token or password of theirs: give them a set-up code (`dutyflow users setup-code "
+        "--id ID`), with which they set their own",
+        file=sys.stderr,
+    )
+    return True
 
 
 def cmd_users_token(args: argparse.Namespace) -> None:
     from dutyflow.auth.store import AccountRefused, issue_token
-    from dutyflow.store.tables import UserAccount
 
     def run(sessions: SessionFactory) -> int:
-        with sessions() as session:
-            user = session.get(UserAccount, args.user_id)
-        if user is not None and user.role in _OWN_TOKENS_ONLY:
-            print(
-                f"dutyflow users: --id: a {user.role} reads case content, so only they may hold "
-                "a token of theirs: give them a set-up code (`dutyflow users setup-code --id "
-                "ID`), with which they get their own",
-                file=sys.stderr,
-            )
+        if _someone_elses_content(sessions, args.user_id):
             return 2
         try:
             row, token = issue_token(sessions, args.user_id, actor=process.cli_actor())
@@ -327,6 +339,8 @@ def cmd_users_password(args: argparse.Namespace) -> None:
         return
 
     def run(sessions: SessionFactory) -> int:
+        if _someone_elses_content(sessions, args.user_id):
+            return 2
         try:
             set_password(sessions, args.user_id, password, actor=process.cli_actor())
         except AccountRefused as refused:
