@@ -85,6 +85,7 @@ class SignInThrottle:
         now = _as_utc(self._clock())
         for key, limit in self._keys(user_id, address):
             self._count(key, limit, now)
+        self._forget_stale(now)
 
     def succeeded(self, user_id: str) -> None:
         """A successful sign-in: the account's failures are forgotten."""
@@ -92,6 +93,18 @@ class SignInThrottle:
             session.execute(
                 delete(SignInThrottleCount).where(
                     col(SignInThrottleCount.key_sha256) == throttle_key("account", user_id)
+                )
+            )
+
+    def _forget_stale(self, now: datetime) -> None:
+        """Rows whose window has passed and that lock nothing any more: a flood of made-up
+        user ids leaves no lasting rows."""
+        table = SignInThrottleCount.__table__  # type: ignore[attr-defined]  # a table model
+        with self._sessions() as session, session.begin():
+            session.execute(
+                delete(table).where(
+                    table.c.window_started_at <= now - WINDOW,
+                    (table.c.locked_until.is_(None)) | (table.c.locked_until <= now),
                 )
             )
 

@@ -16,7 +16,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from dutyflow.auth.store import set_password
-from dutyflow.auth.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, LOCKOUT, SignInThrottle
+from dutyflow.auth.throttle import (
+    ACCOUNT_LIMIT,
+    ADDRESS_LIMIT,
+    LOCKOUT,
+    WINDOW,
+    SignInThrottle,
+    throttle_key,
+)
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.settings import REPO_ROOT
@@ -83,6 +90,19 @@ def test_a_success_clears_the_accounts_failures(sessions: SessionFactory) -> Non
     throttle.succeeded(user)
     throttle.failed(user, name("10.0.0"))
     assert throttle.wait_seconds(user, name("10.0.0")) == 0
+
+
+def test_counts_whose_window_has_passed_are_forgotten(sessions: SessionFactory) -> None:
+    clock, guessed = Clock(), name("made-up")
+    throttle = SignInThrottle(sessions, clock)
+    throttle.failed(guessed, name("10.0.0"))
+    clock.now += WINDOW + timedelta(seconds=1)
+
+    throttle.failed(name("someone-else"), name("10.0.0"))
+
+    with sessions() as session:
+        kept = session.get(SignInThrottleCount, throttle_key("account", guessed))
+    assert kept is None
 
 
 def test_the_counts_are_kept_hashed_never_the_user_id_typed(sessions: SessionFactory) -> None:

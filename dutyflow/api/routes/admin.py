@@ -14,7 +14,9 @@ an unknown user or token.
 An admin never reaches case content. So an admin issues tokens only for their own account (a
 token for another user would read that user's cases in their name: 403 naming ``user_id``); a
 new account comes with a one-time set-up code (`dutyflow.auth.account_setup`: single use,
-expiring, stored hashed), never a token, with which the user sets their own password; and
+expiring, stored hashed), never a token, with which the user sets their own password (a new
+code for an existing account is not offered over HTTP: an admin could use it to take over an
+account that has cases; an operator issues it with `dutyflow users setup-code`); and
 may not create an account of a role that reads every case of a clinic or of all clinics
 (``supervisor``, ``compliance``: 403 naming ``role``). Those accounts are created by an operator
 on the server (`dutyflow users add`, audited as the CLI), where the database and the keys are
