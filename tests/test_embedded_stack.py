@@ -166,9 +166,10 @@ async def test_up_prints_the_urls_runs_the_demo_and_ctrl_c_stops_every_process(
     await stop_with_ctrl_c(up)
 
 
-def scenario_practitioner(env: dict[str, str]) -> dict[str, str]:
-    """``dutyflow users add`` the scenario's practitioner to the stack's database: the
-    Authorization header of the token it prints."""
+def scenario_practitioner(env: dict[str, str], api_url: str) -> dict[str, str]:
+    """``dutyflow users add`` the scenario's practitioner to the stack's database, then, as the
+    practitioner, set up the account with the one-time code it prints: the Authorization header
+    of the practitioner's own token."""
     added = subprocess.run(
         [
             str(DUTYFLOW),
@@ -190,12 +191,19 @@ def scenario_practitioner(env: dict[str, str]) -> dict[str, str]:
         check=False,
     )
     assert added.returncode == 0, added.stderr
-    [token] = re.findall(r"Token \(id [0-9a-f]+\): (\S+)", added.stdout)
-    return bearer(token)
+    assert "dfy_" not in added.stdout  # never a token of the practitioner's
+    [code] = re.findall(r"One-time set-up code \(id [0-9a-f]+, until [^)]+\): (\S+)", added.stdout)
+    set_up = httpx.post(
+        f"{api_url}/account-setup",
+        json={"code": code, "password": "the scenario practitioner's passphrase"},
+        timeout=60,
+    )
+    assert set_up.status_code == 201, set_up.text
+    return bearer(set_up.json()["token"])
 
 
 async def test_an_open_case_survives_a_restart_of_the_stack(up: RunningStack, stack_env) -> None:
-    practitioner = await asyncio.to_thread(scenario_practitioner, stack_env)
+    practitioner = await asyncio.to_thread(scenario_practitioner, stack_env, up.api_url)
     async with httpx.AsyncClient(base_url=up.api_url, timeout=120, headers=practitioner) as api:
         case_id = await open_report(api)
         await document_grounds(api, case_id, scenario.grounds_submission())

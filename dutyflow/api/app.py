@@ -42,6 +42,7 @@ from dutyflow.api.errors import (
     request_validation_handler,
 )
 from dutyflow.api.routes import (
+    account_setup,
     accounting,
     acknowledgements,
     admin,
@@ -88,6 +89,7 @@ PUBLIC_PATHS = frozenset(
         "/redoc",
         "/openapi.json",
         "/audit/checkpoint",
+        "/account-setup",  # the one-time set-up code is the credential
     }
 )
 PUBLIC_PREFIXES = (api_docs.ASSETS_PATH + "/",)
@@ -108,6 +110,7 @@ ROUTERS = (
     privacy_notices.router,
     health.router,
     me.router,
+    account_setup.router,
     reports.router,
     case_headings.router,
     sent_copies.router,

@@ -33,8 +33,8 @@ CHALLENGE = {"WWW-Authenticate": "Bearer"}
 BEARER_SCHEME = HTTPBearer(
     auto_error=False,
     scheme_name="DutyflowToken",
-    description="A Dutyflow API token, `dfy_...`, as `dutyflow users add` or `POST /admin/users` "
-    "prints it once.",
+    description="A Dutyflow API token, `dfy_...`, shown once: the user's own from "
+    "`POST /account-setup`, or `dutyflow users token` for an admin or agency account.",
 )
 
 

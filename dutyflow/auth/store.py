@@ -123,8 +123,10 @@ def add_user(
     agency_id: str | None = None,
     actor: Actor = CLI_ACTOR,
 ) -> tuple[UserAccount, str]:
-    """Create the account and its first token. Returns the account and the token in plaintext:
-    the only time it exists outside the user's hands. Raises `AccountRefused`."""
+    """Create the account and its first token. Returns the account and the token in plaintext.
+    For provisioning inside Dutyflow only (the development demo's accounts, tests): whoever
+    creates an account for someone else uses `dutyflow.auth.account_setup.create_account`, which
+    gives a one-time set-up code, never a token. Raises `AccountRefused`."""
     problems = account_problems(
         user_id=user_id,
         display_name=display_name,

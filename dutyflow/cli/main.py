@@ -14,7 +14,7 @@ dutyflow export-fhir --case CASE   FHIR AuditEvent / Communication / Provenance 
 dutyflow accounting --client ID    the client's accounting of disclosures (45 CFR 164.528)
 dutyflow bench    throughput and latency against a bare-Temporal baseline in the same run
 dutyflow db upgrade | current | downgrade REV --yes   the database schema (Alembic)
-dutyflow users add | token | revoke | list | disable   accounts, roles and API tokens
+dutyflow users add | setup-code | token | revoke | list | disable   accounts, set-up codes, tokens
 dutyflow policy check | explain   validate the policy files; a policy in plain words
 dutyflow keys status | rotate | shred | shred-expired  master keys, case keys, crypto-shredding
 dutyflow export --deidentified CASE   a de-identified case summary (teaching, research)

@@ -1,18 +1,25 @@
 """``dutyflow users``: accounts, roles and bearer tokens.
 
     dutyflow users add --id ID --name NAME --role ROLE [--clinic ID] [--agency ID]
-    dutyflow users token --id ID          issue another token for the user
+                                          create a user; prints their one-time set-up code
+    dutyflow users setup-code --id ID     a new set-up code (a lost password); older ones stop
+    dutyflow users token --id ID          issue another token for an admin or agency account
     dutyflow users revoke --token-id ID   revoke a token for good
     dutyflow users disable --id ID        disable the account (its tokens stop working)
-    dutyflow users password --id ID       set the web app sign-in password (stdin or a prompt)
+    dutyflow users password --id ID       set an admin or agency account's web sign-in password
+                                          (stdin or a prompt)
     dutyflow users list                   the accounts (no tokens, no hashes)
     dutyflow users notify --id ID [--email ADDRESS | --no-email] [--on | --off]
                                           where and whether the user is notified by e-mail
     dutyflow users test-message --id ID   send the user a test message (no case content)
 
-Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A token is
-printed once, when issued; only its hash is stored, so it cannot be shown again. Errors name the
-option and exit 2. Wire in with ``add_users_commands(commands)`` from
+Roles: practitioner and supervisor need ``--clinic``, agency needs ``--agency``. A new user gets
+a one-time set-up code (`dutyflow.auth.account_setup`), never a token: they set their own
+password with it (``/app/set-up``, or ``POST /account-setup``, which also gives them their own
+first token). The operator never holds a token or password of a user who reads case content
+(practitioner, supervisor, compliance): ``users token`` and ``users password`` refuse those. A
+code or token is printed once; only its hash is stored, so it cannot be shown again. Errors name
+the option and exit 2. Wire in with ``add_users_commands(commands)`` from
 ``dutyflow.cli.build_parser``.
 """
 
@@ -28,6 +35,7 @@ from dutyflow.auth.roles import ROLES
 from dutyflow.cli import process
 
 if TYPE_CHECKING:
+    from dutyflow.auth.account_setup import SetupCode
     from dutyflow.auth.store import AccountRefused
     from dutyflow.store.db import SessionFactory
 
@@ -50,9 +58,10 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
 
     add = users.add_parser(
         "add",
-        help="create a user and print their first token (once)",
+        help="create a user and print their one-time set-up code (once)",
         description="Create a user. Practitioners and supervisors belong to a clinic (--clinic), "
-        "agency users to an agency (--agency). Prints the user's token once.",
+        "agency users to an agency (--agency). Prints the user's one-time set-up code once: "
+        "hand it to the user, who sets their own password with it.",
     )
     add.add_argument(
         "--id",
@@ -75,7 +84,16 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
     )
     add.set_defaults(run=cmd_users_add)
 
-    token = users.add_parser("token", help="issue another token for a user (printed once)")
+    setup = users.add_parser(
+        "setup-code",
+        help="a new one-time set-up code for a user (printed once); their older codes stop working",
+    )
+    setup.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
+    setup.set_defaults(run=cmd_users_setup_code)
+
+    token = users.add_parser(
+        "token", help="issue another token for an admin or agency account (printed once)"
+    )
     token.add_argument("--id", dest="user_id", metavar="ID", required=True, help="the user's id")
     token.set_defaults(run=cmd_users_token)
 
@@ -94,8 +112,10 @@ def add_users_commands(subparsers: argparse._SubParsersAction) -> None:  # type:
 
     password = users.add_parser(
         "password",
-        help="set a user's password for the web app's sign-in",
-        description="Set (or replace) the password the user signs in to the web app with. The "
+        help="set an admin or agency account's password for the web app's sign-in",
+        description="Set (or replace) the password the user signs in to the web app with; not "
+        "for a practitioner, supervisor or compliance officer, who set their own with a set-up "
+        "code (`users setup-code`). The "
         "password is read from standard input (its first line) or, at a terminal, asked for "
         "twice; never from the command line, where other users and the shell history see it.",
     )
@@ -150,6 +170,17 @@ def _print_token(token: str, token_id: str) -> None:
     print("Keep it now: it is stored only as a hash and cannot be shown again.")
 
 
+def _print_setup_code(setup: SetupCode) -> None:
+    from dutyflow.auth.account_setup import SET_UP_PAGE
+
+    expires = setup.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    print(f"One-time set-up code (id {setup.setup_id}, until {expires}): {setup.code}")
+    print(
+        f"Hand it to {setup.user_id}: they set their own password with it at {SET_UP_PAGE} "
+        "(or POST /account-setup). It works once and cannot be shown again."
+    )
+
+
 def _refusal(refused: AccountRefused) -> str:
     return "; ".join(
         f"{_OPTION_FOR_FIELD.get(p.field, p.field)}: {p.problem}" for p in refused.problems
@@ -157,8 +188,9 @@ def _refusal(refused: AccountRefused) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> None:
+    from dutyflow.auth.account_setup import create_account
     from dutyflow.auth.roles import account_problems
-    from dutyflow.auth.store import AccountRefused, add_user, parse_token
+    from dutyflow.auth.store import AccountRefused
 
     problems = account_problems(
         user_id=args.user_id,
@@ -175,7 +207,7 @@ def cmd_users_add(args: argparse.Namespace) -> None:
 
     def run(sessions: SessionFactory) -> int:
         try:
-            user, token = add_user(
+            user, setup = create_account(
                 sessions,
                 user_id=args.user_id,
                 display_name=args.name,
@@ -191,18 +223,57 @@ def cmd_users_add(args: argparse.Namespace) -> None:
             f", agency {user.agency_id}" if user.agency_id else ""
         )
         print(f"Added {user.role} {user.user_id} ({user.display_name}{belongs}).")
-        parsed = parse_token(token)
-        assert parsed is not None
-        _print_token(token, parsed[0])
+        _print_setup_code(setup)
         return 0
 
     _with_sessions(run)
+
+
+def cmd_users_setup_code(args: argparse.Namespace) -> None:
+    from dutyflow.auth.account_setup import issue_setup_code
+    from dutyflow.auth.store import AccountRefused
+
+    def run(sessions: SessionFactory) -> int:
+        try:
+            setup = issue_setup_code(sessions, args.user_id, actor=process.cli_actor())
+        except AccountRefused as refused:
+            print(f"dutyflow users: {_refusal(refused)}", file=sys.stderr)
+            return 2
+        print(f"Issued a new set-up code for {setup.user_id}; their older codes stop working.")
+        _print_setup_code(setup)
+        return 0
+
+    _with_sessions(run)
+
+
+# A token or password of one of these would read case content in the user's name: theirs alone.
+_OWN_CREDENTIALS_ONLY = frozenset({"practitioner", "supervisor", "compliance"})
+
+
+def _someone_elses_content(sessions: SessionFactory, user_id: str) -> bool:
+    """Whether ``user_id`` reads case content, so that only they may hold a credential of
+    theirs; if so, says so (naming ``--id``) on stderr."""
+    from dutyflow.store.tables import UserAccount
+
+    with sessions() as session:
+        user = session.get(UserAccount, user_id)
+    if user is None or user.role not in _OWN_CREDENTIALS_ONLY:
+        return False
+    print(
+        f"dutyflow users: --id: a {user.role} reads case content, so only they may hold a "
+        "token or password of theirs: give them a set-up code (`dutyflow users setup-code "
+        "--id ID`), with which they set their own",
+        file=sys.stderr,
+    )
+    return True
 
 
 def cmd_users_token(args: argparse.Namespace) -> None:
     from dutyflow.auth.store import AccountRefused, issue_token
 
     def run(sessions: SessionFactory) -> int:
+        if _someone_elses_content(sessions, args.user_id):
+            return 2
         try:
             row, token = issue_token(sessions, args.user_id, actor=process.cli_actor())
         except AccountRefused as refused:
@@ -268,6 +339,8 @@ def cmd_users_password(args: argparse.Namespace) -> None:
         return
 
     def run(sessions: SessionFactory) -> int:
+        if _someone_elses_content(sessions, args.user_id):
+            return 2
         try:
             set_password(sessions, args.user_id, password, actor=process.cli_actor())
         except AccountRefused as refused:

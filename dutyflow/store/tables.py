@@ -442,6 +442,37 @@ class ApiToken(SQLModel, table=True):
     session: bool = Field(default=False)  # a web session's: also ends when left unused
 
 
+class AccountSetup(SQLModel, table=True):
+    """A one-time set-up code, ``dfs_<setup_id>_<secret>``, with which a new user (or one who
+    lost their password) sets their own password: whoever creates the account receives this code,
+    never a token of the account. Stored only as the SHA-256 of the whole code; it works once
+    (``used_at``) and until ``expires_at``; a newer code for the same user replaces it
+    (``revoked``)."""
+
+    __tablename__ = "account_setup"
+
+    setup_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(index=True, foreign_key="user_account.user_id", max_length=64)
+    code_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(default=None)
+    revoked: bool = Field(default=False)
+
+
+class SignInThrottleCount(SQLModel, table=True):
+    """Failed sign-ins counted for one account or one address (``key_sha256``: the SHA-256 of
+    ``account:<user id>`` or ``address:<address>``, so that a password typed into the user id
+    field is never stored), shared by every API process (`dutyflow.auth.throttle`)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key_sha256: str = Field(primary_key=True, max_length=64)
+    window_started_at: datetime = _time()
+    failures: int = Field(default=0)
+    locked_until: datetime | None = _time(default=None)
+
+
 class CaseAssignment(SQLModel, table=True):
     """Whose case it is: the clinic and practitioner a case belongs to, for access control.
 
@@ -553,6 +584,8 @@ def all_tables() -> list[Any]:
             AuditCheckpoint,
             UserAccount,
             ApiToken,
+            AccountSetup,
+            SignInThrottleCount,
             CaseAssignment,
             CaseDecision,
             ContactAttemptRecord,

@@ -15,9 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from dutyflow.auth.store import parse_token, revoke_token, sign_in
+from dutyflow.auth.account_setup import redeem_setup_code
+from dutyflow.auth.store import AccountRefused, parse_token, revoke_token, sign_in
 from dutyflow.auth.throttle import SignInThrottle
 from dutyflow.contracts import Actor
+from dutyflow.store.db import SessionFactory
 from dutyflow.web import submitted
 from dutyflow.web.api_client import ApiDep
 from dutyflow.web.config import DatabaseDep, GuardDep, PagesDep
@@ -75,11 +77,12 @@ def sign_in_page(
     return response
 
 
-def sign_in_throttle(request: Request) -> SignInThrottle:
-    """The API process's sign-in throttle (`dutyflow.auth.throttle`), made on first use."""
+def sign_in_throttle(request: Request, database: SessionFactory) -> SignInThrottle:
+    """The sign-in throttle (`dutyflow.auth.throttle`): its counts are in the database, shared
+    by every API process. Made on first use, unless the app was given one."""
     throttle = getattr(request.app.state, "sign_in_throttle", None)
     if throttle is None:
-        throttle = request.app.state.sign_in_throttle = SignInThrottle()
+        throttle = request.app.state.sign_in_throttle = SignInThrottle(database)
     return throttle
 
 
@@ -106,9 +109,9 @@ async def sign_in_submit(
         state.errors["password"] = ["Enter your password."]
     if state.errors:
         return sign_in_page(request, pages, guard, state, 422)
-    throttle = sign_in_throttle(request)
+    throttle = sign_in_throttle(request, database)
     address = request.client.host if request.client else "unknown"
-    wait = throttle.wait_seconds(user_id, address)
+    wait = await run_in_threadpool(throttle.wait_seconds, user_id, address)
     if wait:
         # Refused before any password is checked, whether or not it would have been right.
         state.general.append(
@@ -120,14 +123,69 @@ async def sign_in_submit(
         return locked
     signed = await run_in_threadpool(sign_in, database, user_id, password)
     if signed is None:
-        throttle.failed(user_id, address)
+        await run_in_threadpool(throttle.failed, user_id, address)
         state.general.append(WRONG_CREDENTIALS)
         return sign_in_page(request, pages, guard, state, 401)
-    throttle.succeeded(user_id)
+    await run_in_threadpool(throttle.succeeded, user_id)
     principal, token = signed
     response = redirect(HOME_BY_ROLE.get(principal.role, "/account"))
     set_session(response, request, token)
     return response
+
+
+def set_up_page(
+    request: Request, pages: Pages, guard: CsrfGuard, state: FormState, status_code: int = 200
+) -> HTMLResponse:
+    """The set-up form (`dutyflow.auth.account_setup`), protected like the sign-in form."""
+    value, new = presession(request)
+    response = pages.render(
+        "set_up.html.j2",
+        None,
+        status_code=status_code,
+        title="Set up your account",
+        state=state,
+        signin_csrf=guard.token_for("setup:" + value),
+    )
+    if new:
+        keep_presession(response, request, value)
+    return response
+
+
+@router.get("/set-up")
+async def set_up_form(request: Request, pages: PagesDep, guard: GuardDep) -> Response:
+    return set_up_page(request, pages, guard, FormState())
+
+
+@router.post("/set-up")
+async def set_up_submit(
+    request: Request, pages: PagesDep, guard: GuardDep, database: DatabaseDep
+) -> Response:
+    """Set the password with the one-time code; then the user signs in with it. The code and
+    the password are never shown back."""
+    form = await read_form(request)
+    pre = request.cookies.get(PRESESSION_COOKIE)
+    if not guard.valid("setup:" + pre if pre else None, submitted.first_value(form, CSRF_FIELD)):
+        return pages.refused(None, "This form has expired. Reload the page and try again.", 403)
+    code = submitted.first_value(form, "code")
+    password = (form.get("password") or [""])[0]
+    again = (form.get("password_again") or [""])[0]
+    state = FormState()
+    if not code:
+        state.errors["code"] = ["Enter the set-up code you were given."]
+    if not password:
+        state.errors["password"] = ["Choose a password."]
+    elif again != password:
+        state.errors["password_again"] = ["The two passwords differ: enter the same one twice."]
+    if not state.errors:
+        try:
+            await run_in_threadpool(redeem_setup_code, database, code, password)
+        except AccountRefused as refused:
+            for problem in refused.problems:
+                label = "The set-up code" if problem.field == "code" else "The password"
+                state.errors.setdefault(problem.field, []).append(f"{label}: {problem.problem}.")
+    if state.errors:
+        return set_up_page(request, pages, guard, state, 422)
+    return redirect("/sign-in")
 
 
 @router.post("/sign-out")

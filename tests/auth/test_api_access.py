@@ -299,8 +299,8 @@ def beyond_path(answer: httpx.Response) -> dict[str, object]:
 # --- an admin manages accounts --------------------------------------------------------------------
 
 
-async def test_an_admin_adds_a_user_whose_token_is_shown_once_and_works_until_revoked(
-    api: httpx.AsyncClient, callers: Callers
+async def test_an_admin_adds_a_user_and_receives_a_set_up_code_never_a_token_of_theirs(
+    api: httpx.AsyncClient, callers: Callers, stack: Harness
 ) -> None:
     admin = callers.new("admin")
     user_id = unique("practitioner")
@@ -317,12 +317,24 @@ async def test_an_admin_adds_a_user_whose_token_is_shown_once_and_works_until_re
 
     assert added.status_code == 201, added.text
     assert added.headers["cache-control"] == "no-store"
-    token = added.json()["token"]
-    newcomer = callers.with_token(user_id, "practitioner", token["token"])
+    assert "token" not in added.json() and "dfy_" not in added.text
+    code = added.json()["setup"]["code"]
+    with stack.sessions() as session:
+        assert session.exec(select(ApiToken).where(ApiToken.user_id == user_id)).all() == []
+    # The code is no token: it reads nothing.
+    as_token = callers.with_token(user_id, "practitioner", code)
+    assert (await as_token.http.get("/me")).status_code == 401
+    # The practitioner sets their own password with it and gets their own token.
+    own = await callers.anonymous().post(
+        "/account-setup", json={"code": code, "password": "a new practitioner's passphrase"}
+    )
+    assert own.status_code == 201, own.text
+    newcomer = callers.with_token(user_id, "practitioner", own.json()["token"])
     assert ok(await newcomer.http.get("/me"))["user_id"] == user_id
     listing = (await admin.http.get("/admin/users")).text
-    assert user_id in listing and token["token"] not in listing
-    assert ok(await admin.http.post(f"/admin/tokens/{token['token_id']}/revoke"))["revoked"] is True
+    assert user_id in listing and own.json()["token"] not in listing
+    revoked = await admin.http.post(f"/admin/tokens/{own.json()['token_id']}/revoke")
+    assert ok(revoked)["revoked"] is True
     assert (await newcomer.http.get("/me")).status_code == 401
 
 

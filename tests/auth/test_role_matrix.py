@@ -30,6 +30,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlmodel import select
 
+from dutyflow.auth.account_setup import create_account
 from dutyflow.auth.store import issue_token, parse_token, revoke_token
 from dutyflow.crypto.codec import EncryptionCodec
 from dutyflow.demo import example_case as scenario
@@ -87,6 +88,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /audit/checkpoint":                               EVERYONE,
     # Authenticated by the agency's signature: a bearer token is no substitute.
     "POST /agency-callbacks/{agency_id}/acknowledgements": (401,  401,    401,  401,   401,    401,  401,   401,   401,   401),
+    # Public: the one-time set-up code is the credential; a bearer token plays no part.
+    "POST /account-setup":                                 (201,) * 10,
     "GET /me":                                             AUTHENTICATED,
     # Each user's own inbox and notification settings: nobody else's.
     "GET /me/tasks":                                       AUTHENTICATED,
@@ -418,6 +421,18 @@ async def request(
             return await http.get("/docs/oauth2-redirect")
         case "GET /docs/assets/{asset}":
             return await http.get("/docs/assets/swagger-ui.css")
+        case "POST /account-setup":
+            _user, setup = create_account(
+                sessions,
+                user_id=unique("practitioner"),
+                display_name="New practitioner",
+                role="practitioner",
+                clinic_id=world.clinic,
+            )
+            return await http.post(
+                "/account-setup",
+                json={"code": setup.code, "password": "a new practitioner's passphrase"},
+            )
         case "GET /audit/checkpoint":
             checkpoint_at_case_closing(sessions)  # there is one, as after any case closing
             return await http.get("/audit/checkpoint")

@@ -1,4 +1,6 @@
-"""`dutyflow users`: add prints the token once and refuses what is wrong, naming the option. Run
+"""`dutyflow users`: add prints a one-time set-up code once, never a token of the new user, and
+refuses what is wrong, naming the option; a token is issued only for an admin or agency account,
+never for one that reads case content. Run
 in-process through the parser the lead wires into `dutyflow.cli.main`, with `exit_now` turned into
 SystemExit, against the test database."""
 
@@ -12,12 +14,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from dutyflow.auth.store import authenticate
+from dutyflow.auth.account_setup import redeem_setup_code
+from dutyflow.auth.store import AccountRefused, authenticate
 from dutyflow.store.db import SessionFactory
 from tests.auth.helpers import unique
 from tests.cli_in_process import Run, in_process
 
 TOKEN = re.compile(r"dfy_[0-9a-f]{16}_[A-Za-z0-9_-]{43,}")
+SETUP_CODE = re.compile(r"dfs_[0-9a-f]{16}_[A-Za-z0-9_-]{43,}")
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def dutyflow(
     return in_process(monkeypatch, capsys)
 
 
-def test_users_add_prints_the_token_once_and_it_works(
+def test_users_add_prints_a_set_up_code_once_and_no_token(
     dutyflow: Run, sessions: SessionFactory, engine: Engine
 ) -> None:
     user_id = unique("pr")
@@ -53,19 +57,58 @@ def test_users_add_prints_the_token_once_and_it_works(
     )
 
     assert status == 0, err
-    tokens = TOKEN.findall(out)
-    assert len(tokens) == 1  # printed once
+    assert "dfy_" not in out + err
+    codes = SETUP_CODE.findall(out)
+    assert len(codes) == 1  # printed once
     assert "cannot be shown again" in out
     assert f"Added practitioner {user_id} (Dr. Ada Example, clinic clinic-north)." in out
-    principal = authenticate(sessions, tokens[0])
-    assert principal is not None and principal.clinic_id == "clinic-north"
+    assert authenticate(sessions, codes[0]) is None  # a code reads nothing
+    principal = redeem_setup_code(sessions, codes[0], "Ada's own passphrase")
+    assert principal.user_id == user_id and principal.clinic_id == "clinic-north"
 
     status, listed, _ = dutyflow("users", "list")
     assert status == 0
     line = next(line for line in listed.splitlines() if line.startswith(user_id))
     assert "practitioner" in line and "clinic-north" in line and "active" in line
-    assert "dfy_" not in listed
-    assert hashlib.sha256(tokens[0].encode()).hexdigest() not in listed
+    assert "dfs_" not in listed
+    assert hashlib.sha256(codes[0].encode()).hexdigest() not in listed
+
+
+def test_users_token_is_refused_for_a_user_who_reads_case_content(
+    dutyflow: Run, sessions: SessionFactory
+) -> None:
+    for role, clinic in (("practitioner", ["--clinic", "c-1"]), ("compliance", [])):
+        user_id = unique(role)
+        assert (
+            dutyflow("users", "add", "--id", user_id, "--name", "R", "--role", role, *clinic)[0]
+            == 0
+        )
+
+        status, out, err = dutyflow("users", "token", "--id", user_id)
+
+        assert status == 2
+        assert f"--id: a {role} reads case content" in err and "users setup-code" in err
+        assert "dfy_" not in out + err
+
+
+def test_users_setup_code_replaces_the_earlier_code(
+    dutyflow: Run, sessions: SessionFactory
+) -> None:
+    user_id = unique("pr")
+    _, out, _ = dutyflow(
+        "users", "add", "--id", user_id, "--name", "P", "--role", "practitioner", "--clinic", "c"
+    )
+    [first] = SETUP_CODE.findall(out)
+
+    status, out, err = dutyflow("users", "setup-code", "--id", user_id)
+
+    assert status == 0, err
+    [second] = SETUP_CODE.findall(out)
+    with pytest.raises(AccountRefused):
+        redeem_setup_code(sessions, first, "the practitioner's passphrase")
+    assert redeem_setup_code(sessions, second, "the practitioner's passphrase").user_id == user_id
+    status, _out, err = dutyflow("users", "setup-code", "--id", unique("nobody"))
+    assert status == 2 and "--id: no user" in err
 
 
 def test_users_add_refuses_a_practitioner_without_a_clinic(dutyflow: Run, engine: Engine) -> None:
@@ -114,10 +157,12 @@ def test_users_add_refuses_an_existing_id(dutyflow: Run) -> None:
 
 
 def test_users_token_and_revoke(dutyflow: Run, sessions: SessionFactory) -> None:
-    user_id = unique("co")
+    user_id = unique("ag")
     status, out, _ = dutyflow(
-        "users", "add", "--id", user_id, "--name", "C", "--role", "compliance"
+        "users", "add", "--id", user_id, "--name", "C", "--role", "agency", "--agency", "a-1"
     )
+    assert status == 0
+    status, out, _ = dutyflow("users", "token", "--id", user_id)
     assert status == 0
     [first] = TOKEN.findall(out)
 

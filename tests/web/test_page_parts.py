@@ -22,6 +22,8 @@ PAGES = {
     "GET /app/",
     "GET /app/sign-in",
     "POST /app/sign-in",
+    "GET /app/set-up",
+    "POST /app/set-up",
     "POST /app/sign-out",
     "GET /app/account",
     "POST /app/account/notifications",

@@ -54,7 +54,7 @@ def test_the_same_password_hashes_differently_for_each_user() -> None:
 def test_users_password_reads_stdin_and_the_user_can_then_sign_in(
     dutyflow: Run, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user, _token = new_user(sessions, "practitioner")
+    user, _token = new_user(sessions, "admin")
     monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
 
     status, out, err = dutyflow("users", "password", "--id", user.user_id)
@@ -83,6 +83,18 @@ def test_a_short_password_is_refused_naming_the_password(
 
     assert status == 2
     assert "password: must have at least 12 characters" in err
+
+
+def test_users_password_is_refused_for_a_user_who_reads_case_content(
+    dutyflow: Run, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user, _token = new_user(sessions, "practitioner")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
+
+    status, _out, err = dutyflow("users", "password", "--id", user.user_id)
+
+    assert status == 2 and "--id: a practitioner reads case content" in err
+    assert sign_in(sessions, user.user_id, "a long enough secret") is None
 
 
 def test_the_password_is_never_an_argument(dutyflow: Run) -> None:

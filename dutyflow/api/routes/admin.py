@@ -1,7 +1,7 @@
 """Users and tokens over HTTP, for admins only (403 for every other role); never case content.
 
     GET  /admin/users                         the accounts (no tokens, no hashes)
-    POST /admin/users                         add a user; answers their first token, once
+    POST /admin/users                         add a user; answers their one-time set-up code, once
     POST /admin/users/{user_id}/tokens        issue another token for the admin's own account
     POST /admin/users/{user_id}/disable       disable the account (its tokens stop working)
     POST /admin/tokens/{token_id}/revoke      revoke a token for good
@@ -12,7 +12,11 @@ hash is kept. Refusals name the field: 422 for an account that cannot be made as
 an unknown user or token.
 
 An admin never reaches case content. So an admin issues tokens only for their own account (a
-token for another user would read that user's cases in their name: 403 naming ``user_id``), and
+token for another user would read that user's cases in their name: 403 naming ``user_id``); a
+new account comes with a one-time set-up code (`dutyflow.auth.account_setup`: single use,
+expiring, stored hashed), never a token, with which the user sets their own password (a new
+code for an existing account is not offered over HTTP: an admin could use it to take over an
+account that has cases; an operator issues it with `dutyflow users setup-code`); and
 may not create an account of a role that reads every case of a clinic or of all clinics
 (``supervisor``, ``compliance``: 403 naming ``role``). Those accounts are created by an operator
 on the server (`dutyflow users add`, audited as the CLI), where the database and the keys are
@@ -30,16 +34,15 @@ from pydantic import BaseModel
 from dutyflow.api.deps import Admin, SessionsDep
 from dutyflow.api.errors import field_refusal, problems_response
 from dutyflow.api.inputs import InputModel
+from dutyflow.auth.account_setup import SET_UP_PAGE, create_account
 from dutyflow.auth.case_access import acting
 from dutyflow.auth.store import (
     AccountRefused,
     UnknownToken,
     UserListing,
-    add_user,
     disable_user,
     issue_token,
     list_users,
-    parse_token,
     revoke_token,
 )
 from dutyflow.domain.validation import FieldProblem
@@ -79,9 +82,21 @@ class IssuedToken(BaseModel):
     token: str
 
 
+class IssuedSetupCode(BaseModel):
+    """The new user's one-time set-up code, shown this once: hand it to the user, who sets
+    their own password with it at ``set_up_path`` (or ``POST /account-setup``) before
+    ``expires_at``. It works once; it is not a token and reads nothing."""
+
+    user_id: str
+    setup_id: str
+    code: str
+    expires_at: datetime
+    set_up_path: str
+
+
 class AddedUser(BaseModel):
     user: UserPublic
-    token: IssuedToken
+    setup: IssuedSetupCode
 
 
 class Revocation(BaseModel):
@@ -128,8 +143,9 @@ CONTENT_READING_ROLES = ("supervisor", "compliance")
 
 @router.post("/users", status_code=201, response_model=AddedUser)
 def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
-    """Create an account and its first token, which this answer shows once. Not a supervisor
-    or compliance account (403): an operator creates those with `dutyflow users add`."""
+    """Create an account and its one-time set-up code, which this answer shows once (never a
+    token: the user sets their own password with the code). Not a supervisor or compliance
+    account (403): an operator creates those with `dutyflow users add`."""
     if body.role in CONTENT_READING_ROLES:
         raise field_refusal(
             "role",
@@ -138,7 +154,7 @@ def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
             403,
         )
     try:
-        user, token = add_user(
+        user, setup = create_account(
             sessions,
             user_id=body.user_id,
             display_name=body.display_name,
@@ -150,12 +166,16 @@ def add(body: NewUser, principal: Admin, sessions: SessionsDep) -> Response:
     except AccountRefused as refused:
         return _refused(refused)
     [listing] = [u for u in list_users(sessions) if u.user_id == user.user_id]
-    parsed = parse_token(token)
-    assert parsed is not None  # add_user made it
     return _once(
         AddedUser(
             user=_public(listing),
-            token=IssuedToken(user_id=user.user_id, token_id=parsed[0], token=token),
+            setup=IssuedSetupCode(
+                user_id=setup.user_id,
+                setup_id=setup.setup_id,
+                code=setup.code,
+                expires_at=setup.expires_at,
+                set_up_path=SET_UP_PAGE,
+            ),
         )
     )
 
