@@ -101,6 +101,11 @@ def test_pennsylvania_child_abuse_is_a_call_to_childline_then_the_cy47_within_48
     assert childline.agency_id == "pa-dhs-childline" and childline.form_id == "us-pa-cy47"
     assert childline.phone_report_due_at == FORMED + timedelta(minutes=15)
     assert childline.written_report_due_at == FORMED + timedelta(hours=48)
+    # The written report goes through ChildLine's Child Welfare Portal (6313(a)(2): it may be
+    # submitted electronically); the practitioner records the portal's confirmation.
+    agency = DIRECTORY.by_id(childline.agency_id)
+    assert agency is not None and agency.channel == "portal"
+    assert agency.delivery_address() == "https://www.compass.state.pa.us/cwis/public/home"
 
 
 def test_pennsylvania_warns_the_person_threatened_and_may_tell_the_police() -> None:
