@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -82,8 +82,8 @@ class DeliveryActivities:
             return (
                 case,
                 session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id)),
-                session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id)),
-                session.get(ReportDocument, ids.document_id(case_id, recipient_id)),
+                session.get(DisclosureRecord, ids.disclosure_id(case_id, request.copy_id)),
+                session.get(ReportDocument, ids.document_id(case_id, request.copy_id)),
             )
 
     def _refuse(
@@ -93,7 +93,7 @@ class DeliveryActivities:
             self._sessions,
             case_id=request.case_id,
             step="delivery-refused",
-            key_suffix=request.recipient_id,
+            key_suffix=request.copy_id,
             actor=SYSTEM,
             content_sha256=content_sha256({"recipient_id": request.recipient_id}),
             details={"recipient_id": request.recipient_id, "reason": reason},
@@ -143,6 +143,21 @@ class DeliveryActivities:
             ),
         )
 
+    def _supplemented_report_id(self, request: RecipientStep) -> str:
+        """The id of the report a supplement's copy supplements (the one the agency holds)."""
+        with self._sessions() as session:
+            original = session.exec(
+                select(DeliveryRecord).where(
+                    DeliveryRecord.case_id == request.case_id,
+                    DeliveryRecord.recipient_id == request.recipient_id,
+                )
+            ).first()
+        if original is None:
+            raise ApplicationError(
+                "no delivered report to supplement", type="ReportNotReady", non_retryable=True
+            )
+        return original.report_id
+
     @activity.defn(name="deliver_report")
     async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
         case, obligation, disclosure, document = await asyncio.to_thread(self._load, request)
@@ -165,8 +180,12 @@ class DeliveryActivities:
             raise ApplicationError(
                 "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
             )
-        report_id = ids.report_id(case.case_id, obligation.recipient_id, document.sha256)
+        report_id = ids.report_id(case.case_id, request.copy_id, document.sha256)
         transmission = self._transmission(report_id, case, obligation, disclosure, document)
+        if request.supplement:
+            transmission.supplemental_to = await asyncio.to_thread(
+                self._supplemented_report_id, request
+            )
         try:
             secret = self._secrets(obligation.agency_id)
         except KeyError as err:
@@ -189,13 +208,13 @@ class DeliveryActivities:
 
         def write(session: Session) -> None:
             owed = session.get(ObligationRecord, obligation.obligation_id)
-            if owed is not None and owed.fulfilled_at is None:
+            if owed is not None and owed.fulfilled_at is None and not request.supplement:
                 owed.fulfilled_at = receipt.received_at
             session.add(
                 DeliveryRecord(
                     report_id=report_id,
                     case_id=case.case_id,
-                    recipient_id=obligation.recipient_id,
+                    recipient_id=request.copy_id,
                     agency_id=obligation.agency_id,
                     document_sha256=document.sha256,
                     reference_number=receipt.reference_number,
@@ -213,7 +232,9 @@ class DeliveryActivities:
                     recipient_name=obligation.agency_name,
                     recipient_address=obligation.agency_address,
                     information_disclosed=describe_disclosure(
-                        f"{layout.title} ({layout.code})", disclosure.disclosed_fields
+                        f"{'Supplemental report: ' if request.supplement else ''}"
+                        f"{layout.title} ({layout.code})",
+                        disclosure.disclosed_fields,
                     ),
                     purpose=obligation.purpose,
                     legal_basis=f"{obligation.legal_basis}; {policy_recipient.citation}",
@@ -225,14 +246,15 @@ class DeliveryActivities:
             lambda: record_step(
                 self._sessions,
                 case_id=case.case_id,
-                step="report-delivered",
-                key_suffix=obligation.recipient_id,
+                step="supplement-delivered" if request.supplement else "report-delivered",
+                key_suffix=request.copy_id,
                 actor=SYSTEM,
                 content_sha256=document.sha256,
                 details={
                     "recipient_id": obligation.recipient_id,
                     "agency_id": obligation.agency_id,
                     "report_id": report_id,
+                    **({"supplement": request.supplement} if request.supplement else {}),
                     "reference_number": receipt.reference_number,
                     "disclosed_fields": disclosure.disclosed_fields,
                 },

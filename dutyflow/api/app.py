@@ -63,6 +63,7 @@ from dutyflow.api.routes import (
     reveals,
     sent_copies,
     supervision_record,
+    supplements,
 )
 from dutyflow.api.security_headers import SecurityHeaders
 from dutyflow.auth.api import CHALLENGE, bearer_token
@@ -111,6 +112,7 @@ ROUTERS = (
     case_headings.router,
     sent_copies.router,
     clinician_steps.router,
+    supplements.router,
     acknowledgements.router,
     audit_checkpoint.router,
     api_docs.router,

@@ -38,6 +38,8 @@ class ReportTransmission(BaseModel):
     fields: dict[str, Any]
     document: TransmittedDocument
     acknowledgement_url: str | None = None
+    # A supplemental report: the id of the report it supplements (the agency holds that one).
+    supplemental_to: str | None = None
 
 
 class AcknowledgementDecision(StrEnum):

@@ -31,6 +31,7 @@ UPDATES = {
     "record_agency_acknowledgement",
     "record_agency_reference",
     "withdraw_case",
+    "add_supplemental_report",
 }
 
 
