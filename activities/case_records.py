@@ -545,6 +545,8 @@ class CaseRecordActivities:
             )
 
         for delivery in deliveries:
+            if ids.supplemented_recipient_id(delivery.recipient_id) != delivery.recipient_id:
+                continue  # a supplement's copy: the duty was met by the report itself
             outcome_for(
                 delivery.recipient_id,
                 delivery.reference_number,

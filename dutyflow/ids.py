@@ -56,6 +56,13 @@ def supplement_recipient_id(recipient_id: str, number: int) -> str:
     return f"{recipient_id}/supplement-{number}"
 
 
+def supplemented_recipient_id(copy_id: str) -> str:
+    """The recipient a record is about: the recipient's own id, also for its copy of a
+    supplement (`supplement_recipient_id`)."""
+    recipient_id, _, number = copy_id.rpartition("/supplement-")
+    return recipient_id if recipient_id and number.isdigit() else copy_id
+
+
 def accounting_entry_id(case_id: str, recipient_id: str, channel: str) -> str:
     """The accounting entry (45 CFR 164.528) of a disclosure made by telephone, in person or by
     hand: one per recipient and channel."""

@@ -19,6 +19,8 @@ def test_a_supplement_is_numbered_within_its_case_and_copied_per_recipient() -> 
     copy = ids.supplement_recipient_id("county-aps", 1)
     assert copy == "county-aps/supplement-1"
     assert ids.document_id(CASE, copy) == "case-7f3a/county-aps/supplement-1"
+    assert ids.supplemented_recipient_id(copy) == "county-aps"
+    assert ids.supplemented_recipient_id("county-aps") == "county-aps"
 
 
 def test_a_report_id_is_the_uuid5_of_case_recipient_and_document() -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from dutyflow.api.case_workflow import case_status
+from dutyflow.api.case_workflow import case_status, earlier_update
 from dutyflow.api.deps import PoliciesDep, SessionsDep, TemporalDep, WritableCase
 from dutyflow.api.errors import Refusal, field_refusal
 from dutyflow.api.routes.clinician_steps import IdempotencyKey, take_step
@@ -55,6 +55,10 @@ async def add_supplemental_report(
     per recipient as the report did, to every agency that received the report, once each."""
     if body.practitioner_id != grant.principal.user_id:
         raise field_refusal("practitioner_id", "must be your own user id", 403)
+    if idempotency_key is not None:
+        earlier = await earlier_update(temporal, case_id, idempotency_key)
+        if earlier is not None:  # sent before: the same supplement, not a second one
+            return earlier
     current = await case_status(temporal, case_id)
     grounds = await run_in_threadpool(_grounds_as_they_stand, sessions, case_id)
     if grounds is None or not current.deliveries:

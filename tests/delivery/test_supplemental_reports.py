@@ -1,0 +1,133 @@
+"""A supplemental report on a delivered case: the new or changed answers go, limited by the same
+allow-list, to every agency that received the report, marked "Supplemental to <reference>", once
+each however often the request is sent; the original and the supplement are both delivered,
+audited and in the accounting, and the case closes only once the agency acknowledged both."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from dutyflow.intake.app import create_app
+from dutyflow.runtime.serving import bind, serve
+from dutyflow.store import audit_log
+from dutyflow.store.tables import AccountingEntry, DeliveryRecord
+from tests.conftest import serve_api
+from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
+from tests.test_delivery import directory_for
+
+NEW_OBSERVATION = "At today's session a fresh bruise on the right forearm."
+AGENCY = "demo-county-cws"
+
+
+@pytest.fixture
+async def delivered(stack, http, executor, tmp_path: Path) -> AsyncIterator[tuple]:
+    """A US-CA child-abuse report delivered to an agency whose staff have not yet decided (the
+    case awaits their acknowledgement): the API, the agency's address and the case id."""
+    agency = await serve(
+        create_app(
+            f"sqlite:///{tmp_path / 'agency.db'}", secrets=stack.secrets, auto_acknowledge=False
+        ),
+        bind("127.0.0.1", 0, "agency"),
+        "agency",
+    )
+    stack = dataclasses.replace(
+        stack, directory=directory_for(tmp_path, f"{agency.url}/agencies/{AGENCY}/reports")
+    )
+    try:
+        async with stack.new_worker(http, executor):
+            async for api in serve_api(stack):
+                case_id = await submit_report(api)
+                await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+                yield api, agency.url, case_id
+    finally:
+        await agency.stop()
+
+
+def supplement(**answers: object) -> dict[str, object]:
+    return {"practitioner_id": PRACTITIONER, "answers": answers}
+
+
+async def test_a_supplement_reaches_each_agency_once_marked_as_supplemental(
+    delivered, stack
+) -> None:
+    api, agency_url, case_id = delivered
+    body = supplement(grounds={"observations": NEW_OBSERVATION})
+    headers = {"Idempotency-Key": "supplement-once"}
+
+    first = ok(await api.post(f"/reports/{case_id}/supplements", json=body, headers=headers))
+    again = ok(await api.post(f"/reports/{case_id}/supplements", json=body, headers=headers))
+
+    [original] = [
+        d
+        for d in first["deliveries"]
+        if d["report_id"] not in first["supplements"][0]["report_ids"]
+    ]
+    [summary] = again["supplements"]
+    assert summary["changed_fields"] == ["grounds.observations"] and summary["delivered"]
+    assert len(again["deliveries"]) == 2 and again["stage"] == "awaiting-acknowledgement"
+    async with httpx.AsyncClient(base_url=agency_url) as intake:
+        received = ok(await intake.get(f"/agencies/{AGENCY}/reports"))
+    assert len(received) == 2
+    [sent] = [r for r in received if r["transmission"]["supplemental_to"]]
+    assert sent["transmission"]["supplemental_to"] == original["report_id"]
+    assert sent["transmission"]["fields"]["grounds"]["observations"] == NEW_OBSERVATION
+    text = sent["transmission"]["document"]["text"]
+    assert f"Supplemental to {original['reference_number']}" in text
+    assert "Grounds: observations" in text
+
+    with stack.sessions() as session:
+        steps = [e.step for e in audit_log.entries_for_case(session, case_id)]
+        delivered_rows = session.exec(
+            select(DeliveryRecord).where(DeliveryRecord.case_id == case_id)
+        ).all()
+        accounted = session.exec(
+            select(AccountingEntry).where(AccountingEntry.case_id == case_id)
+        ).all()
+    assert steps.count("supplement-documented") == 1
+    assert steps.count("supplement-delivered") == 1 and steps.count("report-delivered") == 1
+    assert {d.report_id for d in delivered_rows} == {e.entry_id for e in accounted}
+    assert len(accounted) == 2
+    assert any(e.information_disclosed.startswith("Supplemental report") for e in accounted)
+
+    async with httpx.AsyncClient(base_url=agency_url) as intake:
+        for report in received:
+            ok(
+                await intake.post(
+                    f"/agencies/{AGENCY}/reports/{report['reference_number']}/decision",
+                    json={"decision": "accepted"},
+                )
+            )
+    closed = await wait_for_stage(api, case_id, "closed")
+    assert {a["report_id"] for a in closed["acknowledgements"]} == {
+        d["report_id"] for d in closed["deliveries"]
+    }
+
+
+async def test_a_supplement_that_moves_the_suspicion_or_says_nothing_new_is_refused(
+    delivered,
+) -> None:
+    api, _, case_id = delivered
+    status = ok(await api.get(f"/reports/{case_id}"))
+
+    moved = await api.post(
+        f"/reports/{case_id}/supplements",
+        json=supplement(grounds={"suspicion_formed_at": "2026-01-01T00:00:00Z"}),
+    )
+    unknown = await api.post(
+        f"/reports/{case_id}/supplements", json=supplement(victim={"shoe_size": "SECRET-42"})
+    )
+    nothing = await api.post(f"/reports/{case_id}/supplements", json=supplement(grounds={}))
+
+    assert moved.status_code == 422
+    assert moved.json()["errors"][0]["field"] == "answers.grounds.suspicion_formed_at"
+    assert unknown.status_code == 422 and "SECRET-42" not in unknown.text
+    assert unknown.json()["errors"][0]["field"] == "answers.victim.shoe_size"
+    assert nothing.status_code == 422 and nothing.json()["errors"][0]["field"] == "answers"
+    after = ok(await api.get(f"/reports/{case_id}"))
+    assert after["supplements"] == [] and len(after["deliveries"]) == len(status["deliveries"])
