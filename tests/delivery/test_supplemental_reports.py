@@ -6,6 +6,8 @@ audited and in the accounting, and the case closes only once the agency acknowle
 from __future__ import annotations
 
 import dataclasses
+import re
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from dutyflow.auth.store import set_password
 from dutyflow.intake.app import create_app
 from dutyflow.runtime.serving import bind, serve
 from dutyflow.store import audit_log
@@ -20,6 +23,7 @@ from dutyflow.store.tables import AccountingEntry, DeliveryRecord
 from tests.conftest import serve_api
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
 from tests.test_delivery import directory_for
+from tests.web.conftest import WebUser, csrf_of, section, signed_in
 
 NEW_OBSERVATION = "At today's session a fresh bruise on the right forearm."
 AGENCY = "demo-county-cws"
@@ -131,3 +135,37 @@ async def test_a_supplement_that_moves_the_suspicion_or_says_nothing_new_is_refu
     assert nothing.status_code == 422 and nothing.json()["errors"][0]["field"] == "answers"
     after = ok(await api.get(f"/reports/{case_id}"))
     assert after["supplements"] == [] and len(after["deliveries"]) == len(status["deliveries"])
+
+
+async def test_the_case_page_sends_one_supplement_however_often_its_form_is_sent(
+    delivered, stack
+) -> None:
+    api, _, case_id = delivered
+    password = secrets.token_urlsafe(16)
+    set_password(stack.sessions, PRACTITIONER, password)
+    user = WebUser(PRACTITIONER, password, "practitioner", None, None)
+    async with signed_in(stack, user) as browser:
+        case_page = (await browser.get(f"/app/cases/{case_id}")).text
+        assert f"/app/cases/{case_id}/supplement" in case_page
+        form = (await browser.get(f"/app/cases/{case_id}/supplement")).text
+        token = re.search(r'name="supplement_token" value="([^"]+)"', form)
+        assert token is not None
+        empty = await browser.post(
+            f"/app/cases/{case_id}/supplement",
+            data={"csrf": csrf_of(form), "supplement_token": token.group(1)},
+        )
+        sent = {
+            "csrf": csrf_of(form),
+            "supplement_token": token.group(1),
+            "grounds.observations": NEW_OBSERVATION,
+        }
+        first = await browser.post(f"/app/cases/{case_id}/supplement", data=sent)
+        reloaded = await browser.post(f"/app/cases/{case_id}/supplement", data=sent)
+        after = (await browser.get(f"/app/cases/{case_id}")).text
+
+    assert empty.status_code == 422 and "give at least one new or changed answer" in empty.text
+    assert first.status_code == reloaded.status_code == 303
+    status = ok(await api.get(f"/reports/{case_id}"))
+    assert len(status["supplements"]) == 1 and len(status["deliveries"]) == 2
+    trail = section(after, "deliveries-title")
+    assert "Amendment trail" in trail and "Supplemental report 1" in trail

@@ -1,7 +1,8 @@
 """The practitioner's pages: their cases (`reports`), a case's page with its grounds and review
 (`case`), the steps taken from it (`steps`), withdrawing a case before its grounds
-(`withdrawal`), the client's privacy notice (`privacy_notice`) and the PDF copy of each report
-as sent (`sent_copies`). The case page is also the supervisor's and compliance's view of a case.
+(`withdrawal`), a supplemental report on a delivered case (`supplement`), the client's privacy
+notice (`privacy_notice`) and the PDF copy of each report as sent (`sent_copies`). The case page
+is also the supervisor's and compliance's view of a case.
 """
 
 from fastapi import APIRouter
@@ -12,6 +13,7 @@ from dutyflow.web.practitioner import (
     reports,
     sent_copies,
     steps,
+    supplement,
     withdrawal,
 )
 
@@ -23,6 +25,7 @@ for part in (
     privacy_notice.router,
     sent_copies.router,
     withdrawal.router,
+    supplement.router,
 ):
     router.include_router(part)
 
