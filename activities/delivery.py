@@ -135,6 +135,8 @@ class DeliveryActivities:
             document=TransmittedDocument(
                 html=document.html, text=document.text, sha256=document.sha256
             ),
+            phone_report_due_at=obligation.phone_report_due_at,
+            written_report_due_at=obligation.written_report_due_at,
             acknowledgement_url=(
                 f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
                 f"{obligation.agency_id}/acknowledgements"

@@ -58,8 +58,10 @@ def changed_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "
     for key in sorted(set(before) | set(after)):
         path = f"{prefix}{key}"
         old, new = before.get(key), after.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            found += changed_paths(old, new, path + ".")
+        if isinstance(old, dict) or isinstance(new, dict):  # a section, perhaps newly answered
+            old_section = old if isinstance(old, dict) else {}
+            new_section = new if isinstance(new, dict) else {}
+            found += changed_paths(old_section, new_section, path + ".")
         elif old != new and (_answered(old) or _answered(new)):
             found.append(path)
     return found

@@ -6,6 +6,7 @@ audited and in the accounting, and the case closes only once the agency acknowle
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from dutyflow.intake.app import create_app
 from dutyflow.runtime.serving import bind, serve
 from dutyflow.store import audit_log
 from dutyflow.store.tables import AccountingEntry, DeliveryRecord
+from tests.auth.helpers import new_user
 from tests.conftest import serve_api
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
 from tests.test_delivery import directory_for
@@ -100,6 +102,13 @@ async def test_a_supplement_reaches_each_agency_once_marked_as_supplemental(
     assert any(e.information_disclosed.startswith("Supplemental report") for e in accounted)
 
     async with httpx.AsyncClient(base_url=agency_url) as intake:
+        inbox = (await intake.get(f"/agencies/{AGENCY}/inbox")).text
+    original_row = inbox.split(f">{original['reference_number']}<", 1)[1].split("</tr>", 1)[0]
+    assert "Supplemented" in original_row and 'href="tel:+15550142"' in original_row
+    assert "Child abuse, US-CA" in original_row and "phone report first" in original_row
+    assert "Supplemental report" in inbox.split(f">{sent['reference_number']}<", 1)[1][:200]
+
+    async with httpx.AsyncClient(base_url=agency_url) as intake:
         for report in received:
             ok(
                 await intake.post(
@@ -169,3 +178,15 @@ async def test_the_case_page_sends_one_supplement_however_often_its_form_is_sent
     assert len(status["supplements"]) == 1 and len(status["deliveries"]) == 2
     trail = section(after, "deliveries-title")
     assert "Amendment trail" in trail and "Supplemental report 1" in trail
+    original = next(
+        d
+        for d in status["deliveries"]
+        if d["report_id"] not in status["supplements"][0]["report_ids"]
+    )
+    staff, _ = new_user(stack.sessions, "agency", agency_id=AGENCY)
+    set_password(stack.sessions, staff.user_id, password)
+    agency_user = WebUser(staff.user_id, password, "agency", None, AGENCY)
+    async with signed_in(stack, agency_user) as agency:
+        inbox = html.unescape((await agency.get("/app/agency")).text)
+    assert f"Supplemental report to {original['reference_number']}" in inbox
+    assert "Supplemented: a supplemental report followed" in inbox
