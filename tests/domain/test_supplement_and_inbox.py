@@ -1,16 +1,22 @@
 """A supplement's answers merged into the grounds and named by path; what an agency's inbox says
-of a report: its urgency under the policy, where it stands, the reporter's number."""
+of a report: its urgency under the policy, where it stands, the reporter's number; which fields
+of an agency's form no question asks (each rendered "Not known")."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from dutyflow.demo import example_case as scenario
 from dutyflow.domain.agency_inbox import report_status, report_urgency, reporter_phone
 from dutyflow.domain.case import GroundsSubmission
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy.coverage import unasked_form_fields
+from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.supplement import changed_paths, merge_answers, supplement_problems
+from dutyflow.settings import REPO_ROOT
 
 DUE = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 
 
 def grounds() -> GroundsSubmission:
@@ -78,3 +84,28 @@ def test_the_reporters_phone_only_when_the_agency_received_it() -> None:
     assert reporter_phone({"reporter": {"phone": "+1 555 0142"}}) == "+1 555 0142"
     assert reporter_phone({"reporter": {"name": "Dr A"}}) is None
     assert reporter_phone({}) is None
+
+
+def form_gaps(jurisdiction: str, kind: str) -> dict[str, list[str]]:
+    policy = LIBRARY.in_effect(jurisdiction, kind, date(2026, 12, 3))
+    layouts = {r.form: load_form_layout(r.form) for r in policy.recipients if r.form}
+    return unasked_form_fields(policy, layouts)
+
+
+def test_the_child_abuse_forms_ask_the_source_statements_and_past_incidents_the_law_names() -> None:
+    """PC 11167(a), Tex. Fam. Code 261.104(a)(3) and (6), N.Y. SSL 415: asked, not 'Not known'."""
+    for jurisdiction in ("US-CA", "US-TX", "US-NY"):
+        gaps = form_gaps(jurisdiction, "child-abuse")
+        for missing in gaps.values():
+            assert not {
+                "grounds.source_description",
+                "grounds.statements",
+                "grounds.past_incidents",
+            } & set(missing), jurisdiction
+
+
+def test_a_form_field_no_question_asks_is_named_as_a_gap() -> None:
+    # Texas's adult report shows the guardians; its policy asks nothing of them (to confirm).
+    gaps = form_gaps("US-TX", "elder-abuse")
+
+    assert any("guardians.name" in missing for missing in gaps.values())
