@@ -262,7 +262,11 @@ class MandatedReportWorkflow(
         case = self.case
         if case.recipients.contact_open:
             case.set_stage(Stage.AWAITING_CONTACTS)
-            await workflow.wait_condition(lambda: not case.recipients.contact_open)
+            # A supplement being sent keeps the case where it is, so the supplement's stage
+            # (delivering) gives way to the case's own when it is done.
+            await workflow.wait_condition(
+                lambda: not case.recipients.contact_open and not self.supplementing
+            )
 
     async def _await_acknowledgements(self, follow_up: timedelta) -> None:
         """Every delivered report acknowledged by its agency, followed up until it is, and
@@ -276,6 +280,7 @@ class MandatedReportWorkflow(
             lambda: (
                 all(r.report_id in case.acknowledged for r in case.status.deliveries)
                 and not case.status.reference_tasks
+                and not self.supplementing
             )
         )
         if case.status.deliveries:

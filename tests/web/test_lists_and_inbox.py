@@ -40,7 +40,7 @@ async def test_the_inbox_search_and_timeline_read_as_a_person_would_expect(
     async with signed_in(stack, web_users("agency", agency_id=delivery["agency_id"])) as agency:
         page = (await agency.get("/app/agency")).text
     inbox = text_of(page)
-    row = inbox.split(f"Report {delivery['reference_number']}", 1)[1][:600]
+    row = inbox.split(delivery["report_id"], 1)[1][:600]
     assert "Kind Child abuse, US-CA" in row
     # US-CA child abuse: the policy asks for a phone report first (PC 11166(a)).
     assert "Urgency Urgent: the law asks for a phone report first" in row
