@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
@@ -124,11 +125,24 @@ def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredRepo
         for d in deliveries
         if (d.case_id, d.recipient_id) not in originals
     }
+    obligations = _rows_by_id(
+        session,
+        ObligationRecord,
+        {
+            ids.obligation_id(d.case_id, ids.supplemented_recipient_id(d.recipient_id))
+            for d in deliveries
+        },
+    )
+    disclosures = _rows_by_id(
+        session,
+        DisclosureRecord,
+        {ids.disclosure_id(d.case_id, d.recipient_id) for d in deliveries},
+    )
     listed = []
     for d in deliveries:
         recipient_id = ids.supplemented_recipient_id(d.recipient_id)
-        obligation = session.get(ObligationRecord, ids.obligation_id(d.case_id, recipient_id))
-        disclosure = session.get(DisclosureRecord, ids.disclosure_id(d.case_id, d.recipient_id))
+        obligation = obligations.get(ids.obligation_id(d.case_id, recipient_id))
+        disclosure = disclosures.get(ids.disclosure_id(d.case_id, d.recipient_id))
         urgency = report_urgency(
             obligation.phone_report_due_at if obligation else None,
             obligation.written_report_due_at if obligation else None,
@@ -160,6 +174,15 @@ def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredRepo
             )
         )
     return listed
+
+
+def _rows_by_id(session: Session, table: type[Any], keys: set[str]) -> dict[str, Any]:
+    """The rows of ``table`` under these primary keys, in one query, by key."""
+    if not keys:
+        return {}
+    key = next(iter(table.__table__.primary_key.columns))
+    rows = session.exec(select(table).where(col(getattr(table, key.name)).in_(keys))).all()
+    return {getattr(row, key.name): row for row in rows}
 
 
 def _kinds_of(session: Session, case_ids: set[str]) -> dict[str, tuple[str, str]]:
