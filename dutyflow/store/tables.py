@@ -552,6 +552,7 @@ def all_tables() -> list[Any]:
         for model in (
             CaseRecord,
             GroundsRecord,
+            SupplementalReport,
             PhoneReportRecord,
             ObligationRecord,
             DisclosureRecord,

@@ -3,6 +3,9 @@ grounds with its changed or added answers, sealed; the changed paths; who record
 recipient's copy lives beside the report's own rows (``disclosure_record``, ``report_document``,
 ``delivery_record``, ``accounting_entry``) under the recipient id ``<recipient>/supplement-<n>``.
 
+A database adopted from before migrations (made by ``create_all`` over every model) may have the
+table already: then it is left as it is.
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-03
@@ -22,6 +25,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    if sa.inspect(op.get_bind()).has_table("supplemental_report"):
+        return  # adopted from before migrations (made by create_all over every model)
     op.create_table(
         "supplemental_report",
         sa.Column("supplement_id", sa.String(length=100), nullable=False),
