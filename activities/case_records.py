@@ -3,6 +3,7 @@ the phone report, confirm the report, and the case's acknowledgements and outcom
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,6 +66,14 @@ def _as_utc(value: datetime) -> datetime:
 class _Accounting:
     entry: AccountingEntry
     entry_id_recipient: str
+
+
+def reports_themselves(deliveries: Sequence[DeliveryRecord]) -> list[DeliveryRecord]:
+    """The deliveries of the report itself, not of a supplement's copy: the duty to each
+    recipient was met by the report."""
+    return [
+        d for d in deliveries if ids.supplemented_recipient_id(d.recipient_id) == d.recipient_id
+    ]
 
 
 def _fulfil(session: Session, case_id: str, recipient_id: str, at: datetime) -> None:
@@ -560,7 +569,7 @@ class CaseRecordActivities:
                 )
             )
 
-        for delivery in deliveries:
+        for delivery in reports_themselves(deliveries):
             outcome_for(
                 delivery.recipient_id,
                 delivery.reference_number,

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
+from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -37,6 +38,7 @@ from dutyflow.domain.transmission import (
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import (
     CaseRecord,
+    DeliveryRecord,
     DisclosureRecord,
     ObligationRecord,
     ReportDocument,
@@ -88,6 +90,8 @@ class DeliveryActivities:
             document=TransmittedDocument(
                 html=document.html, text=document.text, sha256=document.sha256
             ),
+            phone_report_due_at=obligation.phone_report_due_at,
+            written_report_due_at=obligation.written_report_due_at,
             acknowledgement_url=(
                 f"{self._acknowledgement_base_url.rstrip('/')}/agency-callbacks/"
                 f"{obligation.agency_id}/acknowledgements"
@@ -95,6 +99,21 @@ class DeliveryActivities:
                 else None
             ),
         )
+
+    def _supplemented_report_id(self, request: RecipientStep) -> str:
+        """The id of the report a supplement's copy supplements (the one the agency holds)."""
+        with self._sessions() as session:
+            original = session.exec(
+                select(DeliveryRecord).where(
+                    DeliveryRecord.case_id == request.case_id,
+                    DeliveryRecord.recipient_id == request.recipient_id,
+                )
+            ).first()
+        if original is None:
+            raise ApplicationError(
+                "no delivered report to supplement", type="ReportNotReady", non_retryable=True
+            )
+        return original.report_id
 
     @activity.defn(name="deliver_report")
     async def deliver_report(self, request: RecipientStep) -> DeliveryReceipt:
@@ -104,6 +123,10 @@ class DeliveryActivities:
         transmission = self._transmission(
             report_id, case, obligation, report.disclosure, report.document
         )
+        if request.supplement:
+            transmission.supplemental_to = await asyncio.to_thread(
+                self._supplemented_report_id, request
+            )
         try:
             secret = self._secrets(obligation.agency_id)
         except KeyError as err:

@@ -36,6 +36,7 @@ from dutyflow.store.tables import (
 )
 
 DELIVERED_STEP = "report-delivered"
+SUPPLEMENT_DELIVERED_STEP = "supplement-delivered"
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,14 @@ class ReportToDeliver:
     obligation: ObligationRecord
     disclosure: DisclosureRecord
     document: ReportDocument
+    # Which copy: the recipient's own id for the report, or its supplement's copy id
+    # (`RecipientStep.copy_id`), with the supplement's number (0: the report itself).
+    copy_id: str
+    supplement: int = 0
 
     @property
     def report_id(self) -> str:
-        return ids.report_id(self.case.case_id, self.obligation.recipient_id, self.document.sha256)
+        return ids.report_id(self.case.case_id, self.copy_id, self.document.sha256)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def refuse(
         sessions,
         case_id=request.case_id,
         step="delivery-refused",
-        key_suffix=request.recipient_id,
+        key_suffix=request.copy_id,
         actor=SYSTEM,
         content_sha256=content_sha256({"recipient_id": request.recipient_id}),
         details={"recipient_id": request.recipient_id, "reason": reason},
@@ -104,8 +109,8 @@ def authorised_report(sessions: SessionFactory, request: RecipientStep) -> Repor
         case = load_case(session, request.case_id)
         case_id, recipient_id = request.case_id, request.recipient_id
         obligation = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))
-        disclosure = session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id))
-        document = session.get(ReportDocument, ids.document_id(case_id, recipient_id))
+        disclosure = session.get(DisclosureRecord, ids.disclosure_id(case_id, request.copy_id))
+        document = session.get(ReportDocument, ids.document_id(case_id, request.copy_id))
     if obligation is None:
         refuse(sessions, request)
         raise ApplicationError(
@@ -125,7 +130,9 @@ def authorised_report(sessions: SessionFactory, request: RecipientStep) -> Repor
         raise ApplicationError(
             "report not rendered for this recipient", type="ReportNotReady", non_retryable=True
         )
-    return ReportToDeliver(case, obligation, disclosure, document)
+    return ReportToDeliver(
+        case, obligation, disclosure, document, request.copy_id, request.supplement
+    )
 
 
 def record_delivery(
@@ -148,13 +155,13 @@ def record_delivery(
 
     def write(session: Session) -> None:
         owed = session.get(ObligationRecord, obligation.obligation_id)
-        if owed is not None and owed.fulfilled_at is None:
+        if owed is not None and owed.fulfilled_at is None and not report.supplement:
             owed.fulfilled_at = delivered.received_at
         session.add(
             DeliveryRecord(
                 report_id=report_id,
                 case_id=case.case_id,
-                recipient_id=obligation.recipient_id,
+                recipient_id=report.copy_id,
                 agency_id=obligation.agency_id,
                 document_sha256=document.sha256,
                 reference_number=delivered.reference_number,
@@ -172,7 +179,9 @@ def record_delivery(
                 recipient_name=obligation.agency_name,
                 recipient_address=delivered.sent_to or obligation.agency_address,
                 information_disclosed=describe_disclosure(
-                    f"{layout.title} ({layout.code})", disclosure.disclosed_fields
+                    f"{'Supplemental report: ' if report.supplement else ''}"
+                    f"{layout.title} ({layout.code})",
+                    disclosure.disclosed_fields,
                 ),
                 purpose=obligation.purpose,
                 legal_basis=f"{obligation.legal_basis}; {policy_recipient.citation}",
@@ -184,6 +193,7 @@ def record_delivery(
         "recipient_id": obligation.recipient_id,
         "agency_id": obligation.agency_id,
         "report_id": report_id,
+        **({"supplement": report.supplement} if report.supplement else {}),
         "reference_number": delivered.reference_number,
         "disclosed_fields": disclosure.disclosed_fields,
     }
@@ -192,8 +202,8 @@ def record_delivery(
     return record_step(
         sessions,
         case_id=case.case_id,
-        step=DELIVERED_STEP,
-        key_suffix=obligation.recipient_id,
+        step=SUPPLEMENT_DELIVERED_STEP if report.supplement else DELIVERED_STEP,
+        key_suffix=report.copy_id,
         actor=delivered.actor,
         content_sha256=document.sha256,
         details={**details, **delivered.details},

@@ -235,9 +235,9 @@ class ObligationActivities:
     def limit_disclosure(self, request: RecipientStep) -> DisclosureSummary:
         """The recipient's allow-list, plus only the fields of disclosure exceptions a second
         person approved (``additions_revision`` of them: limited again after each approval)."""
-        disclosure_id = ids.disclosure_id(request.case_id, request.recipient_id)
+        disclosure_id = ids.disclosure_id(request.case_id, request.copy_id)
         revision = request.additions_revision
-        suffix = ids.additions_suffix(request.recipient_id, revision)
+        suffix = ids.additions_suffix(request.copy_id, revision)
         with self._sessions() as session:
             existing = session.get(DisclosureRecord, disclosure_id)
             if existing is not None and (
@@ -248,7 +248,7 @@ class ObligationActivities:
             ):
                 return DisclosureSummary(
                     disclosure_id=disclosure_id,
-                    recipient_id=existing.recipient_id,
+                    recipient_id=request.recipient_id,
                     disclosed_fields=existing.disclosed_fields,
                     withheld_fields=existing.withheld_fields,
                 )
@@ -256,7 +256,8 @@ class ObligationActivities:
             obligation = session.get(
                 ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
             )
-            case_file = load_case_file(session, request.case_id)
+            # A supplement is limited from the grounds as it has them, by the same allow-list.
+            case_file = load_case_file(session, request.case_id, request.supplement)
             additions = approved_additions(session, request.case_id, request.recipient_id)
         if obligation is None:
             raise ApplicationError(
@@ -285,7 +286,7 @@ class ObligationActivities:
         fields: RecipientFields,
         additions: list[str],
     ) -> None:
-        disclosure_id = ids.disclosure_id(request.case_id, request.recipient_id)
+        disclosure_id = ids.disclosure_id(request.case_id, request.copy_id)
         limited, rule = fields.limited, fields.rule
         digest = content_sha256(limited.fields)
 
@@ -302,7 +303,7 @@ class ObligationActivities:
                 DisclosureRecord(
                     disclosure_id=disclosure_id,
                     case_id=request.case_id,
-                    recipient_id=request.recipient_id,
+                    recipient_id=request.copy_id,
                     agency_id=obligation.agency_id,
                     fields=limited.fields,
                     disclosed_fields=limited.disclosed_paths,
@@ -313,6 +314,7 @@ class ObligationActivities:
 
         details: dict[str, Any] = {
             "recipient_id": request.recipient_id,
+            **({"supplement": request.supplement} if request.supplement else {}),
             **({"approved_additions": additions} if additions else {}),
             # Content marked private leaves only when a court order names it: say so plainly.
             **(
@@ -331,7 +333,7 @@ class ObligationActivities:
             self._sessions,
             case_id=request.case_id,
             step="fields-limited",
-            key_suffix=ids.additions_suffix(request.recipient_id, request.additions_revision),
+            key_suffix=ids.additions_suffix(request.copy_id, request.additions_revision),
             actor=SYSTEM,
             content_sha256=digest,
             details=details,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.supervision import approved_additions
@@ -19,7 +19,13 @@ from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, load_case_file
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
-from dutyflow.store.tables import DisclosureRecord, ObligationRecord, ReportDocument
+from dutyflow.store.tables import (
+    DeliveryRecord,
+    DisclosureRecord,
+    ObligationRecord,
+    ReportDocument,
+    SupplementalReport,
+)
 
 _PHONE_SCRIPT = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -38,6 +44,30 @@ _VICTIM_WORDS = {"child-abuse": "The child", "elder-abuse": "The adult"}
 
 def _known(value: object) -> str:
     return "not known" if value in (None, "", []) else str(value)
+
+
+def supplement_marking(session: Session, request: RecipientStep) -> tuple[str, list[str]]:
+    """What a supplement's copy says about itself: the reference of the report the recipient
+    received (the agency's, else Dutyflow's report id) and the paths the supplement changed."""
+    original = session.exec(
+        select(DeliveryRecord).where(
+            DeliveryRecord.case_id == request.case_id,
+            DeliveryRecord.recipient_id == request.recipient_id,
+        )
+    ).first()
+    row = session.get(SupplementalReport, ids.supplement_id(request.case_id, request.supplement))
+    if original is None or row is None:
+        raise LookupError(f"case {request.case_id}: no delivered report to supplement")
+    return original.reference_number or original.report_id, list(row.changed_fields)
+
+
+def shown_changes(changed: list[str], disclosed: list[str]) -> list[str]:
+    """The changed paths this recipient may see (a change to a withheld field is not named)."""
+    return [
+        path
+        for path in changed
+        if any(d == path or d.startswith(path + ".") or path.startswith(d + ".") for d in disclosed)
+    ]
 
 
 class ReportActivities:
@@ -107,9 +137,9 @@ class ReportActivities:
 
     @activity.defn(name="render_report")
     def render_report(self, request: RecipientStep) -> DocumentSummary:
-        document_id = ids.document_id(request.case_id, request.recipient_id)
+        document_id = ids.document_id(request.case_id, request.copy_id)
         revision = request.additions_revision
-        suffix = ids.additions_suffix(request.recipient_id, revision)
+        suffix = ids.additions_suffix(request.copy_id, revision)
         with self._sessions() as session:
             existing = session.get(ReportDocument, document_id)
             if existing is not None and (
@@ -126,12 +156,13 @@ class ReportActivities:
                 )
             case = load_case(session, request.case_id)
             disclosure = session.get(
-                DisclosureRecord, ids.disclosure_id(request.case_id, request.recipient_id)
+                DisclosureRecord, ids.disclosure_id(request.case_id, request.copy_id)
             )
             obligation = session.get(
                 ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
             )
             additions = approved_additions(session, request.case_id, request.recipient_id)
+            supplement = supplement_marking(session, request) if request.supplement else None
         if disclosure is None or obligation is None:
             raise LookupError(f"case {request.case_id}: fields not yet limited for this recipient")
         policy = self._policies.version(case.jurisdiction, case.kind, case.policy_version)
@@ -145,13 +176,19 @@ class ReportActivities:
             disclosure.fields,
             RenderContext(
                 form_code=layout.code,
-                form_title=layout.title,
+                form_title=f"{layout.title} (supplemental report)" if supplement else layout.title,
                 recipient_name=contact.get("name") or obligation.agency_name,
                 recipient_address=contact.get("address") or obligation.agency_address,
                 case_reference=case.case_id,
                 policy_version=f"{case.jurisdiction} {case.kind} {policy.version}",
                 policy_citation=recipient.allowed_fields_citation,
                 generated_at=datetime.now(UTC).replace(microsecond=0),
+                supplemental_to=supplement[0] if supplement else None,
+                changed_fields=(
+                    tuple(shown_changes(supplement[1], disclosure.disclosed_fields))
+                    if supplement
+                    else ()
+                ),
             ),
             additions=additions,
         )
@@ -168,7 +205,7 @@ class ReportActivities:
                     document_id=document_id,
                     case_id=request.case_id,
                     disclosure_id=disclosure.disclosure_id,
-                    recipient_id=request.recipient_id,
+                    recipient_id=request.copy_id,
                     form_id=layout.id,
                     html=rendered.html,
                     text=rendered.text,
@@ -183,7 +220,11 @@ class ReportActivities:
             key_suffix=suffix,
             actor=SYSTEM,
             content_sha256=rendered.sha256,
-            details={"recipient_id": request.recipient_id, "form": layout.code},
+            details={
+                "recipient_id": request.recipient_id,
+                "form": layout.code,
+                **({"supplement": request.supplement} if request.supplement else {}),
+            },
             write=write,
         )
         # Read back what was stored: if an earlier attempt won the race, its document stands.

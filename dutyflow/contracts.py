@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.common import SearchAttributeKey
 
+from dutyflow import ids
 from dutyflow.domain.case import (
     CaseOpening,
     ConsultationDecision,
@@ -326,6 +327,17 @@ class RecipientStep(BaseModel):
     # How many disclosure exceptions for this recipient were approved when the step ran: the
     # fields are limited (and the report rendered) again after each approval.
     additions_revision: int = 0
+    # The n-th supplemental report (0: the report itself): limited, rendered and delivered as a
+    # copy of its own, marked as supplemental to the report the recipient received.
+    supplement: int = 0
+
+    @property
+    def copy_id(self) -> str:
+        """The id the recipient's records of this step are kept under: the recipient's own, or
+        its copy of the supplement (`dutyflow.ids.supplement_recipient_id`)."""
+        if not self.supplement:
+            return self.recipient_id
+        return ids.supplement_recipient_id(self.recipient_id, self.supplement)
 
 
 class DisclosureSummary(BaseModel):
@@ -347,6 +359,35 @@ class WithdrawalInput(BaseModel):
     actor: Actor
     reason: str
     note_sha256: str
+
+
+class SupplementRequest(BaseModel):
+    """A supplemental report, as the API sends it to the case's workflow: the grounds with the
+    practitioner's changed or added answers merged in (validated as grounds are), and the paths
+    of the answers that changed (`dutyflow.domain.supplement`)."""
+
+    practitioner_id: str
+    submission: GroundsSubmission
+    changed_fields: list[str]
+
+
+class RecordSupplementInput(BaseModel):
+    case_id: str
+    actor: Actor
+    number: int
+    submission: GroundsSubmission
+    changed_fields: list[str]
+
+
+class SupplementSummary(BaseModel):
+    """A supplemental report in the case's status: its number, the paths it changed (names,
+    never values) and the report id each recipient received it under."""
+
+    number: int
+    changed_fields: list[str]
+    recorded_by: str
+    report_ids: list[str] = []
+    delivered: bool = False
 
 
 class ConfirmationInput(BaseModel):
@@ -501,4 +542,5 @@ class CaseStatus(BaseModel):
     hard_stop: HardStop | None = None
     supervision: SupervisionSummary | None = None
     exceptions: list[ExceptionSummary] = []
+    supplements: list[SupplementSummary] = []
     outcome: CaseOutcome | None = None

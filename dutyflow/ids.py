@@ -44,6 +44,25 @@ def report_id(case_id: str, recipient_id: str, document_sha256: str) -> str:
     return str(uuid.uuid5(REPORT_ID_NAMESPACE, f"{case_id}/{recipient_id}/{document_sha256}"))
 
 
+def supplement_id(case_id: str, number: int) -> str:
+    """The n-th supplemental report of a case (``SupplementalReport``): its changed answers."""
+    return f"{case_id}/supplement/{number}"
+
+
+def supplement_recipient_id(recipient_id: str, number: int) -> str:
+    """A recipient's copy of the n-th supplemental report, as its records and audit entries
+    name it (``county-aps/supplement-1``): the disclosure and document ids, the audit keys and
+    the report id are made from it as from a recipient's id."""
+    return f"{recipient_id}/supplement-{number}"
+
+
+def supplemented_recipient_id(copy_id: str) -> str:
+    """The recipient a record is about: the recipient's own id, also for its copy of a
+    supplement (`supplement_recipient_id`)."""
+    recipient_id, _, number = copy_id.rpartition("/supplement-")
+    return recipient_id if recipient_id and number.isdigit() else copy_id
+
+
 def accounting_entry_id(case_id: str, recipient_id: str, channel: str) -> str:
     """The accounting entry (45 CFR 164.528) of a disclosure made by telephone, in person or by
     hand: one per recipient and channel."""

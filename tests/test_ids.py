@@ -14,6 +14,15 @@ def test_an_obligation_disclosure_and_document_share_the_case_and_recipient_id()
     assert ids.document_id(CASE, "potential-victim-2") == "case-7f3a/potential-victim-2"
 
 
+def test_a_supplement_is_numbered_within_its_case_and_copied_per_recipient() -> None:
+    assert ids.supplement_id(CASE, 2) == "case-7f3a/supplement/2"
+    copy = ids.supplement_recipient_id("county-aps", 1)
+    assert copy == "county-aps/supplement-1"
+    assert ids.document_id(CASE, copy) == "case-7f3a/county-aps/supplement-1"
+    assert ids.supplemented_recipient_id(copy) == "county-aps"
+    assert ids.supplemented_recipient_id("county-aps") == "county-aps"
+
+
 def test_a_report_id_is_the_uuid5_of_case_recipient_and_document() -> None:
     assert ids.report_id(CASE, "county-aps", "ab" * 32) == "9cae48b0-6099-517e-88e2-4db66fa22d19"
 

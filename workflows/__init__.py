@@ -7,6 +7,7 @@ that touches the world is an activity in `activities`).
     decisions_and_contacts  Updates: disclosure decisions, contact attempts, informing the client
     supervision_steps       Updates: the supervisor's answer, disclosure exceptions
     withdrawal              Update: withdrawing a case before its grounds (nothing disclosed)
+    supplements             Update: a supplemental report on a delivered case, to the same agencies
     delivery                delivering to agencies; Updates: retry a refused delivery, acknowledge
     deadlines               durable deadline watchers and their escalation
     report_preparation      limiting fields and rendering per recipient; the review hash

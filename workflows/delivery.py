@@ -128,12 +128,14 @@ async def deliver_until_accepted(
     activity: Callable[[Any, RecipientStep], Awaitable[DeliveryReceipt]] = (
         DeliveryActivities.deliver_report
     ),
+    supplement: int = 0,
 ) -> DeliveryReceipt:
-    """Deliver; an agency's refusal (a 4xx other than 408/429), or an intake that did not take
-    the report within the policy's attempts, becomes a task for the practitioner, and the
-    delivery is tried again once they ask for it. The deadlines' escalation runs meanwhile."""
+    """Deliver (the report, or its ``supplement``-th supplemental report); an agency's refusal
+    (a 4xx other than 408/429), or an intake that did not take the report within the policy's
+    attempts, becomes a task for the practitioner, and the delivery is tried again once they ask
+    for it. The deadlines' escalation runs meanwhile."""
     recipient_id = obligation.recipient_id
-    step = RecipientStep(case_id=case.case_id, recipient_id=recipient_id)
+    step = RecipientStep(case_id=case.case_id, recipient_id=recipient_id, supplement=supplement)
     while True:
         case.set_stage(Stage.DELIVERING)
         try:

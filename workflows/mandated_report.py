@@ -11,7 +11,8 @@ an audit entry. `MandatedReportWorkflow.run` reads as the legal process:
       -> disclose-or-decline per permitted recipient (Update, where the law only permits)
       -> phone report (Update, where policy asks)
       -> limit fields and render, per recipient -> confirmation (Update)
-      -> deliver to each agency's intake and record its acknowledgement
+      -> deliver to each agency's intake and record its acknowledgement (a supplemental
+         report, Update, goes to the same agencies until the case closes)
       -> every contact reached by the practitioner, each attempt logged (Update)
       -> the decision to inform the client, where the law asks (Update) -> outcome
 
@@ -44,6 +45,7 @@ from workflows.decisions_and_contacts import DecisionsAndContacts
 from workflows.delivery import DeliverySteps, deliver_written_reports
 from workflows.report_preparation import limit_and_render, review_sha256
 from workflows.supervision_steps import SupervisionSteps
+from workflows.supplements import SUPPLEMENT_PATCH, SupplementSteps
 from workflows.withdrawal import WITHDRAWAL_PATCH, WithdrawalSteps
 
 with workflow.unsafe.imports_passed_through():
@@ -75,7 +77,12 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn(name=WORKFLOW_TYPE)
 class MandatedReportWorkflow(
-    ClinicianSteps, DecisionsAndContacts, SupervisionSteps, DeliverySteps, WithdrawalSteps
+    ClinicianSteps,
+    DecisionsAndContacts,
+    SupervisionSteps,
+    DeliverySteps,
+    WithdrawalSteps,
+    SupplementSteps,
 ):
     @workflow.init
     def __init__(self, opening: CaseOpening) -> None:
@@ -109,6 +116,10 @@ class MandatedReportWorkflow(
         if active:
             await self._prepare_and_confirm(active)
         await deliver_written_reports(case, active)
+        if case.status.deliveries and workflow.patched(SUPPLEMENT_PATCH):
+            # A delivered report may be supplemented until the case closes; cases from before
+            # take no supplement.
+            self.accepts_supplements = True
         await self._reach_contacts()
         await self._await_acknowledgements(obligation_set.acknowledgement_follow_up)
         if opened.inform_client_required and not case.inform_client.done:
@@ -260,7 +271,11 @@ class MandatedReportWorkflow(
         case = self.case
         if case.recipients.contact_open:
             case.set_stage(Stage.AWAITING_CONTACTS)
-            await workflow.wait_condition(lambda: not case.recipients.contact_open)
+            # A supplement being sent keeps the case where it is, so the supplement's stage
+            # (delivering) gives way to the case's own when it is done.
+            await workflow.wait_condition(
+                lambda: not case.recipients.contact_open and not self.supplementing
+            )
 
     async def _await_acknowledgements(self, follow_up: timedelta) -> None:
         """Every delivered report acknowledged by its agency, followed up until it is, and
@@ -274,6 +289,7 @@ class MandatedReportWorkflow(
             lambda: (
                 all(r.report_id in case.acknowledged for r in case.status.deliveries)
                 and not case.status.reference_tasks
+                and not self.supplementing
             )
         )
         if case.status.deliveries:
@@ -281,7 +297,9 @@ class MandatedReportWorkflow(
 
     async def _close(self) -> CaseOutcome:
         case = self.case
-        await workflow.wait_condition(lambda: not case.inform_client.in_progress)
+        await workflow.wait_condition(
+            lambda: not case.inform_client.in_progress and not self.supplementing
+        )
         outcome = await record(CaseRecordActivities.record_outcome, CaseRef(case_id=case.case_id))
         case.status.outcome = outcome
         case.completed("outcome-recorded", Stage.CLOSED)

@@ -65,6 +65,7 @@ from dutyflow.api.routes import (
     reveals,
     sent_copies,
     supervision_record,
+    supplements,
 )
 from dutyflow.api.security_headers import SecurityHeaders
 from dutyflow.auth.api import CHALLENGE, bearer_token
@@ -116,6 +117,7 @@ ROUTERS = (
     sent_copies.router,
     channels.router,
     clinician_steps.router,
+    supplements.router,
     acknowledgements.router,
     audit_checkpoint.router,
     api_docs.router,

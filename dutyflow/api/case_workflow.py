@@ -144,3 +144,19 @@ async def update_case(
     except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
         raise not_found_or(err) from None
     return status
+
+
+async def earlier_update(temporal: Client, case_id: str, key: str) -> CaseStatus | None:
+    """The answer of the Update already sent to the case under ``key``, or None if none was: a
+    step whose input depends on what the case holds now (a supplement, merged into the grounds
+    as they stand) is answered from its first sending when a retry comes."""
+    handle = case_handle(temporal, case_id).get_update_handle(key, result_type=CaseStatus)
+    try:
+        status: CaseStatus = await handle.result()
+    except WorkflowUpdateFailedError as err:
+        raise refusal_from(err) from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise not_found_or(err) from None
+    return status

@@ -307,6 +307,10 @@ class RenderContext:
     policy_version: str
     policy_citation: str
     generated_at: datetime
+    # A supplemental report: the reference of the report it supplements, and the paths of the
+    # answers it changed or added (those the recipient may see).
+    supplemental_to: str | None = None
+    changed_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.generated_at.utcoffset() is None:
@@ -553,7 +557,17 @@ def _header(layout: FormLayout, context: RenderContext) -> tuple[_Row, ...]:
         lines = _lines(text) or (NOT_KNOWN,)
         return _Row(label=label, kind="text", paragraphs=(lines,), block=len(lines) > 1)
 
-    rows = [row("Recipient", context.recipient_name)]
+    rows = []
+    if context.supplemental_to is not None:
+        rows.append(row("Supplemental report", f"Supplemental to {context.supplemental_to}"))
+        changed = "\n".join(readable_path(p) for p in context.changed_fields)
+        rows.append(
+            row(
+                "Changed or added in this supplement",
+                changed or "No change to the information this recipient receives",
+            )
+        )
+    rows.append(row("Recipient", context.recipient_name))
     if context.recipient_address:
         rows.append(row("Recipient address", context.recipient_address))
     rows += [

@@ -38,6 +38,12 @@ class ReportTransmission(BaseModel):
     fields: dict[str, Any]
     document: TransmittedDocument
     acknowledgement_url: str | None = None
+    # A supplemental report: the id of the report it supplements (the agency holds that one).
+    supplemental_to: str | None = None
+    # The sender's statutory deadlines for this report, under its policy: a phone report first
+    # (the law's "immediately"), the written report's due time. None: none applies.
+    phone_report_due_at: datetime | None = None
+    written_report_due_at: datetime | None = None
 
 
 class AcknowledgementDecision(StrEnum):

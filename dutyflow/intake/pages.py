@@ -21,6 +21,7 @@ from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from dutyflow.domain.agency_inbox import report_urgency, reporter_phone
 from dutyflow.domain.transmission import AcknowledgementDecision, ReportTransmission
 from dutyflow.intake.tables import (
     MAX_NOTE_LENGTH,
@@ -29,6 +30,7 @@ from dutyflow.intake.tables import (
     decided_at_utc,
     received_at_utc,
 )
+from dutyflow.web.phone_links import tel_href
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -70,12 +72,19 @@ def page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
 
 
 def inbox_page(agency_id: str, agency_name: str, reports: list[IntakeReport]) -> HTMLResponse:
-    """The agency's received reports, newest first (``reports`` in the order received)."""
+    """The agency's received reports, newest first (``reports`` in the order received); a
+    report a later supplemental report names is shown as supplemented."""
+    supplemented = {
+        ReportTransmission.model_validate_json(r.body).supplemental_to for r in reports
+    } - {None}
     return page(
         "inbox.html.j2",
         agency_name=agency_name,
         inbox_url=inbox_path(agency_id),
-        reports=[report_view(agency_id, report) for report in reversed(reports)],
+        reports=[
+            report_view(agency_id, report, supplemented=report.idempotency_key in supplemented)
+            for report in reversed(reports)
+        ],
     )
 
 
@@ -108,11 +117,30 @@ def report_page(
     )
 
 
-def report_view(agency_id: str, report: IntakeReport) -> dict[str, Any]:
-    """What the pages show of a report (never the document, except on its own page)."""
+def report_view(
+    agency_id: str, report: IntakeReport, *, supplemented: bool = False
+) -> dict[str, Any]:
+    """What the pages show of a report (never the document, except on its own page): with its
+    kind, urgency under the sender's policy, status and the reporter's number to call back."""
     received_at = received_at_utc(report)
     decided_at = decided_at_utc(report)
+    transmission = ReportTransmission.model_validate_json(report.body)
+    urgency = report_urgency(transmission.phone_report_due_at, transmission.written_report_due_at)
+    phone = reporter_phone(transmission.fields)
     return {
+        "kind": f"{transmission.kind.replace('-', ' ').capitalize()}, {transmission.jurisdiction}",
+        "urgency": urgency.level,
+        "urgency_label": urgency.words,
+        "status_label": (
+            "Supplemented"
+            if supplemented
+            else DECISION_LABELS.get(report.decision or "", "Received")
+            if report.decision
+            else "Received"
+        ),
+        "supplement_to": transmission.supplemental_to,
+        "reporter_phone": phone,
+        "reporter_tel": tel_href(phone),
         "reference_number": report.reference_number,
         "url": report_path(agency_id, report.reference_number),
         "received_at_iso": received_at.isoformat(),

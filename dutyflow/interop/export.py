@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from dutyflow import ids
 from dutyflow.interop.fhir import (
     DUTYFLOW,
     Confirmer,
@@ -104,7 +105,8 @@ def export_case(
     logged = _logged_deliveries(session, case_id)
     delivered = []
     for delivery in deliveries:
-        obligation = by_recipient.get(delivery.recipient_id)
+        # A supplement's copy is owed under the report's own obligation to its recipient.
+        obligation = by_recipient.get(ids.supplemented_recipient_id(delivery.recipient_id))
         disclosure = disclosures.get(delivery.recipient_id)
         if obligation is None or disclosure is None:
             raise ExportInconsistent(

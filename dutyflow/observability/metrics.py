@@ -32,6 +32,7 @@ CLINICIAN_STEPS: dict[str, str] = {
     "confirm_report": "confirm_report",
     "retry_delivery": "retry_delivery",
     "withdraw_case": "withdraw_case",
+    "add_supplemental_report": "add_supplemental_report",
 }
 """The clinician steps whose refusals are counted, by the name of the API endpoint."""
 

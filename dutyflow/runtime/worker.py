@@ -25,6 +25,7 @@ from activities.notifications import NotificationActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
+from activities.supplements import SupplementActivities
 from dutyflow.crypto.keys import agency_secrets
 from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
@@ -68,6 +69,7 @@ def build_worker(
     reports = ReportActivities(sessions, policies)
     supervision = SupervisionActivities(sessions, policies)
     references = AgencyReferenceActivities(sessions)
+    supplements = SupplementActivities(sessions)
     duties = DutyActivities(sessions)
     notifications = NotificationActivities(EscalationNotifier(sessions, mail))
     delivery = DeliveryActivities(
@@ -100,6 +102,7 @@ def build_worker(
             channels.prepare_channel_task,
             channels.record_report_sent,
             references.record_agency_reference,
+            supplements.record_supplement,
             supervision.request_consultation,
             supervision.record_consultation_decision,
             supervision.record_exception_request,

@@ -60,6 +60,25 @@ class GroundsRecord(SQLModel, table=True):
 
 
 @register
+class SupplementalReport(SQLModel, table=True):
+    """A supplemental report on a delivered case: the grounds as they stand with its changed or
+    added answers (sealed), and the paths of those answers. The original grounds stay as
+    documented (`GroundsRecord`): the amendment trail keeps both."""
+
+    __tablename__ = "supplemental_report"
+    __sealed__: ClassVar[tuple[str, ...]] = ("submission",)
+
+    supplement_id: str = Field(primary_key=True, max_length=100)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    number: int
+    submission: dict[str, Any] = Field(sa_column=Column(Sealed, nullable=False))
+    changed_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = _time(default_factory=utcnow)
+
+
+@register
 class PhoneReportRecord(SQLModel, table=True):
     __tablename__ = "phone_report_record"
     __sealed__: ClassVar[tuple[str, ...]] = ("phone_report",)
@@ -566,6 +585,7 @@ def all_tables() -> list[Any]:
         for model in (
             CaseRecord,
             GroundsRecord,
+            SupplementalReport,
             PhoneReportRecord,
             ObligationRecord,
             DisclosureRecord,

@@ -27,6 +27,8 @@ SENTENCES = {
     "phone-report-recorded": "The statutory phone report was recorded",
     "report-confirmed": "The practitioner reviewed and confirmed the reports",
     "report-delivered": "A report was delivered",
+    "supplement-documented": "A supplemental report (new or changed information) was recorded",
+    "supplement-delivered": "A supplemental report was delivered",
     "delivery-refused": "A delivery was refused",
     "delivery-refused-by-agency": "An agency refused the report",
     "acknowledgement-recorded": "An agency acknowledged the report",

@@ -110,6 +110,9 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /reports/{case_id}/retry-delivery":              (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
     # Withdrawing (only before the grounds) and recording an agency's reference: the case's.
     "POST /reports/{case_id}/withdraw":                    (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
+    # A supplement: the case's (its practitioner, or a supervisor of its clinic, in their own
+    # name); this case has no delivered report to supplement yet (409).
+    "POST /reports/{case_id}/supplements":                 (409,  404,    409,  404,   403,    403,  403,   403,   401,   401),
     # Only the case's practitioner records it (the supervisor: 422); this case has none to record.
     "POST /reports/{case_id}/agency-reference":            (422,  404,    422,  404,   403,    403,  403,   403,   401,   401),
     # Recording a report taken to the agency, or an acknowledgement by phone or letter: the
@@ -406,6 +409,15 @@ async def request(
             return await http.post(
                 f"/reports/{step}/withdraw",
                 json={"practitioner_id": world.user_id(name), "reason": "duplicate"},
+            )
+        case "POST /reports/{case_id}/supplements":
+            step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
+            return await http.post(
+                f"/reports/{step}/supplements",
+                json={
+                    "practitioner_id": world.user_id(name),
+                    "answers": {"grounds": {"past_incidents": "Another one last week."}},
+                },
             )
         case "POST /reports/{case_id}/agency-reference":
             step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)

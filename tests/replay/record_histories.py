@@ -513,6 +513,32 @@ async def test_us_ca_portal_sent_and_acknowledged_by_phone(
         await keep(stack.client, case_id)
 
 
+async def test_us_ca_child_abuse_supplemented_after_delivery(
+    stack, http, executor, tmp_path, keep
+) -> None:
+    """Delivered; before the agency decides, the practitioner adds a supplemental report (an
+    Update): limited, rendered and delivered to the same agency; the staff decide on both."""
+    async with (
+        agency_deciding_later(stack, tmp_path) as (agency_url, stack),
+        stack.new_worker(http, executor),
+        served_api(stack) as api,
+    ):
+        case_id = await open_report(api)
+        await document_grounds(api, case_id, scenario.grounds_submission())
+        await record_phone_report(api, case_id)
+        await confirm(api, case_id)
+        await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        supplement = {
+            "practitioner_id": PRACTITIONER,
+            "answers": {"grounds": {"past_incidents": "A second incident last week."}},
+        }
+        status = await step(api, case_id, "supplements", supplement)
+        for delivery in status["deliveries"]:
+            await staff_decide(http, agency_url, delivery["reference_number"])
+        await wait_for_stage(api, case_id, "closed")
+        await keep(stack.client, case_id)
+
+
 # --- deadlines, on the time-skipping test server ------------------------------------------------
 
 

@@ -33,6 +33,7 @@ UPDATES = {
     "record_report_sent",
     "record_acknowledgement_received",
     "withdraw_case",
+    "add_supplemental_report",
 }
 
 

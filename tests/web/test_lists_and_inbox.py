@@ -1,6 +1,7 @@
-"""The lists a person works from: the agency's inbox says each report's kind and whether it was
-acknowledged; compliance finds cases by category, closed ones too when asked; a case's timeline
-reads as sentences, with the technical record (step names, Temporal's events) behind a toggle."""
+"""The lists a person works from: the agency's inbox says each report's kind, urgency and whether
+it was acknowledged, with the reporter's number to call; compliance finds cases by category,
+closed ones too when asked; a case's timeline reads as sentences, with the technical record
+(step names, Temporal's events) behind a toggle."""
 
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ async def test_the_inbox_search_and_timeline_read_as_a_person_would_expect(
     [acknowledgement] = status["acknowledgements"]
 
     async with signed_in(stack, web_users("agency", agency_id=delivery["agency_id"])) as agency:
-        inbox = text_of((await agency.get("/app/agency")).text)
-    row = inbox.split(delivery["report_id"], 1)[1].split("Received", 1)[0][:300]
-    assert "Child abuse, US-CA" in row
-    assert f"Acknowledged: {acknowledgement['decision'].replace('-', ' ')}" in row
+        page = (await agency.get("/app/agency")).text
+    inbox = text_of(page)
+    row = inbox.split(delivery["report_id"], 1)[1][:600]
+    assert "Kind Child abuse, US-CA" in row
+    # US-CA child abuse: the policy asks for a phone report first (PC 11166(a)).
+    assert "Urgency Urgent: the law asks for a phone report first" in row
+    assert f"Status Acknowledged ({acknowledgement['decision'].replace('-', ' ')})" in row
+    assert "Reporter's phone +1 555 0142" in row and 'href="tel:+15550142"' in page
 
     async with signed_in(stack, web_users("compliance")) as officer:
         search = {"jurisdiction": "US-CA", "kind": "child-abuse", "stage": "closed"}

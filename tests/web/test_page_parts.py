@@ -36,6 +36,8 @@ PAGES = {
     "POST /app/cases/{case_id}/grounds",
     "GET /app/cases/{case_id}/withdraw",
     "POST /app/cases/{case_id}/withdraw",
+    "GET /app/cases/{case_id}/supplement",
+    "POST /app/cases/{case_id}/supplement",
     "GET /app/cases/{case_id}/review",
     "GET /app/cases/{case_id}/sent/{report_id}",
     "POST /app/cases/{case_id}/phone-report",

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from dutyflow import ids
 from dutyflow.api.deps import AgencyUser, SessionsDep
 from dutyflow.auth.case_access import audit_content_read
+from dutyflow.domain.agency_inbox import report_status, report_urgency, reporter_phone
 from dutyflow.store.tables import (
     AcknowledgementRecord,
     CaseRecord,
     DeliveryRecord,
+    DisclosureRecord,
+    ObligationRecord,
     ReportDocument,
 )
 
@@ -45,6 +50,14 @@ class DeliveredReport(BaseModel):
     jurisdiction: str | None = None
     kind: str | None = None
     acknowledgement: str | None = None
+    # How urgent the report is under the case's policy, where it stands (received,
+    # acknowledged, supplemented), the report it supplements (the agency's reference) and the
+    # reporter's phone number, when the agency received it (`dutyflow.domain.agency_inbox`).
+    urgency: str = "routine"
+    urgency_words: str = ""
+    status: str = "received"
+    supplement_to: str | None = None
+    reporter_phone: str | None = None
 
 
 class DeliveredDocument(DeliveredReport):
@@ -100,19 +113,76 @@ def _delivered_to(session: Session, agency_id: str | None) -> list[DeliveredRepo
     )
     kinds = _kinds_of(session, {d.case_id for d in deliveries})
     acknowledged = _acknowledgements_of(session, [d.report_id for d in deliveries])
-    return [
-        DeliveredReport(
-            report_id=d.report_id,
-            form_id=forms.get((d.case_id, d.recipient_id, d.document_sha256)),
-            reference_number=d.reference_number,
-            received_at=_utc(d.received_at),
-            delivered_at=_utc(d.delivered_at),
-            jurisdiction=kinds.get(d.case_id, (None, None))[0],
-            kind=kinds.get(d.case_id, (None, None))[1],
-            acknowledgement=acknowledged.get(d.report_id),
-        )
+    # A supplement's copy names its recipient ``<recipient>/supplement-<n>``: the report it
+    # supplements is the one delivered under the recipient's own id.
+    originals = {
+        (d.case_id, d.recipient_id): d
         for d in deliveries
-    ]
+        if ids.supplemented_recipient_id(d.recipient_id) == d.recipient_id
+    }
+    supplemented = {
+        (d.case_id, ids.supplemented_recipient_id(d.recipient_id))
+        for d in deliveries
+        if (d.case_id, d.recipient_id) not in originals
+    }
+    obligations = _rows_by_id(
+        session,
+        ObligationRecord,
+        {
+            ids.obligation_id(d.case_id, ids.supplemented_recipient_id(d.recipient_id))
+            for d in deliveries
+        },
+    )
+    disclosures = _rows_by_id(
+        session,
+        DisclosureRecord,
+        {ids.disclosure_id(d.case_id, d.recipient_id) for d in deliveries},
+    )
+    listed = []
+    for d in deliveries:
+        recipient_id = ids.supplemented_recipient_id(d.recipient_id)
+        obligation = obligations.get(ids.obligation_id(d.case_id, recipient_id))
+        disclosure = disclosures.get(ids.disclosure_id(d.case_id, d.recipient_id))
+        urgency = report_urgency(
+            obligation.phone_report_due_at if obligation else None,
+            obligation.written_report_due_at if obligation else None,
+        )
+        original = originals.get((d.case_id, recipient_id))
+        is_supplement = original is not None and original.report_id != d.report_id
+        listed.append(
+            DeliveredReport(
+                report_id=d.report_id,
+                form_id=forms.get((d.case_id, d.recipient_id, d.document_sha256)),
+                reference_number=d.reference_number,
+                received_at=_utc(d.received_at),
+                delivered_at=_utc(d.delivered_at),
+                jurisdiction=kinds.get(d.case_id, (None, None))[0],
+                kind=kinds.get(d.case_id, (None, None))[1],
+                acknowledgement=acknowledged.get(d.report_id),
+                urgency=urgency.level,
+                urgency_words=urgency.words,
+                status=report_status(
+                    acknowledged.get(d.report_id),
+                    not is_supplement and (d.case_id, recipient_id) in supplemented,
+                ),
+                supplement_to=(
+                    (original.reference_number or original.report_id)
+                    if is_supplement and original
+                    else None
+                ),
+                reporter_phone=reporter_phone(disclosure.fields) if disclosure else None,
+            )
+        )
+    return listed
+
+
+def _rows_by_id(session: Session, table: type[Any], keys: set[str]) -> dict[str, Any]:
+    """The rows of ``table`` under these primary keys, in one query, by key."""
+    if not keys:
+        return {}
+    key = next(iter(table.__table__.primary_key.columns))
+    rows = session.exec(select(table).where(col(getattr(table, key.name)).in_(keys))).all()
+    return {getattr(row, key.name): row for row in rows}
 
 
 def _kinds_of(session: Session, case_ids: set[str]) -> dict[str, tuple[str, str]]:

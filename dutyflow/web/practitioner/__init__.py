@@ -1,8 +1,9 @@
 """The practitioner's pages: their cases (`reports`), a case's page with its grounds and review
 (`case`), the steps taken from it (`steps`), withdrawing a case before its grounds
-(`withdrawal`), the client's privacy notice (`privacy_notice`) and the PDF copy of each report
-as sent (`sent_copies`), and the steps of the portal, fax and post channels
-(`channels`). The case page is also the supervisor's and compliance's view of a case.
+(`withdrawal`), a supplemental report on a delivered case (`supplement`), the client's privacy
+notice (`privacy_notice`), the PDF copy of each report as sent (`sent_copies`), and the steps of
+the portal, fax and post channels (`channels`). The case page is also the supervisor's and
+compliance's view of a case.
 """
 
 from fastapi import APIRouter
@@ -14,6 +15,7 @@ from dutyflow.web.practitioner import (
     reports,
     sent_copies,
     steps,
+    supplement,
     withdrawal,
 )
 
@@ -26,6 +28,7 @@ for part in (
     sent_copies.router,
     channels.router,
     withdrawal.router,
+    supplement.router,
 ):
     router.include_router(part)
 
