@@ -1,4 +1,5 @@
-"""Recording one workflow step: its rows and its audit entry in a single transaction, at most once.
+"""Recording one workflow step: its rows and its audit entry in a single transaction, at most once
+(on SQLite the entry joins the audit log's Merkle tree in that same transaction).
 
 Activities may run more than once (a retry after a crash); the step's idempotency key makes the
 second run find the first run's audit entry and write nothing.
@@ -47,7 +48,9 @@ def record_step(
             details=details,
             idempotency_key=idempotency_key,
         )
-    audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
+        in_writer = _join_tree_in_writer(session)
+    if not in_writer:
+        audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
 
 
@@ -81,8 +84,19 @@ def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[A
                 idempotency_key=key,
             )
             entries.append(entry)
-    audit_tree.integrate(sessions)
+        in_writer = _join_tree_in_writer(session)
+    if not in_writer:
+        audit_tree.integrate(sessions)
     return entries
+
+
+def _join_tree_in_writer(session: Session) -> bool:
+    """On SQLite the entries join the Merkle tree in the step's own transaction (one wait for
+    the writer's lock per step, not two); elsewhere the caller integrates after the commit."""
+    if not audit_tree.integrates_in_writer(session):
+        return False
+    audit_tree.integrate_in_writer(session)
+    return True
 
 
 def step_recorded(entry: AuditEntry) -> StepRecorded:
