@@ -39,7 +39,7 @@ from dutyflow.domain.transmission import (
     TransmittedDocument,
 )
 from dutyflow.store.case_file import load_case
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
     AccountingEntry,
@@ -76,7 +76,7 @@ class DeliveryActivities:
         self._acknowledgement_base_url = acknowledgement_base_url
 
     def _load(self, request: RecipientStep):  # type: ignore[no-untyped-def]
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, request.case_id)
             case_id, recipient_id = request.case_id, request.recipient_id
             return (
@@ -104,7 +104,7 @@ class DeliveryActivities:
         if (obligation.delivery or "intake") != "intake":
             return "not an agency intake recipient: reached by the practitioner, not delivered"
         if obligation.obligation_mode == "permitted":
-            with self._sessions() as session:
+            with reading(self._sessions) as session:
                 decision = session.get(
                     CaseDecision,
                     ids.disclosure_decision_id(obligation.case_id, obligation.recipient_id),

@@ -1,6 +1,7 @@
 """Engines and sessions. On SQLite every transaction takes the database's write lock up front
-(``BEGIN IMMEDIATE``). On PostgreSQL appends to the audit log take no lock; only its short
-integration into the Merkle tree does (`dutyflow.store.audit_tree`)."""
+(``BEGIN IMMEDIATE``), except a `reading` session's, which reads a snapshot (WAL) and neither
+waits for the writer nor holds it up. On PostgreSQL appends to the audit log take no lock; only its
+short integration into the Merkle tree does (`dutyflow.store.audit_tree`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from dutyflow.domain.audit import canonical_json
@@ -16,6 +18,8 @@ from dutyflow.sqlite import use_wal
 from dutyflow.store.migrate import upgrade
 
 SessionFactory = Callable[[], Session]
+
+_READING = "dutyflow_reading"  # the execution option and session mark of a `reading` session
 
 
 def _canonical_text(value: object) -> str:
@@ -47,7 +51,12 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the lock up front: one that upgraded from a read
+        # could find its snapshot stale and fail at once, busy handler or not.
+        if connection.get_execution_options().get(_READING):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -61,6 +70,27 @@ def create_schema(engine: Engine) -> None:
     schema lock, so concurrent starters are safe), with the audit table append-only (its
     UPDATE/DELETE-refusing triggers put back if they were lifted)."""
     upgrade(engine)
+
+
+def reading(sessions: SessionFactory) -> Session:
+    """A session that only reads (``with reading(sessions) as session:``). On SQLite its
+    transaction is deferred: it reads the last committed snapshot without taking the write lock,
+    so it neither queues behind the steps being recorded nor holds them up. Writing in it is
+    refused (`ReadOnlySession`)."""
+    session = sessions()
+    session.info[_READING] = True
+    session.connection(execution_options={_READING: True})
+    return session
+
+
+class ReadOnlySession(RuntimeError):
+    """Something was to be written in a `reading` session."""
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_writes_when_reading(session: OrmSession, _context: object, _instances: object) -> None:
+    if session.info.get(_READING):
+        raise ReadOnlySession("a reading session writes nothing; open a session that writes")
 
 
 def session_factory(engine: Engine) -> SessionFactory:
