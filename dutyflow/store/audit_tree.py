@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from dutyflow.domain import merkle
 from dutyflow.domain.audit import LEAF_FIELDS, leaf_bytes
-from dutyflow.store.db import SessionFactory, is_postgres
+from dutyflow.store.db import SessionFactory, is_postgres, writing
 from dutyflow.store.tables import AuditEntry, AuditLeaf, AuditPending, AuditTreeNode
 
 _TREE_LOCK = 0x6475747968  # the advisory lock held while entries are integrated
@@ -48,7 +48,7 @@ def integrate(sessions: SessionFactory) -> int:
     """Give every committed entry awaiting its leaf a leaf, in ``seq`` order; answers how many."""
     total = 0
     while True:
-        with sessions() as session, session.begin():
+        with writing(sessions) as session:
             if is_postgres(session.get_bind()):  # type: ignore[arg-type]
                 session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({_TREE_LOCK})")
             count = _integrate_some(session)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from dutyflow import ids
 from dutyflow.contracts import Actor, StepRecorded
 from dutyflow.store import audit_log, audit_tree
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, writing
 from dutyflow.store.tables import AuditEntry
 
 
@@ -32,7 +32,7 @@ def record_step(
     write: Callable[[Session], None] | None = None,
 ) -> AuditEntry:
     idempotency_key = ids.step_key(case_id, step, key_suffix)
-    with sessions() as session, session.begin():
+    with writing(sessions) as session:
         existing = audit_log.recorded_step(session, idempotency_key)
         if existing is not None:
             return existing
@@ -70,7 +70,7 @@ def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[A
     """Several plain steps in one transaction (a group commit), each at most once; they join the
     Merkle tree together afterwards. All are written or none."""
     entries = []
-    with sessions() as session, session.begin():
+    with writing(sessions) as session:
         for plain in steps:
             key = ids.step_key(plain.case_id, plain.step, plain.key_suffix)
             entry = audit_log.recorded_step(session, key) or audit_log.append(
