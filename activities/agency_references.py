@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from dutyflow.contracts import RecordAgencyReferenceInput, StepRecorded
 from dutyflow.domain.audit import content_sha256
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step, step_recorded
 from dutyflow.store.tables import DeliveryRecord
 
@@ -25,7 +25,7 @@ class AgencyReferenceActivities:
 
     @activity.defn(name="record_agency_reference")
     def record_agency_reference(self, request: RecordAgencyReferenceInput) -> StepRecorded:
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             delivery = session.get(DeliveryRecord, request.report_id)
             if delivery is None or delivery.case_id != request.case_id:
                 raise ApplicationError(

@@ -40,7 +40,7 @@ from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.validation import grounds_rules_for
 from dutyflow.store import audit_log, duties
 from dutyflow.store.case_file import load_case, obligations_for
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step, step_recorded
 from dutyflow.store.tables import (
     AccountingEntry,
@@ -90,7 +90,7 @@ class CaseRecordActivities:
     @activity.defn(name="open_case")
     def open_case(self, request: OpenCaseInput) -> CaseOpened:
         opening = request.opening
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             existing = session.get(CaseRecord, opening.case_id)
         if existing is not None:
             policy = self._policies.version(
@@ -233,7 +233,7 @@ class CaseRecordActivities:
     ) -> _Accounting:
         """The accounting entry (45 CFR 164.528) of a disclosure made by telephone, in person or
         by hand. A person's name stays out of it: the label names them, the case file holds who."""
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, case_id)
             obligation = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))
             disclosure = session.get(DisclosureRecord, ids.disclosure_id(case_id, recipient_id))
@@ -511,7 +511,7 @@ class CaseRecordActivities:
 
     @activity.defn(name="record_outcome")
     def record_outcome(self, request: CaseRef) -> CaseOutcome:
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             existing = session.get(OutcomeRecord, request.case_id)
             if existing is not None:
                 return CaseOutcome.model_validate(existing.outcome)

@@ -42,7 +42,7 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.mail.transport import MailNotSent, send_message
 from dutyflow.notifications.escalation import MailSettings
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.delivery_tasks import CHANNEL_TASK_STEP
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DeliveryRecord
@@ -205,7 +205,7 @@ class ChannelActivities:
         )
 
     def _recorded(self, report_id: str) -> DeliveryReceipt | None:
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             found = session.get(DeliveryRecord, report_id)
             return _receipt(found) if found is not None else None
 

@@ -35,7 +35,7 @@ from dutyflow.domain.transmission import (
     ReportTransmission,
     TransmittedDocument,
 )
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.tables import (
     CaseRecord,
     DeliveryRecord,
@@ -102,7 +102,7 @@ class DeliveryActivities:
 
     def _supplemented_report_id(self, request: RecipientStep) -> str:
         """The id of the report a supplement's copy supplements (the one the agency holds)."""
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             original = session.exec(
                 select(DeliveryRecord).where(
                     DeliveryRecord.case_id == request.case_id,

@@ -22,7 +22,7 @@ from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.store.case_file import load_case
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
     AccountingEntry,
@@ -92,7 +92,7 @@ def _not_to_be_sent(sessions: SessionFactory, obligation: ObligationRecord) -> s
     if (obligation.delivery or "intake") != "intake":
         return "not an agency intake recipient: reached by the practitioner, not delivered"
     if obligation.obligation_mode == "permitted":
-        with sessions() as session:
+        with reading(sessions) as session:
             decision = session.get(
                 CaseDecision,
                 ids.disclosure_decision_id(obligation.case_id, obligation.recipient_id),
@@ -105,7 +105,7 @@ def _not_to_be_sent(sessions: SessionFactory, obligation: ObligationRecord) -> s
 def authorised_report(sessions: SessionFactory, request: RecipientStep) -> ReportToDeliver:
     """The recipient's report, if it may go to the agency now; otherwise the refusal is audited
     and raised (non-retryable: trying again cannot make it allowed)."""
-    with sessions() as session:
+    with reading(sessions) as session:
         case = load_case(session, request.case_id)
         case_id, recipient_id = request.case_id, request.recipient_id
         obligation = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))

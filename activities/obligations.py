@@ -40,7 +40,7 @@ from dutyflow.domain.policy import Policy, PolicyLibrary
 from dutyflow.domain.recipient_fields import RecipientFields, fields_for_recipient
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, load_case_file, obligations_for
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import DisclosureRecord, ObligationRecord
 
@@ -129,7 +129,7 @@ class ObligationActivities:
         sent under the earlier ones."""
         revision = request.revision
         suffix = ids.revision_suffix(revision)
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, request.case_id)
             existing = obligations_for(session, request.case_id)
             case_file = load_case_file(session, request.case_id)
@@ -238,7 +238,7 @@ class ObligationActivities:
         disclosure_id = ids.disclosure_id(request.case_id, request.copy_id)
         revision = request.additions_revision
         suffix = ids.additions_suffix(request.copy_id, revision)
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             existing = session.get(DisclosureRecord, disclosure_id)
             if existing is not None and (
                 not revision

@@ -17,7 +17,7 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import TEMPLATES_DIR, RenderContext, load_form_layout, render_report
 from dutyflow.store import audit_log
 from dutyflow.store.case_file import load_case, load_case_file
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import (
     DeliveryRecord,
@@ -78,7 +78,7 @@ class ReportActivities:
     @activity.defn(name="prepare_phone_task")
     def prepare_phone_task(self, request: RecipientStep) -> PhoneTask:
         """The call's script, from the recipient's allow-listed fields only."""
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, request.case_id)
             obligation = session.get(
                 ObligationRecord, ids.obligation_id(request.case_id, request.recipient_id)
@@ -140,7 +140,7 @@ class ReportActivities:
         document_id = ids.document_id(request.case_id, request.copy_id)
         revision = request.additions_revision
         suffix = ids.additions_suffix(request.copy_id, revision)
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             existing = session.get(ReportDocument, document_id)
             if existing is not None and (
                 not revision
@@ -228,7 +228,7 @@ class ReportActivities:
             write=write,
         )
         # Read back what was stored: if an earlier attempt won the race, its document stands.
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             stored = session.get(ReportDocument, document_id)
         assert stored is not None
         return DocumentSummary(

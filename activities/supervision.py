@@ -26,7 +26,7 @@ from dutyflow.domain.case import ConsultationChoice
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.validation import exception_field_problems
 from dutyflow.store.case_file import load_case, load_case_file
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, reading
 from dutyflow.store.steps import record_step, step_recorded
 from dutyflow.store.tables import DisclosureException, ObligationRecord, SupervisionConsultation
 
@@ -54,7 +54,7 @@ class SupervisionActivities:
     def request_consultation(self, request: ConsultationInput) -> StepRecorded:
         """Ask the clinic's supervisor (round n), or record why the case does not wait: the
         grounds say the danger is imminent."""
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, request.case_id)
         bypassed = bool(request.bypass_grounds)
 
@@ -134,7 +134,7 @@ class SupervisionActivities:
         recipient: already allow-listed, a protected class without an exception, or a court
         order's scope."""
         asked = request.request
-        with self._sessions() as session:
+        with reading(self._sessions) as session:
             case = load_case(session, request.case_id)
             obligation = session.get(
                 ObligationRecord, ids.obligation_id(request.case_id, asked.recipient_id)

@@ -36,6 +36,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, WithSerializationContext
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from dutyflow.store.db import watch_writer_turns
+
 COMPONENTS = ("total", "body", "database", "http")
 
 
@@ -140,7 +142,9 @@ class _Timed(ActivityInboundInterceptor):
 
 
 def watch_database(engine: Engine) -> None:
-    """Add every statement's and every commit's time to the attempt that made it."""
+    """Add every statement's and every commit's time, and every wait for the writer's turn
+    (`dutyflow.store.db.writing`), to the attempt that made it."""
+    watch_writer_turns(engine, lambda seconds: _add_to_current("database", seconds))
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]

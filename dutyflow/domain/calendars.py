@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dutyflow.domain.reference_files import ParsedFiles
+
 CALENDAR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -156,4 +158,8 @@ class CalendarLibrary:
         path = self.root / f"{calendar_id}.yaml"
         if not path.is_file():
             raise CalendarError(f"calendar: no calendar {calendar_id!r} in {self.root}")
-        return load_calendar_file(path)
+        return _calendar_files.get(path)
+
+
+# Parsed once per file as it stands: deadlines are planned on them at every report.
+_calendar_files = ParsedFiles(load_calendar_file)

@@ -39,6 +39,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from dutyflow.domain.case import CaseFile
 from dutyflow.domain.disclosure import NEVER_DISCLOSED, leaf_paths
 from dutyflow.domain.documents import document_sha256
+from dutyflow.domain.reference_files import ParsedFiles
 
 _DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATES_DIR = Path(os.environ.get("DUTYFLOW_TEMPLATES_DIR") or _DEFAULT_TEMPLATES_DIR)
@@ -169,14 +170,23 @@ def load_form_layout(form_id: str, templates_dir: Path = TEMPLATES_DIR) -> FormL
         )
     path = Path(templates_dir) / "forms" / f"{form_id}.yaml"
     try:
-        source = path.read_text(encoding="utf-8")
+        return _layout_files.get(path)
     except FileNotFoundError:
         raise FormLayoutError(f"{path}: no layout for form_id {form_id!r}") from None
+
+
+def _read_layout(path: Path) -> FormLayout:
+    """The layout in ``path`` (``forms/<form_id>.yaml``)."""
+    source = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         raise FormLayoutError(f"{path}: not valid YAML: {exc}") from None
-    return _parse_layout(path, form_id, data)
+    return _parse_layout(path, path.stem, data)
+
+
+# Parsed once per file as it stands: every rendering and delivery reads its form's layout.
+_layout_files = ParsedFiles(_read_layout)
 
 
 def _parse_layout(file: Path, form_id: str, data: Any) -> FormLayout:

@@ -6,8 +6,10 @@ row, in its writer's transaction, with no lock: workers and API replicas append 
 `integrate` then, in a short transaction of its own under the tree lock (a PostgreSQL advisory
 lock; SQLite's write lock), gives every committed pending entry the next leaf, in ``seq`` order,
 and keeps every perfect subtree it completes (`AuditTreeNode`). The lock is held for a few
-statements, never across an activity. `dutyflow.store.steps.record_step` integrates right after
-its transaction commits; checkpoints integrate first (`dutyflow.store.audit_checkpoints`).
+statements, never across an activity. On PostgreSQL `dutyflow.store.steps.record_step`
+integrates right after its transaction commits; on SQLite, whose writers already hold the only
+write lock, it integrates inside that transaction (`integrate_in_writer`); checkpoints integrate
+first (`dutyflow.store.audit_checkpoints`).
 
 **Reading.** Any tree head, inclusion or consistency proof needs O(log^2 n) perfect subtrees
 (`dutyflow.domain.merkle`); they are fetched in one or two queries.
@@ -24,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from dutyflow.domain import merkle
 from dutyflow.domain.audit import LEAF_FIELDS, leaf_bytes
-from dutyflow.store.db import SessionFactory, is_postgres
+from dutyflow.store.db import SessionFactory, is_postgres, writing
 from dutyflow.store.tables import AuditEntry, AuditLeaf, AuditPending, AuditTreeNode
 
 _TREE_LOCK = 0x6475747968  # the advisory lock held while entries are integrated
@@ -46,17 +48,44 @@ def integrate(sessions: SessionFactory) -> int:
     """Give every committed entry awaiting its leaf a leaf, in ``seq`` order; answers how many."""
     total = 0
     while True:
-        with sessions() as session, session.begin():
+        with writing(sessions) as session:
             if is_postgres(session.get_bind()):  # type: ignore[arg-type]
                 session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({_TREE_LOCK})")
-            pending = list(
-                session.exec(select(AuditPending.seq).order_by(col(AuditPending.seq)).limit(_BATCH))
-            )
-            if pending:
-                _integrate_batch(session, pending)
-        total += len(pending)
-        if len(pending) < _BATCH:
+            count = _integrate_some(session)
+        total += count
+        if count < _BATCH:
             return total
+
+
+def integrates_in_writer(session: Session) -> bool:
+    """Whether this database lets a writer integrate its own entries in its own transaction: on
+    SQLite a transaction holds the only write lock from its start (``BEGIN IMMEDIATE``), so every
+    entry another writer appended is already committed, and ``seq`` order is commit order. Saves
+    a second transaction, and a second wait for the lock, per step. On PostgreSQL appends run
+    concurrently, so the tree is extended after the commit, under its lock (`integrate`)."""
+    return not is_postgres(session.get_bind())  # type: ignore[arg-type]
+
+
+def integrate_in_writer(session: Session) -> int:
+    """`integrate`, inside the caller's SQLite write transaction (`integrates_in_writer`): its
+    own entries and any committed before it join the tree with it, or not at all."""
+    if not integrates_in_writer(session):
+        raise RuntimeError("only a SQLite writer integrates in its own transaction")
+    total = 0
+    while True:
+        count = _integrate_some(session)
+        total += count
+        if count < _BATCH:
+            return total
+
+
+def _integrate_some(session: Session) -> int:
+    pending = list(
+        session.exec(select(AuditPending.seq).order_by(col(AuditPending.seq)).limit(_BATCH))
+    )
+    if pending:
+        _integrate_batch(session, pending)
+    return len(pending)
 
 
 def _integrate_batch(session: Session, pending: list[int]) -> None:

@@ -1,4 +1,5 @@
-"""Recording one workflow step: its rows and its audit entry in a single transaction, at most once.
+"""Recording one workflow step: its rows and its audit entry in a single transaction, at most once
+(on SQLite the entry joins the audit log's Merkle tree in that same transaction).
 
 Activities may run more than once (a retry after a crash); the step's idempotency key makes the
 second run find the first run's audit entry and write nothing.
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from dutyflow import ids
 from dutyflow.contracts import Actor, StepRecorded
 from dutyflow.store import audit_log, audit_tree
-from dutyflow.store.db import SessionFactory
+from dutyflow.store.db import SessionFactory, writing
 from dutyflow.store.tables import AuditEntry
 
 
@@ -31,7 +32,7 @@ def record_step(
     write: Callable[[Session], None] | None = None,
 ) -> AuditEntry:
     idempotency_key = ids.step_key(case_id, step, key_suffix)
-    with sessions() as session, session.begin():
+    with writing(sessions) as session:
         existing = audit_log.recorded_step(session, idempotency_key)
         if existing is not None:
             return existing
@@ -47,7 +48,9 @@ def record_step(
             details=details,
             idempotency_key=idempotency_key,
         )
-    audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
+        in_writer = _join_tree_in_writer(session)
+    if not in_writer:
+        audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
 
 
@@ -67,7 +70,7 @@ def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[A
     """Several plain steps in one transaction (a group commit), each at most once; they join the
     Merkle tree together afterwards. All are written or none."""
     entries = []
-    with sessions() as session, session.begin():
+    with writing(sessions) as session:
         for plain in steps:
             key = ids.step_key(plain.case_id, plain.step, plain.key_suffix)
             entry = audit_log.recorded_step(session, key) or audit_log.append(
@@ -81,8 +84,19 @@ def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[A
                 idempotency_key=key,
             )
             entries.append(entry)
-    audit_tree.integrate(sessions)
+        in_writer = _join_tree_in_writer(session)
+    if not in_writer:
+        audit_tree.integrate(sessions)
     return entries
+
+
+def _join_tree_in_writer(session: Session) -> bool:
+    """On SQLite the entries join the Merkle tree in the step's own transaction (one wait for
+    the writer's lock per step, not two); elsewhere the caller integrates after the commit."""
+    if not audit_tree.integrates_in_writer(session):
+        return False
+    audit_tree.integrate_in_writer(session)
+    return True
 
 
 def step_recorded(entry: AuditEntry) -> StepRecorded:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from dutyflow.domain.calendars import CalendarLibrary
 from dutyflow.domain.policy.schema import JURISDICTION_PATTERN, KIND_PATTERN, Policy
+from dutyflow.domain.reference_files import ParsedFiles
 
 
 class PolicyError(ValueError):
@@ -87,6 +88,10 @@ def load_policy_file(path: Path) -> Policy:
     return policy
 
 
+# Parsed once per file as it stands: most activities ask for their case's policy version.
+_policy_files = ParsedFiles(load_policy_file)
+
+
 class PolicyLibrary:
     """The policies in a directory laid out as ``<jurisdiction>/<kind>/<version>.yaml``."""
 
@@ -99,7 +104,7 @@ class PolicyLibrary:
         if not folder.is_dir():
             return []
         return sorted(
-            (load_policy_file(path) for path in folder.glob("*.yaml")),
+            (_policy_files.get(path) for path in folder.glob("*.yaml")),
             key=lambda p: (p.effective_from, p.version),
         )
 
