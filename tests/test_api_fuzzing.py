@@ -3,7 +3,10 @@ a caller sends, well-formed or not, the API never answers with a server error, a
 request writes nothing. The API runs for real, in a thread with its own event loop, with the
 scenario practitioner's token, so requests get past authentication to the validators; then,
 more cheaply (a few examples per operation), with a supervisor's and a compliance officer's,
-whose roles reach other paths through the same validators."""
+whose roles reach other paths through the same validators. Last, the case endpoints alone on real
+cases of the caller's clinic, one at each stage a clinician acts in, made through the API with a
+worker running: the fuzzed requests then reach the case's own checks, and nothing they are sent is
+ever repeated in a refusal."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from dutyflow.runtime.serving import bind
 from dutyflow.runtime.temporal import data_converter
 from tests.auth.helpers import SCENARIO_CLINIC, bearer, new_user, scenario_practitioner_token
 from tests.reporting import (
+    caller_id,
     confirm,
     document_grounds,
     ok,
@@ -233,6 +237,8 @@ def test_the_fuzzing_got_past_authentication_to_the_validators() -> None:
 CASE_ENDPOINTS = FUZZING_ONLY.include(path_regex=r"\{(case_id|client_id)\}")
 # Enum values, field names and examples the description publishes: the API may name them.
 PUBLISHED = json.dumps(DESCRIBED)
+# The fields of a write that must name the caller (403 otherwise).
+OWN_ID_FIELDS = {"practitioner_id", "recorded_by"}
 
 
 @dataclass
@@ -339,6 +345,7 @@ def echoed_values(case, response_text: str, ours: set[str]) -> set[str]:
 def fuzz_the_case_endpoints(
     base_url: str,
     headers: dict[str, str],
+    caller_id: str,
     engine: Engine,
     cases: RealCases,
     settle: Callable[[str], None],
@@ -348,11 +355,16 @@ def fuzz_the_case_endpoints(
     answers: Counter[tuple[str, int]] = Counter()
     ours = {*cases.by_stage.values(), cases.client_id, cases.report_id, cases.recipient_id}
 
-    def one_request(case, case_id: str) -> None:
+    def one_request(case, case_id: str, in_own_name: bool) -> None:
         case.path_parameters = {
             name: cases.path_parameters(case_id).get(name, value)
             for name, value in (case.path_parameters or {}).items()
         }
+        if in_own_name and isinstance(case.body, dict):
+            # A step signed in another's name stops at a 403 before any validator: half the
+            # examples are signed by the caller, as a real client's are.
+            for field in OWN_ID_FIELDS & case.body.keys():
+                case.body[field] = caller_id
         case.headers = {**(case.headers or {}), **headers}
         before = row_counts(engine)
         response = case.call(base_url=base_url, timeout=60)
@@ -374,7 +386,7 @@ def fuzz_the_case_endpoints(
             operation.as_strategy(GenerationMode.NEGATIVE),
         )
 
-        @given(case=requests, case_id=st.sampled_from(sorted(stage_of)))
+        @given(case=requests, case_id=st.sampled_from(sorted(stage_of)), in_own_name=st.booleans())
         @settings(
             max_examples=examples,
             deadline=None,
@@ -382,8 +394,8 @@ def fuzz_the_case_endpoints(
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        def fuzz(case, case_id: str) -> None:
-            one_request(case, case_id)
+        def fuzz(case, case_id: str, in_own_name: bool) -> None:
+            one_request(case, case_id, in_own_name)
 
         fuzz()
     return answers
@@ -403,13 +415,20 @@ async def test_no_input_on_a_real_case_gets_a_server_error_leaves_a_partial_writ
     supervisor = callers.new("supervisor", clinic_id=SCENARIO_CLINIC)
     officer = callers.new("compliance")
     answers: Counter[tuple[str, int]] = Counter()
-    for headers, examples in (
-        (dict(api.headers), 4),  # the practitioner whose cases they are
-        (bearer(supervisor.token), 2),
-        (bearer(officer.token), 2),
+    for headers, user_id, examples in (
+        (dict(api.headers), await caller_id(api), 4),  # the practitioner whose cases they are
+        (bearer(supervisor.token), supervisor.user_id, 2),
+        (bearer(officer.token), officer.user_id, 2),
     ):
         answers += await asyncio.to_thread(
-            fuzz_the_case_endpoints, stack.api_url, headers, stack.engine, cases, settle, examples
+            fuzz_the_case_endpoints,
+            stack.api_url,
+            headers,
+            user_id,
+            stack.engine,
+            cases,
+            settle,
+            examples,
         )
 
     # The real cases were reached: read, refused field by field, and some requests carried out.
@@ -419,3 +438,6 @@ async def test_no_input_on_a_real_case_gets_a_server_error_leaves_a_partial_writ
     assert {"/reports/{case_id}", "/reports/{case_id}/timeline"} <= succeeded, sorted(succeeded)
     refused_by_validators = {path for (path, status) in answers if status == 422}
     assert "/reports/{case_id}/grounds" in refused_by_validators, sorted(refused_by_validators)
+    # Well-formed steps got as far as the case itself, which refused them for its stage.
+    refused_for_the_stage = {path for (path, status) in answers if status == 409}
+    assert "/reports/{case_id}/confirm" in refused_for_the_stage, sorted(refused_for_the_stage)
