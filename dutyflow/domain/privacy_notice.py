@@ -111,7 +111,8 @@ def current(jurisdiction: str, on: date, folder: Path = NOTICES) -> Notice:
     """The notice in effect on ``on``."""
     known = [n for n in versions(jurisdiction, folder) if n.effective_from <= on]
     if not known:
-        raise UnknownNotice("jurisdiction", f"no privacy notice is in effect for {jurisdiction!r}")
+        # The problem never repeats the value: it goes back to whoever sent it (never echoed).
+        raise UnknownNotice("jurisdiction", "no privacy notice is in effect for this jurisdiction")
     return known[-1]
 
 
@@ -119,7 +120,7 @@ def find(jurisdiction: str, version: str, folder: Path = NOTICES) -> Notice:
     for notice in versions(jurisdiction, folder):
         if notice.version == version:
             return notice
-    raise UnknownNotice("notice_version", f"no notice version {version!r} for {jurisdiction!r}")
+    raise UnknownNotice("notice_version", "no such notice version for this jurisdiction")
 
 
 def render(

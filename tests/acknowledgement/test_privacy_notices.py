@@ -42,13 +42,15 @@ def test_the_notice_renders_for_the_client_as_a_page_and_as_text(jurisdiction: s
     assert len(rendered.sha256) == 64
 
 
-def test_a_jurisdiction_without_a_notice_is_refused_naming_the_field() -> None:
+def test_a_jurisdiction_without_a_notice_is_refused_naming_the_field_never_the_value() -> None:
     with pytest.raises(UnknownNotice) as refused:
         privacy_notice.current("US-WA", date(2026, 11, 26))
     assert refused.value.field == "jurisdiction"
+    assert "US-WA" not in str(refused.value)
     with pytest.raises(UnknownNotice) as refused:
         privacy_notice.find("US-CA", "1999.1")
     assert refused.value.field == "notice_version"
+    assert "1999.1" not in str(refused.value) and "US-CA" not in str(refused.value)
 
 
 def test_a_notice_missing_an_exception_is_caught(tmp_path) -> None:

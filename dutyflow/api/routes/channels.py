@@ -80,10 +80,12 @@ def _report(
 ) -> _Found:
     with sessions() as session:
         report = report_to_take(session, case_id, recipient_id)
+        # Refused before the case's record is read: a case without one (a compliance officer
+        # may name any case id) has no report to take either.
+        if report is None or report.channel not in channels:
+            raise field_refusal("recipient_id", NO_REPORT_TO_TAKE, 404)
         clinic = load_case(session, case_id).clinic_id
         additions = approved_additions(session, case_id, recipient_id)
-    if report is None or report.channel not in channels:
-        raise field_refusal("recipient_id", NO_REPORT_TO_TAKE, 404)
     return _Found(report, clinic, additions)
 
 
