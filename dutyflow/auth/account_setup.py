@@ -28,17 +28,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dutyflow.auth.passwords import hash_password
-from dutyflow.auth.roles import AccountProblem, Principal, account_problems
+from dutyflow.auth.roles import AccountProblem, Principal
 from dutyflow.auth.store import (
     CLI_ACTOR,
     AccountRefused,
     audit_subject,
+    new_account,
     password_problems,
     principal_of,
+    store_new_account,
 )
 from dutyflow.contracts import Actor
 from dutyflow.domain.audit import content_sha256
@@ -126,50 +127,9 @@ def create_account(
 ) -> tuple[UserAccount, SetupCode]:
     """Create the account, without a password or a token, and its first set-up code, audited
     together as ``user-added``. Raises `AccountRefused` naming the field."""
-    problems = account_problems(
-        user_id=user_id,
-        display_name=display_name,
-        role=role,
-        clinic_id=clinic_id,
-        agency_id=agency_id,
-    )
-    if problems:
-        raise AccountRefused(problems)
-    user = UserAccount(
-        user_id=user_id,
-        display_name=display_name.strip(),
-        role=role,
-        clinic_id=clinic_id,
-        agency_id=agency_id,
-    )
+    user = new_account(user_id, display_name, role, clinic_id, agency_id)
     issued, row = _new_code(user_id)
-    account = {"role": role, "clinic_id": clinic_id, "agency_id": agency_id}
-
-    def write(session: Session) -> None:
-        if session.get(UserAccount, user_id) is not None:
-            raise _Refused([AccountProblem("user_id", f"a user {user_id} already exists")])
-        session.add(user)
-        session.flush()
-        session.add(row)
-        session.flush()
-
-    try:
-        record_step(
-            sessions,
-            case_id=audit_subject(user_id),
-            step="user-added",
-            key_suffix=issued.setup_id,
-            actor=actor,
-            content_sha256=content_sha256(account),
-            details={**account, "setup_id": issued.setup_id},
-            write=write,
-        )
-    except _Refused as refused:
-        raise AccountRefused(refused.problems) from None
-    except IntegrityError:  # added at the same moment by someone else
-        raise AccountRefused(
-            [AccountProblem("user_id", f"a user {user_id} already exists")]
-        ) from None
+    store_new_account(sessions, user, row, actor, setup_id=issued.setup_id)
     return user, issued
 
 

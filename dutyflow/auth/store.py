@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from dutyflow.auth.passwords import (
     PASSWORD_MAX_LENGTH,
@@ -113,6 +113,72 @@ def _account_details(user: UserAccount) -> dict[str, str | None]:
     return {"role": user.role, "clinic_id": user.clinic_id, "agency_id": user.agency_id}
 
 
+def new_account(
+    user_id: str,
+    display_name: str,
+    role: str,
+    clinic_id: str | None = None,
+    agency_id: str | None = None,
+) -> UserAccount:
+    """A new account as given, once checked; raises `AccountRefused` naming each field."""
+    problems = account_problems(
+        user_id=user_id,
+        display_name=display_name,
+        role=role,
+        clinic_id=clinic_id,
+        agency_id=agency_id,
+    )
+    if problems:
+        raise AccountRefused(problems)
+    return UserAccount(
+        user_id=user_id,
+        display_name=display_name.strip(),
+        role=role,
+        clinic_id=clinic_id,
+        agency_id=agency_id,
+    )
+
+
+_ALREADY_EXISTS = AccountProblem("user_id", "a user with this id already exists")
+
+
+def store_new_account(
+    sessions: SessionFactory,
+    user: UserAccount,
+    credential: SQLModel,
+    actor: Actor,
+    **credential_id: str,
+) -> None:
+    """The account and its first credential (a token, or a set-up code) in one transaction,
+    audited as ``user-added`` under the account's subject, keyed by the credential's id (never
+    the credential). Raises `AccountRefused` if the id is taken, even at the same moment."""
+
+    def write(session: Session) -> None:
+        if session.get(UserAccount, user.user_id) is not None:
+            raise _Refused([_ALREADY_EXISTS])
+        session.add(user)
+        session.flush()
+        session.add(credential)
+        session.flush()
+
+    [key_suffix] = credential_id.values()
+    try:
+        record_step(
+            sessions,
+            case_id=audit_subject(user.user_id),
+            step="user-added",
+            key_suffix=key_suffix,
+            actor=actor,
+            content_sha256=content_sha256(_account_details(user)),
+            details={**_account_details(user), **credential_id},
+            write=write,
+        )
+    except _Refused as refused:
+        raise AccountRefused(refused.problems) from None
+    except IntegrityError:  # added at the same moment by someone else
+        raise AccountRefused([_ALREADY_EXISTS]) from None
+
+
 def add_user(
     sessions: SessionFactory,
     *,
@@ -127,50 +193,10 @@ def add_user(
     For provisioning inside Dutyflow only (the development demo's accounts, tests): whoever
     creates an account for someone else uses `dutyflow.auth.account_setup.create_account`, which
     gives a one-time set-up code, never a token. Raises `AccountRefused`."""
-    problems = account_problems(
-        user_id=user_id,
-        display_name=display_name,
-        role=role,
-        clinic_id=clinic_id,
-        agency_id=agency_id,
-    )
-    if problems:
-        raise AccountRefused(problems)
-    user = UserAccount(
-        user_id=user_id,
-        display_name=display_name.strip(),
-        role=role,
-        clinic_id=clinic_id,
-        agency_id=agency_id,
-    )
+    user = new_account(user_id, display_name, role, clinic_id, agency_id)
     token_id, token = new_token()
     row = ApiToken(token_id=token_id, user_id=user_id, token_sha256=token_sha256(token))
-
-    def write(session: Session) -> None:
-        if session.get(UserAccount, user_id) is not None:
-            raise _Refused([AccountProblem("user_id", f"a user {user_id} already exists")])
-        session.add(user)
-        session.flush()
-        session.add(row)
-        session.flush()
-
-    try:
-        record_step(
-            sessions,
-            case_id=audit_subject(user_id),
-            step="user-added",
-            key_suffix=token_id,
-            actor=actor,
-            content_sha256=content_sha256(_account_details(user)),
-            details={**_account_details(user), "token_id": token_id},
-            write=write,
-        )
-    except _Refused as refused:
-        raise AccountRefused(refused.problems) from None
-    except IntegrityError:  # added at the same moment by someone else
-        raise AccountRefused(
-            [AccountProblem("user_id", f"a user {user_id} already exists")]
-        ) from None
+    store_new_account(sessions, user, row, actor, token_id=token_id)
     return user, token
 
 
