@@ -144,9 +144,9 @@ def issue_setup_code(
     def write(session: Session) -> None:
         user = session.get(UserAccount, user_id)
         if user is None:
-            raise _Refused([AccountProblem("user_id", f"no user {user_id}")])
+            raise _Refused([AccountProblem("user_id", "no user has this id")])
         if user.disabled:
-            raise _Refused([AccountProblem("user_id", f"user {user_id} is disabled")])
+            raise _Refused([AccountProblem("user_id", "this user is disabled")])
         _replace_earlier_codes(session, user_id)
         session.add(row)
         session.flush()

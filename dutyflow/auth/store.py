@@ -220,9 +220,9 @@ def issue_token(
     def write(session: Session) -> None:
         user = session.get(UserAccount, user_id)
         if user is None:
-            raise _Refused([AccountProblem("user_id", f"no user {user_id}")])
+            raise _Refused([AccountProblem("user_id", "no user has this id")])
         if user.disabled:
-            raise _Refused([AccountProblem("user_id", f"user {user_id} is disabled")])
+            raise _Refused([AccountProblem("user_id", "this user is disabled")])
         session.add(row)
         session.flush()
 
@@ -333,7 +333,7 @@ def disable_user(sessions: SessionFactory, user_id: str, *, actor: Actor = CLI_A
     with sessions() as session:
         user = session.get(UserAccount, user_id)
         if user is None:
-            raise AccountRefused([AccountProblem("user_id", f"no user {user_id}")])
+            raise AccountRefused([AccountProblem("user_id", "no user has this id")])
         if user.disabled:
             return False
 
@@ -459,9 +459,9 @@ def set_password(
     def write(session: Session) -> None:
         user = session.get(UserAccount, user_id)
         if user is None:
-            raise _Refused([AccountProblem("user_id", f"no user {user_id}")])
+            raise _Refused([AccountProblem("user_id", "no user has this id")])
         if user.disabled:
-            raise _Refused([AccountProblem("user_id", f"user {user_id} is disabled")])
+            raise _Refused([AccountProblem("user_id", "this user is disabled")])
         user.password_hash = hashed
         session.add(user)
 
