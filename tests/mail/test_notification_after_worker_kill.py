@@ -10,6 +10,7 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import Envelope, Session
@@ -57,6 +58,16 @@ async def until_a_worker_polls(client, task_queue: str) -> None:  # type: ignore
     while not (await client.workflow_service.describe_task_queue(request)).pollers:
         assert loop.time() < deadline, "the worker process never polled its task queue"
         await asyncio.sleep(0.5)
+
+
+def practitioner_notices_audited(stack: Any, case_id: str) -> list[Any]:
+    """The audit entries of messages sent to the case's practitioner."""
+    with stack.sessions() as session:
+        return [
+            e
+            for e in audit_log.entries_for_case(session, case_id)
+            if e.step == "notification-sent" and e.details["role"] == "practitioner"
+        ]
 
 
 async def test_a_worker_killed_while_sending_still_delivers_the_message_once(
@@ -122,14 +133,12 @@ async def test_a_worker_killed_while_sending_still_delivers_the_message_once(
                 while not any(str(m["To"]) == address for m in inbox.accepted):
                     assert loop.time() < deadline, "the retried step sent nothing"
                     await asyncio.sleep(0.2)
+                # The server accepted it; the step then audits the sending: wait for that too.
+                while not practitioner_notices_audited(stack, case_id):
+                    assert loop.time() < deadline, "the sending was never audited"
+                    await asyncio.sleep(0.2)
                 await stack.client.get_workflow_handle(case_id).terminate("test finished")
 
     to_practitioner = [m for m in inbox.accepted if str(m["To"]) == address]
     assert len(to_practitioner) == 1
-    with stack.sessions() as session:
-        sent = [
-            e
-            for e in audit_log.entries_for_case(session, case_id)
-            if e.step == "notification-sent" and e.details["role"] == "practitioner"
-        ]
-    assert len(sent) == 1
+    assert len(practitioner_notices_audited(stack, case_id)) == 1

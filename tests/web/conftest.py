@@ -21,6 +21,9 @@ from tests.conftest import Harness
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# How long a page may take to load or an element to be ready: a page waits on the served app, which
+# shares its machine with two other test sessions' workers and Temporal servers.
+PAGE_TIMEOUT_MS = 90_000
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 

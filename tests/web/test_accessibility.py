@@ -15,7 +15,7 @@ from tests.conftest import Harness
 from tests.kinds import bodies
 from tests.reporting import document_grounds, open_report, report_end_to_end, wait_for_stage
 from tests.web.accessibility import DESKTOP, PHONE, horizontal_overflow, serious_violations
-from tests.web.conftest import WebUser
+from tests.web.conftest import PAGE_TIMEOUT_MS, WebUser
 
 pytestmark = pytest.mark.one_database
 
@@ -25,6 +25,7 @@ SCENARIO_CLINIC = "clinic-demo-01"
 async def signed_in_context(chromium: Any, stack: Harness, user: WebUser | None) -> Any:
     # The pages forbid every script (their CSP); the test's own axe-core is let in.
     context = await chromium.new_context(base_url=stack.api_url, bypass_csp=True)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     if user is not None:
         page = await context.new_page()
         await page.goto("/app/sign-in")

@@ -20,7 +20,7 @@ from dutyflow.store.tables import DeliveryRecord
 from tests.conftest import Harness
 from tests.kinds import bodies
 from tests.reporting import document_grounds, open_report, wait_for_stage
-from tests.web.conftest import WebUser
+from tests.web.conftest import PAGE_TIMEOUT_MS, WebUser
 
 # The pages act through the API, which the other tests run on both databases.
 pytestmark = pytest.mark.one_database
@@ -41,6 +41,7 @@ async def reload_until(page: Any, ready: Callable[[], Awaitable[bool]], within: 
 
 async def signed_in_page(chromium: Any, stack: Harness, user: WebUser) -> Any:
     context = await chromium.new_context(base_url=stack.api_url)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = await context.new_page()
     await page.goto("/app/sign-in")
     await page.get_by_label("User id").fill(user.user_id)
