@@ -24,6 +24,8 @@ from typing import Literal
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dutyflow.domain import yaml_text
+
 INTAKE_PLACEHOLDER = "{intake}"
 STATEWIDE = "*"
 
@@ -162,7 +164,7 @@ class AgencyDirectory:
         entries: list[tuple[str, Agency]] = []
         for path in sorted(folder.glob("*.yaml")):
             try:
-                parsed = DirectoryFile.model_validate(yaml.safe_load(path.read_text("utf-8")))
+                parsed = DirectoryFile.model_validate(yaml_text.safe_load(path.read_text("utf-8")))
             except (OSError, yaml.YAMLError, ValidationError) as err:
                 raise AgencyDirectoryError(f"{path}: {err}") from err
             for agency in parsed.agencies:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from dutyflow.domain import yaml_text
 from dutyflow.domain.reference_files import ParsedFiles
 
 CALENDAR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -126,7 +127,7 @@ class CalendarError(ValueError):
 
 def load_calendar_file(path: Path) -> WorkingDayCalendar:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise CalendarError(f"{path}: cannot be read: {err}") from err
     try:

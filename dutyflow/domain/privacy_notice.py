@@ -20,9 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
+
+from dutyflow.domain import yaml_text
 
 NOTICES = Path(__file__).resolve().parents[2] / "templates" / "privacy-notices"
 _FILE = re.compile(r"^(?P<jurisdiction>[a-z]{2}-[a-z]{2,3})-(?P<version>\d{4}\.\d+)\.yaml$")
@@ -94,7 +95,7 @@ class RenderedNotice(BaseModel):
 
 @lru_cache(maxsize=32)
 def _load(path: Path) -> Notice:
-    return Notice.model_validate(yaml.safe_load(path.read_text()))
+    return Notice.model_validate(yaml_text.safe_load(path.read_text()))
 
 
 def versions(jurisdiction: str, folder: Path = NOTICES) -> list[Notice]:

@@ -36,6 +36,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from dutyflow.domain import yaml_text
 from dutyflow.domain.case import CaseFile
 from dutyflow.domain.disclosure import NEVER_DISCLOSED, leaf_paths
 from dutyflow.domain.documents import document_sha256
@@ -179,7 +180,7 @@ def _read_layout(path: Path) -> FormLayout:
     """The layout in ``path`` (``forms/<form_id>.yaml``)."""
     source = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(source)
+        data = yaml_text.safe_load(source)
     except yaml.YAMLError as exc:
         raise FormLayoutError(f"{path}: not valid YAML: {exc}") from None
     return _parse_layout(path, path.stem, data)

@@ -27,6 +27,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import ValidationError
 
+from dutyflow.domain import yaml_text
 from dutyflow.domain.agencies import AgencyDirectory, AgencyDirectoryError
 from dutyflow.domain.calendars import CalendarError, CalendarLibrary, load_calendar_file
 from dutyflow.domain.disclosure import protected_class_of
@@ -120,7 +121,7 @@ class CheckResult:
 
 def _load_raw(path: Path) -> tuple[Any, str | None]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), None
+        return yaml_text.safe_load(path.read_text(encoding="utf-8")), None
     except (OSError, yaml.YAMLError) as err:
         return None, f"cannot be read: {' '.join(str(err).split())}"
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from pydantic import ValidationError
 
+from dutyflow.domain import yaml_text
 from dutyflow.domain.calendars import CalendarLibrary
 from dutyflow.domain.policy.schema import JURISDICTION_PATTERN, KIND_PATTERN, Policy
 from dutyflow.domain.reference_files import ParsedFiles
@@ -72,7 +73,7 @@ def validation_problems(raw: Any, err: ValidationError) -> list[tuple[str, str]]
 
 def load_policy_file(path: Path) -> Policy:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise PolicyError(f"{path}: cannot be read: {err}") from err
     try:
