@@ -5,10 +5,7 @@ fresh SQLite file, and a fresh PostgreSQL schema when DUTYFLOW_TEST_POSTGRES_URL
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +21,6 @@ from sqlmodel import SQLModel
 
 import dutyflow.cli.main
 import dutyflow.cli.process
-from dutyflow.cli.db import add_db_commands
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import append_only, audit_log, migrate
 from dutyflow.store.accounting import accounting_tables
@@ -35,7 +31,6 @@ from dutyflow.store.steps import record_step
 from dutyflow.store.tables import all_tables
 from tests.conftest import empty_database
 
-DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 DUTYFLOW_TABLES = {table.name for table in all_tables() + accounting_tables() + notice_tables()}
 HEAD = migrate.head()
 
@@ -252,25 +247,20 @@ def test_a_partial_database_without_a_version_is_refused(fresh: Engine) -> None:
 # --- dutyflow db ------------------------------------------------------------------------------
 
 
-def _wired() -> bool:
-    """Whether ``dutyflow db`` is a command of the CLI yet (else its handlers run in-process)."""
-    parser = dutyflow.cli.main.build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return "db" in commands.choices
-
-
 def run_in_process(
     args: list[str], url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> subprocess.CompletedProcess[str]:
+    """``dutyflow db <args>`` through the command line's own parser, in this process (a
+    subprocess costs seconds of start-up for the same code)."""
+
     def exit_(status: int) -> None:
         raise SystemExit(status)
 
     monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
     monkeypatch.setattr(dutyflow.cli.process, "exit_now", exit_)
-    parser = argparse.ArgumentParser(prog="dutyflow")
-    add_db_commands(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(["db", *args])
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exited:
+        parsed = dutyflow.cli.main.build_parser().parse_args(["db", *args])
         parsed.run(parsed)
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, int(exited.value.code or 0), out, err)
@@ -278,20 +268,10 @@ def run_in_process(
 
 @pytest.fixture
 def db_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs ``dutyflow db ...``: as a subprocess once the CLI has the command, else in-process."""
+    """Runs ``dutyflow db ...`` as the command line would, with the database URL it is given."""
 
     def run(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
-        if not _wired():
-            return run_in_process(args, url, monkeypatch, capsys)
-        env = {**os.environ, "DUTYFLOW_DATABASE_URL": url}
-        return subprocess.run(
-            [str(DUTYFLOW), "db", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_in_process(args, url, monkeypatch, capsys)
 
     return run
 
