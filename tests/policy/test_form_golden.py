@@ -151,8 +151,6 @@ SAMPLES = [
 TO_VERIFY = ["us-mi-dhs3200", "us-il-foid-cpd-report"]
 
 
-
-
 def render(sample: Sample) -> RenderedReport:
     policy = LIBRARY.in_effect(sample.jurisdiction, sample.kind, date(2026, 11, 26))
     recipient = policy.recipient(sample.recipient)
@@ -178,7 +176,6 @@ def render(sample: Sample) -> RenderedReport:
             generated_at=GENERATED_AT,
         ),
     )
-
 
 
 def assert_matches_golden(form: str, report: RenderedReport) -> None:

@@ -77,9 +77,7 @@ def test_every_kind_opens_on_a_policy_and_reaches_real_agencies(
             assert owed.intake_url == ""  # a real agency: nothing Dutyflow could post to
 
 
-def test_illinois_child_abuse_is_a_call_to_the_hotline_then_written_confirmation_in_48_hours() -> (
-    None
-):
+def test_illinois_child_abuse_is_a_call_then_a_written_confirmation_within_48_hours() -> None:
     found = find("US-IL", "child-abuse", grounds())
 
     [hotline] = found.obligations
@@ -92,9 +90,7 @@ def test_illinois_child_abuse_is_a_call_to_the_hotline_then_written_confirmation
     assert agency.delivery_address() == "https://dcfsonlinereporting.dcfs.illinois.gov/"
 
 
-def test_michigan_child_abuse_is_a_call_to_centralized_intake_then_the_dhs3200_within_72_hours() -> (
-    None
-):
+def test_michigan_child_abuse_is_a_call_to_intake_then_the_dhs3200_within_72_hours() -> None:
     found = find("US-MI", "child-abuse", grounds())
 
     [intake] = found.obligations
@@ -106,9 +102,7 @@ def test_michigan_child_abuse_is_a_call_to_centralized_intake_then_the_dhs3200_w
     assert agency is not None and agency.channel == "fax"
 
 
-def test_illinois_adult_abuse_is_required_within_24_hours_only_where_the_adult_cannot_seek_help() -> (
-    None
-):
+def test_illinois_adult_abuse_is_required_in_24_hours_only_if_the_adult_cannot_seek_help() -> None:
     unable = find("US-IL", "elder-abuse", grounds(elder_abuse={"unable_to_protect_self": True}))
     able = find("US-IL", "elder-abuse", grounds(elder_abuse={"unable_to_protect_self": False}))
 

@@ -37,7 +37,9 @@ def question(inputs: list[forms.FormInput], name: str) -> forms.FormInput:
     return next(i for i in inputs if i.name == name)
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_the_people_at_risk_are_asked_with_a_phone_an_address_and_where_they_are(
     jurisdiction: str,
 ) -> None:
@@ -218,7 +220,9 @@ def test_every_abuse_report_asks_where_the_victim_lives_and_their_age_and_of_fur
     assert {"other_victims.name", "other_victims.address", "grounds.client_role"} <= asked
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_every_child_abuse_report_asks_for_the_parents_and_the_siblings(jurisdiction: str) -> None:
     asked = {
         input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, "child-abuse"), {})
