@@ -3,7 +3,9 @@ not in the database, not in the audit log, not in the workflow's history."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,9 +16,11 @@ from temporalio.exceptions import ApplicationError
 from dutyflow.contracts import Actor
 from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.demo import example_case as scenario
+from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import GroundsSubmission
 from dutyflow.store import audit_log
 from dutyflow.store.tables import GroundsRecord
+from tests.conftest import Harness, serve_api
 from tests.reporting import (
     PRACTITIONER,
     document_grounds,
@@ -166,19 +170,39 @@ async def test_opening_is_refused_for_a_jurisdiction_without_policy(api: httpx.A
     assert [p["field"] for p in response.json()["errors"]] == ["jurisdiction/kind"]
 
 
+# A jurisdiction Dutyflow knows (its agencies are listed) but has no policy for. Every state in
+# the shipped directory now has its policies, so the test lists one of its own: Arizona, which
+# has no policy and none planned. The agency is test data, not a real Arizona agency.
+ARIZONA_TEST_DIRECTORY = """\
+jurisdiction: US-AZ
+agencies:
+  - id: az-test-only
+    name: A test-only agency (not a real Arizona agency)
+    role: az-test-only
+    county: "*"
+    channels:
+      - kind: phone
+        note: Test data with no number; nothing here is a real agency.
+        source: tests/test_clinician_input.py (test data)
+        source_status: to-confirm
+"""
+
+
 async def test_a_known_jurisdiction_without_a_policy_is_a_hard_stop_naming_it(
-    api: httpx.AsyncClient,
+    stack: Harness, tmp_path: Path
 ) -> None:
-    # Michigan has agencies and a holiday calendar in Dutyflow, but no reviewed policy yet
-    # (Florida and Pennsylvania have theirs). When every listed state has one, this test needs a
-    # jurisdiction of its own in the agency directory.
-    response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-MI"))
+    (tmp_path / "us-az.yaml").write_text(ARIZONA_TEST_DIRECTORY, encoding="utf-8")
+    knows_arizona = replace(stack, directory=AgencyDirectory.load(tmp_path, stack.intake_url))
+    assert knows_arizona.directory.roles("US-AZ")
+
+    async for api in serve_api(knows_arizona):
+        response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-AZ"))
 
     assert response.status_code == 422
     [problem] = response.json()["errors"]
     assert problem["field"] == "jurisdiction/kind"
     assert problem["problem"].startswith("no policy: call counsel")
-    assert "US-MI" in problem["problem"] and "never applies another" in problem["problem"]
+    assert "US-AZ" in problem["problem"] and "never applies another" in problem["problem"]
     assert "case_id" not in response.json()
 
 

@@ -214,7 +214,9 @@ def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None
     assert "mental-health" in self_harm.recipient("medical-personnel").description
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 def test_the_admitted_crime_route_is_never_offered_to_a_therapist(jurisdiction: str) -> None:
     routes = [e.route for e in policy(jurisdiction, "danger-to-others").excluded_routes]
 
@@ -224,7 +226,9 @@ def test_the_admitted_crime_route_is_never_offered_to_a_therapist(jurisdiction: 
 # --- reporter identity --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-FL", "US-PA", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_a_potential_victim_never_learns_who_reported(jurisdiction: str) -> None:
     threats = policy(jurisdiction, "danger-to-others")
     notice = threats.recipient("potential-victim")
@@ -236,7 +240,9 @@ def test_a_potential_victim_never_learns_who_reported(jurisdiction: str) -> None
 # --- telling the client (164.512(c)(2)) -------------------------------------------------------
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 def test_adult_abuse_tells_the_victim_not_a_suspected_client_unless_an_exception_applies(
     jurisdiction: str,
 ) -> None:
@@ -250,7 +256,9 @@ def test_adult_abuse_tells_the_victim_not_a_suspected_client_unless_an_exception
     ]
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 def test_child_abuse_carries_no_duty_to_tell_the_client(jurisdiction: str) -> None:
     assert not policy(jurisdiction, "child-abuse").inform_client.required
 
@@ -299,7 +307,9 @@ def test_part2_records_go_only_under_a_part2_court_order() -> None:
     assert limited.fields["clinical_context"]["substance_use_records"] == PART2
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_notes_an_order_names_go_to_the_court_only_as_a_justified_approved_addition(
     jurisdiction: str,
 ) -> None:
@@ -319,7 +329,9 @@ def test_notes_an_order_names_go_to_the_court_only_as_a_justified_approved_addit
     assert limited.fields["clinical_context"]["psychotherapy_notes"] == NOTES
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 def test_a_us_court_order_never_opens_part2_records_by_a_justified_addition(
     jurisdiction: str,
 ) -> None:
@@ -398,7 +410,9 @@ PROTECTIVE_ORDER = {
 }
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 @pytest.mark.parametrize("hipaa_assurance", [NOTICE_RUN_OUT, PROTECTIVE_ORDER])
 def test_hipaa_assurance_alone_never_releases_records_where_state_privilege_law_is_stricter(
     jurisdiction: str, hipaa_assurance: dict
@@ -408,7 +422,7 @@ def test_hipaa_assurance_alone_never_releases_records_where_state_privilege_law_
     assert not policy(jurisdiction, "subpoena").assurance(facts(subpoena=hipaa_assurance)).satisfied
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize("jurisdiction", ["US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"])
 def test_ny_tx_fl_pa_release_records_on_a_subpoena_only_with_the_clients_written_consent(
     jurisdiction: str,
 ) -> None:
@@ -456,7 +470,9 @@ def test_in_england_only_the_clients_explicit_consent_releases_records_without_a
     assert consented.satisfied and consented.option == "client-explicit-consent"
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI"]
+)
 def test_a_subpoena_alone_never_releases_part2_records(jurisdiction: str) -> None:
     subpoena = policy(jurisdiction, "subpoena")
     case = sample_case()
@@ -489,7 +505,9 @@ def test_notes_are_denied_unless_the_serious_threat_exception_and_a_justified_ad
     assert limited.fields["clinical_context"]["psychotherapy_notes"] == NOTES
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 @pytest.mark.parametrize("kind", ["child-abuse", "elder-abuse"])
 def test_abuse_reports_have_no_exception_for_notes_or_part2(jurisdiction: str, kind: str) -> None:
     abuse = policy(jurisdiction, kind)

@@ -16,7 +16,7 @@ from dutyflow.settings import REPO_ROOT
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 ON = date(2026, 11, 26)
-JURISDICTIONS = ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG")
+JURISDICTIONS = ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
 
 
 @dataclass(frozen=True)
@@ -449,6 +449,172 @@ TABLE = [
     ),
     Row(
         "US-PA",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Illinois -----------------------------------------------------------------------------
+    Row(
+        "US-IL",
+        "child-abuse",
+        {"dcfs-hotline": "us-il-written-confirmation"},
+        "required",
+        {"phone-report": "immediately PT15M", "written-report": "clock-hours PT48H"},
+        "45 CFR 164.512(b)(1)(ii)",
+        # 325 ILCS 5/7.9: child and parents with addresses, school, age, sex and race, nature and
+        # extent with prior injuries, persons responsible, family composition, the reporter.
+        must_see={
+            "dcfs-hotline": (
+                "victim.name",
+                "victim.address",
+                "victim.school",
+                "victim.approximate_age",
+                "victim.ethnicity",
+                "guardians.name",
+                "guardians.address",
+                "grounds.observations",
+                "grounds.past_incidents",
+                "suspect.name",
+                "household_members.name",
+                "reporter.title",
+                *REPORTER,
+            )
+        },
+        never_see={"dcfs-hotline": ("victim.birth_date", "victim.present_location")},
+    ),
+    Row(
+        "US-IL",
+        "elder-abuse",
+        {
+            "aps-hotline": "adult-protective-referral",
+            "nursing-home-complaints": "adult-protective-referral",
+        },
+        "permitted",
+        {"report": "clock-hours PT24H"},
+        "45 CFR 164.512(c)",
+    ),
+    Row(
+        "US-IL",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+            "dhs-foid-report": "us-il-foid-cpd-report",
+        },
+        "required",
+        {"notification": "immediately PT1H", "report": "clock-hours PT24H"},
+        "45 CFR 164.512(j)(1)(i)",
+        must_see={"potential-victim": THREAT_TO_VICTIM},
+        # 405 ILCS 5/6-103.3: nothing beyond what the report needs; no threat, no clinical content.
+        never_see={
+            "potential-victim": ("reporter.name", "clinical_context.diagnosis"),
+            "dhs-foid-report": ("threat.description", "potential_victims.name"),
+        },
+    ),
+    Row(
+        "US-IL",
+        "danger-to-self",
+        {
+            "dhs-foid-report": "us-il-foid-cpd-report",
+            "law-enforcement": "law-enforcement-notification",
+        },
+        "required",
+        {"report": "clock-hours PT24H", "notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        never_see={"dhs-foid-report": ("threat.description",)},
+    ),
+    Row(
+        "US-IL",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-IL",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Michigan -----------------------------------------------------------------------------
+    Row(
+        "US-MI",
+        "child-abuse",
+        {"centralized-intake": "us-mi-dhs3200"},
+        "required",
+        {"phone-report": "immediately PT15M", "written-report": "clock-hours PT72H"},
+        "45 CFR 164.512(b)(1)(ii)",
+        # MCL 722.623(2): the child's name and age, the abuse or neglect, the parents, guardian
+        # and household with their addresses, what may establish the cause and manner.
+        must_see={
+            "centralized-intake": (
+                "victim.name",
+                "victim.approximate_age",
+                "guardians.name",
+                "guardians.address",
+                "grounds.observations",
+                "suspect.name",
+                "phone_report.reference_number",
+            )
+        },
+        never_see={"centralized-intake": ("victim.birth_date", "victim.school")},
+    ),
+    Row(
+        "US-MI",
+        "elder-abuse",
+        {
+            "centralized-intake": "adult-protective-referral",
+            "attorney-general": "adult-protective-referral",
+            "facility-licensing": "adult-protective-referral",
+        },
+        "required",
+        {"report": "immediately PT15M"},
+        "45 CFR 164.512(c)(1)(i)",
+        must_see={"centralized-intake": ("victim.name", "grounds.observations", *REPORTER)},
+    ),
+    Row(
+        "US-MI",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "required",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        must_see={
+            "potential-victim": THREAT_TO_VICTIM,
+            "law-enforcement": ("client.address", "potential_victims.address", *REPORTER),
+        },
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-MI",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-MI",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-MI",
         "subpoena",
         REQUESTER,
         "permitted",

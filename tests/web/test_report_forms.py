@@ -372,10 +372,13 @@ EVERY_KIND = [
         "subpoena",
     )
 ] + [
-    # Florida and Pennsylvania: one representative kind each here (each case costs the suite
-    # seconds); every kind of theirs is covered by tests/policy/test_florida_pennsylvania.py.
+    # Florida, Pennsylvania, Illinois and Michigan: one representative kind each here (each case
+    # costs the suite seconds); every kind of theirs is covered by
+    # tests/policy/test_florida_pennsylvania.py and tests/policy/test_illinois_michigan.py.
     ("US-FL", "child-abuse"),
     ("US-PA", "danger-to-others"),
+    ("US-IL", "danger-to-others"),  # the warnings and the FOID report on IDHS's portal
+    ("US-MI", "child-abuse"),  # the call to Centralized Intake, then the DHS-3200 by fax
 ]
 
 

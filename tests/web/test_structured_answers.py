@@ -17,7 +17,7 @@ from dutyflow.web.refusals import input_name, state_from
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 EVERY_POLICY = [
     (jurisdiction, kind)
-    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG")
+    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
     for kind in (
         "child-abuse",
         "elder-abuse",
@@ -37,7 +37,9 @@ def question(inputs: list[forms.FormInput], name: str) -> forms.FormInput:
     return next(i for i in inputs if i.name == name)
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_the_people_at_risk_are_asked_with_a_phone_an_address_and_where_they_are(
     jurisdiction: str,
 ) -> None:
@@ -197,10 +199,10 @@ def sample(form_input: forms.FormInput) -> str:
     }.get(form_input.kind, "3" if form_input.name.endswith("approximate_age") else "text")
 
 
-AGE_ONLY = {("US-PA", "child-abuse")}
+AGE_ONLY = {("US-PA", "child-abuse"), ("US-IL", "child-abuse"), ("US-MI", "child-abuse")}
 ABUSE_POLICIES = [
     (jurisdiction, kind)
-    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG")
+    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
     for kind in ("child-abuse", "elder-abuse")
 ]
 
@@ -212,12 +214,15 @@ def test_every_abuse_report_asks_where_the_victim_lives_and_their_age_and_of_fur
     asked = {input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, kind), {})}
 
     assert {"victim.address", "victim.approximate_age"} <= asked
-    # The date of birth too, except where the law asks the age only (23 Pa.C.S. 6313(b)(3)).
+    # The date of birth too, except where the law asks the age only (23 Pa.C.S. 6313(b)(3);
+    # 325 ILCS 5/7.9(2); MCL 722.623(2)).
     assert ("victim.birth_date" in asked) == ((jurisdiction, kind) not in AGE_ONLY)
     assert {"other_victims.name", "other_victims.address", "grounds.client_role"} <= asked
 
 
-@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "GB-ENG"])
+@pytest.mark.parametrize(
+    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
+)
 def test_every_child_abuse_report_asks_for_the_parents_and_the_siblings(jurisdiction: str) -> None:
     asked = {
         input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, "child-abuse"), {})
