@@ -150,7 +150,15 @@ def test_notes_and_part2_never_leave_without_an_exception(
 
 def test_every_recipient_of_every_policy_is_exercised() -> None:
     jurisdictions = {
-        "GB-ENG", "US-CA", "US-FL", "US-GA", "US-NC", "US-NY", "US-OH", "US-PA", "US-TX"
+        "GB-ENG",
+        "US-CA",
+        "US-FL",
+        "US-GA",
+        "US-NC",
+        "US-NY",
+        "US-OH",
+        "US-PA",
+        "US-TX",
     }
     kinds = {
         "child-abuse",

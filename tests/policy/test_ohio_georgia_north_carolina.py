@@ -33,7 +33,9 @@ def grounds(**more: Any) -> dict[str, Any]:
 
 
 PERSON_AT_RISK = {"potential_victims": [{"name": "Morgan Partner", "phone": "(555) 010-0101"}]}
-ORDER = {"court_order": {"court": "Court of Common Pleas", "comply_by": "2026-12-10T17:00:00+00:00"}}
+ORDER = {
+    "court_order": {"court": "Court of Common Pleas", "comply_by": "2026-12-10T17:00:00+00:00"}
+}
 WRITTEN_CONSENT = {
     "subpoena": {
         "requesting_party": "Example & Partners LLP",
