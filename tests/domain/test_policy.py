@@ -139,7 +139,7 @@ def ca_child_raw(**changes: Any) -> dict[str, Any]:
 def test_every_shipped_policy_loads_and_names_a_known_kind() -> None:
     files = LIBRARY.all_files()
 
-    assert len(files) == 48  # six kinds in each of eight jurisdictions
+    assert len(files) == 66  # six kinds in each of eleven jurisdictions
     for path in files:
         assert load_policy_file(path).kind in REPORT_KINDS
 

@@ -119,6 +119,13 @@ SAMPLES = [
         "Florida Abuse Hotline (Department of Children and Families)",
     ),
     Sample(
+        "child-protective-referral",
+        "US-OH",
+        "child-abuse",
+        "children-services",
+        "Franklin County Children Services",
+    ),
+    Sample(
         "us-pa-cy47",
         "US-PA",
         "child-abuse",

@@ -149,7 +149,19 @@ def test_notes_and_part2_never_leave_without_an_exception(
 
 
 def test_every_recipient_of_every_policy_is_exercised() -> None:
-    jurisdictions = {"GB-ENG", "US-CA", "US-FL", "US-IL", "US-MI", "US-NY", "US-PA", "US-TX"}
+    jurisdictions = {
+        "GB-ENG",
+        "US-CA",
+        "US-FL",
+        "US-GA",
+        "US-IL",
+        "US-MI",
+        "US-NC",
+        "US-NY",
+        "US-OH",
+        "US-PA",
+        "US-TX",
+    }
     kinds = {
         "child-abuse",
         "elder-abuse",

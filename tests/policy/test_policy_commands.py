@@ -56,8 +56,8 @@ def test_the_shipped_policies_pass(run: Run) -> None:
     status, out, _ = run("policy", "check")
 
     assert status == 0
-    # 48 policy files (six kinds in each of eight jurisdictions) and 10 calendars.
-    assert "Policy check passed: 58 files checked." in out
+    # 66 policy files (six kinds in each of eleven jurisdictions) and 10 calendars.
+    assert "Policy check passed: 76 files checked." in out
 
 
 @pytest.mark.parametrize(
@@ -343,7 +343,7 @@ def test_check_reports_the_share_of_verified_rules_of_every_file(run: Run, libra
     status, out, _ = check(run, library)
 
     shares = [line for line in out.splitlines() if " rules verified (" in line]
-    assert status == 0 and len(shares) == 48
+    assert status == 0 and len(shares) == 66
     assert any(line.startswith("US-CA child-abuse 2026.1: ") for line in shares)
 
 
@@ -368,5 +368,8 @@ def test_the_coverage_table_has_a_row_per_kind_and_a_column_per_jurisdiction(run
 
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert status == 0
-    assert table[0] == "| kind | GB-ENG | US-CA | US-FL | US-IL | US-MI | US-NY | US-PA | US-TX |"
+    assert table[0] == (
+        "| kind | GB-ENG | US-CA | US-FL | US-GA | US-IL | US-MI | US-NC | US-NY | US-OH | US-PA "
+        "| US-TX |"
+    )
     assert len(table) == 2 + 6

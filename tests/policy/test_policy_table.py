@@ -16,7 +16,19 @@ from dutyflow.settings import REPO_ROOT
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
 ON = date(2026, 11, 26)
-JURISDICTIONS = ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
+JURISDICTIONS = (
+    "US-CA",
+    "US-NY",
+    "US-TX",
+    "US-FL",
+    "US-PA",
+    "US-IL",
+    "US-MI",
+    "US-OH",
+    "US-GA",
+    "US-NC",
+    "GB-ENG",
+)
 
 
 @dataclass(frozen=True)
@@ -615,6 +627,214 @@ TABLE = [
     ),
     Row(
         "US-MI",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Ohio ---------------------------------------------------------------------------------
+    Row(
+        "US-OH",
+        "child-abuse",
+        {
+            "children-services": "child-protective-referral",
+            "law-enforcement": "child-protective-referral",
+        },
+        "required",
+        {"report": "immediately PT15M"},
+        "45 CFR 164.512(b)(1)(ii)",
+        must_see={
+            "children-services": (
+                "victim.name",
+                "victim.address",
+                "guardians.name",
+                "grounds.observations",
+                *REPORTER,
+            )
+        },
+    ),
+    Row(
+        "US-OH",
+        "elder-abuse",
+        {"county-aps": "adult-protective-referral"},
+        "required",
+        {"report": "immediately PT15M"},
+        "45 CFR 164.512(c)(1)(i)",
+        must_see={"county-aps": ("victim.name", "victim.address", "suspect.name", *REPORTER)},
+    ),
+    Row(
+        "US-OH",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "required",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        # ORC 2305.51(C): the nature of the threat, the client's and each victim's identity.
+        must_see={
+            "potential-victim": THREAT_TO_VICTIM,
+            "law-enforcement": ("threat.description", "client.name", "potential_victims.name"),
+        },
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-OH",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-OH",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-OH",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- Georgia ------------------------------------------------------------------------------
+    Row(
+        "US-GA",
+        "child-abuse",
+        {"dfcs": "child-protective-referral"},
+        "required",
+        {"report": "clock-hours PT24H"},
+        "45 CFR 164.512(b)(1)(ii)",
+        must_see={"dfcs": ("victim.name", "victim.present_location", "guardians.name", *REPORTER)},
+    ),
+    Row(
+        "US-GA",
+        "elder-abuse",
+        {
+            "aps": "adult-protective-referral",
+            "dch": "adult-protective-referral",
+            "law-enforcement": "adult-protective-referral",
+        },
+        "required",
+        {"report": "as-soon-as-possible PT24H"},
+        "45 CFR 164.512(c)(1)(i)",
+        # O.C.G.A. 31-8-82(d): the reporter's and the resident's names and addresses.
+        must_see={
+            "dch": ("victim.name", "victim.address", "care_setting.facility_name", *REPORTER)
+        },
+    ),
+    Row(
+        "US-GA",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        must_see={"potential-victim": THREAT_TO_VICTIM},
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-GA",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-GA",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-GA",
+        "subpoena",
+        REQUESTER,
+        "permitted",
+        {"response": "as-ordered subpoena.respond_by"},
+        "45 CFR 164.508(a)(1)",
+        must_see={"requesting-party": SUBPOENA_FIELDS},
+    ),
+    # --- North Carolina -----------------------------------------------------------------------
+    Row(
+        "US-NC",
+        "child-abuse",
+        {
+            "county-dss": "child-protective-referral",
+            "law-enforcement": "child-protective-referral",
+        },
+        "required",
+        {"report": "immediately PT1H"},
+        "45 CFR 164.512(b)(1)(ii)",
+        must_see={
+            "county-dss": (
+                "victim.name",
+                "victim.address",
+                "victim.approximate_age",
+                "guardians.name",
+                "grounds.observations",
+                *REPORTER,
+            )
+        },
+    ),
+    Row(
+        "US-NC",
+        "elder-abuse",
+        {"county-aps": "adult-protective-referral"},
+        "required",
+        {"report": "as-soon-as-possible PT24H"},
+        "45 CFR 164.512(c)(1)(i)",
+        must_see={"county-aps": ("victim.name", "victim.address", "victim.disabilities")},
+    ),
+    Row(
+        "US-NC",
+        "danger-to-others",
+        {
+            "law-enforcement": "law-enforcement-notification",
+            "potential-victim": "potential-victim-notice",
+        },
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+        must_see={"potential-victim": THREAT_TO_VICTIM},
+        never_see={"potential-victim": ("reporter.name", "clinical_context.diagnosis")},
+    ),
+    Row(
+        "US-NC",
+        "danger-to-self",
+        {"law-enforcement": "law-enforcement-notification"},
+        "permitted",
+        {"notification": "immediately PT1H"},
+        "45 CFR 164.512(j)(1)(i)",
+    ),
+    Row(
+        "US-NC",
+        "court-order",
+        COURT,
+        "required",
+        {"response": "as-ordered court_order.comply_by"},
+        "45 CFR 164.512(e)(1)(i)",
+        must_see={"court": ORDER_FIELDS},
+    ),
+    Row(
+        "US-NC",
         "subpoena",
         REQUESTER,
         "permitted",

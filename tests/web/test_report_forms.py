@@ -28,7 +28,13 @@ from tests.web.conftest import WebUser, csrf_of, sign_in
 pytestmark = pytest.mark.one_database
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
-COUNTY = {"US-CA": "Demo County", "US-NY": "Demo County", "US-TX": "Demo County"}
+# North Carolina's child protective agencies are per county: Forsyth County's line is listed.
+COUNTY = {
+    "US-CA": "Demo County",
+    "US-NY": "Demo County",
+    "US-TX": "Demo County",
+    "US-NC": "Forsyth County",
+}
 
 
 def _local(moment: datetime) -> str:
@@ -379,6 +385,11 @@ EVERY_KIND = [
     ("US-PA", "danger-to-others"),
     ("US-IL", "danger-to-others"),  # the warnings and the FOID report on IDHS's portal
     ("US-MI", "child-abuse"),  # the call to Centralized Intake, then the DHS-3200 by fax
+    # Ohio, Georgia and North Carolina likewise (tests/policy/test_ohio_georgia_north_carolina.py):
+    # Ohio's duty to protect, Georgia's long-term care route, North Carolina's county DSS.
+    ("US-OH", "danger-to-others"),
+    ("US-GA", "elder-abuse"),
+    ("US-NC", "child-abuse"),
 ]
 
 

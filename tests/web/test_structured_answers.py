@@ -15,9 +15,22 @@ from dutyflow.web import answer_items, forms, submitted
 from dutyflow.web.refusals import input_name, state_from
 
 LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
+JURISDICTIONS = [
+    "US-CA",
+    "US-NY",
+    "US-TX",
+    "US-FL",
+    "US-PA",
+    "US-IL",
+    "US-MI",
+    "US-OH",
+    "US-GA",
+    "US-NC",
+    "GB-ENG",
+]
 EVERY_POLICY = [
     (jurisdiction, kind)
-    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
+    for jurisdiction in JURISDICTIONS
     for kind in (
         "child-abuse",
         "elder-abuse",
@@ -37,9 +50,7 @@ def question(inputs: list[forms.FormInput], name: str) -> forms.FormInput:
     return next(i for i in inputs if i.name == name)
 
 
-@pytest.mark.parametrize(
-    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
-)
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
 def test_the_people_at_risk_are_asked_with_a_phone_an_address_and_where_they_are(
     jurisdiction: str,
 ) -> None:
@@ -202,7 +213,7 @@ def sample(form_input: forms.FormInput) -> str:
 AGE_ONLY = {("US-PA", "child-abuse"), ("US-IL", "child-abuse"), ("US-MI", "child-abuse")}
 ABUSE_POLICIES = [
     (jurisdiction, kind)
-    for jurisdiction in ("US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG")
+    for jurisdiction in JURISDICTIONS
     for kind in ("child-abuse", "elder-abuse")
 ]
 
@@ -220,9 +231,7 @@ def test_every_abuse_report_asks_where_the_victim_lives_and_their_age_and_of_fur
     assert {"other_victims.name", "other_victims.address", "grounds.client_role"} <= asked
 
 
-@pytest.mark.parametrize(
-    "jurisdiction", ["US-CA", "US-NY", "US-TX", "US-FL", "US-PA", "US-IL", "US-MI", "GB-ENG"]
-)
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
 def test_every_child_abuse_report_asks_for_the_parents_and_the_siblings(jurisdiction: str) -> None:
     asked = {
         input_name(i.name) for i in forms.shown_inputs(grounds_of(jurisdiction, "child-abuse"), {})
