@@ -43,6 +43,7 @@ REPORTER_FIELDS = (
     "business_address",
     "phone",
 )
+ATTESTATION_SHAPE = "must give the course, the date and the evidence reference"
 ATTESTATION_LABELS: dict[str, str] = {
     "course": "Course or statement",
     "completed_on": "Completed on",
@@ -96,7 +97,7 @@ def _attestation_problems(
 ) -> list[FieldProblem]:
     where = f"attestations[{index}]"
     if not isinstance(raw, dict):
-        return [FieldProblem(field=where, problem="must give the course, the date and the evidence reference")]
+        return [FieldProblem(field=where, problem=ATTESTATION_SHAPE)]
     problems: list[FieldProblem] = []
     if training.requirement(str(raw.get("requirement", ""))) is None:
         problems.append(
@@ -138,15 +139,16 @@ def profile_problems(raw: Any, training: TrainingPolicy, today: date) -> list[Fi
     seen: set[str] = set()
     for index, item in enumerate(attestations):
         problems += _attestation_problems(index, item, training, today)
-        requirement = item.get("requirement") if isinstance(item, dict) else None
-        if requirement in seen:
+        requirement = str(item.get("requirement")) if isinstance(item, dict) else None
+        if requirement is not None and requirement in seen:
             problems.append(
                 FieldProblem(
                     field=f"attestations[{index}].requirement",
                     problem="is recorded twice: keep one attestation per training",
                 )
             )
-        seen.add(str(requirement))
+        if requirement is not None:
+            seen.add(requirement)
     return problems
 
 

@@ -94,9 +94,7 @@ def training_policy() -> TrainingPolicy:
     return load_training_policy()
 
 
-def counts_on(
-    attestation: Attestation, requirement: TrainingRequirement, on: date
-) -> bool:
+def counts_on(attestation: Attestation, requirement: TrainingRequirement, on: date) -> bool:
     """Whether a recorded attestation meets its requirement on ``on``: completed by then, and
     not older than the requirement's period of validity where it has one."""
     if attestation.requirement != requirement.id or attestation.completed_on > on:
@@ -125,3 +123,27 @@ def missing_attestations(
         for requirement in policy.asked_for(jurisdiction, kind, on)
         if not any(counts_on(a, requirement, on) for a in attestations)
     ]
+
+
+class RequirementStatus(BaseModel):
+    """One requirement as a practitioner stands with it: their attestation (if recorded) and
+    whether it meets the requirement on the day asked."""
+
+    requirement: TrainingRequirement
+    attestation: Attestation | None
+    met: bool
+
+
+def training_status(
+    policy: TrainingPolicy, attestations: list[Attestation], on: date
+) -> list[RequirementStatus]:
+    """Every requirement of the file, in its order, with the practitioner's attestation of it."""
+    by_requirement = {a.requirement: a for a in attestations}
+    statuses = []
+    for requirement in policy.requirements:
+        attestation = by_requirement.get(requirement.id)
+        met = attestation is not None and counts_on(attestation, requirement, on)
+        statuses.append(
+            RequirementStatus(requirement=requirement, attestation=attestation, met=met)
+        )
+    return statuses

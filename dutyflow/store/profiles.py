@@ -1,8 +1,9 @@
 """Practitioners' profiles in the database: one row per practitioner, its content (the profile and
 the training attestations) sealed with the practitioner's own key, like the case content it fills
 in. Its subject (sealing key and audit chain) is the account's (``user:<id>``,
-`dutyflow.auth.store.audit_subject`), given by the caller: the store does not import auth. The table lives here, not in
-`dutyflow.store.tables`: `profile_tables()` lists it for schema creation.
+`dutyflow.auth.store.audit_subject`), given by the caller: the store does not import auth. The
+table lives here, not in `dutyflow.store.tables`: `profile_tables()` lists it for schema
+creation.
 
 Saving is one step: the row and its audit entry in one transaction, the entry naming the fields
 that changed, never their values (`dutyflow.domain.practitioner_profile.changed_fields`).

@@ -29,8 +29,13 @@ NAV_BY_ROLE = {
         ("/cases", "My cases"),
         ("/tasks", "My tasks"),
         ("/reports/new", "New report"),
+        ("/profile", "My profile"),
     ],
-    "supervisor": [("/supervision", "Consultations and cases"), ("/tasks", "My tasks")],
+    "supervisor": [
+        ("/supervision", "Consultations and cases"),
+        ("/tasks", "My tasks"),
+        ("/profile", "My profile"),
+    ],
     "compliance": [
         ("/compliance", "Cases and audit"),
         ("/tasks", "My tasks"),

@@ -38,8 +38,7 @@ from tests.conftest import empty_database
 
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 DUTYFLOW_TABLES = {
-    table.name
-    for table in all_tables() + accounting_tables() + notice_tables() + profile_tables()
+    table.name for table in all_tables() + accounting_tables() + notice_tables() + profile_tables()
 }
 HEAD = migrate.head()
 
