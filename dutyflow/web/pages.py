@@ -38,6 +38,7 @@ NAV_BY_ROLE = {
     ],
     "compliance": [
         ("/compliance", "Cases and audit"),
+        ("/compliance/training", "Training attestations"),
         ("/tasks", "My tasks"),
         ("/policies", "Policies explained"),
     ],

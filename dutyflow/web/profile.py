@@ -4,8 +4,9 @@ of inputs per training the law asks (`dutyflow.domain.training`, from ``policies
 Post/redirect/get; a refused form is shown again with every typed value and each problem next to
 its input, named by its label. The profile is read and saved through the API (``/me/profile``).
 
-Also here: `prefill_of`, the reporter inputs a new report starts with, and `missing_training`,
-the training a report is filed without (a warning on the report form).
+Also here: the training attestations of every practitioner, for compliance and supervisors
+(``/app/compliance/training``); `prefill_of`, the reporter inputs a new report starts with;
+and `missing_training`, the training a report is filed without (a warning on the report form).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dutyflow.web.api_client import ApiDep
 from dutyflow.web.config import PagesDep
 from dutyflow.web.forms import FormInput
 from dutyflow.web.pages import Pages, redirect
-from dutyflow.web.refusals import FormState, problems_of, state_from
+from dutyflow.web.refusals import FormState, problems_of, problems_text, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.session import WebSession
 from dutyflow.web.signed_in import Posted, SignedIn
@@ -183,3 +184,22 @@ async def missing_training(
     if answer.status_code != 200:
         return []
     return [TrainingRequirement.model_validate(r) for r in answer.json()]
+
+
+ReviewerSession = Annotated[WebSession, Depends(SignedIn("compliance", "supervisor"))]
+
+
+@router.get("/compliance/training")
+async def training_overview(session: ReviewerSession, api: ApiDep, pages: PagesDep) -> Response:
+    """Each practitioner's training attestations, against every training the law asks (a
+    supervisor sees their own clinic's practitioners)."""
+    answer = await api.get("/compliance/training")
+    if answer.status_code != 200:
+        return pages.refused(session, problems_text(answer), answer.status_code)
+    return pages.render(
+        "compliance/training.html.j2",
+        session,
+        title="Mandated-reporter training",
+        practitioners=answer.json(),
+        requirements=training_policy().requirements,
+    )
