@@ -47,9 +47,7 @@ def test_what_was_not_read_in_the_official_text_is_marked_to_confirm() -> None:
     assert {r.source_status for r in SHIPPED.requirements} == {"to-confirm"}
 
 
-def test_a_california_child_abuse_report_without_attestations_misses_both_california_trainings() -> (
-    None
-):
+def test_a_california_child_abuse_report_without_attestations_misses_both_trainings() -> None:
     missing = missing_attestations(SHIPPED, "US-CA", "child-abuse", [], TODAY)
     assert [r.id for r in missing] == ["us-ca-employer-statement", "us-ca-licensure-coursework"]
 
@@ -114,8 +112,9 @@ def test_the_status_lists_every_requirement_with_its_attestation_or_none() -> No
 def test_a_requirement_without_a_citation_is_refused_naming_it(tmp_path: Path) -> None:
     bad = tmp_path / "training.yaml"
     bad.write_text(
-        "version: '1'\nrequirements:\n  - id: x\n    jurisdiction: US-CA\n    kinds: [child-abuse]\n"
-        "    title: A course\n    who: everyone\n    law_says: something\n    record: a date\n"
+        "version: '1'\nrequirements:\n  - id: x\n    jurisdiction: US-CA\n"
+        "    kinds: [child-abuse]\n    title: A course\n    who: everyone\n"
+        "    law_says: something\n    record: a date\n"
         "    effective_from: 2026-01-01\n",
         encoding="utf-8",
     )
