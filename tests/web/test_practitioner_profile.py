@@ -3,7 +3,8 @@ sealed and audited by the fields it changed (never their values); a new report's
 section starts with it and stays editable; a refused profile names each problem by its label
 and keeps what was typed; the report form warns of training the law asks and the profile does
 not record, until it does; compliance sees every practitioner's attestations, a supervisor
-their own clinic's, and nobody but a clinician keeps a profile."""
+their own clinic's, and nobody but a clinician keeps a profile. A report filed without the
+training is filed all the same, and its page says so."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from dutyflow.store.tables import AuditEntry
 from tests.auth.helpers import bearer, new_user
 from tests.conftest import Harness
 from tests.web.conftest import WebUser, csrf_of, signed_in
+from tests.web.test_report_forms import new_form, report_form
 
 pytestmark = pytest.mark.one_database
 
@@ -202,3 +204,19 @@ async def test_only_a_clinician_keeps_a_profile_and_none_is_there_before_it_is_s
     assert refused.status_code == 403
     assert bad.status_code == 422
     assert bad.json()["errors"] == [{"field": "name", "problem": "is longer than 200 characters"}]
+
+
+async def test_a_report_filed_without_the_training_the_law_asks_is_filed_and_its_page_says_so(
+    api: httpx.AsyncClient, stack: Harness, web_users
+) -> None:
+    user: WebUser = web_users("practitioner")
+    async with signed_in(stack, user) as pages:
+        page = await new_form(pages, "US-NY", "child-abuse")
+        opened = await pages.post(
+            "/app/reports", data=report_form(csrf_of(page), "US-NY", "child-abuse")
+        )
+        assert opened.status_code == 303, opened.text[:2000]
+        case_page = text_of((await pages.get(opened.headers["location"])).text)
+    assert WARNING in case_page
+    assert "This did not stop the report." in case_page
+    assert "N.Y. Educ. Law 6507(3)(a)" in case_page
