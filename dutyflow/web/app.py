@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
-from dutyflow.web import account, agency, compliance, practitioner, supervisor, tasks
+from dutyflow.web import account, agency, compliance, practitioner, profile, supervisor, tasks
 from dutyflow.web.catalogue import jurisdictions_and_kinds
 from dutyflow.web.config import WebConfig
 from dutyflow.web.pages import TEMPLATES_DIR, WEB_PREFIX, Pages
@@ -20,6 +20,7 @@ from dutyflow.web.times import ClinicTimeZones
 
 PERSONA_ROUTERS = (
     account.router,
+    profile.router,
     practitioner.router,
     supervisor.router,
     compliance.router,

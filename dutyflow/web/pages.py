@@ -29,10 +29,16 @@ NAV_BY_ROLE = {
         ("/cases", "My cases"),
         ("/tasks", "My tasks"),
         ("/reports/new", "New report"),
+        ("/profile", "My profile"),
     ],
-    "supervisor": [("/supervision", "Consultations and cases"), ("/tasks", "My tasks")],
+    "supervisor": [
+        ("/supervision", "Consultations and cases"),
+        ("/tasks", "My tasks"),
+        ("/profile", "My profile"),
+    ],
     "compliance": [
         ("/compliance", "Cases and audit"),
+        ("/compliance/training", "Training attestations"),
         ("/tasks", "My tasks"),
         ("/policies", "Policies explained"),
     ],

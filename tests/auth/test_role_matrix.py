@@ -99,6 +99,14 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /me/notifications/test":                         (422,) * 8 + (401, 401),
     # The development stack's local mail sink, per user; this stack sends to a real server (404).
     "GET /me/outbox":                                      (404,) * 8 + (401, 401),
+    # A clinician's own profile and training (practitioners and supervisors; nobody else keeps
+    # one); the training the law asks is for everyone to read; compliance sees every
+    # practitioner's attestations, a supervisor their own clinic's.
+    "GET /me/profile":                                     (200,  200,    200,  200,   403,    403,  403,   403,   401,   401),
+    "PUT /me/profile":                                     (200,  200,    200,  200,   403,    403,  403,   403,   401,   401),
+    "GET /me/training":                                    (200,  200,    200,  200,   403,    403,  403,   403,   401,   401),
+    "GET /training/requirements":                          AUTHENTICATED,
+    "GET /compliance/training":                            (403,  403,    200,  200,   200,    403,  403,   403,   401,   401),
     # A practitioner opens reports in their own name and clinic (the body names practitioner_own).
     "POST /reports":                                       (201,  403,    403,  403,   403,    403,  403,   403,   401,   401),
     # Acting on a case: its practitioner, or their clinic's supervisor; compliance only reads.
@@ -398,6 +406,16 @@ async def request(
             | "GET /me/outbox"
         ):
             return await http.get(endpoint.split(" ", 1)[1])
+        case "GET /training/requirements" | "GET /compliance/training":
+            return await http.get(endpoint.split(" ", 1)[1])
+        case "GET /me/training":
+            return await http.get(
+                "/me/training", params={"jurisdiction": "US-CA", "kind": "child-abuse"}
+            )
+        case "PUT /me/profile" | "GET /me/profile":
+            # A profile saved first (where the role keeps one), so that reading it finds one.
+            saved = await http.put("/me/profile", json={"name": f"Profile of {name}"})
+            return saved if endpoint.startswith("PUT") else await http.get("/me/profile")
         case "PUT /me/notifications":
             return await http.put(
                 "/me/notifications", json={"email": None, "notify_by_email": False}

@@ -27,11 +27,14 @@ from dutyflow.store.accounting import accounting_tables
 from dutyflow.store.db import create_schema, is_postgres, make_engine, session_factory
 from dutyflow.store.migrations import autogenerate
 from dutyflow.store.notices import notice_tables
+from dutyflow.store.profiles import profile_tables
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import all_tables
 from tests.conftest import empty_database
 
-DUTYFLOW_TABLES = {table.name for table in all_tables() + accounting_tables() + notice_tables()}
+DUTYFLOW_TABLES = {
+    table.name for table in all_tables() + accounting_tables() + notice_tables() + profile_tables()
+}
 HEAD = migrate.head()
 
 
@@ -223,7 +226,8 @@ def test_a_database_made_before_migrations_is_adopted(fresh: Engine) -> None:
     """What the old ``create_schema`` left: the tables and the guard, and no version table."""
     with fresh.begin() as connection:
         SQLModel.metadata.create_all(
-            connection, tables=all_tables() + accounting_tables() + notice_tables()
+            connection,
+            tables=all_tables() + accounting_tables() + notice_tables() + profile_tables(),
         )
         append_only.install(connection)
     append_audit_entries(fresh)

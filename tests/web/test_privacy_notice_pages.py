@@ -96,6 +96,12 @@ async def test_a_refused_acknowledgement_names_the_input_and_records_nothing(
         assert (
             'id="notice-given_on-error"' in answer.text and "cannot be in the future" in answer.text
         )
-        assert NO_ACKNOWLEDGEMENT in (await http.get(f"/app/cases/{case_id}")).text
+        case_page = (await http.get(f"/app/cases/{case_id}")).text
+        assert NO_ACKNOWLEDGEMENT in case_page
+        # The client's language is chosen on the case page; without a checked translation the
+        # English notice is given, saying so.
+        assert '<option value="es">Spanish (no translation yet: English notice)' in case_page
+        in_spanish = await http.get(f"/app/cases/{case_id}/privacy-notice?language=es")
+        assert "not been translated into the client's language (es)" in in_spanish.text
         on_record = await api.get(f"/reports/{case_id}/privacy-notice")
         assert on_record.status_code in (403, 404) or on_record.json()["acknowledged"] is False

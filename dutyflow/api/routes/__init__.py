@@ -7,6 +7,7 @@
 | `health` | ``/health``, ``/metrics`` (public) |
 | `api_docs` | ``/docs``, ``/redoc`` and their assets, all from this origin (public) |
 | `me` | ``/me``: who the token stands for |
+| `profiles` | ``/me/profile``, ``/me/training``: a clinician's profile and training attestations |
 | `account_setup` | ``/account-setup``: a new user sets their password with a one-time code |
 | `reports` | opening a report; its status, review and timeline |
 | `case_headings` | a case's heading: client reference, jurisdiction, kind, opened |

@@ -1,6 +1,7 @@
 """The privacy notice and the client's acknowledgement of it, over HTTP.
 
-    GET  /clients/{client_id}/privacy-notice?jurisdiction=US-CA   the notice to give (HTML page)
+    GET  /clients/{client_id}/privacy-notice?jurisdiction=US-CA   the notice to give (HTML page;
+         &language=es: in the client's language where a checked translation exists)
     POST /clients/{client_id}/privacy-notice-acknowledgements     record that it was acknowledged
     GET  /clients/{client_id}/privacy-notice-acknowledgements     what is on record
     GET  /reports/{case_id}/privacy-notice                         does this case's client have one?
@@ -129,19 +130,26 @@ def notice_page(
     principal: ClinicMember,
     jurisdiction: Annotated[str, Query(max_length=16)],
     clinic_name: Annotated[str | None, Query(max_length=200)] = None,
+    language: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
-    """The notice in effect today, rendered for the client to read and sign."""
+    """The notice in effect today, rendered for the client to read and sign: in the client's
+    ``language`` where a checked translation exists, otherwise in English, saying so."""
     _client_id(client_id)
     try:
-        notice = privacy_notice.current(jurisdiction, datetime.now(UTC).date())
+        chosen = privacy_notice.in_language(jurisdiction, datetime.now(UTC).date(), language)
     except UnknownNotice as err:
         raise _refusal(err.field, err.problem) from None
     rendered = privacy_notice.render(
-        notice,
+        chosen.notice,
         clinic_name=clinic_name or principal.clinic_id or "",
         given_on=datetime.now(UTC).date(),
+        untranslated_into=chosen.asked if chosen.fell_back else None,
     )
-    return HTMLResponse(rendered.html, headers={"X-Dutyflow-Notice-Version": rendered.version})
+    headers = {
+        "X-Dutyflow-Notice-Version": rendered.version,
+        "Content-Language": chosen.notice.language,
+    }
+    return HTMLResponse(rendered.html, headers=headers)
 
 
 @router.post(

@@ -16,7 +16,7 @@ def target_metadata() -> MetaData:
     """The metadata the models declare (Dutyflow's and, alas, the intake service's tables)."""
     from sqlmodel import SQLModel
 
-    from dutyflow.store import accounting, notices, tables  # noqa: F401  (registers the tables)
+    from dutyflow.store import accounting, notices, profiles, tables  # noqa: F401  (registers the tables)
 
     return SQLModel.metadata
 

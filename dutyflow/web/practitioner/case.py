@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from dutyflow.domain import privacy_notice
 from dutyflow.domain.disclosure import NEVER_DISCLOSED
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.web import answer_items, forms, submitted
+from dutyflow.web import answer_items, forms, profile, submitted
 from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import policy_of_case
@@ -98,6 +98,12 @@ class CasePage:
             revealable = offered.json()["fields"] if offered.status_code == 200 else None
         policy = policy_of_case(self.policies, status)
         portals = await self._portals(case_id, status) if session.role == "practitioner" else {}
+        # The practitioner's own training the law asks of this report and their profile lacks.
+        untrained = (
+            await profile.missing_training(self.api, status["jurisdiction"], status["kind"])
+            if session.role == "practitioner" and status["stage"] != "closed"
+            else []
+        )
         return self.pages.render(
             "practitioner/case.html.j2",
             session,
@@ -119,7 +125,9 @@ class CasePage:
             recipients={o["recipient_id"]: o["agency_name"] for o in status["obligations"]},
             approver=session.role in APPROVER_ROLES,
             notice=notice.json() if notice.status_code == 200 else None,
-            current_notice=notice_in_effect(status["jurisdiction"]),
+            missing_training=untrained,
+            current_notice=(current := notice_in_effect(status["jurisdiction"])),
+            notice_languages=privacy_notice.language_choices(current) if current else [],
             today=date.today().isoformat(),
             now_local=now_local(),
             zone=zone_name(),

@@ -42,15 +42,17 @@ async def case_client(api: httpx.AsyncClient, case_id: str) -> tuple[str, str] |
 
 @router.get("/cases/{case_id}/privacy-notice")
 async def notice_for_client(
-    case_id: str, session: NoticeGiver, api: ApiDep, pages: PagesDep
+    case_id: str, session: NoticeGiver, api: ApiDep, pages: PagesDep, language: str = ""
 ) -> Response:
-    """The notice in effect for the case's jurisdiction, to print or show the client."""
+    """The notice in effect for the case's jurisdiction, to print or show the client, in the
+    client's ``language`` where a checked translation exists (otherwise in English, saying so)."""
     found = await case_client(api, case_id)
     if found is None:
         return pages.refused(session, NOT_YOURS, 404)
     client_id, jurisdiction = found
     answer = await api.get(
-        f"/clients/{segment(client_id)}/privacy-notice", params={"jurisdiction": jurisdiction}
+        f"/clients/{segment(client_id)}/privacy-notice",
+        params={"jurisdiction": jurisdiction, **({"language": language} if language else {})},
     )
     if answer.status_code != 200:
         return pages.refused(

@@ -21,9 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.submission_check import report_form_problems
+from dutyflow.domain.training import TrainingRequirement
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.tables import CaseAssignment
-from dutyflow.web import answer_items, forms, submitted
+from dutyflow.web import answer_items, forms, profile, submitted
 from dutyflow.web.api_client import ApiDep, segment
 from dutyflow.web.case_titles import case_title
 from dutyflow.web.catalogue import Catalogue
@@ -82,9 +83,18 @@ class ReportForm:
         self.opening = forms.opening_inputs()
         self.grounds = forms.grounds_inputs(self.policy, zone_name())
 
-    def show(self, session: WebSession, state: FormState, status_code: int = 200) -> HTMLResponse:
+    def show(
+        self,
+        session: WebSession,
+        state: FormState,
+        status_code: int = 200,
+        *,
+        missing_training: list[TrainingRequirement] | None = None,
+    ) -> HTMLResponse:
         """The form; ``state`` re-shows submitted values and problems. Its one-time opening token
-        is kept when shown again, so the same form never opens two cases."""
+        is kept when shown again, so the same form never opens two cases. ``missing_training``:
+        the training the law asks of such a report that the practitioner has not recorded (a
+        warning above the form, never a block)."""
         return self.pages.render(
             "practitioner/report_form.html.j2",
             session,
@@ -97,6 +107,7 @@ class ReportForm:
             grounds=self.grounds,
             state=state,
             opening_token=state.value(OPENING_TOKEN) or secrets.token_urlsafe(24),
+            missing_training=missing_training or [],
         )
 
 
@@ -107,15 +118,22 @@ def offered(catalogue: Catalogue, jurisdiction: str, kind: str) -> bool:
 @router.get("/reports/new")
 async def new_report(
     session: PractitionerSession,
+    api: ApiDep,
     pages: PagesDep,
     policies: PoliciesDep,
     catalogue: CatalogueDep,
     jurisdiction: str = "",
     kind: str = "",
 ) -> Response:
-    """The choice of jurisdiction and kind, then (both chosen) the report's form."""
+    """The choice of jurisdiction and kind, then (both chosen) the report's form, its reporter
+    section filled in from the practitioner's profile (still theirs to change on this report),
+    with a warning where the law asks for training the profile does not record."""
     if offered(catalogue, jurisdiction, kind):
-        return ReportForm(pages, policies, jurisdiction, kind).show(session, FormState())
+        prefill, missing = await asyncio.gather(
+            profile.prefill_of(api), profile.missing_training(api, jurisdiction, kind)
+        )
+        form = ReportForm(pages, policies, jurisdiction, kind)
+        return form.show(session, FormState(values=prefill), missing_training=missing)
     return pages.render(
         "practitioner/choose.html.j2",
         session,
@@ -174,11 +192,16 @@ async def open_report(
     if not offered(catalogue, jurisdiction, kind):
         return redirect("/reports/new")
     form = ReportForm(pages, policies, jurisdiction, kind)
+
+    async def again(state: FormState, status_code: int = 200) -> HTMLResponse:
+        """The form shown again, with its training warning as when first shown."""
+        missing = await profile.missing_training(api, jurisdiction, kind)
+        return form.show(session, state, status_code, missing_training=missing)
+
     if answer_items.asked_to_change_items(posted.fields):
         # "Add another person" or "remove": the same form again, every typed value kept.
-        return form.show(
-            session, FormState(values=answer_items.items_changed(form.grounds, posted.fields))
-        )
+        changed = answer_items.items_changed(form.grounds, posted.fields)
+        return await again(FormState(values=changed))
     fields = answer_items.without_empty_items(form.grounds, posted.fields)
     inputs = [i.name for i in forms.shown_inputs(form.opening + form.grounds, fields)]
     opening = submitted.nest(form.opening, fields)
@@ -196,11 +219,11 @@ async def open_report(
     problems = report_form_problems(body, grounds, datetime.now(UTC), form.policy)
     if problems:
         refused = [p.model_dump() for p in problems]
-        return form.show(session, state_from(fields, refused, inputs), 422)
+        return await again(state_from(fields, refused, inputs), 422)
     body["idempotency_key"] = posted.value(OPENING_TOKEN) or None
     answer = await api.post("/reports", json=body)
     if answer.status_code not in (200, 201):
-        return form.show(session, state_from(fields, problems_of(answer), inputs), 422)
+        return await again(state_from(fields, problems_of(answer), inputs), 422)
     case_id = answer.json()["case_id"]
     # The same form again (a reload, a double click) finds its case, grounds recorded or not.
     if await stage_after_opening(api, case_id) == "awaiting-grounds":
