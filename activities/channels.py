@@ -3,9 +3,11 @@ the same delivery record and 164.528 accounting entry (`activities.delivery_reco
 
 - ``email``: the report e-mailed to the agency's address through an SMTP server with TLS (never
   in the clear), the form as a PDF attachment and a message body without case content;
-  delivered once the server accepts it. Idempotent: a delivery already recorded is not sent
-  again, and every attempt carries the same Message-ID (derived from the report id), so a retry
-  after the server's acceptance but before the record is one message to the agency's system.
+  delivered once the server accepts it. An agency that gives an S/MIME certificate gets the
+  message sealed for it (body and attachment; only the content-free headers stay outside).
+  Idempotent: a delivery already recorded is not sent again, and every attempt carries the same
+  Message-ID (derived from the report id), so a retry after the server's acceptance but before
+  the record is one message to the agency's system.
 - ``portal``, ``fax``, ``mail``: the practitioner takes the report to the agency. Dutyflow
   prepares the task (audited: the practitioner's task until they record it) and then records
   what the practitioner says they did: when, to which number or address, under which portal
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from cryptography import x509
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -40,6 +43,7 @@ from dutyflow.domain.agencies import Agency, AgencyDirectory
 from dutyflow.domain.pdf import pdf_from_html
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
+from dutyflow.mail.smime import CertificateUnusable, enveloped, usable_certificate
 from dutyflow.mail.transport import MailNotSent, send_message
 from dutyflow.notifications.escalation import MailSettings
 from dutyflow.store.db import SessionFactory, reading
@@ -176,6 +180,8 @@ class ChannelActivities:
                 "the agency has no e-mail address", type="AgencyUnreachable", non_retryable=True
             )
         message = await asyncio.to_thread(self._message, report, mail, address)
+        if agency.smime_certificate is not None:
+            message = enveloped(message, _sealing_certificate(agency.smime_certificate))
         try:
             await send_message(mail.server, message)
         except MailNotSent as err:
@@ -192,7 +198,10 @@ class ChannelActivities:
             received_at=accepted_at,
             reference_number=None,
             sent_to=address,
-            details={"message_id": message["Message-ID"]},
+            details={
+                "message_id": message["Message-ID"],
+                "encryption": "smime" if agency.smime_certificate else "tls",
+            },
         )
         await asyncio.to_thread(record_delivery, self._sessions, self._policies, report, delivered)
         return DeliveryReceipt(
@@ -231,6 +240,17 @@ class ChannelActivities:
             filename=f"report-{report.report_id}.pdf",
         )
         return message
+
+
+def _sealing_certificate(pem: str) -> x509.Certificate:
+    """The agency's S/MIME certificate, if it can seal the report now; otherwise the report is
+    not sent (the practitioner's task), never sent unsealed to an agency that asked for it."""
+    try:
+        return usable_certificate(pem)
+    except CertificateUnusable as err:
+        raise ApplicationError(
+            f"{err}; the report was not e-mailed", type="AgencyUnreachable", non_retryable=True
+        ) from None
 
 
 def _receipt(record: DeliveryRecord) -> DeliveryReceipt:
