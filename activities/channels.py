@@ -31,7 +31,9 @@ from activities.delivery_records import (
     ReportToDeliver,
     authorised_report,
     record_delivery,
+    recorded_delivery,
 )
+from activities.heartbeats import with_heartbeats
 from dutyflow.contracts import (
     SYSTEM,
     ChannelTask,
@@ -46,10 +48,9 @@ from dutyflow.domain.rendering import load_form_layout
 from dutyflow.mail.smime import CertificateUnusable, enveloped, usable_certificate
 from dutyflow.mail.transport import MailNotSent, send_message
 from dutyflow.notifications.escalation import MailSettings
-from dutyflow.store.db import SessionFactory, reading
+from dutyflow.store.db import SessionFactory
 from dutyflow.store.delivery_tasks import CHANNEL_TASK_STEP
 from dutyflow.store.steps import record_step
-from dutyflow.store.tables import DeliveryRecord
 
 _EMAIL_BODY = """\
 {agency_name}
@@ -148,15 +149,11 @@ class ChannelActivities:
     async def email_report(self, request: RecipientStep) -> DeliveryReceipt:
         # Heartbeat throughout (the delivery options' heartbeat timeout): a worker that dies
         # mid-send is retried quickly, and the retry's Message-ID is the same.
-        heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
-        try:
-            return await self._email_report(request)
-        finally:
-            heartbeating.cancel()
+        return await with_heartbeats(self._email_report(request))
 
     async def _email_report(self, request: RecipientStep) -> DeliveryReceipt:
         report = await asyncio.to_thread(authorised_report, self._sessions, request)
-        already = await asyncio.to_thread(self._recorded, report.report_id)
+        already = await asyncio.to_thread(recorded_delivery, self._sessions, report.report_id)
         if already is not None:
             return already
         agency = self._agency(report)
@@ -213,11 +210,6 @@ class ChannelActivities:
             duplicate=False,
         )
 
-    def _recorded(self, report_id: str) -> DeliveryReceipt | None:
-        with reading(self._sessions) as session:
-            found = session.get(DeliveryRecord, report_id)
-            return _receipt(found) if found is not None else None
-
     def _message(self, report: ReportToDeliver, mail: MailSettings, address: str) -> EmailMessage:
         layout = load_form_layout(report.document.form_id)
         form = f"{layout.title} ({layout.code})"
@@ -251,20 +243,3 @@ def _sealing_certificate(pem: str) -> x509.Certificate:
         raise ApplicationError(
             f"{err}; the report was not e-mailed", type="AgencyUnreachable", non_retryable=True
         ) from None
-
-
-def _receipt(record: DeliveryRecord) -> DeliveryReceipt:
-    return DeliveryReceipt(
-        report_id=record.report_id,
-        recipient_id=record.recipient_id,
-        agency_id=record.agency_id,
-        reference_number=record.reference_number,
-        received_at=record.received_at,
-        duplicate=True,
-    )
-
-
-async def _heartbeat_until_cancelled() -> None:
-    while True:
-        activity.heartbeat()
-        await asyncio.sleep(1)
