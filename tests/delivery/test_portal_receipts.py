@@ -1,5 +1,6 @@
 """The receipt an agency's portal gives: the practitioner who recorded the portal's confirmation
-attaches it (a PDF or an image, known by its content, size-limited), it is kept sealed with the
+attaches it on the case page or through the API (a PDF or an image, known by its content,
+size-limited), it is kept sealed with the
 case's key, its attaching is audited (who, when, size, hash; never the content), it is listed
 with the case, and it is served only to those who may read the case, each read audited."""
 
@@ -17,8 +18,15 @@ from dutyflow.store import audit_log
 from tests.auth.helpers import bearer, new_user
 from tests.conftest import serve_api
 from tests.delivery.agencies import directory_on_channel
-from tests.delivery.test_channels import PORTAL, channel_task, problem_fields, sent
+from tests.delivery.test_channels import (
+    PORTAL,
+    channel_task,
+    practitioner,
+    problem_fields,
+    sent,
+)
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
+from tests.web.conftest import csrf_of, signed_in
 
 # A portal's receipt, with a line that must never appear outside the sealed store.
 RECEIPT_LINE = b"Confirmation PORTAL-0001 for the report on Sam Example"
@@ -54,10 +62,33 @@ async def test_a_portal_receipt_is_kept_sealed_audited_listed_and_read_only_by_t
             stranger = await api.put(url, content=RECEIPT, headers=bearer(stranger_token))
             assert stranger.status_code in (403, 404)
 
-            attached = ok(await api.put(url, content=RECEIPT))
+            report_id = delivery["report_id"]
+            async with signed_in(stack, practitioner(stack)) as browser:
+                page = (await browser.get(f"/app/cases/{case_id}")).text
+                assert 'enctype="multipart/form-data"' in page and "Attach the receipt" in page
+                attach = f"/app/cases/{case_id}/portal-receipt"
+                fake_file = ("receipt.pdf", b"<html>" + RECEIPT_LINE, "application/pdf")
+                shown = await browser.post(
+                    attach,
+                    data={"csrf": csrf_of(page), "report_id": report_id},
+                    files={"receipt": fake_file},
+                )
+                assert shown.status_code == 422, shown.text[:2000]
+                assert "must be a PDF, PNG or JPEG file" in shown.text
+                recorded = await browser.post(
+                    attach,
+                    data={"csrf": csrf_of(shown.text), "report_id": report_id},
+                    files={"receipt": ("receipt.pdf", RECEIPT, "application/pdf")},
+                )
+                assert recorded.status_code == 303, recorded.text[:2000]
+                page = (await browser.get(f"/app/cases/{case_id}")).text
+                link = f"/app/cases/{case_id}/portal-receipts/{report_id}"
+                assert link in page and "Attach the receipt" not in page
+                from_page = await browser.get(link)
+            assert from_page.status_code == 200 and from_page.content == RECEIPT
             again = await api.put(url, content=RECEIPT)
-            listed = ok(await api.get(f"/reports/{case_id}/portal-receipts"))
-            download = f"/reports/{case_id}/portal-receipts/{delivery['report_id']}"
+            [attached] = ok(await api.get(f"/reports/{case_id}/portal-receipts"))
+            download = f"/reports/{case_id}/portal-receipts/{report_id}"
             served = await api.get(download)
             refused = await api.get(download, headers=bearer(stranger_token))
     sha256 = hashlib.sha256(RECEIPT).hexdigest()
@@ -68,7 +99,6 @@ async def test_a_portal_receipt_is_kept_sealed_audited_listed_and_read_only_by_t
         sha256,
     )
     assert attached["attached_by"] == PRACTITIONER
-    assert listed == [attached]
     assert served.status_code == 200 and served.content == RECEIPT
     assert served.headers["content-type"] == "application/pdf"
     assert served.headers["cache-control"] == "no-store"
@@ -92,7 +122,8 @@ async def test_a_portal_receipt_is_kept_sealed_audited_listed_and_read_only_by_t
         for e in entries
         if e.step == "case-content-read" and e.details.get("view") == "portal-receipt"
     ]
-    assert [(r.actor_id, r.content_sha256) for r in reads] == [(PRACTITIONER, sha256)]
+    # The page's download and the API's: each read audited.
+    assert [(r.actor_id, r.content_sha256) for r in reads] == [(PRACTITIONER, sha256)] * 2
     assert not any("Sam Example" in str(e.details) for e in entries)
 
 
