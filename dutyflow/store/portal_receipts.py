@@ -97,12 +97,31 @@ def attach_receipt(
 
 
 def receipts_of_case(session: Session, case_id: str) -> list[ReceiptListing]:
+    """The case's receipts without their content: only the plain columns are read, so nothing
+    is opened (and a case whose key was destroyed still lists them)."""
     rows = session.exec(
-        select(PortalReceipt)
+        select(  # type: ignore[call-overload]  # sqlmodel types at most four columns
+            PortalReceipt.report_id,
+            PortalReceipt.media_type,
+            PortalReceipt.size_bytes,
+            PortalReceipt.sha256,
+            PortalReceipt.attached_by,
+            PortalReceipt.attached_at,
+        )
         .where(PortalReceipt.case_id == case_id)
         .order_by(PortalReceipt.attached_at)  # type: ignore[arg-type]
     ).all()
-    return [_listing(row) for row in rows]
+    return [
+        ReceiptListing(
+            report_id=report_id,
+            media_type=media_type,
+            size_bytes=size_bytes,
+            sha256=sha256,
+            attached_by=attached_by,
+            attached_at=as_utc(attached_at),
+        )
+        for report_id, media_type, size_bytes, sha256, attached_by, attached_at in rows
+    ]
 
 
 def receipt_content(
