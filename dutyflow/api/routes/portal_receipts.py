@@ -65,8 +65,9 @@ def _public(listing: ReceiptListing) -> PortalReceiptPublic:
     openapi_extra={
         "requestBody": {
             "required": True,
+            # Whatever type is declared: the receipt is known by its content (PDF, PNG, JPEG).
             "content": {
-                media: {"schema": {"type": "string", "format": "binary"}} for media in EXTENSIONS
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
         }
     },
