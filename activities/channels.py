@@ -3,9 +3,11 @@ the same delivery record and 164.528 accounting entry (`activities.delivery_reco
 
 - ``email``: the report e-mailed to the agency's address through an SMTP server with TLS (never
   in the clear), the form as a PDF attachment and a message body without case content;
-  delivered once the server accepts it. Idempotent: a delivery already recorded is not sent
-  again, and every attempt carries the same Message-ID (derived from the report id), so a retry
-  after the server's acceptance but before the record is one message to the agency's system.
+  delivered once the server accepts it. An agency that gives an S/MIME certificate gets the
+  message sealed for it (body and attachment; only the content-free headers stay outside).
+  Idempotent: a delivery already recorded is not sent again, and every attempt carries the same
+  Message-ID (derived from the report id), so a retry after the server's acceptance but before
+  the record is one message to the agency's system.
 - ``portal``, ``fax``, ``mail``: the practitioner takes the report to the agency. Dutyflow
   prepares the task (audited: the practitioner's task until they record it) and then records
   what the practitioner says they did: when, to which number or address, under which portal
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from cryptography import x509
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -28,7 +31,9 @@ from activities.delivery_records import (
     ReportToDeliver,
     authorised_report,
     record_delivery,
+    recorded_delivery,
 )
+from activities.heartbeats import with_heartbeats
 from dutyflow.contracts import (
     SYSTEM,
     ChannelTask,
@@ -40,12 +45,12 @@ from dutyflow.domain.agencies import Agency, AgencyDirectory
 from dutyflow.domain.pdf import pdf_from_html
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
+from dutyflow.mail.smime import CertificateUnusable, enveloped, usable_certificate
 from dutyflow.mail.transport import MailNotSent, send_message
 from dutyflow.notifications.escalation import MailSettings
-from dutyflow.store.db import SessionFactory, reading
+from dutyflow.store.db import SessionFactory
 from dutyflow.store.delivery_tasks import CHANNEL_TASK_STEP
 from dutyflow.store.steps import record_step
-from dutyflow.store.tables import DeliveryRecord
 
 _EMAIL_BODY = """\
 {agency_name}
@@ -144,15 +149,11 @@ class ChannelActivities:
     async def email_report(self, request: RecipientStep) -> DeliveryReceipt:
         # Heartbeat throughout (the delivery options' heartbeat timeout): a worker that dies
         # mid-send is retried quickly, and the retry's Message-ID is the same.
-        heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
-        try:
-            return await self._email_report(request)
-        finally:
-            heartbeating.cancel()
+        return await with_heartbeats(self._email_report(request))
 
     async def _email_report(self, request: RecipientStep) -> DeliveryReceipt:
         report = await asyncio.to_thread(authorised_report, self._sessions, request)
-        already = await asyncio.to_thread(self._recorded, report.report_id)
+        already = await asyncio.to_thread(recorded_delivery, self._sessions, report.report_id)
         if already is not None:
             return already
         agency = self._agency(report)
@@ -176,6 +177,8 @@ class ChannelActivities:
                 "the agency has no e-mail address", type="AgencyUnreachable", non_retryable=True
             )
         message = await asyncio.to_thread(self._message, report, mail, address)
+        if agency.smime_certificate is not None:
+            message = enveloped(message, _sealing_certificate(agency.smime_certificate))
         try:
             await send_message(mail.server, message)
         except MailNotSent as err:
@@ -192,7 +195,10 @@ class ChannelActivities:
             received_at=accepted_at,
             reference_number=None,
             sent_to=address,
-            details={"message_id": message["Message-ID"]},
+            details={
+                "message_id": message["Message-ID"],
+                "encryption": "smime" if agency.smime_certificate else "tls",
+            },
         )
         await asyncio.to_thread(record_delivery, self._sessions, self._policies, report, delivered)
         return DeliveryReceipt(
@@ -203,11 +209,6 @@ class ChannelActivities:
             received_at=accepted_at,
             duplicate=False,
         )
-
-    def _recorded(self, report_id: str) -> DeliveryReceipt | None:
-        with reading(self._sessions) as session:
-            found = session.get(DeliveryRecord, report_id)
-            return _receipt(found) if found is not None else None
 
     def _message(self, report: ReportToDeliver, mail: MailSettings, address: str) -> EmailMessage:
         layout = load_form_layout(report.document.form_id)
@@ -233,18 +234,12 @@ class ChannelActivities:
         return message
 
 
-def _receipt(record: DeliveryRecord) -> DeliveryReceipt:
-    return DeliveryReceipt(
-        report_id=record.report_id,
-        recipient_id=record.recipient_id,
-        agency_id=record.agency_id,
-        reference_number=record.reference_number,
-        received_at=record.received_at,
-        duplicate=True,
-    )
-
-
-async def _heartbeat_until_cancelled() -> None:
-    while True:
-        activity.heartbeat()
-        await asyncio.sleep(1)
+def _sealing_certificate(pem: str) -> x509.Certificate:
+    """The agency's S/MIME certificate, if it can seal the report now; otherwise the report is
+    not sent (the practitioner's task), never sent unsealed to an agency that asked for it."""
+    try:
+        return usable_certificate(pem)
+    except CertificateUnusable as err:
+        raise ApplicationError(
+            f"{err}; the report was not e-mailed", type="AgencyUnreachable", non_retryable=True
+        ) from None

@@ -174,29 +174,10 @@ class DeliveryActivities:
             # Standard Webhooks: the same message id on every attempt, signed anew each time.
             **signed_headers(secret, f"msg_{transmission.report_id}", body),
         }
-        # Heartbeat while the agency answers: if this worker dies mid-request, the attempt times
-        # out quickly and the retry (same idempotency key) finds the report already received.
-        heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
-        try:
-            # Within the attempt's own time limit, so that an agency that never finishes
-            # answering counts against the policy's attempts like any other failure.
-            async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
-                response = await self._http.post(url, content=body, headers=headers)
-        except httpx.TransportError as err:
-            raise not_arrived(
-                f"agency intake unreachable ({type(err).__name__})", limits, None
-            ) from None
-        except TimeoutError:
-            raise not_arrived("agency intake did not answer in time", limits, None) from None
-        finally:
-            heartbeating.cancel()
+        response = await post_once(self._http, url, body, headers, limits, "agency intake")
         if response.is_success:
             return read_agency_receipt(
                 response.content, limits.reference_field, answered_at=datetime.now(UTC)
-            )
-        if response.status_code in (408, 429) or response.status_code >= 500:
-            raise not_arrived(
-                f"agency intake answered HTTP {response.status_code}", limits, response
             )
         raise ApplicationError(
             f"agency intake refused the report: HTTP {response.status_code}: "
@@ -204,6 +185,36 @@ class DeliveryActivities:
             type="AgencyRefusedReport",
             non_retryable=True,
         )
+
+
+async def post_once(
+    http: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    limits: DeliveryLimits,
+    receiver: str,
+) -> httpx.Response:
+    """POST once to ``receiver`` (named in errors: "agency intake", "fax provider"); its answer
+    if it took the request (2xx) or refused it (another 4xx). What did not arrive (no answer in
+    time, 5xx, 408, 429) raises `not_arrived`: retried until the policy's last attempt."""
+    # Heartbeat while the receiver answers: if this worker dies mid-request, the attempt times
+    # out quickly and the retry (same idempotency key) finds the request already taken.
+    heartbeating = asyncio.create_task(_heartbeat_until_cancelled())
+    try:
+        # Within the attempt's own time limit, so that a receiver that never finishes
+        # answering counts against the policy's attempts like any other failure.
+        async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
+            response = await http.post(url, content=body, headers=headers)
+    except httpx.TransportError as err:
+        raise not_arrived(f"{receiver} unreachable ({type(err).__name__})", limits, None) from None
+    except TimeoutError:
+        raise not_arrived(f"{receiver} did not answer in time", limits, None) from None
+    finally:
+        heartbeating.cancel()
+    if response.status_code in (408, 429) or response.status_code >= 500:
+        raise not_arrived(f"{receiver} answered HTTP {response.status_code}", limits, response)
+    return response
 
 
 @dataclass(frozen=True)

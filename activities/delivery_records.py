@@ -16,7 +16,7 @@ from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
 from dutyflow import ids
-from dutyflow.contracts import SYSTEM, Actor, RecipientStep
+from dutyflow.contracts import SYSTEM, Actor, DeliveryReceipt, RecipientStep
 from dutyflow.domain.accounting import describe_disclosure
 from dutyflow.domain.audit import content_sha256
 from dutyflow.domain.policy import PolicyLibrary
@@ -208,4 +208,20 @@ def record_delivery(
         content_sha256=document.sha256,
         details={**details, **delivered.details},
         write=write,
+    )
+
+
+def recorded_delivery(sessions: SessionFactory, report_id: str) -> DeliveryReceipt | None:
+    """The report's delivery if it is already recorded (a channel then sends nothing again)."""
+    with reading(sessions) as session:
+        found = session.get(DeliveryRecord, report_id)
+    if found is None:
+        return None
+    return DeliveryReceipt(
+        report_id=found.report_id,
+        recipient_id=found.recipient_id,
+        agency_id=found.agency_id,
+        reference_number=found.reference_number,
+        received_at=found.received_at,
+        duplicate=True,
     )

@@ -52,8 +52,11 @@ _LIMIT_REFUSALS: tuple[type[ValueError], ...] = (
 )
 
 
-def _as_obligation(row: ObligationRecord, directory: AgencyDirectory) -> Obligation:
+def _as_obligation(
+    row: ObligationRecord, directory: AgencyDirectory, fax_provider: bool = False
+) -> Obligation:
     agency = directory.by_id(row.agency_id) if (row.delivery or "intake") == "intake" else None
+    channel = agency.channel if agency is not None else "intake-api"
     return Obligation(
         recipient_id=row.recipient_id,
         agency_id=row.agency_id,
@@ -69,7 +72,8 @@ def _as_obligation(row: ObligationRecord, directory: AgencyDirectory) -> Obligat
         delivery=row.delivery or "intake",
         obligation=row.obligation_mode or "required",
         deadline_ids=row.deadline_ids or [],
-        channel=agency.channel if agency is not None else "intake-api",
+        channel=channel,
+        fax_by_provider=fax_provider and channel == "fax",
     )
 
 
@@ -116,11 +120,15 @@ class ObligationActivities:
         policies: PolicyLibrary,
         directory: AgencyDirectory,
         acknowledgement_follow_up: timedelta = timedelta(hours=24),
+        fax_provider: bool = False,
     ) -> None:
+        """``fax_provider``: the deployment sends faxes through a provider's API (otherwise
+        the practitioner faxes)."""
         self._sessions = sessions
         self._policies = policies
         self._directory = directory
         self._follow_up = acknowledgement_follow_up
+        self._fax_provider = fax_provider
 
     @activity.defn(name="determine_obligations")
     def determine_obligations(self, request: ObligationsRequest) -> ObligationSet:
@@ -142,7 +150,9 @@ class ObligationActivities:
         if existing and (not revision or done):
             return ObligationSet(
                 policy_version=policy.version,
-                obligations=[_as_obligation(row, self._directory) for row in existing],
+                obligations=[
+                    _as_obligation(row, self._directory, self._fax_provider) for row in existing
+                ],
                 deadlines=deadline_plans(policy, facts, self._policies.calendars),
                 acknowledgement_follow_up=self._follow_up,
             )
@@ -168,7 +178,7 @@ class ObligationActivities:
         self._record_obligations(case.case_id, revision, found, rows, stale)
         return ObligationSet(
             policy_version=policy.version,
-            obligations=[_as_obligation(row, self._directory) for row in rows],
+            obligations=[_as_obligation(row, self._directory, self._fax_provider) for row in rows],
             deadlines=found.deadlines,
             acknowledgement_follow_up=self._follow_up,
         )
@@ -209,7 +219,7 @@ class ObligationActivities:
             _delete_obligations(session, stale)
             session.add_all(rows)
 
-        obligations = [_as_obligation(row, self._directory) for row in rows]
+        obligations = [_as_obligation(row, self._directory, self._fax_provider) for row in rows]
         written_due = [o.written_report_due_at for o in obligations if o.written_report_due_at]
         record_step(
             self._sessions,

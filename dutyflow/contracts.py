@@ -173,6 +173,9 @@ class Obligation(BaseModel):
     # ``channel``): intake-api, portal, fax, mail or email. Cases from before channels existed
     # post to the intake endpoint.
     channel: str = "intake-api"
+    # A ``fax`` recipient's report goes through the deployment's fax provider (its API), not
+    # faxed by the practitioner.
+    fax_by_provider: bool = False
 
 
 class ObligationSet(BaseModel):

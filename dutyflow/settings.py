@@ -180,13 +180,21 @@ class Settings(BaseSettings):
     mail_sink_port: int = Field(
         default=8025, gt=0, lt=65536, description="the embedded stack's local mail sink (SMTP)"
     )
+    fax_provider_url: str | None = Field(
+        default=None,
+        description="a fax provider's endpoint taking Dutyflow's fax contract (README, 'Fax "
+        "provider contract'); unset: the practitioner faxes reports to fax agencies",
+    )
+    fax_provider_token: SecretStr | None = Field(
+        default=None, description="the bearer credential the fax provider expects"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("otlp_endpoint", "worker_metrics_port", mode="before")
+    @field_validator("otlp_endpoint", "worker_metrics_port", "fax_provider_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -214,6 +222,21 @@ class Settings(BaseSettings):
         if not 0 < value < 65536:
             raise ValueError("must be a TCP port between 1 and 65535")
         return value
+
+    @model_validator(mode="after")
+    def _fax_provider_complete(self) -> Settings:
+        if self.fax_provider_url is None:
+            return self
+        if not self.fax_provider_token or not self.fax_provider_token.get_secret_value():
+            raise ValueError(
+                "DUTYFLOW_FAX_PROVIDER_TOKEN must be set with DUTYFLOW_FAX_PROVIDER_URL"
+            )
+        if self.environment == "production" and not self.fax_provider_url.startswith("https://"):
+            # The PDF is the report itself: never across the network in the clear.
+            raise ValueError("DUTYFLOW_FAX_PROVIDER_URL must be an https:// address in production")
+        if not self.fax_provider_url.startswith(("https://", "http://")):
+            raise ValueError("DUTYFLOW_FAX_PROVIDER_URL must be an http(s):// address")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.fax import FaxProvider
 from dutyflow.contracts import SEARCH_ATTRIBUTES
 from dutyflow.crypto.keyring import CaseKeyring, MasterKeys, key_store_engine
 from dutyflow.crypto.keys import derived_actor_assertion_key
@@ -270,6 +271,7 @@ class Harness:
     api_socket: socket.socket
     index_cases: bool = True
     mail: MailSettings | None = None  # where escalations are e-mailed (none: audited as not sent)
+    fax_provider: FaxProvider | None = None  # where faxes go (none: the practitioner faxes)
 
     @property
     def api_url(self) -> str:
@@ -288,6 +290,7 @@ class Harness:
             secrets=self.secrets,
             acknowledgement_base_url=self.api_url,
             mail=self.mail,
+            fax_provider=self.fax_provider,
         )
 
 

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecordActivities
     from activities.channels import ChannelActivities
     from activities.delivery import DeliveryActivities
+    from activities.fax import FaxActivities
     from dutyflow.contracts import (
         AcknowledgementInput,
         AcknowledgementReceivedInput,
@@ -48,6 +49,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Cases that reach delivery after agencies named their channel take that channel's path.
 CHANNELS_PATCH = "delivery-channels"
+# Cases that reach delivery after a fax provider could be configured: faxed through it.
+FAX_PROVIDER_PATCH = "fax-provider"
 # The channels on which the practitioner takes the report to the agency and records it.
 PRACTITIONER_CHANNELS = ("portal", "fax", "mail")
 
@@ -100,7 +103,10 @@ PRACTITIONER_DELIVERY_TASKS = ("AgencyRefusedReport", "AgencyUnreachable")
 
 async def deliver_on_channel(case: CaseState, obligation: Obligation) -> DeliveryReceipt:
     """The agency directory's channel decides the path: posted to the intake endpoint,
-    e-mailed, or taken to the agency by the practitioner (portal, fax, post), who records it."""
+    e-mailed, faxed through the deployment's fax provider, or taken to the agency by the
+    practitioner (portal, fax, post), who records it."""
+    if obligation.fax_by_provider and workflow.patched(FAX_PROVIDER_PATCH):
+        return await deliver_until_accepted(case, obligation, FaxActivities.fax_report)
     if obligation.channel in PRACTITIONER_CHANNELS and workflow.patched(CHANNELS_PATCH):
         return await taken_by_practitioner(case, obligation)
     if obligation.channel == "email" and workflow.patched(CHANNELS_PATCH):

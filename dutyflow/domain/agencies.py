@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dutyflow.domain import yaml_text
 
@@ -112,10 +114,28 @@ class Agency(BaseModel):
     # A portal's own order of sections, as the form layout's section ids; sections not named
     # follow in the layout's order.
     portal_sections: list[str] = Field(default_factory=list)
+    # An agency that reads S/MIME mail gives its certificate (PEM, an RSA key): the e-mailed
+    # report is then sealed for it (`dutyflow.mail.smime`), body and attachment alike.
+    smime_certificate: str | None = None
     note: str | None = None
+
+    @field_validator("smime_certificate")
+    @classmethod
+    def _certificate_seals_mail(cls, pem: str | None) -> str | None:
+        if pem is None:
+            return None
+        try:
+            certificate = x509.load_pem_x509_certificate(pem.encode())
+        except ValueError:
+            raise ValueError("must be an X.509 certificate in PEM form") from None
+        if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
+            raise ValueError("must hold an RSA key (S/MIME enveloping supports RSA only)")
+        return pem
 
     @model_validator(mode="after")
     def _channel_has_an_address(self) -> Agency:
+        if self.smime_certificate is not None and self.channel != "email":
+            raise ValueError("smime_certificate: only an agency delivered by email uses one")
         if self.channel in ("intake-api", "telephone"):
             return self
         if self.delivery_address() is None:

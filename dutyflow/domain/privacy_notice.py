@@ -257,7 +257,7 @@ class LanguageChoice(BaseModel):
 def language_choices(notice: Notice, folder: Path = NOTICES) -> list[LanguageChoice]:
     """Every language of ``languages.yaml`` (English first), each saying whether ``notice``'s
     version can be given in it."""
-    named: dict[str, str] = yaml.safe_load((folder / "languages.yaml").read_text())
+    named: dict[str, str] = yaml_text.safe_load((folder / "languages.yaml").read_text())
     offered = set(languages(notice.jurisdiction, notice.version, folder))
     choices = [
         LanguageChoice(code=code, name=name, translated=code in offered)

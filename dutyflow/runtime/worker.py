@@ -21,6 +21,7 @@ from activities.case_records import CaseRecordActivities
 from activities.channels import ChannelActivities
 from activities.delivery import DeliveryActivities
 from activities.duties import DutyActivities
+from activities.fax import FaxActivities, FaxProvider
 from activities.notifications import NotificationActivities
 from activities.obligations import ObligationActivities
 from activities.reports import ReportActivities
@@ -55,17 +56,21 @@ def build_worker(
     around_audit: Sequence[Interceptor] = (),
     inside_audit: Sequence[Interceptor] = (),
     mail: MailSettings | None = None,
+    fax_provider: FaxProvider | None = None,
 ) -> Worker:
     """The worker of case workflows and their activities. Every activity attempt is audited;
     ``around_audit`` and ``inside_audit`` add interceptors outside and inside that audit (the
     benchmark's profile times an attempt with and without it). ``mail``: where escalations are
-    e-mailed; none: every escalation is audited as not sent."""
+    e-mailed; none: every escalation is audited as not sent. ``fax_provider``: where reports to
+    fax agencies are sent; none: the practitioner faxes them."""
     mail = mail or MailSettings(None, "Dutyflow <dutyflow@localhost>", "")
     if not any(isinstance(i, UpdateActors) for i in client.config()["interceptors"]):
         # Without it no Update's actor would be checked: refuse to run such a worker.
         raise ValueError("the worker's client must carry UpdateActors (see runtime.temporal)")
     records = CaseRecordActivities(sessions, policies)
-    obligations = ObligationActivities(sessions, policies, directory, acknowledgement_follow_up)
+    obligations = ObligationActivities(
+        sessions, policies, directory, acknowledgement_follow_up, fax_provider is not None
+    )
     reports = ReportActivities(sessions, policies)
     supervision = SupervisionActivities(sessions, policies)
     references = AgencyReferenceActivities(sessions)
@@ -76,6 +81,7 @@ def build_worker(
         sessions, policies, directory, http, secrets, acknowledgement_base_url
     )
     channels = ChannelActivities(sessions, policies, directory, mail)
+    fax = FaxActivities(sessions, policies, directory, http, fax_provider)
     return Worker(
         client,
         task_queue=task_queue,
@@ -99,6 +105,7 @@ def build_worker(
             reports.render_report,
             delivery.deliver_report,
             channels.email_report,
+            fax.fax_report,
             channels.prepare_channel_task,
             channels.record_report_sent,
             references.record_agency_reference,
@@ -119,6 +126,13 @@ def build_worker(
             )
         ),
     )
+
+
+def configured_fax_provider(settings: Settings) -> FaxProvider | None:
+    """The deployment's fax provider, if one is configured (the settings check it is whole)."""
+    if settings.fax_provider_url is None or settings.fax_provider_token is None:
+        return None
+    return FaxProvider(settings.fax_provider_url, settings.fax_provider_token.get_secret_value())
 
 
 async def run_worker(
@@ -169,6 +183,7 @@ async def run_worker(
                 mail=MailSettings(
                     configured_mail_server(settings), settings.mail_from, settings.resolved_api_url
                 ),
+                fax_provider=configured_fax_provider(settings),
             )
             async with worker:
                 logger.info(

@@ -192,6 +192,25 @@ class DeliveryRecord(SQLModel, table=True):
 
 
 @register
+class PortalReceipt(SQLModel, table=True):
+    """The receipt an agency's portal gave for a report the practitioner entered into it (a PDF
+    or an image, sealed with the case's key as base64), one per delivered report; who attached
+    it, when, its media type as its content shows it, size and hash (audited too)."""
+
+    __tablename__ = "portal_receipt"
+    __sealed__: ClassVar[tuple[str, ...]] = ("content",)
+
+    report_id: str = Field(primary_key=True, foreign_key="delivery_record.report_id", max_length=64)
+    case_id: str = Field(index=True, foreign_key="case_record.case_id", max_length=64)
+    media_type: str = Field(max_length=40)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    content: str = Field(sa_column=Column(Sealed, nullable=False))
+    attached_by: str = Field(max_length=64)
+    attached_at: datetime = _time(default_factory=utcnow)
+
+
+@register
 class AcknowledgementRecord(SQLModel, table=True):
     __tablename__ = "acknowledgement_record"
     __sealed__: ClassVar[tuple[str, ...]] = ("note",)
@@ -591,6 +610,7 @@ def all_tables() -> list[Any]:
             DisclosureRecord,
             ReportDocument,
             DeliveryRecord,
+            PortalReceipt,
             AcknowledgementRecord,
             EscalationRecord,
             DutyRecord,

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from dutyflow.auth.api import TOKEN_COOKIE
+from dutyflow.web.uploads import is_multipart, read_multipart
 
 PRESESSION_COOKIE = "dutyflow_signin"
 CSRF_FIELD = "csrf"
@@ -96,7 +97,10 @@ def keep_presession(response: Response, request: Request, value: str) -> None:
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
-    """An ``application/x-www-form-urlencoded`` body (the only kind these forms send)."""
+    """An ``application/x-www-form-urlencoded`` body, or the text fields of a
+    ``multipart/form-data`` one (a form with a file: `dutyflow.web.uploads`)."""
+    if is_multipart(request):
+        return (await read_multipart(request)).fields
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return {}

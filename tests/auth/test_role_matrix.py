@@ -142,6 +142,12 @@ MATRIX: dict[str, tuple[int, ...]] = {
     # takes it at its intake endpoint, so its readers learn there is none to take (404).
     "GET /reports/{case_id}/channel-tasks/{recipient_id}/portal":    (404, 404, 404, 404, 404, 403, 403, 403, 401, 401),
     "GET /reports/{case_id}/channel-tasks/{recipient_id}/paper.pdf": (404, 404, 404, 404, 404, 403, 403, 403, 401, 401),
+    # A portal's receipt: attached by the case's practitioner only (the supervisor: 403), to a
+    # report delivered through a portal (this case has none: 404); listed and read like the
+    # review (this case has no receipt to read: 404).
+    "PUT /reports/{case_id}/deliveries/{report_id}/portal-receipt": (404, 404, 403, 404, 403, 403, 403, 403, 401, 401),
+    "GET /reports/{case_id}/portal-receipts":              (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
+    "GET /reports/{case_id}/portal-receipts/{report_id}":  (404,  404,    404,  404,   404,    403,  403,   403,   401,   401),
     "GET /reports/{case_id}/fhir":                         (200,  404,    200,  404,   200,    403,  403,   403,   401,   401),
     # Compliance review: every case for compliance, their own clinic's for a supervisor (the list
     # asks for the case's clinic).
@@ -552,6 +558,14 @@ async def request(
             return await http.get(f"/reports/{case}/channel-tasks/county-child-welfare/portal")
         case "GET /reports/{case_id}/channel-tasks/{recipient_id}/paper.pdf":
             return await http.get(f"/reports/{case}/channel-tasks/county-child-welfare/paper.pdf")
+        case "PUT /reports/{case_id}/deliveries/{report_id}/portal-receipt":
+            return await http.put(
+                f"/reports/{case}/deliveries/{'0' * 64}/portal-receipt", content=b"%PDF-1.7 receipt"
+            )
+        case "GET /reports/{case_id}/portal-receipts":
+            return await http.get(f"/reports/{case}/portal-receipts")
+        case "GET /reports/{case_id}/portal-receipts/{report_id}":
+            return await http.get(f"/reports/{case}/portal-receipts/{'0' * 64}")
         case "POST /reports/{case_id}/report-sent":
             step = await step_case(world, "POST /reports/{case_id}/retry-delivery", False)
             return await http.post(

@@ -67,10 +67,15 @@ CHANNEL_KINDS = {"portal": "online", "fax": "fax", "mail": "mail", "email": "ema
 
 
 def directory_on_channel(
-    folder: Path, channel: str, address: str, portal_sections: tuple[str, ...] = ()
+    folder: Path,
+    channel: str,
+    address: str,
+    portal_sections: tuple[str, ...] = (),
+    smime_certificate: str | None = None,
 ) -> AgencyDirectory:
     """A California directory whose Demo County child welfare agency takes reports on
-    ``channel`` (portal, fax, mail, email) at ``address``."""
+    ``channel`` (portal, fax, mail, email) at ``address`` (e-mail: sealed for
+    ``smime_certificate``, a PEM, if given)."""
     folder.mkdir(exist_ok=True)
     sections = "".join(f"      - {section}\n" for section in portal_sections)
     (folder / "us-ca.yaml").write_text(
@@ -80,6 +85,7 @@ def directory_on_channel(
         "    address: 100 Main Street, Demo City, CA 90000\n"
         f"    channel: {channel}\n"
         + (f"    portal_sections:\n{sections}" if sections else "")
+        + (f"    smime_certificate: {json.dumps(smime_certificate)}\n" if smime_certificate else "")
         + "    channels:\n"
         f"      - kind: {CHANNEL_KINDS[channel]}\n"
         f"        address: {json.dumps(address)}\n"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
+import email.policy
 import io
 import re
 import secrets
@@ -17,6 +19,7 @@ from typing import Any
 
 import httpx
 import pypdf
+from cryptography.hazmat.primitives.serialization import pkcs7
 from temporalio.testing import ActivityEnvironment
 
 from activities.channels import ChannelActivities
@@ -29,7 +32,7 @@ from dutyflow.store.delivery_tasks import open_delivery_tasks
 from tests.conftest import serve_api
 from tests.delivery.agencies import directory_on_channel
 from tests.delivery.test_agency_receipts import deliveries_and_accounting
-from tests.mail.servers import Inbox, local_authority, smtp_server
+from tests.mail.servers import Inbox, local_authority, mail_recipient_key, smtp_server
 from tests.reporting import PRACTITIONER, ok, submit_report, wait_for_stage
 from tests.web.conftest import WebUser, csrf_of, signed_in
 
@@ -238,6 +241,50 @@ async def test_an_email_agency_gets_one_message_over_tls_with_the_report_attache
     [recorded], [accounted] = deliveries_and_accounting(stack, case_id)
     assert recorded.report_id == accounted.entry_id == delivery["report_id"]
     assert accounted.recipient_address == agency_address
+
+
+async def test_an_email_agency_with_a_certificate_gets_the_report_sealed_for_it_alone(
+    stack, http, executor, tmp_path: Path
+) -> None:
+    """An agency that gives an S/MIME certificate receives one enveloped message: outside, only
+    content-free headers; inside (opened with the agency's key), the body and the report."""
+    agency_address = "intake@agency.example.org"
+    agency_key = mail_recipient_key(agency_address)
+    authority = local_authority(tmp_path / "tls")
+    inbox = Inbox()
+    directory = directory_on_channel(
+        tmp_path / "agencies", "email", agency_address, smime_certificate=agency_key.certificate_pem
+    )
+    with smtp_server(inbox, starttls=authority.server_context) as port:
+        server = MailServer("127.0.0.1", port, "starttls", ca_file=authority.ca_file)
+        mail = MailSettings(server, "Dutyflow <dutyflow@clinic.example.org>", "")
+        stack = dataclasses.replace(stack, directory=directory, mail=mail)
+        async with stack.new_worker(http, executor):
+            async for api in serve_api(stack):
+                case_id = await submit_report(api)
+                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+    [delivery] = status["deliveries"]
+    [message] = inbox.accepted
+    assert message.get_content_type() == "application/pkcs7-mime"
+    assert message.get_param("smime-type") == "enveloped-data"
+    assert message["Subject"] == f"Report {delivery['report_id']}: SS 8572"
+    sealed = message.get_content()
+    assert DISCLOSED.encode() not in message.as_bytes() and b"%PDF" not in sealed
+    opened = email.message_from_bytes(
+        pkcs7.pkcs7_decrypt_der(sealed, agency_key.certificate, agency_key.private_key, []),
+        policy=email.policy.default,
+    )
+    body = opened.get_body(("plain",)).get_content()
+    assert delivery["report_id"] in body and DISCLOSED not in body
+    [attachment] = list(opened.iter_attachments())
+    pages = " ".join(pdf_pages(attachment.get_content()))
+    assert DISCLOSED in pages and not any(w in pages for w in WITHHELD)
+    with stack.sessions() as session:
+        entries = audit_log.entries_for_case(session, case_id)
+    [delivered] = [e for e in entries if e.step == "report-delivered"]
+    assert delivered.details["encryption"] == "smime"
+    [recorded], [accounted] = deliveries_and_accounting(stack, case_id)
+    assert recorded.report_id == accounted.entry_id == delivery["report_id"]
 
 
 async def test_an_email_agency_without_a_tls_mail_server_is_a_task_not_a_message_in_the_clear(

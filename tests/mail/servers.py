@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import Envelope, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 
@@ -128,3 +128,35 @@ def smtp_server(
         yield port
     finally:
         controller.stop()
+
+
+@dataclass(frozen=True)
+class MailRecipientKey:
+    """A recipient's S/MIME certificate (PEM) and the private key that opens what is sealed
+    for it."""
+
+    certificate_pem: str
+    certificate: x509.Certificate
+    private_key: rsa.RSAPrivateKey
+
+
+def mail_recipient_key(
+    address: str, *, valid_for: datetime.timedelta = datetime.timedelta(days=30)
+) -> MailRecipientKey:
+    """A self-signed RSA certificate for ``address``, valid from a day ago for ``valid_for``
+    (negative: already expired)."""
+    now = datetime.datetime.now(datetime.UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, address)])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1) + min(valid_for, datetime.timedelta()))
+        .not_valid_after(now + valid_for)
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    return MailRecipientKey(pem, certificate, key)

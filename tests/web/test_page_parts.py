@@ -52,6 +52,8 @@ PAGES = {
     "GET /app/cases/{case_id}/channel/{recipient_id}/paper.pdf",
     "POST /app/cases/{case_id}/report-sent",
     "POST /app/cases/{case_id}/acknowledgement-received",
+    "POST /app/cases/{case_id}/portal-receipt",
+    "GET /app/cases/{case_id}/portal-receipts/{report_id}",
     "GET /app/assets/copy-buttons.js",
     "POST /app/cases/{case_id}/supervision-reveals",
     "POST /app/cases/{case_id}/exceptions",

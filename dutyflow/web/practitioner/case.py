@@ -104,6 +104,7 @@ class CasePage:
             if session.role == "practitioner" and status["stage"] != "closed"
             else []
         )
+        receipts = await self._receipts(case_id, status)
         return self.pages.render(
             "practitioner/case.html.j2",
             session,
@@ -132,6 +133,10 @@ class CasePage:
             now_local=now_local(),
             zone=zone_name(),
             portals=portals,
+            receipts=receipts,
+            portal_recipients={
+                o["recipient_id"] for o in status["obligations"] if o.get("channel") == "portal"
+            },
         )
 
     async def _portals(self, case_id: str, status: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +152,13 @@ class CasePage:
             if answer.status_code == 200:
                 portals[task["recipient_id"]] = answer.json()
         return portals
+
+    async def _receipts(self, case_id: str, status: dict[str, Any]) -> dict[str, Any]:
+        """The portals' receipts attached to the case's reports, by report (no content)."""
+        if not status["deliveries"]:
+            return {}
+        answer = await self.api.get(f"/reports/{segment(case_id)}/portal-receipts")
+        return {r["report_id"]: r for r in answer.json()} if answer.status_code == 200 else {}
 
 
 CasePageDep = Annotated[CasePage, Depends(CasePage)]
