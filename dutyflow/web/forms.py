@@ -280,6 +280,24 @@ PART_LABELS = {
     "alleged_abuser_has_diagnosed_dementia": (
         "is that resident's dementia diagnosed by a licensed physician?"
     ),
+    "judge": "judge or officer who made it",
+    "directed_to": "to whom the order directs the records",
+    "court": "court",
+    "case_number": "case number",
+    "notice_allowed_objection": "did the notice give the client time to object?",
+    "objection_period_expired": "has that time passed?",
+    "objections_none_or_resolved": "no objection made, or every objection resolved?",
+    "description": "what is threatened",
+    "means": "the means (e.g. a weapon), if known",
+    "communicated_at": "when the threat was made",
+    "credible_report_source": "if a credible report: who made it",
+    "responsible_for_care": "responsible for the person's care?",
+    "decision": "your decision (share, or not)",
+    "consent_not_sought_reason": "if consent was not sought: why not",
+    "person_informed": "was the person told that it is shared?",
+    "treatment_dates": "dates of treatment",
+    "diagnosis": "diagnosis",
+    "treatment_summary": "treatment summary",
 }
 # What the person a section holds is called, where the policy does not say (``each``).
 SECTION_NOUNS = {
