@@ -78,7 +78,12 @@ class Victim(Person):
     disabilities: str | None = None
     primary_language: str | None = None
     in_foster_care: bool | None = None
+    # SS 8572 section C: the type of out-of-home care the child was in when it happened (day
+    # care, a foster family home, a relative's home...), in the reporter's words.
+    out_of_home_care: str | None = None
     relationship_to_suspect: str | None = None
+    photos_taken: bool | None = None
+    incident_resulted_in_death: bool | None = None
     medical_record_number: str | None = None
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from dutyflow.domain.disclosure import limit_fields, limit_for_recipient
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy.coverage import asked_paths
 from dutyflow.domain.rendering import (
     TEMPLATES_DIR,
     FormLayoutError,
@@ -23,6 +25,7 @@ from dutyflow.domain.rendering import (
     render_report,
     required_layout_paths,
 )
+from dutyflow.settings import REPO_ROOT
 from tests.policy.cases import DIAGNOSIS, sample_case
 
 CONTEXT = RenderContext(
@@ -154,3 +157,22 @@ def test_a_statement_must_be_a_list_of_paragraphs(tmp_path: Path) -> None:
 
     with pytest.raises(FormLayoutError):
         load_form_layout("safety-notice", templates)
+
+
+def test_ss8572_asks_of_every_victim_the_care_type_photos_and_death_its_section_c_shows() -> None:
+    """SS 8572 section C (to confirm against the DOJ form): the type of out-of-home care at the
+    time of the incident, whether photos were taken, whether the incident resulted in the
+    victim's death: on the form for each victim, asked, and on every recipient's allow-list."""
+    wanted = {
+        f"{section}.{name}"
+        for section in ("victim", "other_victims")
+        for name in ("out_of_home_care", "photos_taken", "incident_resulted_in_death")
+    }
+    policy = PolicyLibrary(REPO_ROOT / "policies").in_effect(
+        "US-CA", "child-abuse", date(2026, 12, 3)
+    )
+
+    assert wanted <= layout_paths(load_form_layout("us-ca-ss8572"))
+    assert wanted <= asked_paths(policy)
+    for recipient in policy.recipients:
+        assert wanted <= set(recipient.allowed_fields), recipient.id
