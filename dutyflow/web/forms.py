@@ -263,6 +263,7 @@ PART_LABELS = {
     "relationship_to_suspect": "relationship to the person suspected",
     "distinguishing_features": "distinguishing features (non-clinical)",
     "other_relevant_information": "other relevant information",
+    "physical_description": "physical description",
     "role": "sibling or other member of the household",
     "occurred_on": "date",
     "time_of_day": "time of day",

@@ -159,6 +159,18 @@ def test_a_statement_must_be_a_list_of_paragraphs(tmp_path: Path) -> None:
         load_form_layout("safety-notice", templates)
 
 
+def assert_on_the_form_asked_and_allowed(
+    form: str, jurisdiction: str, kind: str, wanted: set[str]
+) -> None:
+    policy = PolicyLibrary(REPO_ROOT / "policies").in_effect(jurisdiction, kind, date(2026, 12, 3))
+
+    assert wanted <= layout_paths(load_form_layout(form))
+    assert wanted <= asked_paths(policy)
+    for recipient in policy.recipients:
+        if recipient.form == form:
+            assert wanted <= set(recipient.allowed_fields), recipient.id
+
+
 def test_ss8572_asks_of_every_victim_the_care_type_photos_and_death_its_section_c_shows() -> None:
     """SS 8572 section C (to confirm against the DOJ form): the type of out-of-home care at the
     time of the incident, whether photos were taken, whether the incident resulted in the
@@ -168,11 +180,11 @@ def test_ss8572_asks_of_every_victim_the_care_type_photos_and_death_its_section_
         for section in ("victim", "other_victims")
         for name in ("out_of_home_care", "photos_taken", "incident_resulted_in_death")
     }
-    policy = PolicyLibrary(REPO_ROOT / "policies").in_effect(
-        "US-CA", "child-abuse", date(2026, 12, 3)
-    )
+    assert_on_the_form_asked_and_allowed("us-ca-ss8572", "US-CA", "child-abuse", wanted)
 
-    assert wanted <= layout_paths(load_form_layout("us-ca-ss8572"))
-    assert wanted <= asked_paths(policy)
-    for recipient in policy.recipients:
-        assert wanted <= set(recipient.allowed_fields), recipient.id
+
+def test_soc341_asks_the_reporters_waiver_and_the_suspects_physical_description() -> None:
+    """SOC 341 section D: the reporting party's choice to waive confidentiality; section B: the
+    suspected abuser's physical description (both to confirm against the CDSS form)."""
+    wanted = {"elder_abuse.reporter_confidentiality_waiver", "suspect.physical_description"}
+    assert_on_the_form_asked_and_allowed("us-ca-soc341", "US-CA", "elder-abuse", wanted)
