@@ -181,6 +181,9 @@ class Grounds(Model):
     observations: str | None = None
     statements: str | None = None
     past_incidents: str | None = None
+    # What the reporter has done or is about to do (N.Y. SSL 415: "actions taken by the
+    # reporting source": photographs, X-rays, keeping the child, telling the coroner).
+    actions_taken: str | None = None
     abuse_types: list[AbuseType] = Field(default_factory=list)
     # Absent in cases opened before it was asked.
     client_role: ClientRole | None = None

@@ -43,6 +43,7 @@ _LONG_TEXT = frozenset(
         "observations",
         "statements",
         "past_incidents",
+        "actions_taken",
         "source_description",
         "description",
         "reasons",

@@ -188,3 +188,9 @@ def test_soc341_asks_the_reporters_waiver_and_the_suspects_physical_description(
     suspected abuser's physical description (both to confirm against the CDSS form)."""
     wanted = {"elder_abuse.reporter_confidentiality_waiver", "suspect.physical_description"}
     assert_on_the_form_asked_and_allowed("us-ca-soc341", "US-CA", "elder-abuse", wanted)
+
+
+def test_ldss2221a_asks_the_actions_taken_by_the_reporting_source() -> None:
+    """N.Y. SSL 415: the written report includes the actions taken by the reporting source."""
+    wanted = {"grounds.actions_taken"}
+    assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
