@@ -194,3 +194,10 @@ def test_ldss2221a_asks_the_actions_taken_by_the_reporting_source() -> None:
     """N.Y. SSL 415: the written report includes the actions taken by the reporting source."""
     wanted = {"grounds.actions_taken"}
     assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
+
+
+def test_the_dfps_report_names_the_others_living_in_the_home() -> None:
+    """DFPS reporting FAQ: People Involved names the alleged victims, the alleged perpetrators
+    and the others living in the home."""
+    wanted = {f"household_members.{name}" for name in ("name", "relationship", "approximate_age")}
+    assert_on_the_form_asked_and_allowed("us-tx-dfps-report", "US-TX", "child-abuse", wanted)
