@@ -12,6 +12,7 @@ import pytest
 
 from dutyflow.domain.policy import Policy, PolicyLibrary
 from dutyflow.domain.policy.coverage import unasked_form_fields, unexplained_form_gaps
+from dutyflow.domain.policy.explain import explain_policy
 from dutyflow.domain.rendering import FormLayout, load_form_layout
 from dutyflow.settings import REPO_ROOT
 
@@ -83,3 +84,12 @@ def test_a_known_gap_explains_only_its_own_recipients_lines() -> None:
 
     assert set(gaps) == set(gap.recipients[1:])
     assert all(set(paths) == set(gap.paths) for paths in gaps.values())
+
+
+def test_the_compliance_officer_reads_each_known_gap_with_its_reason() -> None:
+    policy = LIBRARY.in_effect("US-TX", "danger-to-self", TODAY)
+
+    text = " ".join(explain_policy(policy).split())
+
+    assert "FORM LINES NOT ASKED, ON PURPOSE" in text
+    assert "the person at risk is the client, asked once" in text
