@@ -78,7 +78,12 @@ class Victim(Person):
     disabilities: str | None = None
     primary_language: str | None = None
     in_foster_care: bool | None = None
+    # SS 8572 section C: the type of out-of-home care the child was in when it happened (day
+    # care, a foster family home, a relative's home...), in the reporter's words.
+    out_of_home_care: str | None = None
     relationship_to_suspect: str | None = None
+    photos_taken: bool | None = None
+    incident_resulted_in_death: bool | None = None
     medical_record_number: str | None = None
 
 
@@ -124,6 +129,8 @@ class ClientRole(StrEnum):
 
 class Suspect(Person):
     other_relevant_information: str | None = None
+    # SOC 341 section B: what the person looks like, where their name or address is not enough.
+    physical_description: str | None = None
     # Whether the suspect is responsible for the victim's care: it can decide the recipient
     # (e.g. Tex. Fam. Code 261.103: such a report must go to DFPS).
     responsible_for_care: bool | None = None
@@ -174,6 +181,9 @@ class Grounds(Model):
     observations: str | None = None
     statements: str | None = None
     past_incidents: str | None = None
+    # What the reporter has done or is about to do (N.Y. SSL 415: "actions taken by the
+    # reporting source": photographs, X-rays, keeping the child, telling the coroner).
+    actions_taken: str | None = None
     abuse_types: list[AbuseType] = Field(default_factory=list)
     # Absent in cases opened before it was asked.
     client_role: ClientRole | None = None
@@ -315,6 +325,15 @@ class ElderAbuseType(StrEnum):
     OTHER = "other"
 
 
+class ReporterWaiver(StrEnum):
+    """To whom the reporter of an SOC 341 waives the confidentiality of their identity (section
+    D; the choices to be confirmed against the CDSS form)."""
+
+    ALL = "all"
+    ALL_BUT_VICTIM = "all-but-victim"
+    ALL_BUT_PERPETRATOR = "all-but-perpetrator"
+
+
 class ElderAbuse(Model):
     """What an elder or dependent-adult abuse report asks beyond the common grounds (SOC 341 C, F;
     WIC 15658(a)(2))."""
@@ -323,6 +342,9 @@ class ElderAbuse(Model):
     timeframe: str | None = None
     others_with_knowledge: str | None = None
     victim_consents_to_disclosure: bool | None = None
+    # SOC 341 section D: printed on the form; it never widens whom Dutyflow shows the reporter's
+    # identity to (the policy's reporter_identity does).
+    reporter_confidentiality_waiver: ReporterWaiver | None = None
     # England: the criteria of the local authority's safeguarding enquiry (Care Act 2014
     # s.42(1)): needs for care and support, and because of them unable to protect themselves.
     care_and_support_needs: bool | None = None

@@ -324,6 +324,8 @@ _REMOVED = _Removed()
 _RARE_FACTS = {
     "disabilities": "a disability is described",
     "in_foster_care": "foster care is mentioned",
+    "out_of_home_care": "the out-of-home care is described",
+    "incident_resulted_in_death": "a death is recorded",
     "primary_language": "the primary language is given",
     "long_term_care_facility": "a care setting is named",
     "residential_health_care_facility": "a care setting is named",

@@ -92,7 +92,10 @@ def make_case(**grounds_changes: object) -> CaseFile:
             disabilities=None,
             primary_language="English",
             in_foster_care=False,
+            out_of_home_care="Day care (after-school programme)",
             relationship_to_suspect="Son",
+            photos_taken=False,
+            incident_resulted_in_death=False,
             medical_record_number=MRN_MARKER,
         ),
         other_victims=[

@@ -105,7 +105,15 @@ def test_the_child_abuse_forms_ask_the_source_statements_and_past_incidents_the_
 
 
 def test_a_form_field_no_question_asks_is_named_as_a_gap() -> None:
-    # Texas's adult report shows the guardians; its policy asks nothing of them (to confirm).
-    gaps = form_gaps("US-TX", "elder-abuse")
+    # Texas's adult report shows the guardians: without the question about them, a gap.
+    policy = LIBRARY.in_effect("US-TX", "elder-abuse", date(2026, 12, 3))
+    unasked = policy.model_copy(
+        update={"grounds_questions": [q for q in policy.grounds_questions if q.id != "guardian"]}
+    )
+    layouts = {r.form: load_form_layout(r.form) for r in policy.recipients if r.form}
+
+    gaps = unasked_form_fields(unasked, layouts)
 
     assert any("guardians.name" in missing for missing in gaps.values())
+    asked = form_gaps("US-TX", "elder-abuse")
+    assert not any("guardians.name" in missing for missing in asked.values())

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from dutyflow.domain.disclosure import limit_fields, limit_for_recipient
+from dutyflow.domain.policy import PolicyLibrary
+from dutyflow.domain.policy.coverage import asked_paths
 from dutyflow.domain.rendering import (
     TEMPLATES_DIR,
     FormLayoutError,
@@ -23,6 +25,7 @@ from dutyflow.domain.rendering import (
     render_report,
     required_layout_paths,
 )
+from dutyflow.settings import REPO_ROOT
 from tests.policy.cases import DIAGNOSIS, sample_case
 
 CONTEXT = RenderContext(
@@ -154,3 +157,47 @@ def test_a_statement_must_be_a_list_of_paragraphs(tmp_path: Path) -> None:
 
     with pytest.raises(FormLayoutError):
         load_form_layout("safety-notice", templates)
+
+
+def assert_on_the_form_asked_and_allowed(
+    form: str, jurisdiction: str, kind: str, wanted: set[str]
+) -> None:
+    policy = PolicyLibrary(REPO_ROOT / "policies").in_effect(jurisdiction, kind, date(2026, 12, 3))
+
+    assert wanted <= layout_paths(load_form_layout(form))
+    assert wanted <= asked_paths(policy)
+    for recipient in policy.recipients:
+        if recipient.form == form:
+            assert wanted <= set(recipient.allowed_fields), recipient.id
+
+
+def test_ss8572_asks_of_every_victim_the_care_type_photos_and_death_its_section_c_shows() -> None:
+    """SS 8572 section C (to confirm against the DOJ form): the type of out-of-home care at the
+    time of the incident, whether photos were taken, whether the incident resulted in the
+    victim's death: on the form for each victim, asked, and on every recipient's allow-list."""
+    wanted = {
+        f"{section}.{name}"
+        for section in ("victim", "other_victims")
+        for name in ("out_of_home_care", "photos_taken", "incident_resulted_in_death")
+    }
+    assert_on_the_form_asked_and_allowed("us-ca-ss8572", "US-CA", "child-abuse", wanted)
+
+
+def test_soc341_asks_the_reporters_waiver_and_the_suspects_physical_description() -> None:
+    """SOC 341 section D: the reporting party's choice to waive confidentiality; section B: the
+    suspected abuser's physical description (both to confirm against the CDSS form)."""
+    wanted = {"elder_abuse.reporter_confidentiality_waiver", "suspect.physical_description"}
+    assert_on_the_form_asked_and_allowed("us-ca-soc341", "US-CA", "elder-abuse", wanted)
+
+
+def test_ldss2221a_asks_the_actions_taken_by_the_reporting_source() -> None:
+    """N.Y. SSL 415: the written report includes the actions taken by the reporting source."""
+    wanted = {"grounds.actions_taken"}
+    assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
+
+
+def test_the_dfps_report_names_the_others_living_in_the_home() -> None:
+    """DFPS reporting FAQ: People Involved names the alleged victims, the alleged perpetrators
+    and the others living in the home."""
+    wanted = {f"household_members.{name}" for name in ("name", "relationship", "approximate_age")}
+    assert_on_the_form_asked_and_allowed("us-tx-dfps-report", "US-TX", "child-abuse", wanted)

@@ -52,7 +52,8 @@ def consistency_problems(policy: Policy) -> list[Problem]:
 
 def _question_problems(policy: Policy, known: set[str]) -> list[Problem]:
     """Each question's answer and parts are fields of the case model, and every field is asked
-    once: a part of one question is never another question's answer or part."""
+    once: a part of one question is never another question's answer or part. A known form gap
+    is a field of the model that no question asks, on a form of a recipient of this policy."""
     problems: list[Problem] = []
     asked: set[str] = set()
     for question in policy.grounds_questions:
@@ -67,6 +68,17 @@ def _question_problems(policy: Policy, known: set[str]) -> list[Problem]:
             elif path in asked:
                 problems.append((where, f"'{path}' is asked twice"))
             asked.add(path)
+    recipient_ids = {r.id for r in policy.recipients}
+    for index, gap in enumerate(policy.known_form_gaps):
+        where = f"known_form_gaps[{index}]"
+        for path in gap.paths:
+            if (problem := _path_problem(path, known)) is not None:
+                problems.append((f"{where}.paths", problem))
+            elif path in asked:
+                problems.append((where, f"'{path}' is asked, so it is no gap"))
+        for name in gap.recipients:
+            if name not in recipient_ids:
+                problems.append((f"{where}.recipients", f"names no recipient '{name}'"))
     return problems
 
 

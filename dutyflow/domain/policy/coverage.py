@@ -58,3 +58,23 @@ def unasked_form_fields(policy: Policy, layouts: Mapping[str, FormLayout]) -> di
         if missing:
             gaps[recipient.id] = missing
     return gaps
+
+
+def unexplained_form_gaps(
+    policy: Policy, layouts: Mapping[str, FormLayout]
+) -> dict[str, list[str]]:
+    """The unasked form fields that the policy does not list as a known gap (with its reason)
+    for that recipient: each one a line of an agency's form that prints "Not known" for no
+    decided reason."""
+    known = {
+        (recipient, path)
+        for gap in policy.known_form_gaps
+        for recipient in gap.recipients
+        for path in gap.paths
+    }
+    left: dict[str, list[str]] = {}
+    for recipient, paths in unasked_form_fields(policy, layouts).items():
+        unexplained = [path for path in paths if (recipient, path) not in known]
+        if unexplained:
+            left[recipient] = unexplained
+    return left

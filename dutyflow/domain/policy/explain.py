@@ -223,6 +223,7 @@ def explain_policy(
         ("Telling the client", _telling_the_client(policy)),
         ("Supervisor", _supervisor(policy)),
         ("What the practitioner is asked", _questions(policy)),
+        ("Form lines not asked, on purpose", _known_form_gaps(policy)),
         ("Protected records", _protected_records(policy)),
     ]
     if policy.order_scope is not None:
@@ -391,6 +392,16 @@ def _questions(policy: Policy) -> list[str]:
     for question in policy.grounds_questions:
         need = "" if question.required else " (if known)"
         out += _para(f"- {question.asks}{need} -> {question.answer}. {_why(question)}", "  ")
+    return out
+
+
+def _known_form_gaps(policy: Policy) -> list[str]:
+    if not policy.known_form_gaps:
+        return ["  None: every line of the recipients' forms that they may receive is asked."]
+    out: list[str] = []
+    for gap in policy.known_form_gaps:
+        where = ", ".join(gap.recipients)
+        out += _para(f"- {', '.join(gap.paths)} ({where}): {gap.reason} {_why(gap)}", "  ")
     return out
 
 

@@ -159,6 +159,17 @@ class GroundsQuestion(Rule):
     each: str | None = None
 
 
+class KnownFormGap(Rule):
+    """A line of an agency's form that no question asks, on purpose, with the reason: the law
+    does not let it be disclosed, or the case has nothing to put there (an adult's school). The
+    form prints it "Not known"; the reason is for counsel. ``recipients`` are the recipient rules
+    whose form has the line."""
+
+    paths: list[str] = Field(min_length=1)
+    recipients: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=10)
+
+
 class ProtectedDataException(Rule):
     """When the law lets a protected data class through, for which recipients, and how:
     justified-addition (a written justification and a second reviewer, per field) or

@@ -28,6 +28,7 @@ from dutyflow.domain.policy.rules import (
     ExcludedRoute,
     GroundsQuestion,
     InformClient,
+    KnownFormGap,
     LegalBasis,
     OrderScope,
     PhoneReportFirst,
@@ -79,6 +80,7 @@ class Policy(BaseModel):
     supervisor_consultation: SupervisorConsultation
     delegation: Delegation | None = None
     grounds_questions: list[GroundsQuestion] = Field(min_length=1)
+    known_form_gaps: list[KnownFormGap] = Field(default_factory=list)
     protected_data: list[ProtectedData] = Field(min_length=1)
     excluded_routes: list[ExcludedRoute] = Field(default_factory=list)
     order_scope: OrderScope | None = None
