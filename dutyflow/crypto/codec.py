@@ -20,6 +20,7 @@ A client that reaches Temporal without Dutyflow's keys cannot hand a case anythi
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -119,12 +120,10 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             isinstance(context, (WorkflowSerializationContext, ActivitySerializationContext))
             and workflow_id
         ):
-            return EncryptionCodec(
-                self._keys,
-                case_id=workflow_id,
-                keyring=self._keyring,
-                on_refusal=self._on_refusal,
-            )
+            # The same keys and ciphers, bound to the case (made once, not per payload).
+            bound = copy.copy(self)
+            bound._case_id = workflow_id
+            return bound
         return self
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -167,6 +166,9 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             raise PayloadKeyError(
                 f"case {case_id}: payload encrypted with a case key; no keyring configured"
             )
+        cached = self._keyring.cached_key(case_id)
+        if cached is not None:
+            return cached
         try:
             return await asyncio.to_thread(self._keyring.data_key, case_id, create=create)
         except KeyringError as err:

@@ -213,6 +213,15 @@ class CaseKeyring:
         self._cache: dict[str, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
 
+    def cached_key(self, case_id: str) -> bytes | None:
+        """The case's key if this process holds it unexpired, without touching the key store
+        (so a caller on an event loop need not hand the look-up to a thread); else None."""
+        with self._lock:
+            cached = self._cache.get(case_id)
+            if cached and cached[1] > time.monotonic():
+                return cached[0]
+        return None
+
     def data_key(self, case_id: str, *, create: bool) -> bytes:
         now = time.monotonic()
         with self._lock:

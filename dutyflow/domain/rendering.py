@@ -22,6 +22,7 @@ Safety rules:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import types
@@ -590,7 +591,11 @@ def _header(layout: FormLayout, context: RenderContext) -> tuple[_Row, ...]:
     return tuple(rows)
 
 
+@functools.cache
 def report_environment(templates_dir: Path) -> Environment:
+    """One environment per templates folder, so each template is compiled once, not on every
+    report (compiling both took more CPU than rendering them); a template edited on disk is
+    still compiled again (jinja2's ``auto_reload`` checks its modification time)."""
     return Environment(
         loader=FileSystemLoader(str(templates_dir)),
         # On for HTML templates only: report.html.j2 escapes, report.txt.j2 does not.

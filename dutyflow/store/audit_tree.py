@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import and_, delete, func, insert, or_
+from sqlalchemy import bindparam, delete, func, insert, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,29 @@ from dutyflow.store.tables import AuditEntry, AuditLeaf, AuditPending, AuditTree
 _TREE_LOCK = 0x6475747968  # the advisory lock held while entries are integrated
 _BATCH = 2_000
 
+# Every step runs these statements; built once, their compiled form is cached by SQLAlchemy, and
+# building them anew (and their cache keys) on every call was most of the integration's CPU.
+_ENTRY = AuditEntry.__table__  # type: ignore[attr-defined]
+_PENDING = AuditPending.__table__  # type: ignore[attr-defined]
+_LEAF = AuditLeaf.__table__  # type: ignore[attr-defined]
+_NODE = AuditTreeNode.__table__  # type: ignore[attr-defined]
+_PENDING_FIRST = sa_select(_PENDING.c.seq).order_by(_PENDING.c.seq).limit(_BATCH)
+_ENTRIES_BY_SEQ = (
+    sa_select(*(_ENTRY.c[name] for name in LEAF_FIELDS))
+    .where(_ENTRY.c.seq.in_(bindparam("seqs", expanding=True)))
+    .order_by(_ENTRY.c.seq)
+)
+_TREE_SIZE = sa_select(func.max(_LEAF.c.leaf_index))
+_LEAVES_AT = sa_select(_LEAF.c.leaf_index, _LEAF.c.leaf_hash).where(
+    _LEAF.c.leaf_index.in_(bindparam("indexes", expanding=True))
+)
+_NODES_AT = sa_select(_NODE.c.level, _NODE.c.position, _NODE.c.node_hash).where(
+    tuple_(_NODE.c.level, _NODE.c.position).in_(bindparam("positions", expanding=True))
+)
+_ADD_LEAVES = insert(_LEAF)
+_ADD_NODES = insert(_NODE)
+_UNMARK_PENDING = delete(_PENDING).where(_PENDING.c.seq.in_(bindparam("seqs", expanding=True)))
+
 T = TypeVar("T")
 
 
@@ -40,7 +63,7 @@ class TreeIncomplete(RuntimeError):
 
 
 def tree_size(session: Session) -> int:
-    last = session.exec(select(func.max(AuditLeaf.leaf_index))).one()
+    last = session.connection().execute(_TREE_SIZE).scalar()
     return 0 if last is None else int(last) + 1
 
 
@@ -80,23 +103,16 @@ def integrate_in_writer(session: Session) -> int:
 
 
 def _integrate_some(session: Session) -> int:
-    pending = list(
-        session.exec(select(AuditPending.seq).order_by(col(AuditPending.seq)).limit(_BATCH))
-    )
+    pending = list(session.connection().execute(_PENDING_FIRST).scalars())
     if pending:
         _integrate_batch(session, pending)
     return len(pending)
 
 
 def _integrate_batch(session: Session, pending: list[int]) -> None:
-    table = AuditEntry.__table__  # type: ignore[attr-defined]
-    columns = [table.c[name] for name in LEAF_FIELDS]
-    entries = {
-        row.seq: dict(row._mapping)
-        for row in session.connection().execute(
-            sa_select(*columns).where(table.c.seq.in_(pending)).order_by(table.c.seq)
-        )
-    }
+    connection = session.connection()
+    rows = connection.execute(_ENTRIES_BY_SEQ, {"seqs": pending})
+    entries = {row.seq: dict(row._mapping) for row in rows}
     size = tree_size(session)
     positions = merkle.frontier_positions(size)
     edge = _fetched(session, positions)
@@ -112,12 +128,10 @@ def _integrate_batch(session: Session, pending: list[int]) -> None:
             {"level": n.level, "position": n.index, "node_hash": n.hash.hex()} for n in made[1:]
         ]
     if leaves:
-        session.connection().execute(insert(AuditLeaf.__table__), leaves)  # type: ignore[attr-defined]
+        connection.execute(_ADD_LEAVES, leaves)
     if nodes:
-        session.connection().execute(insert(AuditTreeNode.__table__), nodes)  # type: ignore[attr-defined]
-    session.connection().execute(
-        delete(AuditPending.__table__).where(AuditPending.__table__.c.seq.in_(pending))  # type: ignore[attr-defined]
-    )
+        connection.execute(_ADD_NODES, nodes)
+    connection.execute(_UNMARK_PENDING, {"seqs": pending})
 
 
 def _fetched(
@@ -126,33 +140,14 @@ def _fetched(
     """The perfect subtrees at ``positions`` (level 0: leaf hashes), as found."""
     wanted = set(positions)
     found: dict[tuple[int, int], bytes] = {}
-    leaves = [index for level, index in wanted if level == 0]
+    leaves = sorted(index for level, index in wanted if level == 0)
+    nodes = sorted(position for position in wanted if position[0] > 0)
     connection = session.connection()
     if leaves:
-        leaf_table = AuditLeaf.__table__  # type: ignore[attr-defined]
-        for index, digest in connection.execute(
-            sa_select(leaf_table.c.leaf_index, leaf_table.c.leaf_hash).where(
-                leaf_table.c.leaf_index.in_(leaves)
-            )
-        ):
+        for index, digest in connection.execute(_LEAVES_AT, {"indexes": leaves}):
             found[(0, int(index))] = bytes.fromhex(digest)
-    by_level: dict[int, list[int]] = {}
-    for level, index in wanted:
-        if level > 0:
-            by_level.setdefault(level, []).append(index)
-    if by_level:
-        node_table = AuditTreeNode.__table__  # type: ignore[attr-defined]
-        condition = or_(
-            *(
-                and_(node_table.c.level == level, node_table.c.position.in_(indexes))
-                for level, indexes in by_level.items()
-            )
-        )
-        for level, index, digest in connection.execute(
-            sa_select(node_table.c.level, node_table.c.position, node_table.c.node_hash).where(
-                condition
-            )
-        ):
+    if nodes:
+        for level, index, digest in connection.execute(_NODES_AT, {"positions": nodes}):
             found[(int(level), int(index))] = bytes.fromhex(digest)
     missing = wanted - found.keys()
     if missing:

@@ -100,10 +100,16 @@ class ReadOnlySession(RuntimeError):
     """Something was to be written in a `reading` session."""
 
 
-@event.listens_for(OrmSession, "before_flush")
-def _refuse_writes_when_reading(session: OrmSession, _context: object, _instances: object) -> None:
+def refuse_if_reading(session: OrmSession) -> None:
+    """Raise `ReadOnlySession` if ``session`` is a `reading` one (for writes made as statements,
+    which the session's flush does not see)."""
     if session.info.get(_READING):
         raise ReadOnlySession("a reading session writes nothing; open a session that writes")
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _refuse_writes_when_reading(session: OrmSession, _context: object, _instances: object) -> None:
+    refuse_if_reading(session)
 
 
 @contextmanager
