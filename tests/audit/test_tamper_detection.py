@@ -6,10 +6,8 @@ PostgreSQL when DUTYFLOW_TEST_POSTGRES_URL is set)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,9 +25,8 @@ from dutyflow.store.audit_checkpoints import (
 from dutyflow.store.db import create_schema, make_engine, session_factory
 from dutyflow.store.steps import record_step
 from tests.audit.insider import rewrite, truncate
+from tests.cli_in_process import in_process
 from tests.conftest import empty_database
-
-DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,15 +60,20 @@ def record(engine: Engine, count: int, start: int = 0) -> None:
         )
 
 
-def verify_command(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUTYFLOW_DATABASE_URL": url}
-    return subprocess.run(
-        [str(DUTYFLOW), "audit", "verify", *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def verify_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``dutyflow audit verify`` on the log at a URL, through the command line's own parser (in
+    this process: the same code as the command, without seconds of interpreter start-up)."""
+    run = in_process(monkeypatch, capsys)
+
+    def verify(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+        status, out, err = run("audit", "verify", *extra)
+        return subprocess.CompletedProcess(["audit", "verify", *extra], status, out, err)
+
+    return verify
 
 
 def verify_in_process(engine: Engine, keeper: CheckpointKeeper) -> audit_log.LogVerification:
@@ -80,7 +82,10 @@ def verify_in_process(engine: Engine, keeper: CheckpointKeeper) -> audit_log.Log
 
 
 def test_an_untouched_log_verifies_against_its_checkpoints(
-    log: Engine, log_url: str, keeper: CheckpointKeeper
+    log: Engine,
+    log_url: str,
+    keeper: CheckpointKeeper,
+    verify_command: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     record(log, 12)
     make_checkpoint(session_factory(log), keeper)
@@ -112,7 +117,10 @@ def test_deleting_the_last_entries_is_caught_naming_the_checkpoint(
 
 
 def test_dutyflow_audit_verify_names_the_checkpoint_a_truncation_contradicts(
-    log: Engine, log_url: str, keeper: CheckpointKeeper
+    log: Engine,
+    log_url: str,
+    keeper: CheckpointKeeper,
+    verify_command: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     record(log, 20)
     kept = make_checkpoint(session_factory(log), keeper)
@@ -126,7 +134,10 @@ def test_dutyflow_audit_verify_names_the_checkpoint_a_truncation_contradicts(
 
 
 def test_a_rewrite_with_every_hash_recomputed_is_caught(
-    log: Engine, log_url: str, keeper: CheckpointKeeper
+    log: Engine,
+    log_url: str,
+    keeper: CheckpointKeeper,
+    verify_command: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     record(log, 30)
     make_checkpoint(session_factory(log), keeper)
@@ -145,7 +156,11 @@ def test_a_rewrite_with_every_hash_recomputed_is_caught(
 
 
 def test_a_witness_checkpoint_from_before_a_rewrite_fails_its_consistency_proof(
-    log: Engine, log_url: str, keeper: CheckpointKeeper, tmp_path: Path
+    log: Engine,
+    log_url: str,
+    keeper: CheckpointKeeper,
+    tmp_path: Path,
+    verify_command: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     record(log, 16)
     witness_copy = tmp_path / "witness.txt"
