@@ -3,9 +3,7 @@ not in the database, not in the audit log, not in the workflow's history."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,11 +14,10 @@ from temporalio.exceptions import ApplicationError
 from dutyflow.contracts import Actor
 from dutyflow.crypto.actor_assertion import asserting
 from dutyflow.demo import example_case as scenario
-from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import GroundsSubmission
+from dutyflow.domain.jurisdictions import KNOWN_JURISDICTIONS, US_STATES, is_known_jurisdiction
 from dutyflow.store import audit_log
 from dutyflow.store.tables import GroundsRecord
-from tests.conftest import Harness, serve_api
 from tests.reporting import (
     PRACTITIONER,
     document_grounds,
@@ -163,40 +160,20 @@ async def test_opening_is_refused_for_a_county_without_a_known_agency(
     assert [p["field"] for p in response.json()["errors"]] == ["county"]
 
 
-async def test_opening_is_refused_for_a_jurisdiction_without_policy(api: httpx.AsyncClient) -> None:
+async def test_a_code_that_is_no_jurisdiction_is_refused_without_repeating_it(
+    api: httpx.AsyncClient,
+) -> None:
     response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-ZZ"))
 
     assert response.status_code == 422
-    assert [p["field"] for p in response.json()["errors"]] == ["jurisdiction/kind"]
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "jurisdiction/kind"
+    assert "US-ZZ" not in problem["problem"]
 
 
-# A jurisdiction Dutyflow knows (its agencies are listed) but has no policy for. Every state in
-# the shipped directory now has its policies, so the test lists one of its own: Arizona, which
-# has no policy and none planned. The agency is test data, not a real Arizona agency.
-ARIZONA_TEST_DIRECTORY = """\
-jurisdiction: US-AZ
-agencies:
-  - id: az-test-only
-    name: A test-only agency (not a real Arizona agency)
-    role: az-test-only
-    county: "*"
-    channels:
-      - kind: phone
-        note: Test data with no number; nothing here is a real agency.
-        source: tests/test_clinician_input.py (test data)
-        source_status: to-confirm
-"""
-
-
-async def test_a_known_jurisdiction_without_a_policy_is_a_hard_stop_naming_it(
-    stack: Harness, tmp_path: Path
-) -> None:
-    (tmp_path / "us-az.yaml").write_text(ARIZONA_TEST_DIRECTORY, encoding="utf-8")
-    knows_arizona = replace(stack, directory=AgencyDirectory.load(tmp_path, stack.intake_url))
-    assert knows_arizona.directory.roles("US-AZ")
-
-    async for api in serve_api(knows_arizona):
-        response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-AZ"))
+async def test_a_state_without_a_policy_is_a_hard_stop_naming_it(api: httpx.AsyncClient) -> None:
+    # Arizona: a US state by its ISO code, with no policy in Dutyflow (and none planned).
+    response = await api.post("/reports", json=scenario.opening_request(jurisdiction="US-AZ"))
 
     assert response.status_code == 422
     [problem] = response.json()["errors"]
@@ -204,6 +181,12 @@ async def test_a_known_jurisdiction_without_a_policy_is_a_hard_stop_naming_it(
     assert problem["problem"].startswith("no policy: call counsel")
     assert "US-AZ" in problem["problem"] and "never applies another" in problem["problem"]
     assert "case_id" not in response.json()
+
+
+def test_every_us_state_and_uk_nation_is_a_jurisdiction_dutyflow_can_name() -> None:
+    assert len(US_STATES) == 50 and len(set(US_STATES)) == 50
+    assert {"US-AZ", "US-DC", "US-PR", "GB-ENG", "GB-WLS"} <= KNOWN_JURISDICTIONS
+    assert not is_known_jurisdiction("US-ZZ") and not is_known_jurisdiction("us-az")
 
 
 async def test_grounds_cannot_be_documented_twice(api: httpx.AsyncClient) -> None:

@@ -46,6 +46,7 @@ from dutyflow.auth.roles import Principal
 from dutyflow.contracts import CaseStatus, Stage
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.case import CaseOpening, Reporter, ReportKind
+from dutyflow.domain.jurisdictions import is_known_jurisdiction
 from dutyflow.domain.policy import NoPolicyError, PolicyLibrary
 from dutyflow.domain.validation import FieldProblem, opening_problems
 from dutyflow.store import audit_log
@@ -144,8 +145,11 @@ def opening_refusals(
         # The library's message names the values asked for; the answer names the field only.
         field = str(err).partition(": ")[0]
         problem = NO_POLICY.get(field, NO_POLICY[""])
-        if field == "jurisdiction/kind" and directory.roles(opening.jurisdiction):
-            # A jurisdiction Dutyflow knows (its agencies are listed) is named, not echoed.
+        if field == "jurisdiction/kind" and (
+            is_known_jurisdiction(opening.jurisdiction) or directory.roles(opening.jurisdiction)
+        ):
+            # A jurisdiction Dutyflow knows (a state or nation by its ISO code, or one whose
+            # agencies are listed) is named; anything else typed is never echoed.
             problem = (
                 f"no policy: call counsel. Dutyflow has no {opening.kind} policy for "
                 f"{opening.jurisdiction} in effect today and never applies another "
