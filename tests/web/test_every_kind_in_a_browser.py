@@ -262,15 +262,16 @@ async def review_and_send(page: Any, filing: Filing) -> None:
     """Reads, per recipient, what will be sent and what is withheld; then confirms."""
     await page.get_by_role("link", name="Review what each recipient will receive").click()
     await page.wait_for_load_state()
+    filing.reviewed = []  # what this review shows, not an earlier one
     for section in await page.locator("main section").all():
         heading = await section.locator("h2").inner_text()
         sent = await section.locator("h3:has-text('What will be sent') + *").inner_text()
         withheld_list = section.locator("h3:has-text('What is withheld') + ul li")
         withheld = await withheld_list.all_inner_texts()
         filing.reviewed.append(ReviewedDocument(heading, sent, withheld))
-    if not filing.reviewed:
-        return  # "No document is ready yet": back to the case, and again
     confirm = page.locator("form[action$='/confirm']")
+    if not await confirm.count():
+        return  # not ready to send yet: back to the case, and again
     await submit(page, confirm, "Confirm and send these reports", filing, "confirmation")
 
 
