@@ -1,7 +1,8 @@
-"""A new report through the pages, as a clinician files it (no browser, no JavaScript): every
-kind in the jurisdictions asks its questions as structured answers; a duty to warn names two
-people at risk and each is told; everything wrong is shown at once and opens no case; the same
-form posted again (a reload, a double click) never opens a second case."""
+"""A new report through the pages, as a clinician files it (no browser, no JavaScript): a duty to
+warn names two people at risk and each is told; everything wrong is shown at once and opens no
+case; the same form posted again (a reload, a double click) never opens a second case; a case
+that never got its grounds is withdrawn. Every kind in every jurisdiction, filed to a closed case
+in a real browser, is tests/web/test_every_kind_in_a_browser.py."""
 
 from __future__ import annotations
 
@@ -364,51 +365,3 @@ async def test_a_case_with_its_grounds_cannot_be_withdrawn(
 
     assert refused.status_code == 409
     assert "only before its grounds" in refused.text
-
-
-EVERY_KIND = [
-    (jurisdiction, kind)
-    for jurisdiction in ("US-CA", "US-NY", "US-TX", "GB-ENG")
-    for kind in (
-        "child-abuse",
-        "elder-abuse",
-        "danger-to-others",
-        "danger-to-self",
-        "court-order",
-        "subpoena",
-    )
-] + [
-    # Florida, Pennsylvania, Illinois and Michigan: one representative kind each here (each case
-    # costs the suite seconds); every kind of theirs is covered by
-    # tests/policy/test_florida_pennsylvania.py and tests/policy/test_illinois_michigan.py.
-    ("US-FL", "child-abuse"),
-    ("US-PA", "danger-to-others"),
-    ("US-IL", "danger-to-others"),  # the warnings and the FOID report on IDHS's portal
-    ("US-MI", "child-abuse"),  # the call to Centralized Intake, then the DHS-3200 by fax
-    # Ohio, Georgia and North Carolina likewise (tests/policy/test_ohio_georgia_north_carolina.py):
-    # Ohio's duty to protect, Georgia's long-term care route, North Carolina's county DSS.
-    ("US-OH", "danger-to-others"),
-    ("US-GA", "elder-abuse"),
-    ("US-NC", "child-abuse"),
-]
-
-
-@pytest.mark.parametrize(("jurisdiction", "kind"), EVERY_KIND)
-async def test_every_kind_in_every_jurisdiction_is_filed_through_its_form(
-    api: httpx.AsyncClient,
-    stack: Harness,
-    browser_client: httpx.AsyncClient,
-    clinician: Clinician,
-    jurisdiction: str,
-    kind: str,
-) -> None:
-    await sign_in(browser_client, clinician.user)
-    page = await new_form(browser_client, jurisdiction, kind)
-
-    opened = await browser_client.post(
-        "/app/reports", data=report_form(csrf_of(page), jurisdiction, kind)
-    )
-
-    assert opened.status_code == 303, opened.text.split('class="error-summary"')[-1][:1500]
-    status = await status_after_obligations(stack, clinician.token, opened.headers["location"])
-    assert status["stage"] not in ("opening", "awaiting-grounds")

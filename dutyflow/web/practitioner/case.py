@@ -62,6 +62,22 @@ def beyond_allow_lists(status: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def shows_a_step_to_take(status: dict[str, Any]) -> bool:
+    """Whether the case page shows its writer a form of a step to take now (a report to take to
+    an agency, a person to reach, a decision, a delivery to retry, a reference, telling the
+    client), even while Dutyflow is busy: the page must not then reload itself, or what they
+    are typing would be lost."""
+    told = any(d["topic"] == "inform-client" for d in status["decisions"])
+    return bool(
+        status["channel_tasks"]
+        or status["awaiting_contacts"]
+        or status["awaiting_decisions"]
+        or status["delivery_problems"]
+        or status["reference_tasks"]
+        or (status["inform_client_required"] and not told)
+    )
+
+
 class CasePage:
     """Renders a case's page for the signed-in user, through the API as them."""
 
@@ -110,8 +126,9 @@ class CasePage:
             session,
             status_code=status_code,
             title=case_title(heading.json() if heading.status_code == 200 else None, case_id),
-            # Never while the practitioner has a report to take to an agency by hand.
-            refresh=3 if status["stage"] in BUSY_STAGES and not status["channel_tasks"] else None,
+            refresh=3
+            if status["stage"] in BUSY_STAGES and not shows_a_step_to_take(status)
+            else None,
             case_id=case_id,
             status=status,
             policy=policy,
