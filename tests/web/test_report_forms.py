@@ -2,7 +2,7 @@
 warn names two people at risk and each is told; everything wrong is shown at once and opens no
 case; the same form posted again (a reload, a double click) never opens a second case; a case
 that never got its grounds is withdrawn. Every kind in every jurisdiction, filed to a closed case
-in a real browser, is tests/web/test_every_kind_in_a_browser.py."""
+in a real browser, is tests/web/test_every_kind_in_*.py."""
 
 from __future__ import annotations
 

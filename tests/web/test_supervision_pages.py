@@ -77,8 +77,11 @@ async def case_under_review(api: httpx.AsyncClient, practitioner: WebUser) -> st
 
 
 def every_post_form_has_its_csrf_token(page: str) -> bool:
-    forms = page.split("<form")[1:]
-    return all('name="csrf"' in form.split("</form>", 1)[0] for form in forms)
+    """Every form that changes something (method post) carries the session's CSRF token; a form
+    that only asks for a page (method get, e.g. the notice in another language) needs none."""
+    forms = [form.split("</form>", 1)[0] for form in page.split("<form")[1:]]
+    posting = [form for form in forms if 'method="post"' in form.split(">", 1)[0]]
+    return bool(posting) and all('name="csrf"' in form for form in posting)
 
 
 def no_content_in_urls(page: str, words: list[str]) -> bool:
