@@ -271,7 +271,9 @@ async def review_and_send(page: Any, filing: Filing) -> None:
     confirm = page.locator("form[action$='/confirm']")
     if not await confirm.count():
         return  # not ready to send yet: back to the case, and again
-    await submit(page, confirm, "Confirm and send these reports", filing, "confirmation")
+    # "Confirm and send these reports", or "Confirm: nothing is sent in writing" for a case told
+    # to every recipient by telephone (New York's elder abuse).
+    await submit(page, confirm, "Confirm", filing, "confirmation")
 
 
 async def approve_as_supervisor(personas: Personas, filing: Filing) -> None:
