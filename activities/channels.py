@@ -31,7 +31,7 @@ from activities.delivery_records import (
     ReportToDeliver,
     authorised_report,
     record_delivery,
-    recorded_delivery,
+    report_and_recorded_delivery,
 )
 from activities.heartbeats import with_heartbeats
 from dutyflow.contracts import (
@@ -152,8 +152,7 @@ class ChannelActivities:
         return await with_heartbeats(self._email_report(request))
 
     async def _email_report(self, request: RecipientStep) -> DeliveryReceipt:
-        report = await asyncio.to_thread(authorised_report, self._sessions, request)
-        already = await asyncio.to_thread(recorded_delivery, self._sessions, report.report_id)
+        report, already = await report_and_recorded_delivery(self._sessions, request)
         if already is not None:
             return already
         agency = self._agency(report)

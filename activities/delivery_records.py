@@ -8,6 +8,7 @@ portal, fax and post the practitioner records)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -225,3 +226,12 @@ def recorded_delivery(sessions: SessionFactory, report_id: str) -> DeliveryRecei
         received_at=found.received_at,
         duplicate=True,
     )
+
+
+async def report_and_recorded_delivery(
+    sessions: SessionFactory, request: RecipientStep
+) -> tuple[ReportToDeliver, DeliveryReceipt | None]:
+    """The report ``request`` may send, and its delivery if one is recorded already (a retry of
+    a step whose report the agency has: nothing is sent again)."""
+    report = await asyncio.to_thread(authorised_report, sessions, request)
+    return report, await asyncio.to_thread(recorded_delivery, sessions, report.report_id)

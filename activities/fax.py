@@ -37,9 +37,8 @@ from activities.delivery import DeliveryLimits, post_once
 from activities.delivery_records import (
     Delivered,
     ReportToDeliver,
-    authorised_report,
     record_delivery,
-    recorded_delivery,
+    report_and_recorded_delivery,
 )
 from activities.heartbeats import with_heartbeats
 from dutyflow.contracts import DeliveryReceipt, RecipientStep
@@ -84,8 +83,7 @@ class FaxActivities:
         return await with_heartbeats(self._fax_report(request))
 
     async def _fax_report(self, request: RecipientStep) -> DeliveryReceipt:
-        report = await asyncio.to_thread(authorised_report, self._sessions, request)
-        already = await asyncio.to_thread(recorded_delivery, self._sessions, report.report_id)
+        report, already = await report_and_recorded_delivery(self._sessions, request)
         if already is not None:
             return already
         if self._provider is None:

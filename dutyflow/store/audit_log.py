@@ -22,7 +22,7 @@ from sqlalchemy import Text, bindparam, cast, func, insert, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from dutyflow.domain.audit import LEAF_FIELDS
+from dutyflow.domain.audit import HASHED_FIELDS, LEAF_FIELDS
 from dutyflow.domain.checkpoint import Checkpoint
 from dutyflow.domain.log_verification import (
     KeptCheckpoint,
@@ -55,17 +55,8 @@ __all__ = [
 _STEP_BY_KEY = select(AuditEntry).where(AuditEntry.idempotency_key == bindparam("key"))
 _ADD_ENTRY = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 _MARK_PENDING = insert(AuditPending.__table__)  # type: ignore[attr-defined]
-_ENTRY_COLUMNS = (
-    "entry_id",
-    "recorded_at",
-    "case_id",
-    "step",
-    "actor_id",
-    "actor_role",
-    "content_sha256",
-    "details",
-    "idempotency_key",
-)
+# What an entry is inserted with: every hashed field but the sequence number the database gives.
+_ENTRY_COLUMNS = tuple(name for name in HASHED_FIELDS if name != "seq")
 
 
 def recorded_step(session: Session, idempotency_key: str) -> AuditEntry | None:

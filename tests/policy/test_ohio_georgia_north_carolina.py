@@ -5,88 +5,28 @@ directory; no server."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from dutyflow.domain.agencies import AgencyDirectory
-from dutyflow.domain.obligations import CaseObligations, find_obligations
-from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.domain.policy.schema import REPORT_KINDS
-from dutyflow.settings import REPO_ROOT
-from dutyflow.web.catalogue import jurisdictions_and_kinds
+from dutyflow.domain.obligations import CaseObligations
+from tests.policy.newer_states import (
+    FACTS,
+    FORMED,
+    LIBRARY,
+    due,
+    find,
+    grounds,
+)
 
 pytestmark = pytest.mark.one_database
 
-LIBRARY = PolicyLibrary(REPO_ROOT / "policies")
-DIRECTORY = AgencyDirectory.load(REPO_ROOT / "agencies", "http://intake.invalid")
-FORMED = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
 STATES = ["US-OH", "US-GA", "US-NC"]
-# A county of each state; North Carolina's agencies are per county: Forsyth County's child
-# protective line is listed (its adult protective line is not: Cabarrus and Rowan Counties').
-COUNTY = {"US-OH": "Franklin County", "US-GA": "Fulton County", "US-NC": "Forsyth County"}
-
-
-def grounds(**more: Any) -> dict[str, Any]:
-    return {"grounds": {"suspicion_formed_at": FORMED.isoformat()}, **more}
-
-
-PERSON_AT_RISK = {"potential_victims": [{"name": "Morgan Partner", "phone": "(555) 010-0101"}]}
-ORDER = {
-    "court_order": {"court": "Court of Common Pleas", "comply_by": "2026-12-10T17:00:00+00:00"}
-}
-WRITTEN_CONSENT = {
-    "subpoena": {
-        "requesting_party": "Example & Partners LLP",
-        "respond_by": "2026-12-10T17:00:00+00:00",
-        "client_explicit_consent": True,
-    }
-}
-FACTS: dict[str, dict[str, Any]] = {
-    "child-abuse": grounds(),
-    "elder-abuse": grounds(),
-    "danger-to-others": grounds(**PERSON_AT_RISK),
-    "danger-to-self": grounds(),
-    "court-order": grounds(**ORDER),
-    "subpoena": grounds(**WRITTEN_CONSENT),
-}
-
-
-def find(
-    jurisdiction: str, kind: str, facts: dict[str, Any], county: str | None = None
-) -> CaseObligations:
-    return find_obligations(
-        LIBRARY.in_effect(jurisdiction, kind, date(2026, 11, 26)),
-        facts,
-        county=county or COUNTY[jurisdiction],
-        directory=DIRECTORY,
-        calendars=LIBRARY.calendars,
-    )
-
-
-def due(found: CaseObligations, deadline_id: str) -> datetime:
-    return next(d.due_at for d in found.deadlines if d.deadline_id == deadline_id)
 
 
 def owed_by_rule(found: CaseObligations) -> dict[str, Any]:
     return {o.recipient_rule: o for o in found.obligations}
-
-
-@pytest.mark.parametrize("kind", REPORT_KINDS)
-@pytest.mark.parametrize("jurisdiction", STATES)
-def test_every_kind_opens_on_a_policy_and_reaches_real_agencies(
-    jurisdiction: str, kind: str
-) -> None:
-    county = "Cabarrus County" if (jurisdiction, kind) == ("US-NC", "elder-abuse") else None
-    found = find(jurisdiction, kind, FACTS[kind], county)
-
-    assert found.hard_stop is None and found.obligations
-    prefix = jurisdiction.lower().removeprefix("us-") + "-"
-    for owed in found.obligations:
-        if owed.recipient_type == "agency":
-            assert owed.agency_id.startswith(prefix), owed.agency_id
-            assert owed.intake_url == ""  # a real agency: nothing Dutyflow could post to
 
 
 def test_ohio_child_abuse_goes_immediately_to_the_county_children_services_agency() -> None:
@@ -212,27 +152,3 @@ def test_danger_to_self_only_offers_law_enforcement(jurisdiction: str) -> None:
     [police] = found.obligations
     assert police.agency_id == f"{jurisdiction.lower().removeprefix('us-')}-local-law-enforcement"
     assert police.obligation == "permitted"
-
-
-@pytest.mark.parametrize("jurisdiction", STATES)
-def test_a_subpoena_without_the_clients_written_consent_is_a_hard_stop(jurisdiction: str) -> None:
-    without = grounds(subpoena={**WRITTEN_CONSENT["subpoena"], "client_explicit_consent": False})
-
-    found = find(jurisdiction, "subpoena", without)
-
-    assert found.hard_stop is not None and not found.obligations
-    assert "subpoena.client_explicit_consent" in str(found.hard_stop.missing)
-
-
-@pytest.mark.parametrize("jurisdiction", STATES)
-def test_adult_abuse_asks_to_tell_the_victim(jurisdiction: str) -> None:
-    policy = LIBRARY.in_effect(jurisdiction, "elder-abuse", date(2026, 11, 26))
-
-    assert policy.inform_client.required and policy.inform_client.informs == "victim"
-
-
-def test_the_new_report_pages_offer_the_three_states_with_every_kind() -> None:
-    offered = jurisdictions_and_kinds(LIBRARY)
-
-    for jurisdiction in STATES:
-        assert sorted(offered[jurisdiction]) == sorted(REPORT_KINDS)
