@@ -61,31 +61,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if on_postgres:
         config.hook.pytest_deselected(items=on_postgres)
         items[:] = [item for item in items if item not in on_postgres]
-    items.sort(key=_slowest_first)
-
-
-# The modules that take longest (a real browser, the embedded stack, the benchmark, a killed
-# worker's retry), slowest first: handed out to the test sessions before the rest, so that no
-# session is still filing cases in Chromium after the others have finished.
-SLOWEST_MODULES = (
-    "tests/web/test_every_kind_in_california_and_new_york.py",
-    "tests/web/test_every_kind_in_texas_and_england.py",
-    "tests/web/test_channels_in_a_browser.py",
-    "tests/web/test_every_kind_in_the_newer_states.py",
-    "tests/web/test_accessibility.py",
-    "tests/test_embedded_stack.py",
-    "tests/benchmark/test_bench_command.py",
-    "tests/compliance/test_review.py",
-    "tests/auth/test_role_matrix.py",
-    "tests/test_delivery.py",
-    "tests/mail/test_notification_after_worker_kill.py",
-    "tests/test_worker_restart.py",
-)
-
-
-def _slowest_first(item: pytest.Item) -> int:
-    module = item.nodeid.split("::", 1)[0]
-    return SLOWEST_MODULES.index(module) if module in SLOWEST_MODULES else len(SLOWEST_MODULES)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
