@@ -34,7 +34,8 @@ from dutyflow.store.tables import DeliveryRecord
 from dutyflow.web.catalogue import jurisdictions_and_kinds
 from dutyflow.web.forms import field_label
 from tests.conftest import Harness
-from tests.web.conftest import PAGE_TIMEOUT_MS, WebUser
+from tests.web.conftest import WebUser
+from tests.web.test_personas import signed_in_page
 
 # Every kind is filed in these; in each other jurisdiction, one kind (each case costs the suite
 # seconds: every kind everywhere is the nightly run's, DUTYFLOW_EVERY_KIND_EVERYWHERE=1).
@@ -138,15 +139,8 @@ class Personas:
     async def context_of(self, user: WebUser) -> Any:
         async with self._opening:
             if user.user_id not in self._contexts:
-                context = await self.chromium.new_context(base_url=self.stack.api_url)
-                context.set_default_timeout(PAGE_TIMEOUT_MS)
-                page = await context.new_page()
-                await page.goto("/app/sign-in")
-                await page.get_by_label("User id").fill(user.user_id)
-                await page.get_by_label("Password").fill(user.password)
-                await page.get_by_role("button", name="Sign in").click()
-                await page.wait_for_load_state()
-                self._contexts[user.user_id] = context
+                page = await signed_in_page(self.chromium, self.stack, user)
+                self._contexts[user.user_id] = page.context
                 self._pages[user.user_id] = (page, asyncio.Lock())
             return self._contexts[user.user_id]
 
