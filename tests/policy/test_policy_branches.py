@@ -161,6 +161,20 @@ def test_a_threatened_member_of_the_public_rests_on_the_public_interest_test_not
     assert all("para 18" not in r.citation for r in threats.recipients)
 
 
+def test_a_client_at_risk_of_self_harm_rests_on_para_18_only_as_a_child_or_adult_at_risk() -> None:
+    # DPA 2018 Sch 1 para 18 covers children and adults at risk; an adult client without care
+    # and support needs is protected on the public-interest test or their vital interests.
+    self_harm = policy("GB-ENG", "danger-to-self")
+
+    assert self_harm.statutory_basis_codes[0] == "Vital interests or public interest (W v Egdell)"
+    assert "W v Egdell" in self_harm.trigger.citation
+    assert "W v Egdell" in self_harm.legal_basis.citation
+    para_18 = self_harm.statutory_basis_codes.index("DPA 2018 Sch 1 para 18")
+    assert "adult at risk" in self_harm.statutory_bases[para_18].description
+    assert all("para 18" not in r.citation for r in self_harm.recipients)
+    assert all("para 18" not in q.citation for q in self_harm.grounds_questions)
+
+
 def test_england_safeguarding_uses_the_recognised_legitimate_interest_since_february_2026() -> None:
     for kind in ("child-abuse", "elder-abuse"):
         basis = policy("GB-ENG", kind).legal_basis
@@ -212,6 +226,27 @@ def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None
     assert self_harm.trigger.citation == "Tex. Health & Safety Code 611.004(a)(2)"
     assert {r.id for r in self_harm.recipients} >= {"law-enforcement", "medical-personnel"}
     assert "mental-health" in self_harm.recipient("medical-personnel").description
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "crisis_recipient", "hold_route"),
+    [
+        ("US-CA", "crisis-team", "Welf. & Inst. Code 5150"),
+        ("US-NY", "crisis-team", "Mental Hygiene Law 9.39"),
+        ("US-TX", "medical-personnel", "Health & Safety Code ch. 573"),
+        ("GB-ENG", "crisis-team", "Mental Health Act 1983 ss.13, 136"),
+    ],
+)
+def test_danger_to_self_offers_a_crisis_team_beside_the_police_and_leaves_a_hold_to_the_clinician(
+    jurisdiction: str, crisis_recipient: str, hold_route: str
+) -> None:
+    self_harm = policy(jurisdiction, "danger-to-self")
+    crisis = self_harm.recipient(crisis_recipient)
+
+    assert {"law-enforcement", crisis_recipient} <= {r.id for r in self_harm.recipients}
+    assert self_harm.obligation_of(crisis_recipient) == "permitted"
+    assert hold_route in crisis.citation
+    assert "Dutyflow never starts" in " ".join(crisis.description.split())
 
 
 @pytest.mark.parametrize(
