@@ -63,6 +63,10 @@ class Reporter(Model):
 
 class Person(Model):
     name: str | None = None
+    # Other names the person is known by (LDSS-2221A, subjects of report: the "Aliases" column),
+    # separated by semicolons or commas. An identifier like the name: removed from any view or
+    # export that removes names, and masked in free text.
+    aliases: str | None = None
     birth_date: date | None = None
     approximate_age: int | None = None
     sex: str | None = None

@@ -244,6 +244,7 @@ def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
 # What one part of a structured answer is called, by its field's name.
 PART_LABELS = {
     "name": "name",
+    "aliases": "other names they are known by (aliases), separated by semicolons",
     "phone": "telephone",
     "address": "address",
     "present_location": "where they are now",

@@ -196,6 +196,16 @@ def test_ldss2221a_asks_the_actions_taken_by_the_reporting_source() -> None:
     assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
 
 
+def test_ldss2221a_asks_and_prints_the_aliases_of_every_subject_of_the_report() -> None:
+    """LDSS-2221A, subjects of report: every child in the household, adult responsible and
+    alleged subject is listed with an Aliases column (copies Rev. 10/2002 and Rev. 09/2016)."""
+    wanted = {
+        f"{section}.aliases"
+        for section in ("victim", "other_victims", "guardians", "household_members", "suspect")
+    }
+    assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
+
+
 def test_the_dfps_report_names_the_others_living_in_the_home() -> None:
     """DFPS reporting FAQ: People Involved names the alleged victims, the alleged perpetrators
     and the others living in the home."""
