@@ -49,6 +49,7 @@ IDENTIFYING_KEYS: dict[str, str] = {
     "reference_number": "a reference number",
     "case_number": "a court case number",
     "distinguishing_features": "distinguishing features",
+    "physical_description": "distinguishing features",
     "ethnicity": "a quasi-identifier (ethnicity)",
     "official_name": "a name",
     "judge": "a name",

@@ -108,6 +108,15 @@ def test_each_alias_is_a_name_removed_from_its_field_and_masked_in_free_text() -
     assert view.content["note"] == "[suspect] came by; later [suspect] phoned."
 
 
+def test_a_suspects_physical_description_is_removed_like_distinguishing_features() -> None:
+    # SOC 341 section B asks what the suspected abuser looks like: a unique characteristic.
+    case = {"suspect": {"physical_description": "MARKER-DESCRIPTION tall, scar on the chin"}}
+
+    view = deidentify(case, on=ON)
+
+    assert "MARKER-DESCRIPTION" not in repr(view.content)
+
+
 def test_ages_become_bands_and_dates_become_months() -> None:
     view = deidentify(case_with_markers(), on=ON)
 
