@@ -58,6 +58,8 @@ class Reporter(Model):
     business_name: str
     business_address: str
     phone: str
+    # SOC 341's reporting party gives an e-mail address; the practitioner's profile holds it.
+    email: str | None = None
     witnessed_incident: bool | None = None
 
 

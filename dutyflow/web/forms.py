@@ -350,6 +350,7 @@ REPORTER_INPUTS: tuple[tuple[str, str, bool], ...] = (
     ("reporter.business_name", "Your practice or clinic's name", True),
     ("reporter.business_address", "Your practice's address", True),
     ("reporter.phone", "Your telephone number", True),
+    ("reporter.email", "Your e-mail address (some forms ask it, e.g. SOC 341)", False),
 )
 
 

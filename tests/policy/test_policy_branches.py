@@ -145,6 +145,16 @@ def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> 
 # --- England: the lawful basis a private clinic actually has ----------------------------------
 
 
+def test_ny_child_abuse_asks_about_immediate_danger_and_says_call_911_first() -> None:
+    # OCFS mandated-reporter guidance: a child in immediate danger is a 911 call; the report to
+    # the Register follows at once.
+    child = policy("US-NY", "child-abuse")
+    (question,) = [q for q in child.grounds_questions if q.answer == "incident.immediate_danger"]
+
+    assert "call 911" in question.asks
+    assert question.required is False
+
+
 @pytest.mark.parametrize(
     "kind", ["child-abuse", "elder-abuse", "danger-to-others", "danger-to-self"]
 )
