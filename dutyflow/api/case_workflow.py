@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from temporalio.client import (
     Client,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -94,14 +95,20 @@ PATIENCE_SECONDS = 30.0
 
 
 async def patiently(call: Callable[[], Awaitable[Answer]]) -> Answer:
-    """``call()``, made again while Temporal answers "not now", for up to `PATIENCE_SECONDS`."""
+    """``call()``, made again while Temporal answers "not now", for up to `PATIENCE_SECONDS`. A
+    Query the worker failed to answer counts as "not now": on a starved machine the worker's
+    deadlock detector fails a Query whose workflow did not yield within two seconds."""
     loop = asyncio.get_running_loop()
     give_up_at = loop.time() + PATIENCE_SECONDS
     pause = 0.2
     while True:
         try:
             return await call()
-        except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+        except (
+            RPCError,
+            WorkflowUpdateRPCTimeoutOrCancelledError,
+            WorkflowQueryFailedError,
+        ) as err:
             transient = not isinstance(err, RPCError) or err.status in TRANSIENT
             if not transient or loop.time() + pause > give_up_at:
                 raise
@@ -115,7 +122,7 @@ async def case_status(temporal: Client, case_id: str) -> CaseStatus:
     handle = case_handle(temporal, case_id)
     try:
         return await patiently(lambda: handle.query(MandatedReportWorkflow.status))
-    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowQueryFailedError) as err:
         raise not_found_or(err) from None
 
 
