@@ -1,5 +1,6 @@
 """What the every-kind browser tests share (tests/web/test_every_kind_in_*.py, one module per
-group of jurisdictions so that the test sessions file them side by side): every kind of report in
+original jurisdiction and one for the newer states, so that the test sessions file them side by
+side and none is left running alone at the end): every kind of report in
 every jurisdiction that has policies, filed through the pages in a real
 browser (Debian's headless Chromium) from the new-report page to a closed case, with no API
 shortcut: a practitioner answers whatever the kind's form asks (read from the page: each input's
@@ -41,8 +42,9 @@ from tests.web.test_personas import signed_in_page
 # seconds: every kind everywhere is the nightly run's, DUTYFLOW_EVERY_KIND_EVERYWHERE=1).
 EVERY_KIND_IN = ("US-CA", "US-NY", "US-TX", "GB-ENG")
 # How many cases are filed at once: each waits mostly on the workflow, so a few pages side by side
-# keep the 2-core machine busy without starving the worker and the served app.
-PAGES_AT_ONCE = 4
+# keep the 2-core machine busy without starving the worker and the served app (a jurisdiction's six
+# kinds in two turns).
+PAGES_AT_ONCE = 3
 # How long one case may take from its form to closed, on a machine shared with other sessions.
 CASE_TIMEOUT_S = 240
 # What a person enters for inputs a plain "Example ..." would not pass, by words in the label.

@@ -1,0 +1,26 @@
+"""Every kind of report in England filed through the pages in a real browser, from the new-report
+page to a closed case, each agency reading what the review said it would and nothing it said is
+withheld (tests/web/every_kind_in_a_browser.py; one module per jurisdiction, so that the test
+sessions file them side by side)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dutyflow.domain.policy.schema import REPORT_KINDS
+from tests.conftest import Harness
+from tests.web.every_kind_in_a_browser import file_every_kind_to_closed
+
+pytestmark = pytest.mark.one_database
+
+
+async def test_every_kind_in_england_is_filed_through_the_pages_to_a_closed_case(
+    api: httpx.AsyncClient, stack: Harness, web_users: Any, chromium: Any, tmp_path: Path
+) -> None:
+    filed = await file_every_kind_to_closed(stack, web_users, chromium, tmp_path, ["GB-ENG"])
+
+    assert {kind for _, kind in filed} == set(REPORT_KINDS)
