@@ -514,3 +514,29 @@ def test_abuse_reports_have_no_exception_for_notes_or_part2(jurisdiction: str, k
 
     assert {rule.data_class for rule in abuse.protected_data} >= {"psychotherapy-notes", "part2"}
     assert all(not rule.exceptions for rule in abuse.protected_data)
+
+
+# --- 42 CFR Part 2 in a danger-to-self emergency ----------------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY"])
+def test_part2_records_reach_the_crisis_medical_team_in_a_medical_emergency_and_no_one_else(
+    jurisdiction: str,
+) -> None:
+    # 42 CFR 2.51(a)(1): medical personnel, to the extent necessary to meet a bona fide medical
+    # emergency in which the patient's prior written consent cannot be obtained.
+    self_harm = policy(jurisdiction, "danger-to-self")
+    case = sample_case()
+    allowed = self_harm.recipient("crisis-team").allowed_fields
+    records = ["clinical_context.substance_use_records"]
+
+    with pytest.raises(ProtectedDataError, match="part2"):
+        limit_for_recipient(case, allowed, additions=records)
+    permitted = self_harm.permitted_classes("crisis-team", {}, route="justified-addition")
+    assert "part2" in permitted
+    for other in ("law-enforcement", "support-contact"):
+        assert "part2" not in self_harm.permitted_classes(other, {}, route="justified-addition")
+    assert self_harm.protected_data_rule("part2").citation == "42 CFR 2.51(a)(1)"
+
+    limited = limit_for_recipient(case, allowed, additions=records, permitted_classes=permitted)
+    assert limited.fields["clinical_context"]["substance_use_records"] == PART2
