@@ -58,11 +58,17 @@ class Reporter(Model):
     business_name: str
     business_address: str
     phone: str
+    # SOC 341's reporting party gives an e-mail address; the practitioner's profile holds it.
+    email: str | None = None
     witnessed_incident: bool | None = None
 
 
 class Person(Model):
     name: str | None = None
+    # Other names the person is known by (LDSS-2221A, subjects of report: the "Aliases" column),
+    # separated by semicolons or commas. An identifier like the name: removed from any view or
+    # export that removes names, and masked in free text.
+    aliases: str | None = None
     birth_date: date | None = None
     approximate_age: int | None = None
     sex: str | None = None

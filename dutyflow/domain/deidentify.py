@@ -30,6 +30,7 @@ from typing import Any
 # Keys whose values identify someone: removed wherever they appear.
 IDENTIFYING_KEYS: dict[str, str] = {
     "name": "a name",
+    "aliases": "a name",
     "address": "an address",
     "phone": "a phone number",
     "phone_number": "a phone number",
@@ -48,6 +49,7 @@ IDENTIFYING_KEYS: dict[str, str] = {
     "reference_number": "a reference number",
     "case_number": "a court case number",
     "distinguishing_features": "distinguishing features",
+    "physical_description": "distinguishing features",
     "ethnicity": "a quasi-identifier (ethnicity)",
     "official_name": "a name",
     "judge": "a name",
@@ -83,6 +85,7 @@ PERSON_ROLES: dict[str, str] = {
 # Values found anywhere in the case that are masked in free text.
 MASKED_VALUE_KEYS = {
     "name": None,
+    "aliases": None,  # each alias, separated by ";" or ",", is a name of its own
     "address": "address",
     "phone": "phone",
     "phone_number": "phone",
@@ -171,7 +174,8 @@ def _identifiers(case: dict[str, Any]) -> list[_Identifier]:
                 if key in MASKED_VALUE_KEYS and isinstance(value, str) and value.strip():
                     kind = MASKED_VALUE_KEYS[key]
                     if kind is None:  # a name: the person's role
-                        for pattern in _name_pattern(value):
+                        names = re.split(r"[;,]", value) if key == "aliases" else [value]
+                        for pattern in (p for n in names for p in _name_pattern(n)):
                             found.append((pattern, label or "person"))
                     else:
                         found.append((r"\s+".join(re.escape(w) for w in value.split()), kind))

@@ -32,6 +32,7 @@ PROFILE_LABELS: dict[str, str] = {
     "business_name": "Your practice or clinic's name",
     "business_address": "Your practice's address",
     "phone": "Your telephone number",
+    "email": "Your e-mail address",
 }
 # The profile's fields that fill in a new report's reporter section (the case's `Reporter`
 # has no licence: the agencies' forms ask for none of it).
@@ -42,6 +43,7 @@ REPORTER_FIELDS = (
     "business_name",
     "business_address",
     "phone",
+    "email",
 )
 ATTESTATION_SHAPE = "must give the course, the date and the evidence reference"
 ATTESTATION_LABELS: dict[str, str] = {
@@ -65,6 +67,7 @@ class PractitionerProfile(BaseModel):
     business_name: str | None = None
     business_address: str | None = None
     phone: str | None = None
+    email: str | None = None
     attestations: list[Attestation] = []
 
 

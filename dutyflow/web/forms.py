@@ -244,6 +244,7 @@ def grounds_inputs(policy: Policy, zone: str) -> list[FormInput]:
 # What one part of a structured answer is called, by its field's name.
 PART_LABELS = {
     "name": "name",
+    "aliases": "other names they are known by (aliases), separated by semicolons",
     "phone": "telephone",
     "address": "address",
     "present_location": "where they are now",
@@ -349,6 +350,7 @@ REPORTER_INPUTS: tuple[tuple[str, str, bool], ...] = (
     ("reporter.business_name", "Your practice or clinic's name", True),
     ("reporter.business_address", "Your practice's address", True),
     ("reporter.phone", "Your telephone number", True),
+    ("reporter.email", "Your e-mail address (some forms ask it, e.g. SOC 341)", False),
 )
 
 

@@ -95,6 +95,28 @@ def test_a_short_name_part_does_not_mask_ordinary_words_but_the_full_name_is_mas
     assert deidentify(case, on=ON).content["note"] == "[client] said all is well; also a bowl."
 
 
+def test_each_alias_is_a_name_removed_from_its_field_and_masked_in_free_text() -> None:
+    # LDSS-2221A asks for aliases; each one, even a short one, identifies the person.
+    case = {
+        "suspect": {"name": "Casey Brandvold", "aliases": "Bo; Kasey B"},
+        "note": "Bo came by; later Kasey B phoned.",
+    }
+
+    view = deidentify(case, on=ON)
+
+    assert "aliases" not in view.content["suspect"]
+    assert view.content["note"] == "[suspect] came by; later [suspect] phoned."
+
+
+def test_a_suspects_physical_description_is_removed_like_distinguishing_features() -> None:
+    # SOC 341 section B asks what the suspected abuser looks like: a unique characteristic.
+    case = {"suspect": {"physical_description": "MARKER-DESCRIPTION tall, scar on the chin"}}
+
+    view = deidentify(case, on=ON)
+
+    assert "MARKER-DESCRIPTION" not in repr(view.content)
+
+
 def test_ages_become_bands_and_dates_become_months() -> None:
     view = deidentify(case_with_markers(), on=ON)
 

@@ -524,6 +524,26 @@ def test_ca_abuse_by_a_resident_without_diagnosed_dementia_is_any_other_facility
     assert due(found, "phone-report") == FORMED + timedelta(minutes=15)
 
 
+@pytest.mark.parametrize("abuse_type", ["financial", "neglect", "isolation", "psychological"])
+def test_ca_facility_abuse_other_than_physical_is_written_to_all_three_within_24_hours(
+    abuse_type: str,
+) -> None:
+    # AB 1417 (Stats. 2023, ch. 580; in force 1 January 2024) deleted the AB 40 split under
+    # which abuse other than physical abuse in a long-term care facility went to the ombudsman
+    # OR the police, in writing within two working days: every kind now goes to all three.
+    facts = {**ca_facility(), "elder_abuse": {"abuse_types": [abuse_type]}}
+
+    found = find("US-CA", "elder-abuse", facts)
+
+    assert found.route_id == "care-facility"
+    assert sorted(o.recipient_id for o in found.obligations) == [
+        "law-enforcement",
+        "ltc-licensing",
+        "ltc-ombudsman",
+    ]
+    assert due(found, "written-report") == FORMED + timedelta(hours=24)
+
+
 def test_ca_child_abuse_may_go_to_county_probation_only_where_the_county_designated_it() -> None:
     # PC 11165.9: "the county probation department, if designated by the county".
     child = policy("US-CA", "child-abuse")

@@ -167,6 +167,12 @@ def test_the_profile_fills_in_the_reporter_inputs_it_has_values_for() -> None:
     assert reporter_prefill(None) == {}
 
 
+def test_the_profiles_e_mail_fills_in_the_reporters_e_mail() -> None:
+    # SOC 341's reporting party gives an e-mail address.
+    profile = PractitionerProfile(name="Dr. Ana Reyes", email="a.reyes@clinic.example")
+    assert reporter_prefill(profile)["reporter.email"] == ["a.reyes@clinic.example"]
+
+
 def test_every_prefilled_input_is_an_input_of_the_report_form_and_a_reporter_field() -> None:
     form_inputs = {path for path, _label, _required in REPORTER_INPUTS}
     assert {f"reporter.{f}" for f in REPORTER_FIELDS} == form_inputs

@@ -26,6 +26,7 @@ from dutyflow.domain.rendering import (
     required_layout_paths,
 )
 from dutyflow.settings import REPO_ROOT
+from dutyflow.web.forms import REPORTER_INPUTS
 from tests.policy.cases import DIAGNOSIS, sample_case
 
 CONTEXT = RenderContext(
@@ -190,9 +191,33 @@ def test_soc341_asks_the_reporters_waiver_and_the_suspects_physical_description(
     assert_on_the_form_asked_and_allowed("us-ca-soc341", "US-CA", "elder-abuse", wanted)
 
 
+def test_soc341_gives_the_reporting_partys_e_mail_asked_with_the_reporter() -> None:
+    """SOC 341, reporting party: an e-mail address (the earlier CDSS revision's block has it).
+    The reporter is asked on the new-report page (prefilled from the profile), not by a
+    grounds question."""
+    policy = PolicyLibrary(REPO_ROOT / "policies").in_effect(
+        "US-CA", "elder-abuse", date(2026, 12, 3)
+    )
+
+    assert "reporter.email" in layout_paths(load_form_layout("us-ca-soc341"))
+    assert "reporter.email" in {path for path, _label, _required in REPORTER_INPUTS}
+    for recipient in policy.recipients:
+        assert "reporter.email" in recipient.allowed_fields, recipient.id
+
+
 def test_ldss2221a_asks_the_actions_taken_by_the_reporting_source() -> None:
     """N.Y. SSL 415: the written report includes the actions taken by the reporting source."""
     wanted = {"grounds.actions_taken"}
+    assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
+
+
+def test_ldss2221a_asks_and_prints_the_aliases_of_every_subject_of_the_report() -> None:
+    """LDSS-2221A, subjects of report: every child in the household, adult responsible and
+    alleged subject is listed with an Aliases column (copies Rev. 10/2002 and Rev. 09/2016)."""
+    wanted = {
+        f"{section}.aliases"
+        for section in ("victim", "other_victims", "guardians", "household_members", "suspect")
+    }
     assert_on_the_form_asked_and_allowed("us-ny-ldss2221a", "US-NY", "child-abuse", wanted)
 
 

@@ -145,6 +145,16 @@ def test_ny_child_abuse_is_phoned_to_the_register_and_written_to_local_cps() -> 
 # --- England: the lawful basis a private clinic actually has ----------------------------------
 
 
+def test_ny_child_abuse_asks_about_immediate_danger_and_says_call_911_first() -> None:
+    # OCFS mandated-reporter guidance: a child in immediate danger is a 911 call; the report to
+    # the Register follows at once.
+    child = policy("US-NY", "child-abuse")
+    (question,) = [q for q in child.grounds_questions if q.answer == "incident.immediate_danger"]
+
+    assert "call 911" in question.asks
+    assert question.required is False
+
+
 @pytest.mark.parametrize(
     "kind", ["child-abuse", "elder-abuse", "danger-to-others", "danger-to-self"]
 )
@@ -159,6 +169,20 @@ def test_a_threatened_member_of_the_public_rests_on_the_public_interest_test_not
     assert "W v Egdell" in threats.legal_basis.citation
     assert threats.statutory_basis_codes[0] == "Common law public interest (W v Egdell)"
     assert all("para 18" not in r.citation for r in threats.recipients)
+
+
+def test_a_client_at_risk_of_self_harm_rests_on_para_18_only_as_a_child_or_adult_at_risk() -> None:
+    # DPA 2018 Sch 1 para 18 covers children and adults at risk; an adult client without care
+    # and support needs is protected on the public-interest test or their vital interests.
+    self_harm = policy("GB-ENG", "danger-to-self")
+
+    assert self_harm.statutory_basis_codes[0] == "Vital interests or public interest (W v Egdell)"
+    assert "W v Egdell" in self_harm.trigger.citation
+    assert "W v Egdell" in self_harm.legal_basis.citation
+    para_18 = self_harm.statutory_basis_codes.index("DPA 2018 Sch 1 para 18")
+    assert "adult at risk" in self_harm.statutory_bases[para_18].description
+    assert all("para 18" not in r.citation for r in self_harm.recipients)
+    assert all("para 18" not in q.citation for q in self_harm.grounds_questions)
 
 
 def test_england_safeguarding_uses_the_recognised_legitimate_interest_since_february_2026() -> None:
@@ -212,6 +236,30 @@ def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None
     assert self_harm.trigger.citation == "Tex. Health & Safety Code 611.004(a)(2)"
     assert {r.id for r in self_harm.recipients} >= {"law-enforcement", "medical-personnel"}
     assert "mental-health" in self_harm.recipient("medical-personnel").description
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "crisis_recipient", "hold_route"),
+    [
+        ("US-CA", "crisis-team", "Welf. & Inst. Code 5150"),
+        ("US-NY", "crisis-team", "Mental Hygiene Law 9.39"),
+        ("US-TX", "medical-personnel", "Health and Safety Code ch. 573"),
+        ("GB-ENG", "crisis-team", "Mental Health Act 1983 ss.13, 136"),
+    ],
+)
+def test_danger_to_self_offers_a_crisis_team_beside_the_police_and_leaves_a_hold_to_the_clinician(
+    jurisdiction: str, crisis_recipient: str, hold_route: str
+) -> None:
+    self_harm = policy(jurisdiction, "danger-to-self")
+    crisis = self_harm.recipient(crisis_recipient)
+
+    assert {"law-enforcement", crisis_recipient} <= {r.id for r in self_harm.recipients}
+    assert self_harm.obligation_of(crisis_recipient) == "permitted"
+    described = " ".join(crisis.description.split())
+    # The hold route is named where the rule says who may start it (cited where it is the
+    # recipient's own to-confirm rule; Texas's verified 611.004 rule only describes it).
+    assert hold_route in crisis.citation or hold_route in described
+    assert "Dutyflow never starts" in described
 
 
 @pytest.mark.parametrize(
