@@ -238,6 +238,22 @@ def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None
     assert "mental-health" in self_harm.recipient("medical-personnel").description
 
 
+@pytest.mark.parametrize("kind", ["danger-to-self", "danger-to-others"])
+def test_tx_threat_disclosures_may_reach_mental_health_personnel(kind: str) -> None:
+    # Tex. Health & Safety Code 611.004(a)(2) as H.B. 549 (87th Leg., 2021) amended it:
+    # "to medical, mental health, or law enforcement personnel"; 611.002(b-1): no exception
+    # creates a duty to disclose.
+    threats = policy("US-TX", kind)
+
+    assert threats.disclosure.mode == "permitted"
+    assert "611.002(b-1)" in threats.disclosure.citation
+    assert "medical, mental-health or law-enforcement" in threats.legal_basis.description
+    assert "medical or law-enforcement" not in threats.legal_basis.description
+    medical = threats.recipient("medical-personnel")
+    assert medical.description.startswith("Medical or mental-health personnel")
+    assert medical.citation == "Tex. Health & Safety Code 611.004(a)(2)"
+
+
 @pytest.mark.parametrize(
     ("jurisdiction", "crisis_recipient", "hold_route"),
     [
