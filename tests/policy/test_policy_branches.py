@@ -249,9 +249,20 @@ def test_tx_threat_disclosures_may_reach_mental_health_personnel(kind: str) -> N
     assert "611.002(b-1)" in threats.disclosure.citation
     assert "medical, mental-health or law-enforcement" in threats.legal_basis.description
     assert "medical or law-enforcement" not in threats.legal_basis.description
-    medical = threats.recipient("medical-personnel")
-    assert medical.description.startswith("Medical or mental-health personnel")
-    assert medical.citation == "Tex. Health & Safety Code 611.004(a)(2)"
+    assert (
+        threats.recipient("medical-personnel").citation == "Tex. Health & Safety Code 611.004(a)(2)"
+    )
+
+
+def test_tx_self_harm_part2_records_reach_medical_personnel_only() -> None:
+    # 42 CFR 2.51(a): medical personnel, in a bona fide medical emergency. The Texas recipient
+    # also covers mental-health personnel (611.004(a)(2)), who are not medical personnel.
+    self_harm = policy("US-TX", "danger-to-self")
+    emergency = self_harm.protected_data_rule("part2").exceptions[0]
+
+    assert emergency.recipients == ["medical-personnel"]
+    assert "only to medical personnel" in emergency.description
+    assert "never to a crisis line" in emergency.description
 
 
 @pytest.mark.parametrize(
