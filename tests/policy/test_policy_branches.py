@@ -238,6 +238,33 @@ def test_tx_danger_to_self_covers_immediate_mental_or_emotional_injury() -> None
     assert "mental-health" in self_harm.recipient("medical-personnel").description
 
 
+@pytest.mark.parametrize("kind", ["danger-to-self", "danger-to-others"])
+def test_tx_threat_disclosures_may_reach_mental_health_personnel(kind: str) -> None:
+    # Tex. Health & Safety Code 611.004(a)(2) as H.B. 549 (87th Leg., 2021) amended it:
+    # "to medical, mental health, or law enforcement personnel"; 611.002(b-1): no exception
+    # creates a duty to disclose.
+    threats = policy("US-TX", kind)
+
+    assert threats.disclosure.mode == "permitted"
+    assert "611.002(b-1)" in threats.disclosure.citation
+    assert "medical, mental-health or law-enforcement" in threats.legal_basis.description
+    assert "medical or law-enforcement" not in threats.legal_basis.description
+    assert (
+        threats.recipient("medical-personnel").citation == "Tex. Health & Safety Code 611.004(a)(2)"
+    )
+
+
+def test_tx_self_harm_part2_records_reach_medical_personnel_only() -> None:
+    # 42 CFR 2.51(a): medical personnel, in a bona fide medical emergency. The Texas recipient
+    # also covers mental-health personnel (611.004(a)(2)), who are not medical personnel.
+    self_harm = policy("US-TX", "danger-to-self")
+    emergency = self_harm.protected_data_rule("part2").exceptions[0]
+
+    assert emergency.recipients == ["medical-personnel"]
+    assert "only to medical personnel" in emergency.description
+    assert "never to a crisis line" in emergency.description
+
+
 @pytest.mark.parametrize(
     ("jurisdiction", "crisis_recipient", "hold_route"),
     [
@@ -562,3 +589,29 @@ def test_abuse_reports_have_no_exception_for_notes_or_part2(jurisdiction: str, k
 
     assert {rule.data_class for rule in abuse.protected_data} >= {"psychotherapy-notes", "part2"}
     assert all(not rule.exceptions for rule in abuse.protected_data)
+
+
+# --- 42 CFR Part 2 in a danger-to-self emergency ----------------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", ["US-CA", "US-NY"])
+def test_part2_records_reach_the_crisis_medical_team_in_a_medical_emergency_and_no_one_else(
+    jurisdiction: str,
+) -> None:
+    # 42 CFR 2.51(a)(1): medical personnel, to the extent necessary to meet a bona fide medical
+    # emergency in which the patient's prior written consent cannot be obtained.
+    self_harm = policy(jurisdiction, "danger-to-self")
+    case = sample_case()
+    allowed = self_harm.recipient("crisis-team").allowed_fields
+    records = ["clinical_context.substance_use_records"]
+
+    with pytest.raises(ProtectedDataError, match="part2"):
+        limit_for_recipient(case, allowed, additions=records)
+    permitted = self_harm.permitted_classes("crisis-team", {}, route="justified-addition")
+    assert "part2" in permitted
+    for other in ("law-enforcement", "support-contact"):
+        assert "part2" not in self_harm.permitted_classes(other, {}, route="justified-addition")
+    assert self_harm.protected_data_rule("part2").citation == "42 CFR 2.51(a)(1)"
+
+    limited = limit_for_recipient(case, allowed, additions=records, permitted_classes=permitted)
+    assert limited.fields["clinical_context"]["substance_use_records"] == PART2
