@@ -216,13 +216,13 @@ def _leaf_rows(
         query = query.where(leaves.c.leaf_index <= bindparam("upper"))
     query = query.order_by(leaves.c.leaf_index).limit(bindparam("batch"))
     compiled = query.compile(connection)
-    positional = compiled.positiontup is not None  # SQLite's ?, PostgreSQL's %(name)s
+    order = compiled.positiontup  # SQLite's ? in this order; None: PostgreSQL's %(name)s
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         last = lower
         while True:
             values = compiled.construct_params({"last": last, "upper": upper, "batch": batch})
-            bound = tuple(values[name] for name in compiled.positiontup) if positional else values
+            bound = values if order is None else tuple(values[name] for name in order)
             cursor.execute(compiled.string, bound)
             rows = cursor.fetchall()
             if not rows:
