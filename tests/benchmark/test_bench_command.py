@@ -56,6 +56,8 @@ def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
         "one case's timeline:",
         "accounting for one client:",
         "audit verify:",
+        "signing that checkpoint",
+        "loading the data",
     ):
         assert figure in out
     assert out.count("MET") + out.count("MISSED") >= 8  # every target judged

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log
+from dutyflow.store.db import writing
 from dutyflow.store.steps import record_step
 from tests.store.tampering import guard_lifted
 
@@ -43,6 +44,34 @@ def test_concurrent_appends_leave_one_unbroken_chain(sessions, database_url) -> 
     assert result.intact, result.problem
     in_parallel = audit_log.verify_parallel(database_url, processes=3, parallel_from=0)
     assert in_parallel.checked == result.checked
+
+
+def test_the_log_is_verified_in_parallel_while_a_step_is_being_written(
+    sessions, database_url
+) -> None:
+    """The verifying processes only read: a writer holding the database's write lock (on SQLite
+    the only one) for as long as they scan does not make them fail ("database is locked" once
+    SQLite's 30 s wait for the lock ran out, when each took the lock for its whole range)."""
+    case_id = f"case-{uuid.uuid4().hex}"
+    append_steps(sessions, case_id, 5)
+    with sessions() as session:
+        committed = audit_log.verify(session).checked
+
+    with writing(sessions) as session:
+        audit_log.append(
+            session,
+            case_id=case_id,
+            step="test-step-being-written",
+            actor_id=SYSTEM.actor_id,
+            actor_role=SYSTEM.role,
+            content_sha256="ef" * 32,
+            details={},
+            idempotency_key=f"{case_id}/being-written",
+        )
+        in_parallel = audit_log.verify_parallel(database_url, processes=2, parallel_from=0)
+
+    assert in_parallel.intact, in_parallel.problem
+    assert in_parallel.checked == committed  # the step not yet committed is not in it
 
 
 def test_a_step_is_recorded_at_most_once(sessions) -> None:
