@@ -43,6 +43,7 @@ from dutyflow.settings import REPO_ROOT
 from dutyflow.store.audit_checkpoints import CheckpointKeeper, bind_checkpoint_keeper
 from dutyflow.store.db import SessionFactory, create_schema, make_engine, session_factory
 from tests.auth.helpers import bearer, new_user, scenario_practitioner_token
+from tests.run_order import in_module_order
 
 POSTGRES_URL_ENV = "DUTYFLOW_TEST_POSTGRES_URL"
 _exit_status: int | None = None
@@ -50,7 +51,8 @@ _exit_status: int | None = None
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked ``one_database`` runs on SQLite only: what it checks does not depend on the
-    database, which the other tests exercise on both (keeps the suite within its time)."""
+    database, which the other tests exercise on both (keeps the suite within its time). The
+    modules that take minutes are spread over the run (`tests.run_order`)."""
     on_postgres = [
         item
         for item in items
@@ -61,6 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if on_postgres:
         config.hook.pytest_deselected(items=on_postgres)
         items[:] = [item for item in items if item not in on_postgres]
+    items[:] = in_module_order(items)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -30,6 +30,8 @@ from tests.reporting import (
     wait_for_stage,
 )
 
+pytestmark = pytest.mark.takes_minutes
+
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 

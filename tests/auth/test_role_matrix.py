@@ -54,7 +54,7 @@ from tests.reporting import (
 )
 
 # What this checks does not depend on the database engine: it runs once, on SQLite.
-pytestmark = pytest.mark.one_database
+pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 CALLERS = (
     "practitioner_own",

@@ -12,6 +12,8 @@ import pytest
 
 from tests.cli_in_process import in_process
 
+pytestmark = pytest.mark.takes_minutes
+
 DUTYFLOW = Path(sys.executable).parent / "dutyflow"
 
 

@@ -128,6 +128,17 @@ def test_gb_child_referral_is_a_duty_of_guidance_and_fgm_s5b_is_the_statutory_on
     assert "one month" in child.disclosure.description
 
 
+def test_gb_fgm_notification_says_what_s5b_asks_of_it_and_when_it_does_not_apply() -> None:
+    """FGM Act 2003 s.5B(4)-(6): physical signs count unless believed surgical; the notification
+    identifies the girl and says why; no duty where a colleague of the same profession already
+    notified the same act."""
+    described = " ".join(policy("GB-ENG", "child-abuse").disclosure.description.split())
+
+    assert "surgical operation within s.1(2)(a) or (b)" in described
+    assert "identifying her and explaining why the notification is made" in described
+    assert "another person in the same profession has already notified the same act" in described
+
+
 def test_only_a_statutory_duty_is_explained_as_required_by_law() -> None:
     assert "REQUIRED by law" in explain_policy(policy("US-CA", "child-abuse"))
     gb = explain_policy(policy("GB-ENG", "child-abuse"))

@@ -17,7 +17,7 @@ from tests.reporting import document_grounds, open_report, report_end_to_end, wa
 from tests.web.accessibility import DESKTOP, PHONE, horizontal_overflow, serious_violations
 from tests.web.conftest import PAGE_TIMEOUT_MS, WebUser
 
-pytestmark = pytest.mark.one_database
+pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 SCENARIO_CLINIC = "clinic-demo-01"
 

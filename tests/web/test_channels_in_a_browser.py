@@ -19,7 +19,7 @@ from tests.delivery.test_channels import DISCLOSED, FAX, PORTAL, WITHHELD, pdf_p
 from tests.reporting import submit_report, wait_for_stage
 from tests.web.test_personas import reload_until, signed_in_page
 
-pytestmark = pytest.mark.one_database
+pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 
 async def take_the_report(page: Any, channel: str) -> None:

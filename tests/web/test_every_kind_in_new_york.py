@@ -15,7 +15,7 @@ from dutyflow.domain.policy.schema import REPORT_KINDS
 from tests.conftest import Harness
 from tests.web.every_kind_in_a_browser import file_every_kind_to_closed
 
-pytestmark = pytest.mark.one_database
+pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 
 async def test_every_kind_in_new_york_is_filed_through_the_pages_to_a_closed_case(
