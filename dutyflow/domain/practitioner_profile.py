@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from dutyflow.domain.training import Attestation, TrainingPolicy
-from dutyflow.domain.validation import FieldProblem
+from dutyflow.domain.validation import FieldProblem, e_mail_problems
 
 SHORT_LIMIT = 200
 ADDRESS_LIMIT = 500
@@ -136,6 +136,9 @@ def profile_problems(raw: Any, training: TrainingPolicy, today: date) -> list[Fi
         problems.append(FieldProblem(field="name", problem="must not be empty"))
     for field in PROFILE_LABELS:
         problems += _text_problems(field, raw.get(field))
+    email = raw.get("email")
+    if isinstance(email, str) and len(email) <= SHORT_LIMIT:
+        problems += e_mail_problems("email", email)
     attestations = raw.get("attestations") or []
     if not isinstance(attestations, list):
         return [*problems, FieldProblem(field="attestations", problem="must be a list")]

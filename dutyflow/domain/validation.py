@@ -112,6 +112,21 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
     return []
 
 
+# One e-mail address, as a reporter gives theirs to an agency (checked for shape only: no mail is
+# sent to it).
+E_MAIL_ADDRESS = re.compile(r"[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[A-Za-z]{2,}")
+E_MAIL_PROBLEM = "must be one e-mail address, like name@example.org"
+
+
+def e_mail_problems(field: str, value: str | None) -> list[FieldProblem]:
+    """An e-mail address left empty, or of the shape of one address; never repeats the value."""
+    if value is None or not value.strip():
+        return []
+    if len(value) > 254 or not E_MAIL_ADDRESS.fullmatch(value.strip()):
+        return [FieldProblem(field=field, problem=E_MAIL_PROBLEM)]
+    return []
+
+
 def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
     problems = _text_problems(opening, "")
     for name in ("case_id", "clinic_id", "practitioner_id", "client_id"):
@@ -129,6 +144,7 @@ def opening_problems(opening: CaseOpening) -> list[FieldProblem]:
     for name in ("name", "title", "mandated_reporter_category", "business_address", "phone"):
         if _blank(getattr(opening.reporter, name)):
             problems.append(FieldProblem(field=f"reporter.{name}", problem="must not be empty"))
+    problems += e_mail_problems("reporter.email", opening.reporter.email)
     return problems
 
 

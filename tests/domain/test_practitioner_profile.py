@@ -177,3 +177,19 @@ def test_every_prefilled_input_is_an_input_of_the_report_form_and_a_reporter_fie
     form_inputs = {path for path, _label, _required in REPORTER_INPUTS}
     assert {f"reporter.{f}" for f in REPORTER_FIELDS} == form_inputs
     assert set(REPORTER_FIELDS) <= set(Reporter.model_fields)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["zz<script>alert(1)</script>@@nowhere", "no-at-sign.example.org", "a@b", "a b@c.org"],
+)
+def test_an_e_mail_that_is_not_one_address_is_refused_by_name_never_echoed(address: str) -> None:
+    problems = profile_problems({"name": "Dr. Ana Reyes", "email": address}, TRAINING, TODAY)
+
+    assert fields_of(problems) == ["email"]
+    assert all(address not in problem.problem for problem in problems)
+
+
+def test_an_e_mail_address_or_none_is_accepted() -> None:
+    for address in ("ana.reyes@clinic.example.org", "A.Reyes@Clinic.ORG", "", None):
+        assert profile_problems({"name": "Dr. Ana Reyes", "email": address}, TRAINING, TODAY) == []

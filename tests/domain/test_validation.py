@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dutyflow.demo import example_case as scenario
-from dutyflow.domain.case import GroundsSubmission, PhoneReport
-from dutyflow.domain.validation import grounds_problems, phone_report_problems
+from dutyflow.domain.case import CaseOpening, GroundsSubmission, PhoneReport
+from dutyflow.domain.validation import grounds_problems, opening_problems, phone_report_problems
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -52,3 +52,16 @@ def test_a_phone_report_before_the_suspicion_is_refused() -> None:
     problems = phone_report_problems(report, NOW, NOW - timedelta(hours=2))
 
     assert fields(problems) == {"phone_report.made_at"}
+
+
+def test_a_reporters_e_mail_must_be_one_address_and_is_never_echoed() -> None:
+    def opening(email: str | None) -> CaseOpening:
+        body = scenario.opening_request()
+        body["reporter"] = {**body["reporter"], "email": email}
+        return CaseOpening(case_id="case-1", **body)
+
+    assert opening_problems(opening(None)) == []
+    assert opening_problems(opening("alex.rivera@clinic.example.org")) == []
+    problems = opening_problems(opening("alex<script>@@x"))
+    assert fields(problems) == {"reporter.email"}
+    assert all("script" not in p.problem for p in problems)

@@ -181,6 +181,8 @@ def _answer(control: dict[str, Any], typed: dict[str, str]) -> str:
         zone = ZONE_HINT.search(control["hint"])
         moment = datetime.now(ZoneInfo(zone.group(1) if zone else "UTC")) - timedelta(minutes=5)
         return moment.strftime("%Y-%m-%dT%H:%M")
+    if "e-mail" in label:
+        return f"reporter{len(typed) + 1}@clinic.example.org"
     if "address" in label:
         return f"{len(typed) + 1} Example Street, Demo Town"
     words = re.sub(r"[^a-z0-9]+", " ", control["name"].lower()).strip()
