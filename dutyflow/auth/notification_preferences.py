@@ -6,7 +6,6 @@ is the entry's content hash)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,12 +15,10 @@ from dutyflow.auth.roles import AccountProblem
 from dutyflow.auth.store import CLI_ACTOR, AccountRefused, audit_subject
 from dutyflow.contracts import Actor
 from dutyflow.domain.audit import content_sha256
+from dutyflow.domain.e_mail import E_MAIL_PROBLEM, is_one_address
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.steps import record_step
 from dutyflow.store.tables import UserAccount
-
-# One address, no display name, no spaces: what an SMTP envelope takes as it is.
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -34,8 +31,8 @@ def email_problems(email: str | None) -> list[AccountProblem]:
     """What is wrong with an address (never repeating it); None clears it."""
     if email is None:
         return []
-    if len(email) > 254 or not _ADDRESS.fullmatch(email):
-        return [AccountProblem("email", "must be one e-mail address, like name@example.org")]
+    if not is_one_address(email):
+        return [AccountProblem("email", E_MAIL_PROBLEM)]
     return []
 
 

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dutyflow.domain import yaml_text
+from dutyflow.domain.e_mail import LONGEST_ADDRESS, ONE_ADDRESS
 
 INTAKE_PLACEHOLDER = "{intake}"
 STATEWIDE = "*"
@@ -51,7 +52,7 @@ _ADDRESS_KIND: dict[str, ChannelKind] = {
 # A North American or international number as people write it: "+1 800 962 2873".
 PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 ().-]{5,}[0-9]$")
 WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
-EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+EMAIL_ADDRESS = re.compile(rf"^(?=.{{1,{LONGEST_ADDRESS}}}$){ONE_ADDRESS.pattern}$")
 ADDRESS_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
     "phone": (PHONE_NUMBER, "a telephone number like +1 800 962 2873"),
     "tty": (PHONE_NUMBER, "a telephone number like +1 800 955 8771"),

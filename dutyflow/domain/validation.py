@@ -35,6 +35,7 @@ from dutyflow.domain.disclosure import (
     leaf_paths,
     protected_class_of,
 )
+from dutyflow.domain.e_mail import E_MAIL_PROBLEM, is_one_address
 
 CLOCK_SKEW = timedelta(minutes=2)
 SHORT_TEXT_LIMIT = 500
@@ -114,15 +115,13 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
 
 # One e-mail address, as a reporter gives theirs to an agency (checked for shape only: no mail is
 # sent to it).
-E_MAIL_ADDRESS = re.compile(r"[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[A-Za-z]{2,}")
-E_MAIL_PROBLEM = "must be one e-mail address, like name@example.org"
 
 
 def e_mail_problems(field: str, value: str | None) -> list[FieldProblem]:
     """An e-mail address left empty, or of the shape of one address; never repeats the value."""
     if value is None or not value.strip():
         return []
-    if len(value) > 254 or not E_MAIL_ADDRESS.fullmatch(value.strip()):
+    if not is_one_address(value.strip()):
         return [FieldProblem(field=field, problem=E_MAIL_PROBLEM)]
     return []
 
