@@ -78,7 +78,7 @@ from dutyflow.observability import tracing
 from dutyflow.observability.http import RequestObservability
 from dutyflow.observability.metrics import ApiMetrics
 from dutyflow.store.db import session_factory
-from dutyflow.web import web_router
+from dutyflow.web import serve_web_app
 from dutyflow.web.times import ClinicTimeZones
 
 # Served to anyone: liveness, metrics, the API's own documentation. The codec server and the
@@ -233,10 +233,8 @@ def create_app(
         app.include_router(router, responses=PROBLEM_RESPONSES)
     # The server-rendered web app (/app/): it acts through this API in-process, as the
     # signed-in user.
-    app.include_router(
-        web_router(
-            sessions, policies=policies, csrf_secret=web_form_secret, zones=clinic_time_zones
-        )
+    serve_web_app(
+        app, sessions, policies=policies, csrf_secret=web_form_secret, zones=clinic_time_zones
     )
     if payload_codec is not None:
         # The Temporal Web UI's codec server: decrypts only for a user entitled to the case.

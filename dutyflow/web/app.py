@@ -1,5 +1,6 @@
-"""The web app assembled: `web_router` makes what the pages are served with (`WebConfig`) and
-includes every persona's router under ``/app``. The pages themselves live in the persona
+"""The web app assembled: `WEB_ROUTER` includes every persona's router under ``/app``, once per
+process, and `serve_web_app` gives an API application what its pages are served with
+(`WebConfig`) and includes it. The pages themselves live in the persona
 modules; this module holds no page.
 """
 
@@ -7,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
 from dutyflow.web import account, agency, compliance, practitioner, profile, supervisor, tasks
 from dutyflow.web.catalogue import jurisdictions_and_kinds
-from dutyflow.web.config import WebConfig
+from dutyflow.web.config import WebConfig, enter_page, keep_web_config
 from dutyflow.web.pages import TEMPLATES_DIR, WEB_PREFIX, Pages
 from dutyflow.web.security import CsrfGuard
 from dutyflow.web.times import ClinicTimeZones
@@ -29,30 +30,39 @@ PERSONA_ROUTERS = (
 )
 
 
-def web_router(
+# The pages' router, built once per process: every application that serves the web app includes
+# this one (FastAPI prepares an included router's routes for each application that includes it;
+# a router made anew for each application had its routes prepared twice).
+WEB_ROUTER = APIRouter(
+    prefix=WEB_PREFIX, include_in_schema=False, dependencies=[Depends(enter_page)]
+)
+for _persona in PERSONA_ROUTERS:
+    WEB_ROUTER.include_router(_persona)
+
+
+def serve_web_app(
+    app: FastAPI,
     sessions: SessionFactory,
     *,
     policies: PolicyLibrary,
     csrf_secret: bytes | None = None,
     templates_dir: Path = TEMPLATES_DIR,
     zones: ClinicTimeZones | None = None,
-) -> APIRouter:
-    """The web app's pages under ``/app``, for an API application to include: they act through
-    that application in-process, read ``sessions`` only to sign in and out, list a practitioner's
+) -> None:
+    """Serve the web app's pages under ``/app`` from an API application: they act through that
+    application in-process, read ``sessions`` only to sign in and out, list a practitioner's
     case ids and verify the audit chain, and sign their forms with ``csrf_secret`` (random when
     None: then only this process accepts them); times are shown and entered in each clinic's
     zone from ``zones`` (default: UTC for all)."""
-    config = WebConfig(
-        sessions=sessions,
-        policies=policies,
-        guard=CsrfGuard(csrf_secret),
-        pages=Pages(templates_dir),
-        catalogue=jurisdictions_and_kinds(policies),
-        zones=zones or ClinicTimeZones(),
+    keep_web_config(
+        app,
+        WebConfig(
+            sessions=sessions,
+            policies=policies,
+            guard=CsrfGuard(csrf_secret),
+            pages=Pages(templates_dir),
+            catalogue=jurisdictions_and_kinds(policies),
+            zones=zones or ClinicTimeZones(),
+        ),
     )
-    router = APIRouter(
-        prefix=WEB_PREFIX, include_in_schema=False, dependencies=[Depends(config.attach)]
-    )
-    for persona in PERSONA_ROUTERS:
-        router.include_router(persona)
-    return router
+    app.include_router(WEB_ROUTER)

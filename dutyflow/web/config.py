@@ -1,8 +1,10 @@
 """What the web app is served with, and the dependencies that hand it to the pages.
 
-`web_router` (`dutyflow.web.app`) makes one `WebConfig` and has every page's request carry it
-(`WebConfig.attach`, a dependency of the whole web router). The pages ask only for the piece they
-need: `DatabaseDep`, `PoliciesDep`, `CatalogueDep`, `PagesDep`, `GuardDep`, `ZonesDep`.
+`serve_web_app` (`dutyflow.web.app`) keeps one `WebConfig` in the application's state
+(`keep_web_config`); the pages' router is built once per process and finds it there, and
+`enter_page` (a dependency of the whole web router) puts each page in the default zone. The pages
+ask only for the piece they need: `DatabaseDep`, `PoliciesDep`, `CatalogueDep`, `PagesDep`,
+`GuardDep`, `ZonesDep`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.store.db import SessionFactory
@@ -35,18 +37,23 @@ class WebConfig:
     catalogue: Catalogue
     zones: ClinicTimeZones
 
-    async def attach(self, request: Request) -> None:
-        """Carried by each request of the web router, for the dependencies below to find; the
-        page is in the default zone until the user's clinic is known (`dutyflow.web.signed_in`).
-        Async, so that the zone it sets is the page's own (a sync dependency runs in a thread)."""
-        setattr(request.state, _STATE_NAME, self)
-        serve_in(self.zones.zone_of(None))
+
+def keep_web_config(app: FastAPI, config: WebConfig) -> None:
+    """What ``app``'s pages are served with (one per application, in its state)."""
+    setattr(app.state, _STATE_NAME, config)
+
+
+async def enter_page(request: Request) -> None:
+    """Carried by each request of the web router: the page is in the default zone until the
+    user's clinic is known (`dutyflow.web.signed_in`). Async, so that the zone it sets is the
+    page's own (a sync dependency runs in a thread)."""
+    serve_in(web_config(request).zones.zone_of(None))
 
 
 def web_config(request: Request) -> WebConfig:
-    config = getattr(request.state, _STATE_NAME, None)
+    config = getattr(request.app.state, _STATE_NAME, None)
     if not isinstance(config, WebConfig):
-        raise RuntimeError("a web page is served only through dutyflow.web.web_router")
+        raise RuntimeError("a web page is served only by an application with serve_web_app")
     return config
 
 

@@ -9,10 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi.routing import iter_route_contexts
 
-from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.settings import REPO_ROOT
-from dutyflow.store.db import make_engine, session_factory
-from dutyflow.web import web_router
+from dutyflow.web import WEB_ROUTER
 from dutyflow.web.refusals import problems_of, state_from
 from dutyflow.web.routing import PageRoute
 from dutyflow.web.times import remaining
@@ -115,11 +112,7 @@ def test_a_refusal_without_json_says_it_was_refused() -> None:
 
 
 def test_every_page_keeps_its_address_and_answers_through_the_page_route() -> None:
-    router = web_router(
-        session_factory(make_engine("sqlite://")),
-        policies=PolicyLibrary(REPO_ROOT / "policies"),
-    )
-    routes = list(iter_route_contexts(router.routes))
+    routes = list(iter_route_contexts(WEB_ROUTER.routes))
 
     assert {f"{m} {r.path}" for r in routes for m in r.methods or ()} == PAGES
     assert all(isinstance(r.original_route, PageRoute) for r in routes)
