@@ -46,6 +46,10 @@ from tests.auth.helpers import bearer, new_user, scenario_practitioner_token
 from tests.run_order import in_module_order
 
 POSTGRES_URL_ENV = "DUTYFLOW_TEST_POSTGRES_URL"
+# One TLS context (httpx's default settings) for the test clients: a client made without one
+# builds its own and loads the CA bundle again, ~25 ms of CPU for each of the thousands of clients
+# a session makes (the servers here speak plain HTTP on loopback).
+CLIENT_TLS = httpx.create_ssl_context()
 _exit_status: int | None = None
 
 
@@ -324,7 +328,7 @@ def stack(
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, verify=CLIENT_TLS) as client:
         yield client
 
 
@@ -369,7 +373,9 @@ async def serve_api(
     )
     server = await serve(app, stack.api_socket, "api")
     token = token if token is not None else scenario_practitioner_token(stack.sessions)
-    async with httpx.AsyncClient(base_url=server.url, timeout=120, headers=bearer(token)) as client:
+    async with httpx.AsyncClient(
+        base_url=server.url, timeout=120, headers=bearer(token), verify=CLIENT_TLS
+    ) as client:
         yield client
     await server.stop()
 
@@ -423,13 +429,15 @@ class Callers:
         clinic_id: str | None = None,
         agency_id: str | None = None,
     ) -> Caller:
-        http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120, headers=bearer(token))
+        http = httpx.AsyncClient(
+            base_url=self._stack.api_url, timeout=120, headers=bearer(token), verify=CLIENT_TLS
+        )
         self._clients.append(http)
         return Caller(user_id, role, clinic_id, agency_id, token, http)
 
     def anonymous(self) -> httpx.AsyncClient:
         """A client without a token."""
-        http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120)
+        http = httpx.AsyncClient(base_url=self._stack.api_url, timeout=120, verify=CLIENT_TLS)
         self._clients.append(http)
         return http
 

@@ -17,7 +17,7 @@ import pytest
 
 from dutyflow.auth.store import set_password
 from tests.auth.helpers import new_user
-from tests.conftest import Harness
+from tests.conftest import CLIENT_TLS, Harness
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -71,7 +71,7 @@ async def sign_in(http: httpx.AsyncClient, user: WebUser) -> httpx.Response:
 @asynccontextmanager
 async def signed_in(stack: Harness, user: WebUser) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client of the pages, signed in as ``user`` through the sign-in form."""
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120, verify=CLIENT_TLS) as http:
         answer = await sign_in(http, user)
         assert answer.status_code == 303, answer.text[:500]
         yield http
@@ -87,7 +87,7 @@ def section(page: str, heading_id: str) -> str:
 async def browser_client(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client of the served app (the `api` fixture serves it), like a browser
     without JavaScript; it does not follow redirects, so each one can be checked."""
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120) as http:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=120, verify=CLIENT_TLS) as http:
         yield http
 
 
