@@ -49,7 +49,8 @@ def serve_web_app(
     templates_dir: Path = TEMPLATES_DIR,
     zones: ClinicTimeZones | None = None,
 ) -> None:
-    """Serve the web app's pages under ``/app`` from an API application: they act through that
+    """Serve the web app's pages under ``/app`` from an API application made with `WEB_ROUTER`
+    among its routes (`dutyflow.api.app.create_app`): they act through that
     application in-process, read ``sessions`` only to sign in and out, list a practitioner's
     case ids and verify the audit chain, and sign their forms with ``csrf_secret`` (random when
     None: then only this process accepts them); times are shown and entered in each clinic's
@@ -65,4 +66,3 @@ def serve_web_app(
             zones=zones or ClinicTimeZones(),
         ),
     )
-    app.include_router(WEB_ROUTER)
