@@ -16,6 +16,7 @@ about them; compliance sees every entry, each flagged with the end of its suspen
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -403,7 +404,10 @@ def to_text(statement: AccountingStatement) -> str:
     return "\n".join(out) + "\n"
 
 
+@functools.cache
 def _environment(templates_dir: Path) -> Environment:
+    """One environment per templates folder: its templates are compiled once, not on every
+    accounting (jinja2's ``auto_reload`` still compiles a template edited on disk again)."""
     return Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=True,

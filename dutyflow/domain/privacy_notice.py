@@ -20,6 +20,7 @@ Pure: loading and rendering only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import date
@@ -217,14 +218,7 @@ def render(
     """The notice as the client reads it: HTML (autoescaped) and text (to print or read aloud).
     ``untranslated_into``: the client's language, which this (English) notice has no checked
     translation into; the notice says so above its text."""
-    environment = Environment(
-        loader=FileSystemLoader(folder),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = _environment(Path(folder))
     context = {
         "notice": notice,
         "clinic_name": clinic_name,
@@ -264,3 +258,17 @@ def language_choices(notice: Notice, folder: Path = NOTICES) -> list[LanguageCho
         for code, name in named.items()
     ]
     return sorted(choices, key=lambda c: (c.code != WRITTEN_IN, c.name))
+
+
+@functools.cache
+def _environment(folder: Path) -> Environment:
+    """One environment per notices folder: its templates are compiled once, not for every
+    notice given (jinja2's ``auto_reload`` still compiles a template edited on disk again)."""
+    return Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
