@@ -91,11 +91,10 @@ async def browser_client(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest.fixture(scope="session")
-async def _chromium_of_the_session() -> AsyncIterator[Any]:
-    """One Chromium per test session: launching one costs ~1.2 s of CPU, and each test has
-    contexts of its own (`chromium`)."""
-    if not CHROMIUM.exists():  # noqa: ASYNC240  one stat, once per session, before any browser
+@pytest.fixture
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not CHROMIUM.exists():  # noqa: ASYNC240  one stat, once per test, before any browser
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     from playwright.async_api import async_playwright
 
@@ -105,14 +104,3 @@ async def _chromium_of_the_session() -> AsyncIterator[Any]:
         )
         yield browser
         await browser.close()
-
-
-@pytest.fixture
-async def chromium(_chromium_of_the_session: Any) -> AsyncIterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright: the session's browser, and every context
-    (cookies, pages) a test opens in it is closed when the test ends, so that nothing a test
-    signed in to, or a page left reloading itself, outlives it."""
-    browser = _chromium_of_the_session
-    yield browser
-    for context in list(browser.contexts):
-        await context.close()
