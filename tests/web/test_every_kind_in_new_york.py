@@ -1,4 +1,5 @@
-"""Every kind of report in New York filed through the pages in a real browser, from the new-report
+"""Half the kinds of report in New York (the other half in Texas; every kind with
+DUTYFLOW_EVERY_KIND_EVERYWHERE=1) filed through the pages in a real browser, from the new-report
 page to a closed case, each agency reading what the review said it would and nothing it said is
 withheld (tests/web/every_kind_in_a_browser.py; one module per jurisdiction, so that the test
 sessions file them side by side)."""
@@ -13,14 +14,29 @@ import pytest
 
 from dutyflow.domain.policy.schema import REPORT_KINDS
 from tests.conftest import Harness
-from tests.web.every_kind_in_a_browser import file_every_kind_to_closed
+from tests.web.every_kind_in_a_browser import (
+    HALF_THE_KINDS_IN,
+    every_kind,
+    file_every_kind_to_closed,
+)
 
 pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 
-async def test_every_kind_in_new_york_is_filed_through_the_pages_to_a_closed_case(
+def test_new_york_and_texas_file_every_kind_between_them_each_kind_once() -> None:
+    new_york, texas = set(HALF_THE_KINDS_IN["US-NY"]), set(HALF_THE_KINDS_IN["US-TX"])
+
+    assert new_york | texas == set(REPORT_KINDS)
+    assert not new_york & texas
+
+
+async def test_the_kinds_chosen_in_new_york_are_filed_through_the_pages_to_a_closed_case(
     api: httpx.AsyncClient, stack: Harness, web_users: Any, chromium: Any, tmp_path: Path
 ) -> None:
     filed = await file_every_kind_to_closed(stack, web_users, chromium, tmp_path, ["US-NY"])
 
-    assert {kind for _, kind in filed} == set(REPORT_KINDS)
+    everywhere = {kind for jurisdiction, kind in every_kind() if jurisdiction == "US-NY"} == set(
+        REPORT_KINDS
+    )
+    expected = set(REPORT_KINDS) if everywhere else set(HALF_THE_KINDS_IN["US-NY"])
+    assert {kind for _, kind in filed} == expected
