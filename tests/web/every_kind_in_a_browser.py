@@ -515,6 +515,11 @@ async def file_every_kind_to_closed(
     return {(f.jurisdiction, f.kind): f for f in filings}
 
 
+def kinds_chosen_in(jurisdiction: str) -> set[str]:
+    """The kinds `every_kind` files in ``jurisdiction`` in this run."""
+    return {kind for chosen, kind in every_kind() if chosen == jurisdiction}
+
+
 def newer_jurisdictions() -> list[str]:
     """The jurisdictions with policies beyond California, New York, Texas and England: one kind
     each by default."""

@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from dutyflow.domain.policy.schema import REPORT_KINDS
 from tests.conftest import Harness
 from tests.web.every_kind_in_a_browser import (
     HALF_THE_KINDS_IN,
-    every_kind,
     file_every_kind_to_closed,
+    kinds_chosen_in,
 )
 
 pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
@@ -28,8 +27,5 @@ async def test_the_kinds_chosen_in_texas_are_filed_through_the_pages_to_a_closed
 ) -> None:
     filed = await file_every_kind_to_closed(stack, web_users, chromium, tmp_path, ["US-TX"])
 
-    everywhere = {kind for jurisdiction, kind in every_kind() if jurisdiction == "US-TX"} == set(
-        REPORT_KINDS
-    )
-    expected = set(REPORT_KINDS) if everywhere else set(HALF_THE_KINDS_IN["US-TX"])
-    assert {kind for _, kind in filed} == expected
+    assert {kind for _, kind in filed} == kinds_chosen_in("US-TX")
+    assert kinds_chosen_in("US-TX") >= set(HALF_THE_KINDS_IN["US-TX"])
