@@ -1,7 +1,7 @@
 """The web app assembled: `WEB_ROUTER` includes every persona's router under ``/app``, once per
-process, and `serve_web_app` gives an API application what its pages are served with
-(`WebConfig`) and includes it. The pages themselves live in the persona
-modules; this module holds no page.
+process (`dutyflow.api.app` makes every API application with it among its routes), and
+`serve_web_app` gives an application what its pages are served with (`WebConfig`). The pages
+themselves live in the persona modules; this module holds no page.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ PERSONA_ROUTERS = (
 )
 
 
-# The pages' router, built once per process: every application that serves the web app includes
-# this one (FastAPI prepares an included router's routes for each application that includes it;
-# a router made anew for each application had its routes prepared twice).
+# The pages' router, built once per process, so that FastAPI prepares its routes once (it prepares
+# an included router's routes for each router that includes it; a router made anew for each
+# application had its routes prepared twice per application).
 WEB_ROUTER = APIRouter(
     prefix=WEB_PREFIX, include_in_schema=False, dependencies=[Depends(enter_page)]
 )
