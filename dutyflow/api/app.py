@@ -133,7 +133,9 @@ def _routes_of_every_application() -> list[BaseRoute]:
     """The API's routers and the web app's, each included here once per process. An application
     is made with these routes (`create_app`) rather than including the routers itself: FastAPI
     prepares an included router's routes (their dependencies, their response models) for each
-    router that includes it, ~3 ms a route, and a test session makes an application per test."""
+    router that includes it, ~3 ms a route, and a test session makes an application per test.
+    Shared so, the routes do not see an application's ``dependency_overrides`` (nothing here sets
+    any: what differs between applications is in their state)."""
     served = APIRouter()
     for router in ROUTERS:
         served.include_router(router, responses=PROBLEM_RESPONSES)
