@@ -16,6 +16,7 @@ from dutyflow.domain.policy.schema import REPORT_KINDS
 from tests.conftest import Harness
 from tests.web.every_kind_in_a_browser import (
     HALF_THE_KINDS_IN,
+    HALVES,
     file_every_kind_to_closed,
     kinds_chosen_in,
 )
@@ -23,11 +24,12 @@ from tests.web.every_kind_in_a_browser import (
 pytestmark = [pytest.mark.one_database, pytest.mark.takes_minutes]
 
 
-def test_new_york_and_texas_file_every_kind_between_them_each_kind_once() -> None:
-    new_york, texas = set(HALF_THE_KINDS_IN["US-NY"]), set(HALF_THE_KINDS_IN["US-TX"])
+def test_california_with_england_and_new_york_with_texas_file_every_kind_each_once() -> None:
+    for first, second in HALVES:
+        one, other = set(HALF_THE_KINDS_IN[first]), set(HALF_THE_KINDS_IN[second])
 
-    assert new_york | texas == set(REPORT_KINDS)
-    assert not new_york & texas
+        assert one | other == set(REPORT_KINDS), (first, second)
+        assert not one & other, (first, second)
 
 
 async def test_the_kinds_chosen_in_new_york_are_filed_through_the_pages_to_a_closed_case(
