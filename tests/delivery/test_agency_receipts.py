@@ -59,7 +59,13 @@ async def test_a_receipt_without_the_contracts_reference_is_a_delivery_and_a_tas
                 assert recorded.reference_number is None
                 assert accounted.recipient_agency_id == "demo-county-cws"
                 with stack.sessions() as session:
-                    [open_task] = open_delivery_tasks(session, practitioner_id=PRACTITIONER)
+                    # The practitioner's open tasks, of this case (the session's database holds
+                    # other tests' cases of the same practitioner).
+                    [open_task] = [
+                        task
+                        for task in open_delivery_tasks(session, practitioner_id=PRACTITIONER)
+                        if task.case_id == case_id
+                    ]
                 assert (open_task.case_id, open_task.kind, open_task.report_id) == (
                     case_id,
                     "record-agency-reference",
