@@ -113,12 +113,9 @@ def _not_future(value: datetime, now: datetime, field: str) -> list[FieldProblem
     return []
 
 
-# One e-mail address, as a reporter gives theirs to an agency (checked for shape only: no mail is
-# sent to it).
-
-
 def e_mail_problems(field: str, value: str | None) -> list[FieldProblem]:
-    """An e-mail address left empty, or of the shape of one address; never repeats the value."""
+    """An e-mail address left empty, or one address (`dutyflow.domain.e_mail`), as a reporter gives
+    theirs to an agency; never repeats the value."""
     if value is None or not value.strip():
         return []
     if not is_one_address(value.strip()):
