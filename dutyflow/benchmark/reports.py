@@ -13,6 +13,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.workflow import UpdateMethodMultiParam
 
 from dutyflow.benchmark.baseline import Blob, SameShapeBaseline, Shape
+from dutyflow.benchmark.latency_path import Submission
 from dutyflow.benchmark.profile import Profile
 from dutyflow.contracts import Actor, CaseStatus
 from dutyflow.crypto.actor_assertion import asserting
@@ -54,9 +55,11 @@ async def one_report(
     task_queue: str,
     latencies: list[float] | None,
     *,
+    submissions: list[Submission] | None = None,
     after_each_update: Any = None,
 ) -> str:
-    """A complete report; its submit-to-agency latencies are added to ``latencies``.
+    """A complete report; its submit-to-agency latencies are added to ``latencies`` (and, to
+    time their legs, its deliveries to ``submissions``).
     ``after_each_update(case_id, status)`` runs after each Update has answered (to measure the
     shape)."""
     case_id = f"case-{uuid.uuid4().hex}"  # as the API names a case
@@ -82,6 +85,8 @@ async def one_report(
     outcome = await handle.result()
     if latencies is not None:
         latencies += [(d.delivered_at - submitted).total_seconds() for d in outcome.deliveries]
+    if submissions is not None:
+        submissions += [Submission(case_id, submitted, d.delivered_at) for d in outcome.deliveries]
     return case_id
 
 

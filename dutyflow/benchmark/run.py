@@ -29,6 +29,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from dutyflow.benchmark import profile as timing
 from dutyflow.benchmark.baseline import BareBaseline, SameShapeBaseline, Shape, echo, noop
+from dutyflow.benchmark.latency_path import Submission, latency_legs
 from dutyflow.benchmark.pacing import progress, run_concurrently
 from dutyflow.benchmark.reports import measure_shape, one_report, one_same_shape_workflow
 from dutyflow.contracts import SEARCH_ATTRIBUTES
@@ -76,6 +77,8 @@ class BenchResult:
     same_shape_per_second: float = 0.0
     reports_per_second: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
+    latency_legs: dict[str, list[float]] = field(default_factory=dict)
     worker_rss_mib: float = 0.0
     worker_peak_rss_mib: float = 0.0
     cpu: dict[str, PhaseCpu] = field(default_factory=dict)
@@ -96,10 +99,14 @@ class BenchResult:
         return _over(self.reports_per_second, self.same_shape_per_second)
 
     def percentile(self, share: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+        return percentile(self.latencies, share)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _over(numerator: float, denominator: float) -> float:
@@ -234,12 +241,15 @@ async def _measure(stack: BenchStack) -> None:
             result.same_shape_per_second = await _phase(stack, "same-shape", "shape", same_shape)
 
             async def report(_: int) -> None:
-                await one_report(client, report_queue, result.latencies)
+                await one_report(
+                    client, report_queue, result.latencies, submissions=result.submissions
+                )
 
             progress(f"Dutyflow: {options.reports} complete reports")
             result.profile.reset()
             result.reports_per_second = await _phase(stack, "reports", "reports", report)
             result.worker_rss_mib, result.worker_peak_rss_mib = _rss_mib()
+            result.latency_legs = await latency_legs(client, result.submissions)
     executor.shutdown()
 
 

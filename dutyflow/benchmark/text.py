@@ -4,7 +4,7 @@ then the profile of where a report's time goes."""
 from __future__ import annotations
 
 from dutyflow.benchmark.profile import Profile
-from dutyflow.benchmark.run import BenchOptions, BenchResult
+from dutyflow.benchmark.run import BenchOptions, BenchResult, percentile
 
 THROUGHPUT_RATIO_TARGET = 0.80
 LATENCY_P99_TARGET_SECONDS = 1.0
@@ -20,6 +20,7 @@ def report_text(result: BenchResult, options: BenchOptions) -> str:
     return "\n".join(
         [
             *_throughput(result, options),
+            *_latency_legs(result),
             *_profile(result.profile, options.reports),
             *_cpu(result, options.reports),
             *_compliance(result),
@@ -57,6 +58,17 @@ def _throughput(result: BenchResult, options: BenchOptions) -> list[str]:
         f"Worker memory (RSS now / peak):       "
         f"{result.worker_rss_mib:8.1f} / {result.worker_peak_rss_mib:.1f} MiB",
     ]
+
+
+def _latency_legs(result: BenchResult) -> list[str]:
+    """Where the submit-to-agency latency goes (`dutyflow.benchmark.latency_path`)."""
+    legs = {leg: seconds for leg, seconds in result.latency_legs.items() if seconds}
+    if not legs:
+        return []
+    lines = ["", "Submit-to-agency, leg by leg (s):", f"  {'leg':36} {'p50':>7} {'p99':>7}"]
+    for leg, seconds in legs.items():
+        lines.append(f"  {leg:36} {percentile(seconds, 0.5):7.3f} {percentile(seconds, 0.99):7.3f}")
+    return lines
 
 
 def _profile(profile: Profile, reports: int) -> list[str]:
