@@ -12,8 +12,8 @@ Per activity type, the profile adds up:
 - **http**: time from sending a request to the agency to its answer's headers (httpx hooks);
 
 and, for the whole run, the **codec** (encrypting and decrypting payloads, with their count and
-size) and the CPU of the benchmark's process (worker, client and intake service) and of the
-Temporal server's process.
+size) and the CPU of the benchmark's process (worker and client), of the Temporal server's
+process and of the agency's intake service (a process of its own).
 
 An attempt is found by a context variable that the outermost interceptor sets: Temporal copies the
 context into the thread a synchronous activity runs in, and ``asyncio.to_thread`` does too.
@@ -208,10 +208,13 @@ class TimedCodec(PayloadCodec, WithSerializationContext):
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return await self._timed(self._profile.decode, self._inner.decode, payloads)
 
-    @staticmethod
-    async def _timed(times: CodecTimes, run: Any, payloads: Sequence[Payload]) -> list[Payload]:
+    async def _timed(
+        self, times: CodecTimes, run: Any, payloads: Sequence[Payload]
+    ) -> list[Payload]:
         started = time.perf_counter()
         result: list[Payload] = await run(payloads)
+        if not self._profile.recording:  # a baseline's payloads
+            return result
         times.seconds += time.perf_counter() - started
         times.calls += 1
         times.payloads += len(payloads)
@@ -252,20 +255,23 @@ def temporal_server_pids() -> list[int]:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds of this process and of the Temporal server over one phase of the run."""
+    """CPU seconds over one phase of the run: this process's, the Temporal server's and the
+    agency intake's."""
 
     server_pids: list[int]
-    _start: tuple[float, float] = (0.0, 0.0)
+    intake_pid: int
+    _start: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    def _now(self) -> tuple[float, float]:
+    def _now(self) -> tuple[float, float, float]:
         return (
             process_cpu_seconds(os.getpid()),
             sum(process_cpu_seconds(pid) for pid in self.server_pids),
+            process_cpu_seconds(self.intake_pid),
         )
 
     def start(self) -> None:
         self._start = self._now()
 
-    def stop(self) -> tuple[float, float]:
-        here, server = self._now()
-        return here - self._start[0], server - self._start[1]
+    def stop(self) -> tuple[float, float, float]:
+        here, server, intake = self._now()
+        return here - self._start[0], server - self._start[1], intake - self._start[2]

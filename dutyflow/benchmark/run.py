@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from dutyflow.benchmark import profile as timing
+from dutyflow.benchmark.agency import AgencyIntake, agency_intake
 from dutyflow.benchmark.baseline import BareBaseline, SameShapeBaseline, Shape, echo, noop
 from dutyflow.benchmark.latency_path import Submission, latency_legs
 from dutyflow.benchmark.pacing import progress, run_concurrently
@@ -40,7 +41,6 @@ from dutyflow.crypto.signing import AgencySecrets
 from dutyflow.crypto.update_actor import UpdateActors
 from dutyflow.domain.agencies import AgencyDirectory
 from dutyflow.domain.policy import PolicyLibrary
-from dutyflow.runtime.serving import RunningServer, bind, serve
 from dutyflow.runtime.stack import temporal_cli
 from dutyflow.runtime.temporal import data_converter
 from dutyflow.settings import REPO_ROOT, Settings
@@ -62,11 +62,12 @@ class BenchOptions:
 
 @dataclass
 class PhaseCpu:
-    """CPU seconds over a phase: the benchmark's process (worker, client, intake) and the
-    Temporal server's."""
+    """CPU seconds over a phase: the benchmark's process (worker, client), the Temporal server's
+    and the agency intake's."""
 
     process: float = 0.0
     server: float = 0.0
+    intake: float = 0.0
 
 
 @dataclass
@@ -156,7 +157,7 @@ class BenchStack:
 
     client: Client
     sessions: SessionFactory
-    intake: RunningServer
+    intake: AgencyIntake
     secrets: AgencySecrets
     options: BenchOptions
     result: BenchResult
@@ -178,15 +179,47 @@ def _bare_worker(client: Client, task_queue: str, executor: ThreadPoolExecutor) 
     )
 
 
-async def _phase(
-    stack: BenchStack, name: str, label: str, one: Callable[[int], Awaitable[None]]
-) -> float:
-    """Run ``options.reports`` of something, ``concurrency`` at a time; per second, and its CPU."""
-    stack.cpu.start()
-    seconds = await run_concurrently(stack.options.reports, stack.options.concurrency, one, label)
-    process, server = stack.cpu.stop()
-    stack.result.cpu[name] = PhaseCpu(process, server)
-    return stack.options.reports / seconds
+# The three kinds run in turns, a share of each per round, so that a machine whose speed drifts
+# over the run (a shared host) slows each kind alike and the ratios stay fair.
+MOST_ROUNDS = 5
+
+
+def rounds_of(total: int, concurrency: int) -> list[int]:
+    """How many of each kind each round runs: at most `MOST_ROUNDS` rounds, each of at least
+    twice ``concurrency`` (so that every round reaches full concurrency), adding up to ``total``."""
+    rounds = max(1, min(MOST_ROUNDS, total // (2 * max(1, concurrency))))
+    return [total // rounds + (1 if n < total % rounds else 0) for n in range(rounds)]
+
+
+@dataclass
+class _Kind:
+    """One kind of workflow measured: what runs one, and its time and CPU over the rounds."""
+
+    name: str
+    label: str
+    one: Callable[[int], Awaitable[None]]
+    seconds: float = 0.0
+    cpu: PhaseCpu = field(default_factory=PhaseCpu)
+
+
+async def _in_rounds(stack: BenchStack, kinds: list[_Kind]) -> None:
+    """Each kind ``options.reports`` times, ``concurrency`` at a time, in turns; each kind's time
+    and CPU (in `BenchResult.cpu`) are its rounds' added up. The profile records only reports."""
+    options, profile = stack.options, stack.result.profile
+    shares = rounds_of(options.reports, options.concurrency)
+    for number, share in enumerate(shares, start=1):
+        progress(f"Round {number}/{len(shares)}: {share} of each")
+        for kind in kinds:
+            profile.recording = kind.name == "reports"
+            stack.cpu.start()
+            kind.seconds += await run_concurrently(share, options.concurrency, kind.one, kind.label)
+            process, server, intake = stack.cpu.stop()
+            kind.cpu.process += process
+            kind.cpu.server += server
+            kind.cpu.intake += intake
+    profile.recording = True
+    for kind in kinds:
+        stack.result.cpu[kind.name] = kind.cpu
 
 
 async def _measure(stack: BenchStack) -> None:
@@ -231,23 +264,29 @@ async def _measure(stack: BenchStack) -> None:
                     task_queue=bare_queue,
                 )
 
-            progress(f"Bare Temporal: {options.reports} workflows of no-op activities")
-            result.bare_workflows_per_second = await _phase(stack, "bare", "bare", bare)
-
             async def same_shape(_: int) -> None:
                 await one_same_shape_workflow(bare_client, bare_queue, shape)
-
-            progress(f"Bare Temporal in a report's shape: {options.reports} workflows")
-            result.same_shape_per_second = await _phase(stack, "same-shape", "shape", same_shape)
 
             async def report(_: int) -> None:
                 await one_report(
                     client, report_queue, result.latencies, submissions=result.submissions
                 )
 
-            progress(f"Dutyflow: {options.reports} complete reports")
+            progress(
+                f"{options.reports} each of: bare Temporal with no-op activities (bare), bare "
+                "Temporal in a report's shape (shape), complete reports (reports), in rounds"
+            )
             result.profile.reset()
-            result.reports_per_second = await _phase(stack, "reports", "reports", report)
+            kinds = [
+                _Kind("bare", "bare", bare),
+                _Kind("same-shape", "shape", same_shape),
+                _Kind("reports", "reports", report),
+            ]
+            await _in_rounds(stack, kinds)
+            per_second = {k.name: options.reports / k.seconds for k in kinds}
+            result.bare_workflows_per_second = per_second["bare"]
+            result.same_shape_per_second = per_second["same-shape"]
+            result.reports_per_second = per_second["reports"]
             result.worker_rss_mib, result.worker_peak_rss_mib = _rss_mib()
             result.latency_legs = await latency_legs(client, result.submissions)
     executor.shutdown()
@@ -277,30 +316,23 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     create_schema(engine)
     timing.watch_database(engine)
     secrets = AgencySecrets(workdir / "keys" / "agencies", allow_generated=True)
-    from dutyflow.intake.app import create_app as intake_app
-
-    intake = await serve(
-        intake_app(f"sqlite:///{workdir / 'intake.db'}", secrets=secrets),
-        bind("127.0.0.1", 0, "intake"),
-        "intake",
-    )
-    stack = BenchStack(
-        client,
-        session_factory(engine),
-        intake,
-        secrets,
-        options,
-        result,
-        timing.CpuMeter(timing.temporal_server_pids()),
-    )
     try:
-        await _measure(stack)
-        if options.workers > 1:
-            from dutyflow.benchmark.scale_out import measure_scale_out
+        async with agency_intake(workdir) as intake:
+            stack = BenchStack(
+                client,
+                session_factory(engine),
+                intake,
+                secrets,
+                options,
+                result,
+                timing.CpuMeter(timing.temporal_server_pids(), intake.pid),
+            )
+            await _measure(stack)
+            if options.workers > 1:
+                from dutyflow.benchmark.scale_out import measure_scale_out
 
-            result.scale_out = await measure_scale_out(stack, key, workdir)
+                result.scale_out = await measure_scale_out(stack, key, workdir)
     finally:
-        await intake.stop()
         engine.dispose()
         if env is not None:
             await env.shutdown()

@@ -115,11 +115,13 @@ def _cpu(result: BenchResult, reports: int) -> list[str]:
         return []
     lines = [
         "",
-        "CPU per workflow (ms): benchmark process (worker, client, intake) / Temporal server",
+        "CPU per workflow (ms): benchmark process (worker, client) / Temporal server / agency "
+        "intake",
     ]
     for phase, cpu in result.cpu.items():
         lines.append(
             f"  {phase:12} {1000 * cpu.process / reports:8.1f} / {1000 * cpu.server / reports:8.1f}"
+            f" / {1000 * cpu.intake / reports:8.1f}"
         )
     return lines
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dutyflow.benchmark.latency_path import LEGS
 from tests.cli_in_process import in_process
 
 pytestmark = pytest.mark.takes_minutes
@@ -67,8 +68,13 @@ def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
     for activity in ("open_case", "render_report", "deliver_report", "record_outcome"):
         assert f"  {activity} " in profile
     assert "codec: encode" in profile
+    cpu = out.split("CPU per workflow", 1)[1]
+    assert "Temporal server / agency intake" in cpu  # the agency's intake runs as its own process
     for phase in ("bare", "same-shape", "reports"):
-        assert f"  {phase} " in out.split("CPU per workflow", 1)[1]
+        assert f"  {phase} " in cpu
+    legs = out.split("Submit-to-agency, leg by leg", 1)[1]
+    for leg in LEGS:
+        assert f"  {leg} " in legs
     database = "PostgreSQL" if postgres else "SQLite"
     assert f"Compliance queries on {database}, 300 cases and 2,000 audit entries" in out
     if postgres:

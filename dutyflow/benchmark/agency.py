@@ -1,0 +1,73 @@
+"""The agency's side of the benchmark: the reference intake service in a process of its own
+(``dutyflow intake``, as deployed), so that the agency's work is not counted as Dutyflow's and does
+not take turns with the worker for the benchmark process's interpreter. It shares the run's
+development agency secrets through the data directory, as the embedded stack's intake does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dutyflow.runtime.serving import free_port
+
+LISTENING = b"Dutyflow intake listening on "
+
+
+@dataclass(frozen=True)
+class AgencyIntake:
+    url: str
+    pid: int
+
+
+@asynccontextmanager
+async def agency_intake(workdir: Path, within: float = 60) -> AsyncIterator[AgencyIntake]:
+    """The intake service running in its own process until the block ends."""
+    port = free_port()
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("DUTYFLOW_")}
+    env = keep | {
+        "DUTYFLOW_ENVIRONMENT": "development",
+        "DUTYFLOW_DATA_DIR": str(workdir),
+        "DUTYFLOW_INTAKE_PORT": str(port),
+        "DUTYFLOW_INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
+        "DUTYFLOW_LOG_FORMAT": "text",
+    }
+    log = workdir / "intake.log"
+    process = await asyncio.to_thread(_start, env, log)
+    try:
+        async with asyncio.timeout(within):
+            while LISTENING not in await asyncio.to_thread(log.read_bytes):
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the intake service exited ({process.returncode}); see {log}"
+                    )
+                await asyncio.sleep(0.1)
+        yield AgencyIntake(url=f"http://127.0.0.1:{port}", pid=process.pid)
+    finally:
+        await asyncio.to_thread(_stop, process)
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dutyflow", "intake"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
