@@ -4,9 +4,10 @@ Every activity attempt is audited when it starts and when it ends. Written one b
 transactions (and two Merkle-tree integrations) per attempt; on SQLite each waits for the single
 writer. Here, entries asked for while a batch is being written wait for the next batch, which
 writes them all in one transaction (`dutyflow.store.steps.record_steps`). A caller returns only
-once its entry is committed, so an activity's body still never runs before its start is on record;
-when a batch fails, every caller in it gets the error (its activity attempt fails and is retried,
-and the entries are idempotent)."""
+once its entry is committed, so an activity that reaches the world never runs its body before its
+start is on record (an activity that only records rows has its start written with its first step
+instead: `dutyflow.runtime.activity_audit`). When a batch fails, every caller in it gets the
+error (its activity attempt fails and is retried, and the entries are idempotent)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ class AuditBatches:
     def __init__(self, sessions: SessionFactory, most: int = 200) -> None:
         self._sessions = sessions
         self._most = most
-        self._waiting: list[tuple[PlainStep, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[tuple[PlainStep, ...], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, step: PlainStep) -> None:
+    async def record(self, *steps: PlainStep) -> None:
+        """Write ``steps`` (in this order, in the same transaction) and return once committed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((step, done))
+        self._waiting.append((steps, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_while_waiting())
         await asyncio.shield(done)
@@ -36,7 +38,8 @@ class AuditBatches:
         while self._waiting:
             batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
             try:
-                await asyncio.to_thread(record_steps, self._sessions, [s for s, _ in batch])
+                entries = [step for steps, _ in batch for step in steps]
+                await asyncio.to_thread(record_steps, self._sessions, entries)
             except Exception as err:  # every caller of the batch learns of it
                 for _, done in batch:
                     if not done.done():

@@ -1,5 +1,7 @@
 """Recording one workflow step: its rows and its audit entry in a single transaction, at most once
-(on SQLite the entry joins the audit log's Merkle tree in that same transaction).
+(on SQLite the entry joins the audit log's Merkle tree in that same transaction). An activity
+attempt whose start waits for its first step (`start_joins_first_step`) has that start written in
+the same transaction, before the step.
 
 Activities may run more than once (a retry after a crash); the step's idempotency key makes the
 second run find the first run's audit entry and write nothing.
@@ -7,7 +9,9 @@ second run find the first run's audit entry and write nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,25 +35,35 @@ def record_step(
     details: dict[str, Any],
     write: Callable[[Session], None] | None = None,
 ) -> AuditEntry:
+    """The step's rows (``write``) and its audit entry, in one transaction, at most once; an
+    attempt's start waiting for its first step (`start_joins_first_step`) is written first, in
+    the same transaction."""
     idempotency_key = ids.step_key(case_id, step, key_suffix)
+    start = _waiting_start.get()
+    if start is not None and start.recorded:
+        start = None
     with writing(sessions) as session:
-        existing = audit_log.recorded_step(session, idempotency_key)
-        if existing is not None:
-            return existing
-        if write is not None:
-            write(session)
-        entry = audit_log.append(
-            session,
-            case_id=case_id,
-            step=step,
-            actor_id=actor.actor_id,
-            actor_role=actor.role,
-            content_sha256=content_sha256,
-            details=details,
-            idempotency_key=idempotency_key,
-        )
-        in_writer = _join_tree_in_writer(session)
-    if not in_writer:
+        if start is not None:
+            _append_once(session, start.entry)
+        entry = audit_log.recorded_step(session, idempotency_key)
+        appended = start is not None or entry is None
+        if entry is None:
+            if write is not None:
+                write(session)
+            entry = audit_log.append(
+                session,
+                case_id=case_id,
+                step=step,
+                actor_id=actor.actor_id,
+                actor_role=actor.role,
+                content_sha256=content_sha256,
+                details=details,
+                idempotency_key=idempotency_key,
+            )
+        in_writer = appended and _join_tree_in_writer(session)
+    if start is not None:
+        start.recorded = True  # committed with the step
+    if appended and not in_writer:
         audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
 
@@ -69,25 +83,52 @@ class PlainStep:
 def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[AuditEntry]:
     """Several plain steps in one transaction (a group commit), each at most once; they join the
     Merkle tree together afterwards. All are written or none."""
-    entries = []
     with writing(sessions) as session:
-        for plain in steps:
-            key = ids.step_key(plain.case_id, plain.step, plain.key_suffix)
-            entry = audit_log.recorded_step(session, key) or audit_log.append(
-                session,
-                case_id=plain.case_id,
-                step=plain.step,
-                actor_id=plain.actor.actor_id,
-                actor_role=plain.actor.role,
-                content_sha256=plain.content_sha256,
-                details=plain.details,
-                idempotency_key=key,
-            )
-            entries.append(entry)
+        entries = [_append_once(session, plain) for plain in steps]
         in_writer = _join_tree_in_writer(session)
     if not in_writer:
         audit_tree.integrate(sessions)
     return entries
+
+
+def _append_once(session: Session, plain: PlainStep) -> AuditEntry:
+    key = ids.step_key(plain.case_id, plain.step, plain.key_suffix)
+    return audit_log.recorded_step(session, key) or audit_log.append(
+        session,
+        case_id=plain.case_id,
+        step=plain.step,
+        actor_id=plain.actor.actor_id,
+        actor_role=plain.actor.role,
+        content_sha256=plain.content_sha256,
+        details=plain.details,
+        idempotency_key=key,
+    )
+
+
+@dataclass
+class WaitingStart:
+    """An activity attempt's start entry, waiting to be written with the attempt's first step."""
+
+    entry: PlainStep
+    recorded: bool = False
+
+
+_waiting_start: ContextVar[WaitingStart | None] = ContextVar("dutyflow_waiting_start", default=None)
+
+
+@contextmanager
+def start_joins_first_step(start: PlainStep) -> Iterator[WaitingStart]:
+    """Within this block (and the threads it hands its context to), the first `record_step`
+    writes ``start`` in its own transaction, before the step's entry. For an activity whose only
+    effects are the rows it records, its start is then on record exactly when its first effect
+    is, and costs no transaction of its own. The caller learns from ``recorded`` whether it was
+    written (an attempt that recorded no step writes it with its end)."""
+    waiting = WaitingStart(start)
+    token = _waiting_start.set(waiting)
+    try:
+        yield waiting
+    finally:
+        _waiting_start.reset(token)
 
 
 def _join_tree_in_writer(session: Session) -> bool:

@@ -1,0 +1,209 @@
+"""Every activity attempt is on the record: its start, and its completion or failure.
+
+An activity that only records rows (`DATABASE_ONLY_ACTIVITIES`) has its start written in the
+transaction of its first step, before that step's entry: its start is on record exactly when its
+first effect is, and costs no transaction of its own. Any other activity (delivery, e-mail, fax,
+messages) has its start on record before its body runs at all."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.testing import ActivityEnvironment
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput
+
+import activities
+from dutyflow.contracts import SYSTEM
+from dutyflow.runtime.activity_audit import DATABASE_ONLY_ACTIVITIES, ActivityAuditInterceptor
+from dutyflow.store import audit_log
+from dutyflow.store.db import SessionFactory
+from dutyflow.store.steps import record_step
+
+
+class _RunsTheBody(ActivityInboundInterceptor):
+    """Runs a synchronous activity body as the worker does: in a thread, with the attempt's
+    context."""
+
+    def __init__(self) -> None:
+        pass
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        return await asyncio.to_thread(input.fn)
+
+
+async def attempt(
+    sessions: SessionFactory, activity_type: str, body: Callable[[], None], case_id: str
+) -> None:
+    """One attempt of ``activity_type`` (running ``body``) through the audit interceptor."""
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(
+        ActivityEnvironment.default_info(),
+        activity_type=activity_type,
+        activity_id="1",
+        workflow_id=case_id,
+    )
+    audited = ActivityAuditInterceptor(sessions).intercept_activity(_RunsTheBody())
+
+    async def run() -> None:
+        await audited.execute_activity(ExecuteActivityInput(body, [], None, {}))
+
+    await environment.run(run)
+
+
+def one_step(sessions: SessionFactory, case_id: str, name: str, write: Any = None) -> None:
+    record_step(
+        sessions,
+        case_id=case_id,
+        step=name,
+        actor=SYSTEM,
+        content_sha256="ab" * 32,
+        details={},
+        write=write,
+    )
+
+
+def steps_on_record(sessions: SessionFactory, case_id: str) -> list[str]:
+    with sessions() as session:
+        return [e.step for e in audit_log.entries_for_case(session, case_id)]
+
+
+async def test_a_database_only_attempt_writes_its_start_with_its_first_step(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    seen_before_the_first_step: list[list[str]] = []
+
+    def body() -> None:
+        seen_before_the_first_step.append(steps_on_record(sessions, case_id))
+        one_step(sessions, case_id, "grounds-documented")
+        one_step(sessions, case_id, "second-step")
+
+    await attempt(sessions, "record_grounds", body, case_id)
+
+    assert seen_before_the_first_step == [[]]
+    assert steps_on_record(sessions, case_id) == [
+        "activity-started",
+        "grounds-documented",
+        "second-step",
+        "activity-completed",
+    ]
+
+
+async def test_a_first_step_that_fails_takes_the_start_back_with_it_and_the_failure_has_both(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    seen_after_the_failed_step: list[list[str]] = []
+
+    def fails(_session: object) -> None:
+        raise RuntimeError("the step's rows could not be written")
+
+    def body() -> None:
+        try:
+            one_step(sessions, case_id, "grounds-documented", write=fails)
+        finally:
+            seen_after_the_failed_step.append(steps_on_record(sessions, case_id))
+
+    with pytest.raises(RuntimeError):
+        await attempt(sessions, "record_grounds", body, case_id)
+
+    assert seen_after_the_failed_step == [[]]  # nothing half written, the start included
+    with sessions() as session:
+        entries = audit_log.entries_for_case(session, case_id)
+    assert [e.step for e in entries] == ["activity-started", "activity-failed"]
+    assert entries[1].details["error_type"] == "RuntimeError"
+
+
+async def test_an_attempt_that_records_no_step_has_its_start_written_with_its_end(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    await attempt(sessions, "determine_obligations", lambda: None, case_id)
+    assert steps_on_record(sessions, case_id) == ["activity-started", "activity-completed"]
+
+
+async def test_an_activity_that_reaches_the_world_has_its_start_on_record_before_its_body(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    seen_by_the_body: list[list[str]] = []
+
+    def body() -> None:
+        seen_by_the_body.append(steps_on_record(sessions, case_id))
+        one_step(sessions, case_id, "report-delivered")
+
+    await attempt(sessions, "deliver_report", body, case_id)
+
+    assert seen_by_the_body == [["activity-started"]]
+    assert steps_on_record(sessions, case_id) == [
+        "activity-started",
+        "report-delivered",
+        "activity-completed",
+    ]
+
+
+def every_activity() -> dict[str, tuple[type, Callable[..., Any]]]:
+    """Every activity Dutyflow defines, by name, with its class, from the `activities` package."""
+    found = {}
+    for module_info in pkgutil.iter_modules(activities.__path__):
+        module = importlib.import_module(f"activities.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            for _, method in inspect.getmembers(cls, inspect.isfunction):
+                definition = activity._Definition.from_callable(method)
+                if definition is not None and definition.name:
+                    found[definition.name] = (cls, method)
+    return found
+
+
+# What an activity that only records rows may hold: the database, and the reference data it
+# decides with. An HTTP client, a mail transport or a fax provider's client is not among them.
+DATABASE_AND_REFERENCE_DATA = {
+    "_sessions",  # the database
+    "_policies",  # policy versions (files)
+    "_directory",  # the agency directory (a file)
+    "_follow_up",  # a duration
+    "_fax_provider",  # whether a fax provider is configured (a flag)
+}
+
+
+def what_it_holds(cls: type, method: Callable[..., Any]) -> set[str]:
+    """The attributes of its object that ``method`` reads, through the object's own methods."""
+    held: set[str] = set()
+    seen: set[str] = set()
+    to_read = [method]
+    while to_read:
+        source = inspect.getsource(to_read.pop())
+        for name in set(re.findall(r"self\.(\w+)", source)) - seen:
+            seen.add(name)
+            helper = getattr(cls, name, None)
+            if inspect.isfunction(helper):
+                to_read.append(helper)
+            else:
+                held.add(name)
+    return held
+
+
+def test_every_database_only_activity_is_synchronous_and_holds_only_the_database() -> None:
+    defined = every_activity()
+    assert defined.keys() >= DATABASE_ONLY_ACTIVITIES  # no name there that is not an activity
+    for name in sorted(DATABASE_ONLY_ACTIVITIES):
+        cls, method = defined[name]
+        assert not inspect.iscoroutinefunction(method), name
+        assert what_it_holds(cls, method) <= DATABASE_AND_REFERENCE_DATA, name
+
+
+def test_the_activities_that_reach_the_world_keep_their_start_before_their_body() -> None:
+    reaching = {
+        name for name, (cls, fn) in every_activity().items() if name not in DATABASE_ONLY_ACTIVITIES
+    }
+    assert reaching == {"deliver_report", "email_report", "fax_report", "notify_escalation"}
