@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -347,6 +348,7 @@ async def running_worker(
         yield worker
 
 
+@asynccontextmanager
 async def serve_api(
     stack: Harness,
     *,
@@ -372,26 +374,28 @@ async def serve_api(
         mail=stack.mail,
     )
     server = await serve(app, stack.api_socket, "api")
-    token = token if token is not None else scenario_practitioner_token(stack.sessions)
-    async with httpx.AsyncClient(
-        base_url=server.url, timeout=120, headers=bearer(token), verify=CLIENT_TLS
-    ) as client:
-        yield client
-    await server.stop()
+    try:
+        token = token if token is not None else scenario_practitioner_token(stack.sessions)
+        async with httpx.AsyncClient(
+            base_url=server.url, timeout=120, headers=bearer(token), verify=CLIENT_TLS
+        ) as client:
+            yield client
+    finally:  # also when the test fails: the next test serves on the same socket
+        await server.stop()
 
 
 @pytest.fixture
 async def api(stack: Harness, running_worker: Worker) -> AsyncIterator[httpx.AsyncClient]:
     """The Dutyflow HTTP API, served for real on a free port, with a worker behind it; the
     client is the scenario's practitioner (`callers` gives clients of other users)."""
-    async for client in serve_api(stack):
+    async with serve_api(stack) as client:
         yield client
 
 
 @pytest.fixture
 async def api_without_worker(stack: Harness) -> AsyncIterator[httpx.AsyncClient]:
     """The API alone: the test runs its workers itself (e.g. as separate processes)."""
-    async for client in serve_api(stack):
+    async with serve_api(stack) as client:
         yield client
 
 

@@ -91,22 +91,24 @@ async def test_staff_screening_out_reaches_the_case_by_signed_callback(
         stack, directory=directory_for(tmp_path, f"{agency.url}/agencies/demo-county-cws/reports")
     )
     try:
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
-                [delivery] = status["deliveries"]
+        async with (
+            stack.new_worker(http, executor),
+            serve_api(stack) as api,
+        ):
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+            [delivery] = status["deliveries"]
 
-                ok(
-                    await http.post(
-                        f"{agency.url}/agencies/demo-county-cws/reports/{delivery['reference_number']}/decision",
-                        json={
-                            "decision": "screened-out",
-                            "note": "does not meet the intake criteria",
-                        },
-                    )
+            ok(
+                await http.post(
+                    f"{agency.url}/agencies/demo-county-cws/reports/{delivery['reference_number']}/decision",
+                    json={
+                        "decision": "screened-out",
+                        "note": "does not meet the intake criteria",
+                    },
                 )
-                status = await wait_for_stage(api, case_id, "closed")
+            )
+            status = await wait_for_stage(api, case_id, "closed")
     finally:
         await agency.stop()
     [acknowledgement] = status["acknowledgements"]
@@ -200,23 +202,22 @@ async def test_an_agency_refusal_becomes_a_task_for_the_practitioner(
         stack, directory=directory_for(tmp_path, f"http://127.0.0.1:{agency.server_port}/intake")
     )
     try:
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "delivery-refused")
-                [problem] = status["delivery_problems"]
-                assert "our intake needs a street address" in problem["message"]
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "delivery-refused")
+            [problem] = status["delivery_problems"]
+            assert "our intake needs a street address" in problem["message"]
 
-                ok(
-                    await api.post(
-                        f"/reports/{case_id}/retry-delivery",
-                        json={
-                            "practitioner_id": PRACTITIONER,
-                            "recipient_id": problem["recipient_id"],
-                        },
-                    )
+            ok(
+                await api.post(
+                    f"/reports/{case_id}/retry-delivery",
+                    json={
+                        "practitioner_id": PRACTITIONER,
+                        "recipient_id": problem["recipient_id"],
+                    },
                 )
-                status = await wait_for_stage(api, case_id, "closed")
+            )
+            status = await wait_for_stage(api, case_id, "closed")
     finally:
         agency.shutdown()
     assert len(Refusing.received) == 1 and status["delivery_problems"] == []

@@ -75,9 +75,8 @@ async def test_report_reaches_an_independent_agency_endpoint_once(
     stack, http, executor, independent_agency: Path
 ) -> None:
     stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            status = await report_end_to_end(api)
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        status = await report_end_to_end(api)
 
     [(headers, body)] = AgencyEndpoint.received
     [delivery] = status["deliveries"]
@@ -93,9 +92,8 @@ async def test_an_agency_outage_is_retried_and_every_attempt_is_audited(
 ) -> None:
     AgencyEndpoint.unavailable_for = 1
     stack = dataclasses.replace(stack, directory=AgencyDirectory.load(independent_agency, "unused"))
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            status = await report_end_to_end(api)
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        status = await report_end_to_end(api)
 
     assert len(AgencyEndpoint.received) == 1
     with stack.sessions() as session:

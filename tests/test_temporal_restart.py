@@ -51,22 +51,21 @@ async def test_a_case_waiting_through_a_temporal_restart_continues(
             interceptors=[UpdateActors(derived_actor_assertion_key(payload_key))],
         )
         stack = dataclasses.replace(stack, client=client)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await open_report(api)
-                await document_grounds(api, case_id, scenario.grounds_submission())
-                await wait_for_stage(api, case_id, "awaiting-phone-report")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await open_report(api)
+            await document_grounds(api, case_id, scenario.grounds_submission())
+            await wait_for_stage(api, case_id, "awaiting-phone-report")
 
-                server.send_signal(signal.SIGTERM)
-                assert await asyncio.to_thread(server.wait, 30) is not None
-                server = start_server(command, tmp_path / "temporal.log")
-                await wait_for_temporal(address, "default", server)
+            server.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(server.wait, 30) is not None
+            server = start_server(command, tmp_path / "temporal.log")
+            await wait_for_temporal(address, "default", server)
 
-                status = await wait_for_stage(api, case_id, "awaiting-phone-report", within=60)
-                assert status["obligations"], "the case kept its state across the restart"
-                await record_phone_report(api, case_id)
-                await confirm(api, case_id)
-                status = await wait_for_stage(api, case_id, "closed", within=90)
+            status = await wait_for_stage(api, case_id, "awaiting-phone-report", within=60)
+            assert status["obligations"], "the case kept its state across the restart"
+            await record_phone_report(api, case_id)
+            await confirm(api, case_id)
+            status = await wait_for_stage(api, case_id, "closed", within=90)
         assert status["outcome"]["result"] == "reported"
     finally:
         if server.poll() is None:

@@ -49,9 +49,8 @@ async def audited_api(
     converter = data_converter([payload_key], keyring, audited_refusals(stack.sessions))
     client = Client(**{**stack.client.config(), "data_converter": converter})
     audited = dataclasses.replace(stack, client=client)
-    async with audited.new_worker(http, executor):
-        async for api in serve_api(audited):
-            yield api
+    async with audited.new_worker(http, executor), serve_api(audited) as api:
+        yield api
 
 
 async def a_case_awaiting_grounds(api: httpx.AsyncClient) -> str:

@@ -48,25 +48,24 @@ async def escalations(api, case_id: str) -> list[tuple[str, str]]:
 async def test_the_phone_report_escalates_within_minutes_and_before_it_is_due(
     skipping_stack, skipping_env, http, executor
 ) -> None:
-    async with skipping_stack.new_worker(http, executor):
-        async for api in serve_api(skipping_stack):
-            case_id = await open_report(api)
-            status = await document_grounds(api, case_id, scenario.grounds_submission())
-            assert status["stage"] == "awaiting-phone-report"
-            task = status["phone_task"]
-            assert task["phone_number"] == "+1 555 0100"
-            assert "Sam Example" in task["script"]
-            assert "Adjustment disorder" not in task["script"]  # clinical context is withheld
+    async with skipping_stack.new_worker(http, executor), serve_api(skipping_stack) as api:
+        case_id = await open_report(api)
+        status = await document_grounds(api, case_id, scenario.grounds_submission())
+        assert status["stage"] == "awaiting-phone-report"
+        task = status["phone_task"]
+        assert task["phone_number"] == "+1 555 0100"
+        assert "Sam Example" in task["script"]
+        assert "Adjustment disorder" not in task["script"]  # clinical context is withheld
 
-            await skip(skipping_env, timedelta(minutes=16))
+        await skip(skipping_env, timedelta(minutes=16))
 
-            status = ok(await api.get(f"/reports/{case_id}"))
-            phone = [e for e in status["escalations"] if e["deadline_id"] == "phone-report"]
-            assert [e["notify"] for e in phone] == ["practitioner", "supervisor", "compliance"]
-            assert all(e["escalated_at"] < e["due_at"] for e in phone)
-            # No worker will serve this case after the test; on the time-skipping server an
-            # unserved case would hold the clock for the next test.
-            await skipping_stack.client.get_workflow_handle(case_id).terminate("test finished")
+        status = ok(await api.get(f"/reports/{case_id}"))
+        phone = [e for e in status["escalations"] if e["deadline_id"] == "phone-report"]
+        assert [e["notify"] for e in phone] == ["practitioner", "supervisor", "compliance"]
+        assert all(e["escalated_at"] < e["due_at"] for e in phone)
+        # No worker will serve this case after the test; on the time-skipping server an
+        # unserved case would hold the clock for the next test.
+        await skipping_stack.client.get_workflow_handle(case_id).terminate("test finished")
 
 
 async def test_agency_down_for_the_whole_window_escalates_and_nothing_is_lost(
@@ -87,50 +86,47 @@ async def test_agency_down_for_the_whole_window_escalates_and_nothing_is_lost(
         f"    intake_url: http://127.0.0.1:{port}/agencies/demo-county-cws/reports\n"
     )
     stack = dataclasses.replace(skipping_stack, directory=AgencyDirectory.load(folder, "unused"))
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            case_id = await open_report(api)
-            await document_grounds(api, case_id, scenario.grounds_submission())
-            await record_phone_report(api, case_id)
-            await confirm(api, case_id)
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        case_id = await open_report(api)
+        await document_grounds(api, case_id, scenario.grounds_submission())
+        await record_phone_report(api, case_id)
+        await confirm(api, case_id)
 
-            await skip(skipping_env, timedelta(hours=35))
+        await skip(skipping_env, timedelta(hours=35))
 
-            status = ok(await api.get(f"/reports/{case_id}"))
-            # The policy's attempts spent, the delivery is the practitioner's task; the
-            # deadline's ladder ran all the same.
-            assert status["stage"] == "delivery-refused" and status["deliveries"] == []
-            written = [e for e in status["escalations"] if e["deadline_id"] == "written-report"]
-            assert [e["notify"] for e in written] == ["practitioner", "supervisor", "compliance"]
-            assert all(e["escalated_at"] < e["due_at"] for e in written)
+        status = ok(await api.get(f"/reports/{case_id}"))
+        # The policy's attempts spent, the delivery is the practitioner's task; the
+        # deadline's ladder ran all the same.
+        assert status["stage"] == "delivery-refused" and status["deliveries"] == []
+        written = [e for e in status["escalations"] if e["deadline_id"] == "written-report"]
+        assert [e["notify"] for e in written] == ["practitioner", "supervisor", "compliance"]
+        assert all(e["escalated_at"] < e["due_at"] for e in written)
 
-            outage.shutdown()
-            outage.server_close()
-            db = tmp_path / "agency.db"
-            back = bind("127.0.0.1", port, "agency")
-            agency = await serve(
-                create_app(f"sqlite:///{db}", secrets=stack.secrets), back, "agency"
-            )
-            try:
-                await skip(skipping_env, timedelta(minutes=15))
-                # The agency is back: the practitioner sends the report again.
-                ok(
-                    await api.post(
-                        f"/reports/{case_id}/retry-delivery",
-                        json={
-                            "practitioner_id": scenario.opening_request()["practitioner_id"],
-                            "recipient_id": "county-child-welfare",
-                        },
-                    )
+        outage.shutdown()
+        outage.server_close()
+        db = tmp_path / "agency.db"
+        back = bind("127.0.0.1", port, "agency")
+        agency = await serve(create_app(f"sqlite:///{db}", secrets=stack.secrets), back, "agency")
+        try:
+            await skip(skipping_env, timedelta(minutes=15))
+            # The agency is back: the practitioner sends the report again.
+            ok(
+                await api.post(
+                    f"/reports/{case_id}/retry-delivery",
+                    json={
+                        "practitioner_id": scenario.opening_request()["practitioner_id"],
+                        "recipient_id": "county-child-welfare",
+                    },
                 )
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + 60
-                while (status := ok(await api.get(f"/reports/{case_id}")))["stage"] != "closed":
-                    assert loop.time() < deadline, status["stage"]
-                    await skip(skipping_env, timedelta(minutes=1))
-                inbox = ok(await http.get(f"{agency.url}/agencies/demo-county-cws/reports"))
-            finally:
-                await agency.stop()
+            )
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 60
+            while (status := ok(await api.get(f"/reports/{case_id}")))["stage"] != "closed":
+                assert loop.time() < deadline, status["stage"]
+                await skip(skipping_env, timedelta(minutes=1))
+            inbox = ok(await http.get(f"{agency.url}/agencies/demo-county-cws/reports"))
+        finally:
+            await agency.stop()
     assert [r["case_reference"] for r in inbox] == [case_id]
     assert status["outcome"]["all_on_time"] is True  # delivered within the 36 hours after all
     with stack.sessions() as session:

@@ -109,38 +109,40 @@ async def test_an_unmade_phone_report_mails_practitioner_then_supervisor_then_co
     with smtp_server(inbox, starttls=authority.server_context) as port:
         stack = mailed_stack(skipping_stack, port, authority.ca_file)
         people = ladder_people(stack)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack, token=people.practitioner_token):
-                case_id = await open_report(
-                    api, practitioner_id=people.user_ids["practitioner"], clinic_id=people.clinic
+        async with (
+            stack.new_worker(http, executor),
+            serve_api(stack, token=people.practitioner_token) as api,
+        ):
+            case_id = await open_report(
+                api, practitioner_id=people.user_ids["practitioner"], clinic_id=people.clinic
+            )
+            await document_grounds(api, case_id, scenario.grounds_submission())
+
+            def ours() -> list[str | None]:
+                return [r for r in map(people.role_of, inbox.accepted) if r is not None]
+
+            for told, role in enumerate(LADDER, 1):
+                await skip_until(
+                    skipping_env, lambda n=told: len(ours()) >= n, f"no message to {role}"
                 )
-                await document_grounds(api, case_id, scenario.grounds_submission())
-
-                def ours() -> list[str | None]:
-                    return [r for r in map(people.role_of, inbox.accepted) if r is not None]
-
-                for told, role in enumerate(LADDER, 1):
-                    await skip_until(
-                        skipping_env, lambda n=told: len(ours()) >= n, f"no message to {role}"
-                    )
-                    assert ours() == LADDER[:told]
-                    now = await skipping_env.get_current_time()
-                    duty = the_duty(stack, case_id, "phone-report")
-                    assert duty.escalated_to == role and duty.met_at is None
-                    with stack.sessions() as session:
-                        at_risk = duties.open_duties(
-                            session, duties.DutyFilter(due_before=now + timedelta(hours=1))
-                        )
-                    assert case_id in {d.duty.case_id for d in at_risk}
-
-                await skip(skipping_env, timedelta(minutes=10), step=timedelta(minutes=1))
+                assert ours() == LADDER[:told]
                 now = await skipping_env.get_current_time()
+                duty = the_duty(stack, case_id, "phone-report")
+                assert duty.escalated_to == role and duty.met_at is None
                 with stack.sessions() as session:
-                    overdue = duties.open_duties(session, duties.DutyFilter(due_before=now))
-                assert "phone-report" in {d.duty.kind for d in overdue if d.duty.case_id == case_id}
-                with stack.sessions() as session:
-                    entries = audit_log.entries_for_case(session, case_id)
-                await stack.client.get_workflow_handle(case_id).terminate("test finished")
+                    at_risk = duties.open_duties(
+                        session, duties.DutyFilter(due_before=now + timedelta(hours=1))
+                    )
+                assert case_id in {d.duty.case_id for d in at_risk}
+
+            await skip(skipping_env, timedelta(minutes=10), step=timedelta(minutes=1))
+            now = await skipping_env.get_current_time()
+            with stack.sessions() as session:
+                overdue = duties.open_duties(session, duties.DutyFilter(due_before=now))
+            assert "phone-report" in {d.duty.kind for d in overdue if d.duty.case_id == case_id}
+            with stack.sessions() as session:
+                entries = audit_log.entries_for_case(session, case_id)
+            await stack.client.get_workflow_handle(case_id).terminate("test finished")
 
     assert ours() == LADDER  # each exactly once, in order
     # The case's audit trail (which its timeline shows) has each step and each message sent.
@@ -178,23 +180,23 @@ async def test_a_refused_address_passes_the_step_to_the_next_person_and_is_audit
         stack = mailed_stack(skipping_stack, port, authority.ca_file)
         people = ladder_people(stack)
         inbox.refused.add(people.addresses["practitioner"])
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack, token=people.practitioner_token):
-                case_id = await open_report(
-                    api, practitioner_id=people.user_ids["practitioner"], clinic_id=people.clinic
-                )
-                await document_grounds(api, case_id, scenario.grounds_submission())
-                await skip_until(
-                    skipping_env,
-                    lambda: any(people.role_of(m) == "supervisor" for m in inbox.accepted),
-                    "no message to the supervisor",
-                )
-                supervisor_first = next(
-                    m for m in inbox.accepted if people.role_of(m) == "supervisor"
-                )
-                with stack.sessions() as session:
-                    entries = audit_log.entries_for_case(session, case_id)
-                await stack.client.get_workflow_handle(case_id).terminate("test finished")
+        async with (
+            stack.new_worker(http, executor),
+            serve_api(stack, token=people.practitioner_token) as api,
+        ):
+            case_id = await open_report(
+                api, practitioner_id=people.user_ids["practitioner"], clinic_id=people.clinic
+            )
+            await document_grounds(api, case_id, scenario.grounds_submission())
+            await skip_until(
+                skipping_env,
+                lambda: any(people.role_of(m) == "supervisor" for m in inbox.accepted),
+                "no message to the supervisor",
+            )
+            supervisor_first = next(m for m in inbox.accepted if people.role_of(m) == "supervisor")
+            with stack.sessions() as session:
+                entries = audit_log.entries_for_case(session, case_id)
+            await stack.client.get_workflow_handle(case_id).terminate("test finished")
 
     # The supervisor had the practitioner's step (its Message-ID names it), before their own.
     assert "phone-report.practitioner" in str(supervisor_first["Message-ID"])

@@ -44,44 +44,43 @@ async def test_a_receipt_without_the_contracts_reference_is_a_delivery_and_a_tas
     answer = AgencyAnswer(200, UNEXPECTED_RECEIPT, {"Content-Type": "application/json"})
     with agency_endpoint(answer) as url:
         stack = dataclasses.replace(stack, directory=directory_with(tmp_path / "agencies", url))
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
 
-                assert len(answer.received) == 1
-                [delivery] = status["deliveries"]
-                assert delivery["reference_number"] is None
-                [task] = status["reference_tasks"]
-                assert task["report_id"] == delivery["report_id"]
-                [recorded], [accounted] = deliveries_and_accounting(stack, case_id)
-                assert recorded.report_id == accounted.entry_id == delivery["report_id"]
-                assert recorded.reference_number is None
-                assert accounted.recipient_agency_id == "demo-county-cws"
-                with stack.sessions() as session:
-                    # The practitioner's open tasks, of this case (the session's database holds
-                    # other tests' cases of the same practitioner).
-                    [open_task] = [
-                        task
-                        for task in open_delivery_tasks(session, practitioner_id=PRACTITIONER)
-                        if task.case_id == case_id
-                    ]
-                assert (open_task.case_id, open_task.kind, open_task.report_id) == (
-                    case_id,
-                    "record-agency-reference",
-                    delivery["report_id"],
-                )
+            assert len(answer.received) == 1
+            [delivery] = status["deliveries"]
+            assert delivery["reference_number"] is None
+            [task] = status["reference_tasks"]
+            assert task["report_id"] == delivery["report_id"]
+            [recorded], [accounted] = deliveries_and_accounting(stack, case_id)
+            assert recorded.report_id == accounted.entry_id == delivery["report_id"]
+            assert recorded.reference_number is None
+            assert accounted.recipient_agency_id == "demo-county-cws"
+            with stack.sessions() as session:
+                # The practitioner's open tasks, of this case (the session's database holds
+                # other tests' cases of the same practitioner).
+                [open_task] = [
+                    task
+                    for task in open_delivery_tasks(session, practitioner_id=PRACTITIONER)
+                    if task.case_id == case_id
+                ]
+            assert (open_task.case_id, open_task.kind, open_task.report_id) == (
+                case_id,
+                "record-agency-reference",
+                delivery["report_id"],
+            )
 
-                status = ok(
-                    await api.post(
-                        f"/reports/{case_id}/agency-reference",
-                        json={
-                            "practitioner_id": PRACTITIONER,
-                            "report_id": delivery["report_id"],
-                            "reference_number": "SPY-000001",
-                        },
-                    )
+            status = ok(
+                await api.post(
+                    f"/reports/{case_id}/agency-reference",
+                    json={
+                        "practitioner_id": PRACTITIONER,
+                        "report_id": delivery["report_id"],
+                        "reference_number": "SPY-000001",
+                    },
                 )
+            )
     assert status["reference_tasks"] == []
     assert status["deliveries"][0]["reference_number"] == "SPY-000001"
     assert len(answer.received) == 1
@@ -103,29 +102,28 @@ async def test_the_case_page_shows_the_reference_task_and_records_the_reference(
     answer = AgencyAnswer(200, UNEXPECTED_RECEIPT, {"Content-Type": "application/json"})
     with agency_endpoint(answer) as url:
         stack = dataclasses.replace(stack, directory=directory_with(tmp_path / "agencies", url))
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                [task] = (await wait_for_stage(api, case_id, "awaiting-acknowledgement"))[
-                    "reference_tasks"
-                ]
-                password = secrets.token_urlsafe(16)
-                set_password(stack.sessions, PRACTITIONER, password)
-                user = WebUser(PRACTITIONER, password, "practitioner", None, None)
-                async with signed_in(stack, user) as browser:
-                    page = (await browser.get(f"/app/cases/{case_id}")).text
-                    assert "Record the agency's reference" in page
-                    answer_page = await browser.post(
-                        f"/app/cases/{case_id}/agency-reference",
-                        data={
-                            "csrf": csrf_of(page),
-                            "recipient_id": task["recipient_id"],
-                            "report_id": task["report_id"],
-                            "reference_number": "SPY-000001",
-                        },
-                    )
-                    assert answer_page.status_code == 303, answer_page.text[:2000]
-                status = ok(await api.get(f"/reports/{case_id}"))
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            [task] = (await wait_for_stage(api, case_id, "awaiting-acknowledgement"))[
+                "reference_tasks"
+            ]
+            password = secrets.token_urlsafe(16)
+            set_password(stack.sessions, PRACTITIONER, password)
+            user = WebUser(PRACTITIONER, password, "practitioner", None, None)
+            async with signed_in(stack, user) as browser:
+                page = (await browser.get(f"/app/cases/{case_id}")).text
+                assert "Record the agency's reference" in page
+                answer_page = await browser.post(
+                    f"/app/cases/{case_id}/agency-reference",
+                    data={
+                        "csrf": csrf_of(page),
+                        "recipient_id": task["recipient_id"],
+                        "report_id": task["report_id"],
+                        "reference_number": "SPY-000001",
+                    },
+                )
+                assert answer_page.status_code == 303, answer_page.text[:2000]
+            status = ok(await api.get(f"/reports/{case_id}"))
     assert status["reference_tasks"] == []
     assert status["deliveries"][0]["reference_number"] == "SPY-000001"
 
@@ -137,10 +135,9 @@ async def test_a_reference_under_the_agencys_configured_field_is_read(
     with agency_endpoint(answer) as url:
         directory = directory_with(tmp_path / "agencies", url, reference_field="reference")
         stack = dataclasses.replace(stack, directory=directory)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
     assert len(answer.received) == 1
     assert status["deliveries"][0]["reference_number"] == "SPY-000001"
     assert status["reference_tasks"] == []
@@ -155,10 +152,9 @@ async def test_an_intake_that_never_answers_is_tried_the_policys_attempts_then_i
     answer = AgencyAnswer(503, b"", {"Retry-After": "1"})
     with agency_endpoint(answer) as url:
         stack = dataclasses.replace(stack, directory=directory_with(tmp_path / "agencies", url))
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "delivery-refused")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "delivery-refused")
     attempts = stack.policies.version(
         status["jurisdiction"], status["kind"], status["policy_version"]
     ).delivery_attempts

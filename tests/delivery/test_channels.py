@@ -79,81 +79,78 @@ async def test_a_portal_agency_gets_the_allow_listed_sections_in_its_order_and_o
     order = ("c-victim", "a-reporting-party")
     directory = directory_on_channel(tmp_path / "agencies", "portal", PORTAL, order)
     stack = dataclasses.replace(stack, directory=directory)
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            case_id = await submit_report(api)
-            task = await channel_task(api, case_id)
-            assert (task["channel"], task["address"]) == ("portal", PORTAL)
-            assert deliveries_and_accounting(stack, case_id) == ([], [])
-            with stack.sessions() as session:
-                [todo] = open_delivery_tasks(session, case_id=case_id)
-            assert todo.kind == "take-report-to-agency" and todo.due_at is not None
-            [inbox] = [
-                t
-                for t in ok(await api.get("/me/tasks"))
-                if t["case_id"] == case_id and t["category"] == "delivery"
-            ]
-            assert inbox["due_at"] is not None and inbox["countdown"]
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        case_id = await submit_report(api)
+        task = await channel_task(api, case_id)
+        assert (task["channel"], task["address"]) == ("portal", PORTAL)
+        assert deliveries_and_accounting(stack, case_id) == ([], [])
+        with stack.sessions() as session:
+            [todo] = open_delivery_tasks(session, case_id=case_id)
+        assert todo.kind == "take-report-to-agency" and todo.due_at is not None
+        [inbox] = [
+            t
+            for t in ok(await api.get("/me/tasks"))
+            if t["case_id"] == case_id and t["category"] == "delivery"
+        ]
+        assert inbox["due_at"] is not None and inbox["countdown"]
 
-            portal = ok(
-                await api.get(f"/reports/{case_id}/channel-tasks/{task['recipient_id']}/portal")
+        portal = ok(
+            await api.get(f"/reports/{case_id}/channel-tasks/{task['recipient_id']}/portal")
+        )
+        review = ok(await api.get(f"/reports/{case_id}/review"))["documents"][0]
+        ids = [s["id"] for s in portal["sections"]]
+        assert ids[:2] == list(order) and len(ids) == len(set(ids))
+        assert portal["portal_url"] == PORTAL
+        entries = [e["text"] for s in portal["sections"] for e in s["entries"]]
+        assert DISCLOSED in entries
+        # Every value is one the reviewed report shows; nothing withheld is there.
+        assert all(line in review["text"] for e in entries for line in e.splitlines())
+        assert not any(w in str(portal) for w in WITHHELD)
+
+        refused = await api.post(f"/reports/{case_id}/report-sent", json=sent(todo.recipient_id))
+        assert refused.status_code == 422 and problem_fields(refused) == ["confirmation_number"]
+        assert deliveries_and_accounting(stack, case_id) == ([], [])
+
+        async with signed_in(stack, practitioner(stack)) as browser:
+            page = (await browser.get(f"/app/cases/{case_id}")).text
+            assert PORTAL in page and "Record the report as sent" in page
+            # Every entry is there to copy without a script; the buttons come with it.
+            assert page.count('class="copy"') == len(entries)
+            assert "/app/assets/copy-buttons.js" in page
+            assert not any(w in page for w in WITHHELD)
+            recorded = await browser.post(
+                f"/app/cases/{case_id}/report-sent",
+                data={
+                    "csrf": csrf_of(page),
+                    "recipient_id": todo.recipient_id,
+                    "sent_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+                    "confirmation_number": "PORTAL-0001",
+                },
             )
-            review = ok(await api.get(f"/reports/{case_id}/review"))["documents"][0]
-            ids = [s["id"] for s in portal["sections"]]
-            assert ids[:2] == list(order) and len(ids) == len(set(ids))
-            assert portal["portal_url"] == PORTAL
-            entries = [e["text"] for s in portal["sections"] for e in s["entries"]]
-            assert DISCLOSED in entries
-            # Every value is one the reviewed report shows; nothing withheld is there.
-            assert all(line in review["text"] for e in entries for line in e.splitlines())
-            assert not any(w in str(portal) for w in WITHHELD)
+            assert recorded.status_code == 303, recorded.text[:2000]
+        body = sent(todo.recipient_id, confirmation_number="PORTAL-0001")
+        again = await api.post(f"/reports/{case_id}/report-sent", json=body)
+        assert again.status_code == 409
+        status = ok(await api.get(f"/reports/{case_id}"))
+        assert status["channel_tasks"] == []
+        [delivery] = status["deliveries"]
+        assert delivery["reference_number"] == "PORTAL-0001"
+        status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
 
-            refused = await api.post(
-                f"/reports/{case_id}/report-sent", json=sent(todo.recipient_id)
+        acknowledged = ok(
+            await api.post(
+                f"/reports/{case_id}/acknowledgement-received",
+                json={
+                    "practitioner_id": PRACTITIONER,
+                    "report_id": delivery["report_id"],
+                    "reference_number": "PORTAL-0001",
+                    "decision": "accepted",
+                    "decided_at": datetime.now(UTC).isoformat(),
+                    "received_via": "phone",
+                    "acknowledged_by": "Intake worker M. Lee",
+                },
             )
-            assert refused.status_code == 422 and problem_fields(refused) == ["confirmation_number"]
-            assert deliveries_and_accounting(stack, case_id) == ([], [])
-
-            async with signed_in(stack, practitioner(stack)) as browser:
-                page = (await browser.get(f"/app/cases/{case_id}")).text
-                assert PORTAL in page and "Record the report as sent" in page
-                # Every entry is there to copy without a script; the buttons come with it.
-                assert page.count('class="copy"') == len(entries)
-                assert "/app/assets/copy-buttons.js" in page
-                assert not any(w in page for w in WITHHELD)
-                recorded = await browser.post(
-                    f"/app/cases/{case_id}/report-sent",
-                    data={
-                        "csrf": csrf_of(page),
-                        "recipient_id": todo.recipient_id,
-                        "sent_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
-                        "confirmation_number": "PORTAL-0001",
-                    },
-                )
-                assert recorded.status_code == 303, recorded.text[:2000]
-            body = sent(todo.recipient_id, confirmation_number="PORTAL-0001")
-            again = await api.post(f"/reports/{case_id}/report-sent", json=body)
-            assert again.status_code == 409
-            status = ok(await api.get(f"/reports/{case_id}"))
-            assert status["channel_tasks"] == []
-            [delivery] = status["deliveries"]
-            assert delivery["reference_number"] == "PORTAL-0001"
-            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
-
-            acknowledged = ok(
-                await api.post(
-                    f"/reports/{case_id}/acknowledgement-received",
-                    json={
-                        "practitioner_id": PRACTITIONER,
-                        "report_id": delivery["report_id"],
-                        "reference_number": "PORTAL-0001",
-                        "decision": "accepted",
-                        "decided_at": datetime.now(UTC).isoformat(),
-                        "received_via": "phone",
-                        "acknowledged_by": "Intake worker M. Lee",
-                    },
-                )
-            )
+        )
     assert [a["report_id"] for a in acknowledged["acknowledgements"]] == [delivery["report_id"]]
     [recorded], [accounted] = deliveries_and_accounting(stack, case_id)
     assert recorded.report_id == accounted.entry_id == delivery["report_id"]
@@ -179,28 +176,27 @@ async def test_a_fax_agency_gets_the_form_from_the_limited_fields_behind_a_bare_
 ) -> None:
     directory = directory_on_channel(tmp_path / "agencies", "fax", FAX)
     stack = dataclasses.replace(stack, directory=directory)
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            case_id = await submit_report(api)
-            task = await channel_task(api, case_id)
-            recipient = task["recipient_id"]
-            not_portal = await api.get(f"/reports/{case_id}/channel-tasks/{recipient}/portal")
-            assert not_portal.status_code == 404
-            answer = await api.get(f"/reports/{case_id}/channel-tasks/{recipient}/paper.pdf")
-            assert answer.status_code == 200
-            assert answer.headers["content-type"] == "application/pdf"
-            cover, *form = pdf_pages(answer.content)
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        case_id = await submit_report(api)
+        task = await channel_task(api, case_id)
+        recipient = task["recipient_id"]
+        not_portal = await api.get(f"/reports/{case_id}/channel-tasks/{recipient}/portal")
+        assert not_portal.status_code == 404
+        answer = await api.get(f"/reports/{case_id}/channel-tasks/{recipient}/paper.pdf")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/pdf"
+        cover, *form = pdf_pages(answer.content)
 
-            refused = await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient))
-            assert refused.status_code == 422 and problem_fields(refused) == ["sent_to"]
-            async with signed_in(stack, practitioner(stack)) as browser:
-                page = (await browser.get(f"/app/cases/{case_id}")).text
-                link = f"/app/cases/{case_id}/channel/{recipient}/paper.pdf"
-                assert link in page
-                download = await browser.get(link)
-            assert download.headers["content-type"] == "application/pdf"
-            ok(await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient, sent_to=FAX)))
-            await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        refused = await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient))
+        assert refused.status_code == 422 and problem_fields(refused) == ["sent_to"]
+        async with signed_in(stack, practitioner(stack)) as browser:
+            page = (await browser.get(f"/app/cases/{case_id}")).text
+            link = f"/app/cases/{case_id}/channel/{recipient}/paper.pdf"
+            assert link in page
+            download = await browser.get(link)
+        assert download.headers["content-type"] == "application/pdf"
+        ok(await api.post(f"/reports/{case_id}/report-sent", json=sent(recipient, sent_to=FAX)))
+        await wait_for_stage(api, case_id, "awaiting-acknowledgement")
     assert FAX in cover and task["report_id"] in cover and DISCLOSED not in cover
     assert DISCLOSED in " ".join(form)
     assert not any(w in page for page in (cover, *form) for w in WITHHELD)
@@ -220,10 +216,9 @@ async def test_an_email_agency_gets_one_message_over_tls_with_the_report_attache
         server = MailServer("127.0.0.1", port, "starttls", ca_file=authority.ca_file)
         mail = MailSettings(server, "Dutyflow <dutyflow@clinic.example.org>", "")
         stack = dataclasses.replace(stack, directory=directory, mail=mail)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
         [delivery] = status["deliveries"]
         # The activity again (a retry after the record): the report is not sent twice.
         step = RecipientStep(case_id=case_id, recipient_id=delivery["recipient_id"])
@@ -259,10 +254,9 @@ async def test_an_email_agency_with_a_certificate_gets_the_report_sealed_for_it_
         server = MailServer("127.0.0.1", port, "starttls", ca_file=authority.ca_file)
         mail = MailSettings(server, "Dutyflow <dutyflow@clinic.example.org>", "")
         stack = dataclasses.replace(stack, directory=directory, mail=mail)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
     [delivery] = status["deliveries"]
     [message] = inbox.accepted
     assert message.get_content_type() == "application/pkcs7-mime"
@@ -295,10 +289,9 @@ async def test_an_email_agency_without_a_tls_mail_server_is_a_task_not_a_message
     with smtp_server(inbox) as port:
         plain = MailSettings(MailServer("127.0.0.1", port, "none"), "dutyflow@localhost", "")
         stack = dataclasses.replace(stack, directory=directory, mail=plain)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "delivery-refused")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "delivery-refused")
     [problem] = status["delivery_problems"]
     assert "TLS" in problem["message"]
     assert inbox.accepted == []

@@ -37,10 +37,9 @@ async def test_a_fax_agency_gets_one_fax_through_the_provider_however_often_it_i
     async with fax_provider(script) as url:
         provider = FaxProvider(url, script.token)
         stack = dataclasses.replace(stack, directory=directory, fax_provider=provider)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
         [delivery] = status["deliveries"]
         # The activity again (a retry after the record): nothing goes to the provider.
         step = RecipientStep(case_id=case_id, recipient_id=delivery["recipient_id"])
@@ -76,10 +75,9 @@ async def test_a_fax_the_provider_refuses_is_the_practitioners_task_and_no_deliv
         # The deployment's credential is not the one the provider expects: 401, not retried.
         provider = FaxProvider(url, "a-revoked-token")
         stack = dataclasses.replace(stack, directory=directory, fax_provider=provider)
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                status = await wait_for_stage(api, case_id, "delivery-refused")
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            status = await wait_for_stage(api, case_id, "delivery-refused")
     assert len(script.received) == 1 and script.faxed == {}
     [problem] = status["delivery_problems"]
     assert problem["message"] == "the fax provider refused the fax: HTTP 401"

@@ -39,58 +39,57 @@ async def test_a_portal_receipt_is_kept_sealed_audited_listed_and_read_only_by_t
     directory = directory_on_channel(tmp_path / "agencies", "portal", PORTAL)
     stack = dataclasses.replace(stack, directory=directory)
     _, stranger_token = new_user(stack.sessions, "practitioner")
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            case_id = await submit_report(api)
-            task = await channel_task(api, case_id)
-            body = sent(task["recipient_id"], confirmation_number="PORTAL-0001")
-            ok(await api.post(f"/reports/{case_id}/report-sent", json=body))
-            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
-            [delivery] = status["deliveries"]
-            url = f"/reports/{case_id}/deliveries/{delivery['report_id']}/portal-receipt"
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        case_id = await submit_report(api)
+        task = await channel_task(api, case_id)
+        body = sent(task["recipient_id"], confirmation_number="PORTAL-0001")
+        ok(await api.post(f"/reports/{case_id}/report-sent", json=body))
+        status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        [delivery] = status["deliveries"]
+        url = f"/reports/{case_id}/deliveries/{delivery['report_id']}/portal-receipt"
 
-            # Named a PDF, but not one: refused by its content, the content not repeated.
-            fake = await api.put(
-                url, content=b"<html>" + RECEIPT_LINE, headers={"Content-Type": "application/pdf"}
+        # Named a PDF, but not one: refused by its content, the content not repeated.
+        fake = await api.put(
+            url, content=b"<html>" + RECEIPT_LINE, headers={"Content-Type": "application/pdf"}
+        )
+        assert fake.status_code == 422 and problem_fields(fake) == ["receipt"]
+        assert RECEIPT_LINE.decode() not in fake.text
+        big = await api.put(url, content=b"%PDF-" + b"0" * MAX_RECEIPT_BYTES)
+        assert big.status_code == 422 and "larger than" in big.text
+        elsewhere = f"/reports/{case_id}/deliveries/{'0' * 64}/portal-receipt"
+        assert (await api.put(elsewhere, content=RECEIPT)).status_code == 404
+        stranger = await api.put(url, content=RECEIPT, headers=bearer(stranger_token))
+        assert stranger.status_code in (403, 404)
+
+        report_id = delivery["report_id"]
+        async with signed_in(stack, practitioner(stack)) as browser:
+            page = (await browser.get(f"/app/cases/{case_id}")).text
+            assert 'enctype="multipart/form-data"' in page and "Attach the receipt" in page
+            attach = f"/app/cases/{case_id}/portal-receipt"
+            fake_file = ("receipt.pdf", b"<html>" + RECEIPT_LINE, "application/pdf")
+            shown = await browser.post(
+                attach,
+                data={"csrf": csrf_of(page), "report_id": report_id},
+                files={"receipt": fake_file},
             )
-            assert fake.status_code == 422 and problem_fields(fake) == ["receipt"]
-            assert RECEIPT_LINE.decode() not in fake.text
-            big = await api.put(url, content=b"%PDF-" + b"0" * MAX_RECEIPT_BYTES)
-            assert big.status_code == 422 and "larger than" in big.text
-            elsewhere = f"/reports/{case_id}/deliveries/{'0' * 64}/portal-receipt"
-            assert (await api.put(elsewhere, content=RECEIPT)).status_code == 404
-            stranger = await api.put(url, content=RECEIPT, headers=bearer(stranger_token))
-            assert stranger.status_code in (403, 404)
-
-            report_id = delivery["report_id"]
-            async with signed_in(stack, practitioner(stack)) as browser:
-                page = (await browser.get(f"/app/cases/{case_id}")).text
-                assert 'enctype="multipart/form-data"' in page and "Attach the receipt" in page
-                attach = f"/app/cases/{case_id}/portal-receipt"
-                fake_file = ("receipt.pdf", b"<html>" + RECEIPT_LINE, "application/pdf")
-                shown = await browser.post(
-                    attach,
-                    data={"csrf": csrf_of(page), "report_id": report_id},
-                    files={"receipt": fake_file},
-                )
-                assert shown.status_code == 422, shown.text[:2000]
-                assert "must be a PDF, PNG or JPEG file" in shown.text
-                recorded = await browser.post(
-                    attach,
-                    data={"csrf": csrf_of(shown.text), "report_id": report_id},
-                    files={"receipt": ("receipt.pdf", RECEIPT, "application/pdf")},
-                )
-                assert recorded.status_code == 303, recorded.text[:2000]
-                page = (await browser.get(f"/app/cases/{case_id}")).text
-                link = f"/app/cases/{case_id}/portal-receipts/{report_id}"
-                assert link in page and "Attach the receipt" not in page
-                from_page = await browser.get(link)
-            assert from_page.status_code == 200 and from_page.content == RECEIPT
-            again = await api.put(url, content=RECEIPT)
-            [attached] = ok(await api.get(f"/reports/{case_id}/portal-receipts"))
-            download = f"/reports/{case_id}/portal-receipts/{report_id}"
-            served = await api.get(download)
-            refused = await api.get(download, headers=bearer(stranger_token))
+            assert shown.status_code == 422, shown.text[:2000]
+            assert "must be a PDF, PNG or JPEG file" in shown.text
+            recorded = await browser.post(
+                attach,
+                data={"csrf": csrf_of(shown.text), "report_id": report_id},
+                files={"receipt": ("receipt.pdf", RECEIPT, "application/pdf")},
+            )
+            assert recorded.status_code == 303, recorded.text[:2000]
+            page = (await browser.get(f"/app/cases/{case_id}")).text
+            link = f"/app/cases/{case_id}/portal-receipts/{report_id}"
+            assert link in page and "Attach the receipt" not in page
+            from_page = await browser.get(link)
+        assert from_page.status_code == 200 and from_page.content == RECEIPT
+        again = await api.put(url, content=RECEIPT)
+        [attached] = ok(await api.get(f"/reports/{case_id}/portal-receipts"))
+        download = f"/reports/{case_id}/portal-receipts/{report_id}"
+        served = await api.get(download)
+        refused = await api.get(download, headers=bearer(stranger_token))
     sha256 = hashlib.sha256(RECEIPT).hexdigest()
     assert again.status_code == 409
     assert (attached["media_type"], attached["size_bytes"], attached["sha256"]) == (

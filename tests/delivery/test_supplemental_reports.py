@@ -46,11 +46,10 @@ async def delivered(stack, http, executor, tmp_path: Path) -> AsyncIterator[tupl
         stack, directory=directory_for(tmp_path, f"{agency.url}/agencies/{AGENCY}/reports")
     )
     try:
-        async with stack.new_worker(http, executor):
-            async for api in serve_api(stack):
-                case_id = await submit_report(api)
-                await wait_for_stage(api, case_id, "awaiting-acknowledgement")
-                yield api, agency.url, case_id
+        async with stack.new_worker(http, executor), serve_api(stack) as api:
+            case_id = await submit_report(api)
+            await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+            yield api, agency.url, case_id
     finally:
         await agency.stop()
 

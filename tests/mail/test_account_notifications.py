@@ -28,7 +28,7 @@ async def test_a_user_sets_their_address_and_receives_a_test_message(
         mailed = dataclasses.replace(
             stack, mail=MailSettings(server, "Dutyflow <dutyflow@clinic.example>", stack.api_url)
         )
-        async for _api in serve_api(mailed):
+        async with serve_api(mailed) as _api:
             me = callers.new("supervisor").http
             assert ok(await me.get("/me/notifications")) == {
                 "email": None,

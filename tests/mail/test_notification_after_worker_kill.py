@@ -106,7 +106,7 @@ async def test_a_worker_killed_while_sending_still_delivers_the_message_once(
         mailed = dataclasses.replace(
             stack, mail=MailSettings(server, "Dutyflow <dutyflow@clinic.example>", app_url)
         )
-        async for api in serve_api(stack, token=token):
+        async with serve_api(stack, token=token) as api:
             worker = start_worker_process(
                 stack,
                 database_url,

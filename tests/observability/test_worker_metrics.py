@@ -42,9 +42,8 @@ async def test_worker_serves_temporal_metrics_after_a_report(
         runtime=runtime,
     )
     stack = dataclasses.replace(stack, client=client)
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):
-            status = await report_end_to_end(api, grounds_with_markers())
+    async with stack.new_worker(http, executor), serve_api(stack) as api:
+        status = await report_end_to_end(api, grounds_with_markers())
 
     response = await http.get(f"http://127.0.0.1:{port}/metrics")
     assert response.status_code == 200

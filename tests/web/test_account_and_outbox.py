@@ -40,7 +40,7 @@ async def test_the_account_form_sets_the_address_and_the_outbox_shows_the_test_m
             ),
         )
         lead, colleague = web_users("supervisor"), web_users("supervisor")
-        async for _api in serve_api(mailed):
+        async with serve_api(mailed) as _api:
             async with signed_in(stack, lead) as pages:
                 account = (await pages.get("/app/account")).text
                 refused = await pages.post(
@@ -95,7 +95,7 @@ async def test_the_account_form_sets_the_address_and_the_outbox_shows_the_test_m
 
 
 async def test_with_a_real_mail_server_there_is_no_outbox(stack: Harness, callers) -> None:
-    async for _api in serve_api(stack):
+    async with serve_api(stack) as _api:
         answer = await callers.new("practitioner").http.get("/me/outbox")
         assert answer.status_code == 404
         assert "no local mail sink" in answer.json()["detail"]

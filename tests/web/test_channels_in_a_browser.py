@@ -75,16 +75,18 @@ async def test_a_report_taken_to_the_agency_by_hand_is_one_delivery_and_one_disc
     stack = dataclasses.replace(
         stack, directory=directory_on_channel(tmp_path / "agencies", channel, address)
     )
-    async with stack.new_worker(http, executor):
-        async for api in serve_api(stack):  # the scenario's practitioner, signing in below too
-            case_id = await submit_report(api)
-            page = await signed_in_page(chromium, stack, practitioner(stack))
-            await page.goto(f"/app/cases/{case_id}")
+    async with (
+        stack.new_worker(http, executor),
+        serve_api(stack) as api,  # the scenario's practitioner, signing in below too
+    ):
+        case_id = await submit_report(api)
+        page = await signed_in_page(chromium, stack, practitioner(stack))
+        await page.goto(f"/app/cases/{case_id}")
 
-            await take_the_report(page, channel)
-            status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
-            await record_the_acknowledgement_by_phone(page)
-            await wait_for_stage(api, case_id, "closed")
+        await take_the_report(page, channel)
+        status = await wait_for_stage(api, case_id, "awaiting-acknowledgement")
+        await record_the_acknowledgement_by_phone(page)
+        await wait_for_stage(api, case_id, "closed")
 
     [delivery] = status["deliveries"]
     [recorded], [accounted] = deliveries_and_accounting(stack, case_id)

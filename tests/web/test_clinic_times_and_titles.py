@@ -143,7 +143,7 @@ async def api_in_los_angeles(
     stack: Harness, running_worker: Worker, clinic_in_los_angeles: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     zones = ClinicTimeZones("UTC", {clinic_in_los_angeles: "America/Los_Angeles"})
-    async for client in serve_api(stack, clinic_time_zones=zones):
+    async with serve_api(stack, clinic_time_zones=zones) as client:
         yield client
 
 
