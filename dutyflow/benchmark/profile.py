@@ -72,6 +72,8 @@ class Profile:
     steps: dict[str, StepTimes] = field(default_factory=dict)
     encode: CodecTimes = field(default_factory=CodecTimes)
     decode: CodecTimes = field(default_factory=CodecTimes)
+    # Whether the codec's figures count what passes: not the baselines' payloads, nor the
+    # scale-out's reports, so that they stay per measured report.
     recording: bool = True
 
     def step(self, activity_type: str) -> StepTimes:

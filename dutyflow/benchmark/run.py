@@ -331,6 +331,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             if options.workers > 1:
                 from dutyflow.benchmark.scale_out import measure_scale_out
 
+                result.profile.recording = False  # the profile is of the reports above
                 result.scale_out = await measure_scale_out(stack, key, workdir)
     finally:
         engine.dispose()
