@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dutyflow.benchmark.processes import ready, start, stop
 from dutyflow.runtime.serving import free_port
 
 LISTENING = b"Dutyflow intake listening on "
@@ -39,35 +37,10 @@ async def agency_intake(workdir: Path, within: float = 60) -> AsyncIterator[Agen
         "DUTYFLOW_LOG_FORMAT": "text",
     }
     log = workdir / "intake.log"
-    process = await asyncio.to_thread(_start, env, log)
+    log.write_bytes(b"")
+    process = await asyncio.to_thread(start, "intake", env, log)
     try:
-        async with asyncio.timeout(within):
-            while LISTENING not in await asyncio.to_thread(log.read_bytes):
-                if process.poll() is not None:
-                    raise RuntimeError(
-                        f"the intake service exited ({process.returncode}); see {log}"
-                    )
-                await asyncio.sleep(0.1)
+        await ready(process, log, LISTENING, "the intake service", within)
         yield AgencyIntake(url=f"http://127.0.0.1:{port}", pid=process.pid)
     finally:
-        await asyncio.to_thread(_stop, process)
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "dutyflow", "intake"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        await asyncio.to_thread(stop, [process])

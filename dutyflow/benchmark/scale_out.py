@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dutyflow.benchmark.databases import empty_database
 from dutyflow.benchmark.pacing import progress, run_concurrently
+from dutyflow.benchmark.processes import ready, start, stop
 from dutyflow.benchmark.reports import one_report
 
 if TYPE_CHECKING:
@@ -51,43 +49,14 @@ def _worker_environment(
     }
 
 
-async def _started(log: Path, process: subprocess.Popen[bytes], within: float = 120) -> None:
-    async with asyncio.timeout(within):
-        while WORKER_READY not in await asyncio.to_thread(log.read_bytes):
-            if process.poll() is not None:
-                raise RuntimeError(f"a benchmark worker exited ({process.returncode}); see {log}")
-            await asyncio.sleep(0.1)
-
-
-def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "dutyflow", "worker"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 async def _reports_on(stack: BenchStack, workers: int, env: dict[str, str], workdir: Path) -> float:
     processes = []
     try:
         for number in range(workers):
             log = workdir / f"worker-{workers}-{number}.log"
             log.write_bytes(b"")
-            processes.append(await asyncio.to_thread(_start_worker, env, log))
-            await _started(log, processes[-1])
+            processes.append(await asyncio.to_thread(start, "worker", env, log))
+            await ready(processes[-1], log, WORKER_READY, "a benchmark worker", within=120)
         progress(f"Scale-out: {stack.options.reports} reports on {workers} worker process(es)")
 
         async def report(_: int) -> None:
@@ -97,7 +66,7 @@ async def _reports_on(stack: BenchStack, workers: int, env: dict[str, str], work
         seconds = await run_concurrently(options.reports, options.concurrency, report, "reports")
         return options.reports / seconds
     finally:
-        await asyncio.to_thread(_stop, processes)
+        await asyncio.to_thread(stop, processes)
 
 
 async def measure_scale_out(
