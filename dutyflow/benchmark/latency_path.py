@@ -46,6 +46,11 @@ class Submission:
     submitted: datetime
     delivered: datetime
 
+    @property
+    def latency(self) -> float:
+        """Seconds from the confirmation sent to the agency's intake holding the report."""
+        return (self.delivered - self.submitted).total_seconds()
+
 
 @dataclass(frozen=True)
 class _StepTimes:

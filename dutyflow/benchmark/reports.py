@@ -53,13 +53,12 @@ def _steps() -> tuple[GroundsSubmission, PhoneReport]:
 async def one_report(
     client: Client,
     task_queue: str,
-    latencies: list[float] | None,
+    submissions: list[Submission] | None,
     *,
-    submissions: list[Submission] | None = None,
     after_each_update: Any = None,
 ) -> str:
-    """A complete report; its submit-to-agency latencies are added to ``latencies`` (and, to
-    time their legs, its deliveries to ``submissions``).
+    """A complete report; each of its deliveries is added to ``submissions`` (its
+    submit-to-agency latency, and the history to time its legs by).
     ``after_each_update(case_id, status)`` runs after each Update has answered (to measure the
     shape)."""
     case_id = f"case-{uuid.uuid4().hex}"  # as the API names a case
@@ -83,8 +82,6 @@ async def one_report(
         await after_each_update(case_id, status)
     await handle.query(MandatedReportWorkflow.status)
     outcome = await handle.result()
-    if latencies is not None:
-        latencies += [(d.delivered_at - submitted).total_seconds() for d in outcome.deliveries]
     if submissions is not None:
         submissions += [Submission(case_id, submitted, d.delivered_at) for d in outcome.deliveries]
     return case_id

@@ -77,7 +77,6 @@ class BenchResult:
     bare_workflows_per_second: float = 0.0
     same_shape_per_second: float = 0.0
     reports_per_second: float = 0.0
-    latencies: list[float] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
     latency_legs: dict[str, list[float]] = field(default_factory=dict)
     worker_rss_mib: float = 0.0
@@ -98,6 +97,11 @@ class BenchResult:
         """Reports per second over bare workflows of the report's shape per second: what
         Dutyflow itself adds, Temporal's own cost of the shape taken out."""
         return _over(self.reports_per_second, self.same_shape_per_second)
+
+    @property
+    def latencies(self) -> list[float]:
+        """Each measured delivery's submit-to-agency seconds."""
+        return [s.latency for s in self.submissions]
 
     def percentile(self, share: float) -> float:
         return percentile(self.latencies, share)
@@ -268,9 +272,7 @@ async def _measure(stack: BenchStack) -> None:
                 await one_same_shape_workflow(bare_client, bare_queue, shape)
 
             async def report(_: int) -> None:
-                await one_report(
-                    client, report_queue, result.latencies, submissions=result.submissions
-                )
+                await one_report(client, report_queue, result.submissions)
 
             progress(
                 f"{options.reports} each of: bare Temporal with no-op activities (bare), bare "
