@@ -51,6 +51,7 @@ from dutyflow.notifications.escalation import MailSettings
 from dutyflow.store.db import SessionFactory
 from dutyflow.store.delivery_tasks import CHANNEL_TASK_STEP
 from dutyflow.store.steps import record_step
+from dutyflow.timed_sections import RENDERING, timed_section
 
 _EMAIL_BODY = """\
 {agency_name}
@@ -224,8 +225,10 @@ class ChannelActivities:
                 agency_name=report.obligation.agency_name, form=form, report_id=report.report_id
             )
         )
+        with timed_section(RENDERING):
+            pdf = pdf_from_html(report.document.html)
         message.add_attachment(
-            pdf_from_html(report.document.html),
+            pdf,
             maintype="application",
             subtype="pdf",
             filename=f"report-{report.report_id}.pdf",

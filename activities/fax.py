@@ -48,6 +48,7 @@ from dutyflow.domain.policy import PolicyLibrary
 from dutyflow.domain.rendering import load_form_layout
 from dutyflow.domain.transmission import IDEMPOTENCY_HEADER
 from dutyflow.store.db import SessionFactory
+from dutyflow.timed_sections import RENDERING, timed_section
 
 # The provider's id of the fax, as kept in the audit entry: an opaque token, never free text.
 _FAX_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -150,7 +151,8 @@ def _fax_request(report: ReportToDeliver, number: str) -> bytes:
         report_id=report.report_id,
         form_title=f"{layout.title} ({layout.code})",
     )
-    pdf = paper_report_pdf(cover, report.document.html)
+    with timed_section(RENDERING):
+        pdf = paper_report_pdf(cover, report.document.html)
     return json.dumps(
         {
             "to": number,

@@ -26,6 +26,7 @@ from dutyflow.store.tables import (
     ReportDocument,
     SupplementalReport,
 )
+from dutyflow.timed_sections import RENDERING, timed_section
 
 _PHONE_SCRIPT = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -99,25 +100,26 @@ class ReportActivities:
             return _known(node)
 
         due = obligation.phone_report_due_at
-        script = _PHONE_SCRIPT.get_template("phone-script.txt.j2").render(
-            agency_name=obligation.agency_name,
-            phone_number=obligation.agency_phone,
-            due_at=f"{due:%Y-%m-%d %H:%M} UTC" if due else "immediately",
-            report_kind=_KIND_WORDS.get(case.kind, case.kind.replace("-", " ")),
-            victim_label=_VICTIM_WORDS.get(case.kind, "The person at risk"),
-            reporter_name=get("reporter.name"),
-            reporter_title=get("reporter.title"),
-            reporter_category=get("reporter.mandated_reporter_category"),
-            reporter_phone=get("reporter.phone"),
-            statutory_basis=get("grounds.statutory_basis"),
-            victim_name=get("victim.name"),
-            victim_birth_date=get("victim.birth_date"),
-            victim_location=get("victim.present_location"),
-            observations=get("grounds.observations"),
-            statements=get("grounds.statements"),
-            source=get("grounds.source_of_information"),
-            suspicion_formed_at=get("grounds.suspicion_formed_at"),
-        )
+        with timed_section(RENDERING):
+            script = _PHONE_SCRIPT.get_template("phone-script.txt.j2").render(
+                agency_name=obligation.agency_name,
+                phone_number=obligation.agency_phone,
+                due_at=f"{due:%Y-%m-%d %H:%M} UTC" if due else "immediately",
+                report_kind=_KIND_WORDS.get(case.kind, case.kind.replace("-", " ")),
+                victim_label=_VICTIM_WORDS.get(case.kind, "The person at risk"),
+                reporter_name=get("reporter.name"),
+                reporter_title=get("reporter.title"),
+                reporter_category=get("reporter.mandated_reporter_category"),
+                reporter_phone=get("reporter.phone"),
+                statutory_basis=get("grounds.statutory_basis"),
+                victim_name=get("victim.name"),
+                victim_birth_date=get("victim.birth_date"),
+                victim_location=get("victim.present_location"),
+                observations=get("grounds.observations"),
+                statements=get("grounds.statements"),
+                source=get("grounds.source_of_information"),
+                suspicion_formed_at=get("grounds.suspicion_formed_at"),
+            )
         record_step(
             self._sessions,
             case_id=request.case_id,
@@ -171,27 +173,30 @@ class ReportActivities:
         # A person, a court or a requesting party is addressed by the contact the case file
         # gives (sealed with the obligation); an agency by the directory's name and address.
         contact = obligation.contact or {}
-        rendered = render_report(
-            layout,
-            disclosure.fields,
-            RenderContext(
-                form_code=layout.code,
-                form_title=f"{layout.title} (supplemental report)" if supplement else layout.title,
-                recipient_name=contact.get("name") or obligation.agency_name,
-                recipient_address=contact.get("address") or obligation.agency_address,
-                case_reference=case.case_id,
-                policy_version=f"{case.jurisdiction} {case.kind} {policy.version}",
-                policy_citation=recipient.allowed_fields_citation,
-                generated_at=datetime.now(UTC).replace(microsecond=0),
-                supplemental_to=supplement[0] if supplement else None,
-                changed_fields=(
-                    tuple(shown_changes(supplement[1], disclosure.disclosed_fields))
+        with timed_section(RENDERING):
+            rendered = render_report(
+                layout,
+                disclosure.fields,
+                RenderContext(
+                    form_code=layout.code,
+                    form_title=f"{layout.title} (supplemental report)"
                     if supplement
-                    else ()
+                    else layout.title,
+                    recipient_name=contact.get("name") or obligation.agency_name,
+                    recipient_address=contact.get("address") or obligation.agency_address,
+                    case_reference=case.case_id,
+                    policy_version=f"{case.jurisdiction} {case.kind} {policy.version}",
+                    policy_citation=recipient.allowed_fields_citation,
+                    generated_at=datetime.now(UTC).replace(microsecond=0),
+                    supplemental_to=supplement[0] if supplement else None,
+                    changed_fields=(
+                        tuple(shown_changes(supplement[1], disclosure.disclosed_fields))
+                        if supplement
+                        else ()
+                    ),
                 ),
-            ),
-            additions=additions,
-        )
+                additions=additions,
+            )
 
         def write(session: Session) -> None:
             stale = session.get(ReportDocument, document_id)

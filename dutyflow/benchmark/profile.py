@@ -9,6 +9,9 @@ Per activity type, the profile adds up:
 - **database**: time in SQL statements and commits made while the attempt runs, by the activity
   or the audit interceptor (SQLAlchemy engine and pool events), and the **transactions** committed
   (on SQLite each one waits for the single writer's lock);
+- **sealing**: time sealing case content for the database and opening it again, and
+  **rendering**: time making a report, phone script or PDF from its template (both named
+  sections of the code, `dutyflow.timed_sections`; part of the body, or of the audit);
 - **http**: time from sending a request to the agency to its answer's headers (httpx hooks);
 
 and, for the whole run, the **codec** (encrypting and decrypting payloads, with their count and
@@ -24,7 +27,8 @@ from __future__ import annotations
 import contextvars
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +41,9 @@ from temporalio.converter import PayloadCodec, WithSerializationContext
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from dutyflow.store.db import watch_writer_turns
+from dutyflow.timed_sections import listen
 
-COMPONENTS = ("total", "body", "database", "http")
+COMPONENTS = ("total", "body", "database", "sealing", "rendering", "http")
 
 
 @dataclass
@@ -89,6 +94,16 @@ _current: contextvars.ContextVar[StepTimes | None] = contextvars.ContextVar(
 )
 
 
+@contextmanager
+def counted_for(step: StepTimes) -> Iterator[None]:
+    """What runs inside (and in the threads it hands work to) is counted for ``step``."""
+    token = _current.set(step)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def _add_to_current(component: str, seconds: float) -> None:
     step = _current.get()
     if step is not None:
@@ -128,16 +143,18 @@ class _Timed(ActivityInboundInterceptor):
         from temporalio import activity
 
         step = self._profile.step(activity.info().activity_type)
-        token = _current.set(step) if self._component == "total" else None
-        if self._component == "total":
-            step.attempts += 1
+        if self._component != "total":
+            return await self._timed(step, input)
+        step.attempts += 1
+        with counted_for(step):
+            return await self._timed(step, input)
+
+    async def _timed(self, step: StepTimes, input: ExecuteActivityInput) -> Any:
         started = time.perf_counter()
         try:
             return await self.next.execute_activity(input)
         finally:
             step.add(self._component, time.perf_counter() - started)
-            if token is not None:
-                _current.reset(token)
 
 
 # --- the database: SQL statements and commits -----------------------------------------------------
@@ -170,6 +187,15 @@ def watch_database(engine: Engine) -> None:
         started = record.info.pop("dutyflow_bench_commit", None)
         if started is not None:
             _add_to_current("database", time.perf_counter() - started)
+
+
+# --- sealing and rendering --------------------------------------------------------------------
+
+
+def watch_sections() -> Callable[[], None]:
+    """Add the time in each named section of the code (sealing, rendering) to the attempt it ran
+    in; answers the call that stops it."""
+    return listen(_add_to_current)
 
 
 # --- HTTP to the agency -----------------------------------------------------------------------

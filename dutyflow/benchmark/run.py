@@ -317,6 +317,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
     timing.watch_database(engine)
+    stop_watching_sections = timing.watch_sections()
     secrets = AgencySecrets(workdir / "keys" / "agencies", allow_generated=True)
     try:
         async with agency_intake(workdir) as intake:
@@ -336,6 +337,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                 result.profile.recording = False  # the profile is of the reports above
                 result.scale_out = await measure_scale_out(stack, key, workdir)
     finally:
+        stop_watching_sections()
         engine.dispose()
         if env is not None:
             await env.shutdown()

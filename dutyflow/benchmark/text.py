@@ -3,7 +3,7 @@ then the profile of where a report's time goes."""
 
 from __future__ import annotations
 
-from dutyflow.benchmark.profile import Profile
+from dutyflow.benchmark.profile import COMPONENTS, Profile
 from dutyflow.benchmark.run import BenchOptions, BenchResult, percentile
 
 THROUGHPUT_RATIO_TARGET = 0.80
@@ -80,7 +80,7 @@ def _profile(profile: Profile, reports: int) -> list[str]:
         "Where a report's time goes (ms per report, summed over its attempts; the worker runs "
         "activities concurrently, so these add up to more than the wall time):",
         f"  {'activity':32} {'attempts':>8} {'total':>8} {'body':>8} {'audit':>8} "
-        f"{'database':>8} {'http':>8} {'commits':>8}",
+        f"{'database':>8} {'sealing':>8} {'rendering':>9} {'http':>8} {'commits':>8}",
     ]
 
     def ms(seconds: float) -> str:
@@ -91,16 +91,16 @@ def _profile(profile: Profile, reports: int) -> list[str]:
         lines.append(
             f"  {name:32} {step.attempts / reports:8.1f} {ms(step.seconds['total'])} "
             f"{ms(step.seconds['body'])} {ms(step.audit)} {ms(step.seconds['database'])} "
+            f"{ms(step.seconds['sealing'])} {ms(step.seconds['rendering']):>9} "
             f"{ms(step.seconds['http'])} {step.transactions / reports:8.1f}"
         )
-    total = {c: sum(s.seconds[c] for s in profile.steps.values()) for c in ("total", "body")}
-    database = sum(s.seconds["database"] for s in profile.steps.values())
-    http = sum(s.seconds["http"] for s in profile.steps.values())
+    total = {c: sum(s.seconds[c] for s in profile.steps.values()) for c in COMPONENTS}
     audit = sum(s.audit for s in profile.steps.values())
     commits = sum(s.transactions for s in profile.steps.values())
     lines += [
         f"  {'all activities':32} {'':8} {ms(total['total'])} {ms(total['body'])} {ms(audit)} "
-        f"{ms(database)} {ms(http)} {commits / reports:8.1f}",
+        f"{ms(total['database'])} {ms(total['sealing'])} {ms(total['rendering']):>9} "
+        f"{ms(total['http'])} {commits / reports:8.1f}",
         f"  codec: encode {ms(profile.encode.seconds)} ms per report "
         f"({profile.encode.payloads / reports:.0f} payloads, "
         f"{profile.encode.payload_bytes / reports / 1024:.1f} KiB), decode "

@@ -33,6 +33,7 @@ from sqlalchemy.orm import attributes
 from sqlalchemy.types import TypeDecorator
 
 from dutyflow.crypto.keyring import CaseKeyring
+from dutyflow.timed_sections import SEALING, timed_section
 
 PREFIX = "sealed:v1:"
 
@@ -65,26 +66,28 @@ class ContentSealer:
         self.keyring = keyring
 
     def seal(self, case_id: str, where: str, value: Any) -> str:
-        cipher = AESGCM(self.keyring.data_key(case_id, create=True))
-        nonce = os.urandom(12)
-        plain = json.dumps(
-            value, separators=(",", ":"), sort_keys=True, ensure_ascii=False
-        ).encode()
-        sealed = nonce + cipher.encrypt(nonce, plain, _associated(case_id, where))
-        return PREFIX + base64.b64encode(sealed).decode()
+        with timed_section(SEALING):
+            cipher = AESGCM(self.keyring.data_key(case_id, create=True))
+            nonce = os.urandom(12)
+            plain = json.dumps(
+                value, separators=(",", ":"), sort_keys=True, ensure_ascii=False
+            ).encode()
+            sealed = nonce + cipher.encrypt(nonce, plain, _associated(case_id, where))
+            return PREFIX + base64.b64encode(sealed).decode()
 
     def open(self, case_id: str, where: str, token: str) -> Any:
         if not token.startswith(PREFIX):
             raise SealingError(f"{where}: the stored value is not sealed")
-        raw = base64.b64decode(token[len(PREFIX) :])
-        cipher = AESGCM(self.keyring.data_key(case_id, create=False))
-        try:
-            plain = cipher.decrypt(raw[:12], raw[12:], _associated(case_id, where))
-        except Exception:
-            raise SealingError(
-                f"{where}: the sealed value does not open for case {case_id}"
-            ) from None
-        return json.loads(plain)
+        with timed_section(SEALING):
+            raw = base64.b64decode(token[len(PREFIX) :])
+            cipher = AESGCM(self.keyring.data_key(case_id, create=False))
+            try:
+                plain = cipher.decrypt(raw[:12], raw[12:], _associated(case_id, where))
+            except Exception:
+                raise SealingError(
+                    f"{where}: the sealed value does not open for case {case_id}"
+                ) from None
+            return json.loads(plain)
 
 
 def _associated(case_id: str, where: str) -> bytes:

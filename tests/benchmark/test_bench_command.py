@@ -68,6 +68,15 @@ def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
     for activity in ("open_case", "render_report", "deliver_report", "record_outcome"):
         assert f"  {activity} " in profile
     assert "codec: encode" in profile
+    header, *rows = profile.splitlines()[1:]
+    columns = header.split()
+    for column in ("body", "audit", "database", "sealing", "rendering", "http", "commits"):
+        assert column in columns
+    render_report = next(row.split() for row in rows if row.startswith("  render_report "))
+    figures = dict(zip(columns[1:], map(float, render_report[1:]), strict=True))
+    # Rendering the report, and its case content sealed and opened, are measured where they run.
+    assert figures["rendering"] > 0
+    assert figures["sealing"] > 0
     cpu = out.split("CPU per workflow", 1)[1]
     assert "Temporal server / agency intake" in cpu  # the agency's intake runs as its own process
     for phase in ("bare", "same-shape", "reports"):
