@@ -40,7 +40,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, WithSerializationContext
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from dutyflow.store.db import watch_writer_turns
+from dutyflow.store.db import watch_writer_holds, watch_writer_turns
 from dutyflow.timed_sections import listen
 
 COMPONENTS = ("total", "body", "database", "sealing", "rendering", "http")
@@ -77,8 +77,11 @@ class Profile:
     steps: dict[str, StepTimes] = field(default_factory=dict)
     encode: CodecTimes = field(default_factory=CodecTimes)
     decode: CodecTimes = field(default_factory=CodecTimes)
-    # Whether the codec's figures count what passes: not the baselines' payloads, nor the
-    # scale-out's reports, so that they stay per measured report.
+    # Each writer's turn of the measured reports (SQLite, whose one writer takes turns): how long
+    # it was held.
+    writer_turns: list[float] = field(default_factory=list)
+    # Whether the codec's figures and the writer's turns count what passes: not the baselines'
+    # payloads, nor the scale-out's reports, so that they stay per measured report.
     recording: bool = True
 
     def step(self, activity_type: str) -> StepTimes:
@@ -87,6 +90,11 @@ class Profile:
     def reset(self) -> None:
         self.steps.clear()
         self.encode, self.decode = CodecTimes(), CodecTimes()
+        self.writer_turns.clear()
+
+    def writer_turn_held(self, seconds: float) -> None:
+        if self.recording:
+            self.writer_turns.append(seconds)
 
 
 _current: contextvars.ContextVar[StepTimes | None] = contextvars.ContextVar(
@@ -160,10 +168,12 @@ class _Timed(ActivityInboundInterceptor):
 # --- the database: SQL statements and commits -----------------------------------------------------
 
 
-def watch_database(engine: Engine) -> None:
+def watch_database(engine: Engine, profile: Profile) -> None:
     """Add every statement's and every commit's time, and every wait for the writer's turn
-    (`dutyflow.store.db.writing`), to the attempt that made it."""
+    (`dutyflow.store.db.writing`), to the attempt that made it; keep how long each turn was
+    held in ``profile``."""
     watch_writer_turns(engine, lambda seconds: _add_to_current("database", seconds))
+    watch_writer_holds(engine, profile.writer_turn_held)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]

@@ -316,7 +316,7 @@ async def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     progress(f"Database: {'PostgreSQL' if database_url.startswith('postgresql') else 'SQLite'}")
     engine = bind_keyring(make_engine(database_url), keyring)
     create_schema(engine)
-    timing.watch_database(engine)
+    timing.watch_database(engine, result.profile)
     stop_watching_sections = timing.watch_sections()
     secrets = AgencySecrets(workdir / "keys" / "agencies", allow_generated=True)
     try:

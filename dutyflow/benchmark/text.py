@@ -22,6 +22,7 @@ def report_text(result: BenchResult, options: BenchOptions) -> str:
             *_throughput(result, options),
             *_latency_legs(result),
             *_profile(result.profile, options.reports),
+            *_writer(result, options.reports),
             *_cpu(result, options.reports),
             *_compliance(result),
             *_scale_out(result),
@@ -108,6 +109,20 @@ def _profile(profile: Profile, reports: int) -> list[str]:
         f"({profile.decode.payloads / reports:.0f} payloads)",
     ]
     return lines
+
+
+def _writer(result: BenchResult, reports: int) -> list[str]:
+    """How busy SQLite's one writer was while the reports ran (none: no turns are taken)."""
+    turns = result.profile.writer_turns
+    if not turns or not reports or not result.reports_per_second:
+        return []
+    held = sum(turns)
+    busy = held / (reports / result.reports_per_second)
+    return [
+        f"  SQLite's writer (one transaction at a time): held {busy:.0%} of the reports' time, "
+        f"{len(turns) / reports:.1f} turns per report, each held p50 "
+        f"{1000 * percentile(turns, 0.5):.1f} ms, p99 {1000 * percentile(turns, 0.99):.1f} ms"
+    ]
 
 
 def _cpu(result: BenchResult, reports: int) -> list[str]:

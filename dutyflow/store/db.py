@@ -32,6 +32,7 @@ _WRITER_WAIT_SECONDS = 30  # as long as SQLite's own busy timeout (below)
 # told how long each wait for it took (the benchmark's profile counts it as database time).
 _writers: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
 _turn_watchers: WeakKeyDictionary[Engine, list[Callable[[float], None]]] = WeakKeyDictionary()
+_hold_watchers: WeakKeyDictionary[Engine, list[Callable[[float], None]]] = WeakKeyDictionary()
 
 
 def _canonical_text(value: object) -> str:
@@ -129,17 +130,26 @@ def writing(sessions: SessionFactory) -> Iterator[Session]:
                 watcher(time.perf_counter() - asked)
             if not given:
                 raise sqlite3.OperationalError("database is locked")  # as SQLite's own wait ends
+        held = time.perf_counter()
         try:
             with session.begin():
                 yield session
         finally:
             if turn is not None:
                 turn.release()
+                for watcher in _hold_watchers.get(engine, ()):  # type: ignore[arg-type]
+                    watcher(time.perf_counter() - held)
 
 
 def watch_writer_turns(engine: Engine, watcher: Callable[[float], None]) -> None:
     """Tell ``watcher`` how many seconds each `writing` transaction waited for its turn."""
     _turn_watchers.setdefault(engine, []).append(watcher)
+
+
+def watch_writer_holds(engine: Engine, watcher: Callable[[float], None]) -> None:
+    """Tell ``watcher`` how many seconds each `writing` transaction held the writer's turn, from
+    its turn given to its commit's (or rollback's) end. SQLite only: elsewhere no turn is taken."""
+    _hold_watchers.setdefault(engine, []).append(watcher)
 
 
 def session_factory(engine: Engine) -> SessionFactory:

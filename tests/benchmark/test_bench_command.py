@@ -77,6 +77,7 @@ def test_bench_prints_both_ratios_latency_profile_cpu_compliance_and_scale_out(
     # Rendering the report, and its case content sealed and opened, are measured where they run.
     assert figures["rendering"] > 0
     assert figures["sealing"] > 0
+    assert "SQLite's writer (one transaction at a time): held " in profile  # the reports' database
     cpu = out.split("CPU per workflow", 1)[1]
     assert "Temporal server / agency intake" in cpu  # the agency's intake runs as its own process
     for phase in ("bare", "same-shape", "reports"):
