@@ -54,5 +54,6 @@ class AgencyReferenceActivities:
                 "reference_number": request.reference_number,
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)

@@ -76,6 +76,29 @@ def reports_themselves(deliveries: Sequence[DeliveryRecord]) -> list[DeliveryRec
     ]
 
 
+def delivery_outcome(
+    obligation: ObligationRecord,
+    reference: str | None,
+    at: datetime,
+    how: str,
+    decision: str | None = None,
+) -> DeliveryOutcome:
+    """How one recipient was reached: when, how, under which reference, and whether in time for
+    the written report's deadline."""
+    due = _as_utc(obligation.written_report_due_at) if obligation.written_report_due_at else None
+    done = _as_utc(at)
+    return DeliveryOutcome(
+        recipient_id=obligation.recipient_id,
+        agency_name=obligation.agency_name,
+        reference_number=reference,
+        decision=decision,
+        delivered_at=done,
+        written_report_due_at=due,
+        on_time=due is None or done <= due,
+        how=how,
+    )
+
+
 def _fulfil(session: Session, case_id: str, recipient_id: str, at: datetime) -> None:
     owed = session.get(ObligationRecord, ids.obligation_id(case_id, recipient_id))
     if owed is not None and owed.fulfilled_at is None:
@@ -129,6 +152,7 @@ class CaseRecordActivities:
                 "policy_version": policy.version,
             },
             write=write,
+            ends_attempt=True,
         )
         return CaseOpened(
             policy_version=policy.version,
@@ -186,6 +210,7 @@ class CaseRecordActivities:
                 "suspicion_formed_at": submission.grounds.suspicion_formed_at.isoformat(),
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -225,6 +250,7 @@ class CaseRecordActivities:
                 "discharges_obligation": request.discharges,
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -289,6 +315,7 @@ class CaseRecordActivities:
             content_sha256=digest,
             details={"recipient_id": decision.recipient_id, "decision": decision.decision.value},
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -320,6 +347,7 @@ class CaseRecordActivities:
             content_sha256=digest,
             details={"decision": decision, "exception": step.exception},
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -374,6 +402,7 @@ class CaseRecordActivities:
                 "discharges_obligation": request.discharges,
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -386,6 +415,7 @@ class CaseRecordActivities:
             actor=request.actor,
             content_sha256=request.review_sha256,
             details={"review_sha256": request.review_sha256},
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -400,6 +430,7 @@ class CaseRecordActivities:
             actor=request.actor,
             content_sha256=request.note_sha256,
             details={"reason": request.reason},
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -435,6 +466,7 @@ class CaseRecordActivities:
                 "escalated_at": now.isoformat(),
             },
             write=write,
+            ends_attempt=True,
         )
         return Escalation(
             deadline_id=request.deadline_id,
@@ -455,6 +487,7 @@ class CaseRecordActivities:
             actor=SYSTEM,
             content_sha256=content_sha256(request.message),
             details={"recipient_id": request.recipient_id, "task_for": "practitioner"},
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -506,6 +539,7 @@ class CaseRecordActivities:
                 ),
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -540,7 +574,7 @@ class CaseRecordActivities:
             withdrawn = audit_log.recorded_step(
                 session, ids.step_key(request.case_id, "case-withdrawn")
             )
-        results = []
+        results: list[DeliveryOutcome] = []
 
         def outcome_for(
             recipient_id: str,
@@ -549,24 +583,8 @@ class CaseRecordActivities:
             how: str,
             decision: str | None = None,
         ) -> None:
-            obligation = obligations[recipient_id]
-            due = (
-                _as_utc(obligation.written_report_due_at)
-                if obligation.written_report_due_at
-                else None
-            )
-            done = _as_utc(at)
             results.append(
-                DeliveryOutcome(
-                    recipient_id=recipient_id,
-                    agency_name=obligation.agency_name,
-                    reference_number=reference,
-                    decision=decision,
-                    delivered_at=done,
-                    written_report_due_at=due,
-                    on_time=due is None or done <= due,
-                    how=how,
-                )
+                delivery_outcome(obligations[recipient_id], reference, at, how, decision)
             )
 
         for delivery in reports_themselves(deliveries):
@@ -628,5 +646,6 @@ class CaseRecordActivities:
             content_sha256=content_sha256(outcome),
             details={"result": outcome.result, "all_on_time": outcome.all_on_time},
             write=write,
+            ends_attempt=True,
         )
         return outcome

@@ -116,6 +116,7 @@ class ChannelActivities:
                 "channel": agency.channel,
                 "report_id": report.report_id,
             },
+            ends_attempt=True,
         )
         return task
 

@@ -46,6 +46,7 @@ class DutyActivities:
                 "due_at": request.due_at.isoformat(),
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -63,5 +64,6 @@ class DutyActivities:
             content_sha256=content_sha256(request),
             details={"deadline": request.deadline_id, "met_at": request.met_at.isoformat()},
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)

@@ -128,6 +128,7 @@ class ReportActivities:
             actor=SYSTEM,
             content_sha256=content_sha256(script),
             details={"recipient_id": request.recipient_id, "agency_id": obligation.agency_id},
+            ends_attempt=True,
         )
         return PhoneTask(
             recipient_id=request.recipient_id,

@@ -88,6 +88,7 @@ class SupervisionActivities:
             content_sha256=content_sha256(details),
             details=details,
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -125,6 +126,7 @@ class SupervisionActivities:
                 "with_comments": bool(decision.comments and decision.comments.strip()),
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -186,6 +188,7 @@ class SupervisionActivities:
                 "allow_list_citation": rule.allowed_fields_citation,
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 
@@ -222,6 +225,7 @@ class SupervisionActivities:
                 "decision": state,
             },
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)
 

@@ -53,5 +53,6 @@ class SupplementActivities:
             content_sha256=digest,
             details={"supplement": request.number, "changed_fields": request.changed_fields},
             write=write,
+            ends_attempt=True,
         )
         return step_recorded(entry)

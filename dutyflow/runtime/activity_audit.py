@@ -11,6 +11,14 @@ recorded no step: one transaction fewer per attempt. An attempt of such an activ
 before its first step leaves no start behind, and had no effect to account for; the retry's
 attempt number shows it.
 
+Its completion, likewise, is written in the transaction of the step that ends it, after that
+step's entry, when the activity says nothing but its ``return`` follows that step
+(``record_step(..., ends_attempt=True)``): the completion is on record exactly when the attempt's
+last effect is, with no wait of its own for the audit append. Otherwise it is written after the
+body returns. An attempt that still failed after its ending step (only a fault in the code
+between that step and its ``return`` could do it) has its failure recorded after its completion,
+as it happened.
+
 When the case's closing activity (`CASE_CLOSING_ACTIVITY`) has completed and that completion is
 recorded, it signs a checkpoint of the audit log, so that the closed case's whole record, to its
 last entry, is covered by a checkpoint kept outside the database."""
@@ -98,11 +106,12 @@ class _AuditedActivity(ActivityInboundInterceptor):
         if activity.info().activity_type not in DATABASE_ONLY_ACTIVITIES:
             await self._batches.record(started)  # on record before the body can reach the world
             return await self._audited(input, None)
-        with start_joins_first_step(started) as start:
+        with start_joins_first_step(started, _attempt_entry("completed")) as start:
             return await self._audited(input, start)
 
     async def _audited(self, input: ExecuteActivityInput, start: WaitingStart | None) -> Any:
-        """The attempt's body, then its end on record (with its start, if no step wrote it)."""
+        """The attempt's body, then its end on record (with its start, if no step wrote it),
+        unless the step that ended it wrote its completion."""
         try:
             result = await self.next.execute_activity(input)
         except BaseException as err:
@@ -113,7 +122,8 @@ class _AuditedActivity(ActivityInboundInterceptor):
             ended = _attempt_entry("failed", error_type=error_type, retryable=retryable)
             await self._batches.record(*_still_unrecorded(start), ended)
             raise
-        await self._batches.record(*_still_unrecorded(start), _attempt_entry("completed"))
+        if start is None or not start.ended:
+            await self._batches.record(*_still_unrecorded(start), _attempt_entry("completed"))
         if activity.info().activity_type == CASE_CLOSING_ACTIVITY:
             await asyncio.to_thread(checkpoint_at_case_closing, self._sessions)
         return result

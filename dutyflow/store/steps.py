@@ -1,7 +1,8 @@
 """Recording one workflow step: its rows and its audit entry in a single transaction, at most once
 (on SQLite the entry joins the audit log's Merkle tree in that same transaction). An activity
 attempt whose start waits for its first step (`start_joins_first_step`) has that start written in
-the same transaction, before the step.
+the same transaction, before the step; and a step that ends its attempt (``ends_attempt``: only
+its ``return`` follows it) has the attempt's completion written after it, in that transaction too.
 
 Activities may run more than once (a retry after a crash); the step's idempotency key makes the
 second run find the first run's audit entry and write nothing.
@@ -34,19 +35,24 @@ def record_step(
     content_sha256: str,
     details: dict[str, Any],
     write: Callable[[Session], None] | None = None,
+    ends_attempt: bool = False,
 ) -> AuditEntry:
     """The step's rows (``write``) and its audit entry, in one transaction, at most once; an
     attempt's start waiting for its first step (`start_joins_first_step`) is written first, in
-    the same transaction."""
+    the same transaction. ``ends_attempt``: nothing but the activity's ``return`` follows this
+    step, so the attempt's completion is written after it, in the same transaction (when the
+    attempt waits for it: the audit interceptor says so)."""
     idempotency_key = ids.step_key(case_id, step, key_suffix)
-    start = _waiting_start.get()
-    if start is not None and start.recorded:
-        start = None
+    attempt = _waiting_start.get()
+    if attempt is not None and attempt.ended:
+        raise RuntimeError(f"step {step}: its attempt already ended with an earlier step")
+    start = attempt if attempt is not None and not attempt.recorded else None
+    ending = attempt if ends_attempt and attempt is not None and attempt.ending else None
     with writing(sessions) as session:
         if start is not None:
             _append_once(session, start.entry)
         entry = audit_log.recorded_step(session, idempotency_key)
-        appended = start is not None or entry is None
+        appended = start is not None or entry is None or ending is not None
         if entry is None:
             if write is not None:
                 write(session)
@@ -60,9 +66,13 @@ def record_step(
                 details=details,
                 idempotency_key=idempotency_key,
             )
+        if ending is not None and ending.ending is not None:
+            _append_once(session, ending.ending)
         in_writer = appended and _join_tree_in_writer(session)
     if start is not None:
         start.recorded = True  # committed with the step
+    if ending is not None:
+        ending.ended = True  # the attempt's completion, committed with its last step
     if appended and not in_writer:
         audit_tree.integrate(sessions)  # the entry joins the Merkle tree, in a short transaction
     return entry
@@ -107,23 +117,31 @@ def _append_once(session: Session, plain: PlainStep) -> AuditEntry:
 
 @dataclass
 class WaitingStart:
-    """An activity attempt's start entry, waiting to be written with the attempt's first step."""
+    """An activity attempt's start entry, waiting to be written with the attempt's first step;
+    and its completion (``ending``), waiting for a step that ends the attempt, if one does."""
 
     entry: PlainStep
     recorded: bool = False
+    ending: PlainStep | None = None
+    ended: bool = False
 
 
 _waiting_start: ContextVar[WaitingStart | None] = ContextVar("dutyflow_waiting_start", default=None)
 
 
 @contextmanager
-def start_joins_first_step(start: PlainStep) -> Iterator[WaitingStart]:
+def start_joins_first_step(
+    start: PlainStep, completion: PlainStep | None = None
+) -> Iterator[WaitingStart]:
     """Within this block (and the threads it hands its context to), the first `record_step`
     writes ``start`` in its own transaction, before the step's entry. For an activity whose only
     effects are the rows it records, its start is then on record exactly when its first effect
     is, and costs no transaction of its own. The caller learns from ``recorded`` whether it was
-    written (an attempt that recorded no step writes it with its end)."""
-    waiting = WaitingStart(start)
+    written (an attempt that recorded no step writes it with its end).
+
+    ``completion``, likewise, is written by the step that ends the attempt (``ends_attempt``),
+    after that step's entry; ``ended`` says whether it was. No step may follow it."""
+    waiting = WaitingStart(start, ending=completion)
     token = _waiting_start.set(waiting)
     try:
         yield waiting

@@ -2,11 +2,14 @@
 
 An activity that only records rows (`DATABASE_ONLY_ACTIVITIES`) has its start written in the
 transaction of its first step, before that step's entry: its start is on record exactly when its
-first effect is, and costs no transaction of its own. Any other activity (delivery, e-mail, fax,
-messages) has its start on record before its body runs at all."""
+first effect is, and costs no transaction of its own. A step that ends such an attempt (only the
+activity's ``return`` follows it) has the attempt's completion written after it, in its own
+transaction. Any other activity (delivery, e-mail, fax, messages) has its start on record before
+its body runs at all."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import dataclasses
 import importlib
@@ -15,6 +18,7 @@ import pkgutil
 import re
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +64,14 @@ async def attempt(
     await environment.run(run)
 
 
-def one_step(sessions: SessionFactory, case_id: str, name: str, write: Any = None) -> None:
+def one_step(
+    sessions: SessionFactory,
+    case_id: str,
+    name: str,
+    write: Any = None,
+    *,
+    ends_attempt: bool = False,
+) -> None:
     record_step(
         sessions,
         case_id=case_id,
@@ -69,6 +80,7 @@ def one_step(sessions: SessionFactory, case_id: str, name: str, write: Any = Non
         content_sha256="ab" * 32,
         details={},
         write=write,
+        ends_attempt=ends_attempt,
     )
 
 
@@ -130,6 +142,72 @@ async def test_an_attempt_that_records_no_step_has_its_start_written_with_its_en
     case_id = f"case-{uuid.uuid4().hex}"
     await attempt(sessions, "determine_obligations", lambda: None, case_id)
     assert steps_on_record(sessions, case_id) == ["activity-started", "activity-completed"]
+
+
+async def test_a_step_that_ends_its_attempt_has_the_completion_committed_with_it(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    seen_after_the_step: list[list[str]] = []
+
+    def body() -> None:
+        one_step(sessions, case_id, "report-confirmed", ends_attempt=True)
+        seen_after_the_step.append(steps_on_record(sessions, case_id))
+
+    await attempt(sessions, "record_confirmation", body, case_id)
+
+    whole = ["activity-started", "report-confirmed", "activity-completed"]
+    assert seen_after_the_step == [whole]  # on record before the body even returned
+    assert steps_on_record(sessions, case_id) == whole  # and not written a second time
+
+
+async def test_a_retry_whose_step_is_already_recorded_still_records_its_own_start_and_end(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    one_step(sessions, case_id, "report-confirmed")  # an earlier attempt's, before it crashed
+
+    await attempt(
+        sessions,
+        "record_confirmation",
+        lambda: one_step(sessions, case_id, "report-confirmed", ends_attempt=True),
+        case_id,
+    )
+
+    assert steps_on_record(sessions, case_id) == [
+        "report-confirmed",
+        "activity-started",
+        "activity-completed",
+    ]
+
+
+async def test_no_step_may_follow_the_one_that_ended_its_attempt(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+
+    def body() -> None:
+        one_step(sessions, case_id, "report-confirmed", ends_attempt=True)
+        one_step(sessions, case_id, "a-step-too-many")
+
+    with pytest.raises(RuntimeError):
+        await attempt(sessions, "record_confirmation", body, case_id)
+
+    # The failure is on record after the completion, as it happened; the step too many is not.
+    assert steps_on_record(sessions, case_id) == [
+        "activity-started",
+        "report-confirmed",
+        "activity-completed",
+        "activity-failed",
+    ]
+
+
+async def test_an_ending_step_outside_an_audited_attempt_is_only_a_step(
+    sessions: SessionFactory,
+) -> None:
+    case_id = f"case-{uuid.uuid4().hex}"
+    one_step(sessions, case_id, "report-confirmed", ends_attempt=True)
+    assert steps_on_record(sessions, case_id) == ["report-confirmed"]
 
 
 async def test_an_activity_that_reaches_the_world_has_its_start_on_record_before_its_body(
@@ -207,3 +285,48 @@ def test_the_activities_that_reach_the_world_keep_their_start_before_their_body(
         name for name, (cls, fn) in every_activity().items() if name not in DATABASE_ONLY_ACTIVITIES
     }
     assert reaching == {"deliver_report", "email_report", "fax_report", "notify_escalation"}
+
+
+def _is_record_step(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (
+        getattr(node.func, "id", None) == "record_step"
+        or getattr(node.func, "attr", None) == "record_step"
+    )
+
+
+def _ends_attempt(node: ast.AST) -> bool:
+    return _is_record_step(node) and any(
+        k.arg == "ends_attempt" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in node.keywords  # type: ignore[attr-defined]
+    )
+
+
+def test_a_step_that_ends_its_attempt_is_followed_only_by_its_activitys_return() -> None:
+    """Its completion is written with it: nothing that could still fail, or reach the world,
+    may come after it, and only a database-only activity may end with a step."""
+    ending: list[str] = []
+    for path in sorted(Path(activities.__path__[0]).glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if not any(_ends_attempt(node) for node in ast.walk(function)):
+                continue
+            where = f"{path.name}: {function.name}"
+            name = next(
+                (
+                    k.value.value  # type: ignore[attr-defined]
+                    for d in function.decorator_list
+                    if isinstance(d, ast.Call) and getattr(d.func, "attr", None) == "defn"
+                    for k in d.keywords
+                    if k.arg == "name"
+                ),
+                None,
+            )
+            assert name in DATABASE_ONLY_ACTIVITIES, where
+            assert sum(_is_record_step(node) for node in ast.walk(function)) == 1, where
+            *_, before_last, last = function.body
+            assert isinstance(last, ast.Return), where
+            assert any(_ends_attempt(node) for node in ast.walk(before_last)), where
+            ending.append(name)
+    assert "record_confirmation" in ending  # the check found what it checks
