@@ -205,6 +205,7 @@ class ObligationActivities:
                 "missing": stop.missing,
             },
             write=forget,
+            ends_attempt=True,
         )
 
     def _record_obligations(
@@ -239,6 +240,7 @@ class ObligationActivities:
                 **({"revision": revision} if revision else {}),
             },
             write=write,
+            ends_attempt=True,
         )
 
     @activity.defn(name="limit_disclosure")
@@ -348,4 +350,5 @@ class ObligationActivities:
             content_sha256=digest,
             details=details,
             write=write,
+            ends_attempt=True,
         )
