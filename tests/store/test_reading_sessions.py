@@ -3,17 +3,12 @@ snapshot without queueing for the writer's lock, and nothing can be written thro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy.engine import Engine
 
 from dutyflow.contracts import SYSTEM
 from dutyflow.store import audit_log
 from dutyflow.store.db import (
     ReadOnlySession,
-    create_schema,
-    make_engine,
     reading,
     session_factory,
 )
@@ -21,13 +16,6 @@ from dutyflow.store.steps import record_step
 from dutyflow.store.tables import AuditPending
 
 pytestmark = pytest.mark.one_database
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    create_schema(engine)
-    return engine
 
 
 def test_a_reading_session_reads_while_a_step_holds_the_writers_lock(sqlite_engine) -> None:

@@ -5,14 +5,10 @@ profile); a transaction that fails hands its turn on all the same."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from dutyflow.store.db import (
-    create_schema,
-    make_engine,
     session_factory,
     watch_writer_holds,
     watch_writer_turns,
@@ -21,13 +17,6 @@ from dutyflow.store.db import (
 from dutyflow.store.tables import AuditPending
 
 pytestmark = pytest.mark.one_database
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    create_schema(engine)
-    return engine
 
 
 def test_each_transaction_tells_how_long_it_held_the_writers_turn(sqlite_engine) -> None:
