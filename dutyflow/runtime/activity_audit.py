@@ -4,7 +4,8 @@ the domain events each activity records itself. Concurrent attempts' entries are
 (`dutyflow.runtime.audit_batches`).
 
 An attempt's start is on record no later than its first effect. An activity that reaches the world
-(delivery, e-mail, fax, messages) has it written before its body runs. An activity that only
+(delivery, e-mail, fax, messages) has it written before its body runs, at once and ahead of the
+steps waiting for the database's writer (an agency or a person waits). An activity that only
 records rows (`DATABASE_ONLY_ACTIVITIES`) has it written in the transaction of its first step,
 before that step's entry (`dutyflow.store.steps.start_joins_first_step`), or with its end if it
 recorded no step: one transaction fewer per attempt. An attempt of such an activity that crashed
@@ -104,7 +105,9 @@ class _AuditedActivity(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         started = _attempt_entry("started")
         if activity.info().activity_type not in DATABASE_ONLY_ACTIVITIES:
-            await self._batches.record(started)  # on record before the body can reach the world
+            # On record before the body can reach the world, and without waiting behind the
+            # steps: an agency or a person is waiting on the other side.
+            await self._batches.record(started, urgent=True)
             return await self._audited(input, None)
         with start_joins_first_step(started, _attempt_entry("completed")) as start:
             return await self._audited(input, start)

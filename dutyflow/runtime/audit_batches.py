@@ -7,7 +7,11 @@ writes them all in one transaction (`dutyflow.store.steps.record_steps`). A call
 once its entry is committed, so an activity that reaches the world never runs its body before its
 start is on record (an activity that only records rows has its start written with its first step
 instead: `dutyflow.runtime.activity_audit`). When a batch fails, every caller in it gets the
-error (its activity attempt fails and is retried, and the entries are idempotent)."""
+error (its activity attempt fails and is retried, and the entries are idempotent).
+
+An entry asked for urgently (the start of an activity about to reach the world: an agency or a
+person waits on the other side) does not wait for the batch being written: it is written at once,
+in a transaction of its own that takes the writer's turn before the others waiting for it."""
 
 from __future__ import annotations
 
@@ -26,8 +30,12 @@ class AuditBatches:
         self._waiting: list[tuple[tuple[PlainStep, ...], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, *steps: PlainStep) -> None:
-        """Write ``steps`` (in this order, in the same transaction) and return once committed."""
+    async def record(self, *steps: PlainStep, urgent: bool = False) -> None:
+        """Write ``steps`` (in this order, in the same transaction) and return once committed;
+        ``urgent``: at once, in a transaction of their own, ahead of the writers waiting."""
+        if urgent:
+            await asyncio.to_thread(record_steps, self._sessions, steps, urgent=True)
+            return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((steps, done))
         if self._writer is None or self._writer.done():

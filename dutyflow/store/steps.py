@@ -90,10 +90,13 @@ class PlainStep:
     details: dict[str, Any]
 
 
-def record_steps(sessions: SessionFactory, steps: Sequence[PlainStep]) -> list[AuditEntry]:
+def record_steps(
+    sessions: SessionFactory, steps: Sequence[PlainStep], *, urgent: bool = False
+) -> list[AuditEntry]:
     """Several plain steps in one transaction (a group commit), each at most once; they join the
-    Merkle tree together afterwards. All are written or none."""
-    with writing(sessions) as session:
+    Merkle tree together afterwards. All are written or none. ``urgent``: before the other
+    writers waiting for their turn (`dutyflow.store.db.WriterTurn`)."""
+    with writing(sessions, urgent=urgent) as session:
         entries = [_append_once(session, plain) for plain in steps]
         in_writer = _join_tree_in_writer(session)
     if not in_writer:
