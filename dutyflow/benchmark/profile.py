@@ -40,7 +40,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, WithSerializationContext
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from dutyflow.store.db import watch_writer_holds, watch_writer_turns
+from dutyflow.store.db import watch_writer_turns
 from dutyflow.timed_sections import listen
 
 COMPONENTS = ("total", "body", "database", "sealing", "rendering", "http")
@@ -172,8 +172,11 @@ def watch_database(engine: Engine, profile: Profile) -> None:
     """Add every statement's and every commit's time, and every wait for the writer's turn
     (`dutyflow.store.db.writing`), to the attempt that made it; keep how long each turn was
     held in ``profile``."""
-    watch_writer_turns(engine, lambda seconds: _add_to_current("database", seconds))
-    watch_writer_holds(engine, profile.writer_turn_held)
+    watch_writer_turns(
+        engine,
+        waited=lambda seconds: _add_to_current("database", seconds),
+        held=profile.writer_turn_held,
+    )
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]

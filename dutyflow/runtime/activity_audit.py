@@ -125,8 +125,10 @@ class _AuditedActivity(ActivityInboundInterceptor):
             ended = _attempt_entry("failed", error_type=error_type, retryable=retryable)
             await self._batches.record(*_still_unrecorded(start), ended)
             raise
-        if start is None or not start.ended:
-            await self._batches.record(*_still_unrecorded(start), _attempt_entry("completed"))
+        if start is None:
+            await self._batches.record(_attempt_entry("completed"))
+        elif not start.ended:  # no step ended the attempt: its completion, written now
+            await self._batches.record(*_still_unrecorded(start), start.completion)
         if activity.info().activity_type == CASE_CLOSING_ACTIVITY:
             await asyncio.to_thread(checkpoint_at_case_closing, self._sessions)
         return result

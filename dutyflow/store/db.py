@@ -74,11 +74,12 @@ class WriterTurn:
             self._turn.release()
 
 
+Seconds = Callable[[float], None]
+
 # Per SQLite engine, the turn of this process's `writing` transactions (see there), and who is
-# told how long each wait for it took (the benchmark's profile counts it as database time).
+# told how long each waited for it and held it (`watch_writer_turns`: the benchmark's profile).
 _writers: WeakKeyDictionary[Engine, WriterTurn] = WeakKeyDictionary()
-_turn_watchers: WeakKeyDictionary[Engine, list[Callable[[float], None]]] = WeakKeyDictionary()
-_hold_watchers: WeakKeyDictionary[Engine, list[Callable[[float], None]]] = WeakKeyDictionary()
+_turn_watchers: WeakKeyDictionary[Engine, list[tuple[Seconds, Seconds]]] = WeakKeyDictionary()
 
 
 def _canonical_text(value: object) -> str:
@@ -173,8 +174,8 @@ def writing(sessions: SessionFactory, *, urgent: bool = False) -> Iterator[Sessi
         if turn is not None:
             asked = time.perf_counter()
             given = turn.acquire(_WRITER_WAIT_SECONDS, urgent=urgent)
-            for watcher in _turn_watchers.get(engine, ()):  # type: ignore[arg-type]
-                watcher(time.perf_counter() - asked)
+            for waited, _ in _turn_watchers.get(engine, ()):  # type: ignore[arg-type]
+                waited(time.perf_counter() - asked)
             if not given:
                 raise sqlite3.OperationalError("database is locked")  # as SQLite's own wait ends
         held = time.perf_counter()
@@ -184,19 +185,15 @@ def writing(sessions: SessionFactory, *, urgent: bool = False) -> Iterator[Sessi
         finally:
             if turn is not None:
                 turn.release()
-                for watcher in _hold_watchers.get(engine, ()):  # type: ignore[arg-type]
-                    watcher(time.perf_counter() - held)
+                for _, kept in _turn_watchers.get(engine, ()):  # type: ignore[arg-type]
+                    kept(time.perf_counter() - held)
 
 
-def watch_writer_turns(engine: Engine, watcher: Callable[[float], None]) -> None:
-    """Tell ``watcher`` how many seconds each `writing` transaction waited for its turn."""
-    _turn_watchers.setdefault(engine, []).append(watcher)
-
-
-def watch_writer_holds(engine: Engine, watcher: Callable[[float], None]) -> None:
-    """Tell ``watcher`` how many seconds each `writing` transaction held the writer's turn, from
-    its turn given to its commit's (or rollback's) end. SQLite only: elsewhere no turn is taken."""
-    _hold_watchers.setdefault(engine, []).append(watcher)
+def watch_writer_turns(engine: Engine, *, waited: Seconds, held: Seconds) -> None:
+    """Tell ``waited`` how many seconds each `writing` transaction waited for its turn, and
+    ``held`` how long it then held it (to its commit's or rollback's end). SQLite only: elsewhere
+    no turn is taken."""
+    _turn_watchers.setdefault(engine, []).append((waited, held))
 
 
 def session_factory(engine: Engine) -> SessionFactory:

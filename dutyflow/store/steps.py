@@ -47,7 +47,7 @@ def record_step(
     if attempt is not None and attempt.ended:
         raise RuntimeError(f"step {step}: its attempt already ended with an earlier step")
     start = attempt if attempt is not None and not attempt.recorded else None
-    ending = attempt if ends_attempt and attempt is not None and attempt.ending else None
+    ending = attempt if ends_attempt else None
     with writing(sessions) as session:
         if start is not None:
             _append_once(session, start.entry)
@@ -66,8 +66,8 @@ def record_step(
                 details=details,
                 idempotency_key=idempotency_key,
             )
-        if ending is not None and ending.ending is not None:
-            _append_once(session, ending.ending)
+        if ending is not None:
+            _append_once(session, ending.completion)
         in_writer = appended and _join_tree_in_writer(session)
     if start is not None:
         start.recorded = True  # committed with the step
@@ -121,11 +121,11 @@ def _append_once(session: Session, plain: PlainStep) -> AuditEntry:
 @dataclass
 class WaitingStart:
     """An activity attempt's start entry, waiting to be written with the attempt's first step;
-    and its completion (``ending``), waiting for a step that ends the attempt, if one does."""
+    and its completion, waiting for a step that ends the attempt, if one does."""
 
     entry: PlainStep
+    completion: PlainStep
     recorded: bool = False
-    ending: PlainStep | None = None
     ended: bool = False
 
 
@@ -133,9 +133,7 @@ _waiting_start: ContextVar[WaitingStart | None] = ContextVar("dutyflow_waiting_s
 
 
 @contextmanager
-def start_joins_first_step(
-    start: PlainStep, completion: PlainStep | None = None
-) -> Iterator[WaitingStart]:
+def start_joins_first_step(start: PlainStep, completion: PlainStep) -> Iterator[WaitingStart]:
     """Within this block (and the threads it hands its context to), the first `record_step`
     writes ``start`` in its own transaction, before the step's entry. For an activity whose only
     effects are the rows it records, its start is then on record exactly when its first effect
@@ -144,7 +142,7 @@ def start_joins_first_step(
 
     ``completion``, likewise, is written by the step that ends the attempt (``ends_attempt``),
     after that step's entry; ``ended`` says whether it was. No step may follow it."""
-    waiting = WaitingStart(start, ending=completion)
+    waiting = WaitingStart(start, completion)
     token = _waiting_start.set(waiting)
     try:
         yield waiting

@@ -74,5 +74,15 @@ def test_sealing_and_opening_case_content_count_for_the_attempt_that_did_it(
 def test_sealing_outside_any_attempt_is_counted_nowhere(
     sealer: ContentSealer, watched: timing.Profile
 ) -> None:
-    sealer.seal("case-1", "grounds.submission", {"observations": "..."})
-    assert all(step.seconds["sealing"] == 0 for step in watched.steps.values())
+    record_grounds = watched.step("record_grounds")
+    with timing.counted_for(record_grounds):
+        pass  # an attempt before, that sealed nothing
+    heard: list[str] = []
+    stop = listen(lambda name, seconds: heard.append(name))
+    try:
+        sealer.seal("case-1", "grounds.submission", {"observations": "..."})
+    finally:
+        stop()
+
+    assert heard == [SEALING]  # the section ran and was timed
+    assert record_grounds.seconds["sealing"] == 0  # but no attempt was running it

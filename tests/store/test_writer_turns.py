@@ -14,7 +14,6 @@ import pytest
 from dutyflow.store.db import (
     WriterTurn,
     session_factory,
-    watch_writer_holds,
     watch_writer_turns,
     writing,
 )
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.one_database
 def test_each_transaction_tells_how_long_it_held_the_writers_turn(sqlite_engine) -> None:
     sessions = session_factory(sqlite_engine)
     held: list[float] = []
-    watch_writer_holds(sqlite_engine, held.append)
+    watch_writer_turns(sqlite_engine, waited=lambda seconds: None, held=held.append)
     inside = threading.Event()
     release = threading.Event()
 
@@ -53,8 +52,7 @@ def test_a_failed_transaction_hands_its_turn_on_and_is_told_too(sqlite_engine) -
     sessions = session_factory(sqlite_engine)
     held: list[float] = []
     waited: list[float] = []
-    watch_writer_holds(sqlite_engine, held.append)
-    watch_writer_turns(sqlite_engine, waited.append)
+    watch_writer_turns(sqlite_engine, waited=waited.append, held=held.append)
 
     with pytest.raises(RuntimeError), writing(sessions) as session:
         session.add(AuditPending(seq=1))
